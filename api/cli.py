@@ -1,0 +1,175 @@
+"""The ``qiyou`` command: serve, domain add, user add, demo, migrate."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mailcore.config import Settings, parse_size
+
+
+def _settings(ctx: click.Context) -> Settings:
+    return ctx.obj
+
+
+def _run_with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from mailcore.db import close_db, open_db
+
+    async def main() -> Any:
+        await open_db(settings)
+        try:
+            return await work()
+        finally:
+            await close_db()
+
+    return asyncio.run(main())
+
+
+@click.group()
+@click.option("--data-dir", type=click.Path(path_type=Path), help="QIYOU_DATA_DIR")
+@click.option("--database-url", help="DATABASE_URL")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) -> None:
+    """Qiyou (企邮) enterprise mail."""
+    ctx.obj = Settings.from_env().with_overrides(data_dir=data_dir, database_url=database_url)
+
+
+@main.command()
+@click.option("--host", help="QIYOU_HOST")
+@click.option("--http-port", type=int, help="QIYOU_HTTP_PORT")
+@click.option("--smtp-port", type=int, help="QIYOU_SMTP_PORT")
+@click.option("--submission-port", type=int, help="QIYOU_SUBMISSION_PORT")
+@click.option("--broadcast-url", help="BROADCAST_URL")
+@click.pass_context
+def serve(ctx: click.Context, **flags: Any) -> None:
+    """Run HTTP (GraphQL), SMTP MX and SMTP submission in one asyncio loop."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = _settings(ctx).with_overrides(**flags)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    click.echo(
+        f"Qiyou: http://{settings.host}:{settings.http_port}/graphql  "
+        f"smtp {settings.host}:{settings.smtp_port}  "
+        f"submission {settings.host}:{settings.submission_port}  data {settings.data_dir}"
+    )
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.http_port,
+        loop="asyncio",
+        lifespan="on",
+        ws="websockets-sansio",
+        log_level="info",
+        ws_ping_interval=20,
+    )
+    uvicorn.Server(config).run()
+
+
+@main.command()
+@click.pass_context
+def migrate(ctx: click.Context) -> None:
+    """Apply database migrations."""
+    from mailcore.db import migrate as run
+
+    asyncio.run(run(_settings(ctx)))
+    click.echo("migrations applied")
+
+
+@main.group()
+def domain() -> None:
+    """Hosted domains."""
+
+
+@domain.command("add")
+@click.argument("name")
+@click.option("--enterprise", help="Add to this existing enterprise (default: a new one).")
+@click.pass_context
+def domain_add(ctx: click.Context, name: str, enterprise: str | None) -> None:
+    """Host a new domain."""
+    from mailcore.org.errors import OrgError
+    from mailcore.org.service import add_domain
+
+    try:
+        created = _run_with_db(_settings(ctx), lambda: add_domain(name, enterprise))
+    except OrgError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"domain {created.name} added")
+
+
+@main.group()
+def user() -> None:
+    """Members."""
+
+
+@user.command("add")
+@click.argument("email")
+@click.option("--password", required=True)
+@click.option("--name", default="")
+@click.option("--vip", is_flag=True, help="No quota (unlimited capacity).")
+@click.option("--quota", help="Quota such as 2G or 500M (default QIYOU_DEFAULT_QUOTA).")
+@click.pass_context
+def user_add(
+    ctx: click.Context, email: str, password: str, name: str, vip: bool, quota: str | None
+) -> None:
+    """Create a member in a hosted domain."""
+    from mailcore.org.errors import OrgError
+    from mailcore.org.service import add_member
+
+    settings = _settings(ctx)
+    try:
+        size = parse_size(quota) if quota else settings.default_quota
+    except ValueError as exc:
+        raise click.BadParameter(f"not a size: {quota}", param_hint="--quota") from exc
+    try:
+        member = _run_with_db(
+            settings, lambda: add_member(email, password, name=name, vip=vip, quota=size)
+        )
+    except OrgError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"member {member.email} added{' (VIP)' if vip else ''}")
+
+
+@user.command("alias")
+@click.argument("email")
+@click.argument("alias")
+@click.pass_context
+def user_alias(ctx: click.Context, email: str, alias: str) -> None:
+    """Give a member another address in a domain of their enterprise."""
+    from mailcore.org.errors import OrgError
+    from mailcore.org.service import add_alias, find_member
+
+    async def work() -> None:
+        member = await find_member(email)
+        if member is None:
+            raise click.ClickException(f"no member {email}")
+        await add_alias(member, alias)
+
+    try:
+        _run_with_db(_settings(ctx), work)
+    except OrgError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"alias {alias} → {email} added")
+
+
+@main.command()
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Create a demo company (demo.qiyou.test) with members and a few conversations."""
+    from mailcore.demo import create_demo
+
+    lines = _run_with_db(_settings(ctx), lambda: create_demo(_settings(ctx)))
+    for line in lines:
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""The GraphQL endpoint: bearer tokens over HTTP, ``{"token": ...}`` in connection_init."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+
+from mailcore.org.sessions import identify
+from schema.context import Context
+
+
+def bearer_token(request: Request | WebSocket) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
+class QiyouGraphQL(GraphQL):
+    async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
+        runtime = request.app.state.runtime
+        identity = None
+        if isinstance(request, Request):
+            identity = await identify(bearer_token(request))
+        return Context(request=request, response=response, runtime=runtime, identity=identity)
+
+    async def on_ws_connect(self, context: Context) -> None:
+        params = context.connection_params or {}
+        token = params.get("token") if isinstance(params, dict) else None
+        identity = await identify(token) if isinstance(token, str) else None
+        if identity is None:
+            raise ConnectionRejectionError({"message": "a valid token is needed"})
+        context.identity = identity

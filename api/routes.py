@@ -1,0 +1,59 @@
+"""Plain HTTP routes: health, authenticated attachment and raw-message downloads."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from api.graphql import bearer_token
+from mailcore.mail.errors import MailError
+from mailcore.mail.mailbox import raw_message, read_attachment
+from mailcore.org.sessions import identify
+
+
+async def health(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def _member_id(request: Request) -> int | None:
+    token = bearer_token(request) or request.query_params.get("token", "")
+    identity = await identify(token)
+    return identity.member.id if identity else None
+
+
+async def attachment(request: Request) -> Response:
+    member_id = await _member_id(request)
+    if member_id is None:
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    try:
+        index = int(request.path_params["index"])
+        info, data = await read_attachment(
+            request.app.state.runtime.blobs, member_id, request.path_params["entry"], index
+        )
+    except (MailError, ValueError):
+        return JSONResponse({"error": "no such attachment"}, status_code=404)
+    disposition = "inline" if request.query_params.get("inline") else "attachment"
+    return Response(
+        data,
+        media_type=info.content_type,
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(info.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+        },
+    )
+
+
+async def raw(request: Request) -> Response:
+    member_id = await _member_id(request)
+    if member_id is None:
+        return JSONResponse({"error": "sign in first"}, status_code=401)
+    try:
+        data = await raw_message(
+            request.app.state.runtime.blobs, member_id, request.path_params["entry"]
+        )
+    except MailError:
+        return JSONResponse({"error": "no such message"}, status_code=404)
+    return Response(data, media_type="message/rfc822")

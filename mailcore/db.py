@@ -1,0 +1,58 @@
+"""Database configuration for tortoise-orm, and applying migrations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise import Tortoise
+
+from mailcore.config import Settings
+
+APP = "qiyou"
+
+
+def normalize_url(url: str) -> str:
+    """Accept the usual spellings (``postgresql://``) and make SQLite commits durable."""
+    if url.startswith("postgresql://"):
+        url = "postgres://" + url.removeprefix("postgresql://")
+    if url.startswith("sqlite://") and "synchronous" not in url:
+        url += ("&" if "?" in url else "?") + "synchronous=FULL"
+    return url
+
+
+def tortoise_config(settings: Settings) -> dict[str, Any]:
+    return {
+        "connections": {"default": normalize_url(settings.db_url)},
+        "apps": {
+            APP: {
+                "models": ["mailcore.models"],
+                "migrations": "mailcore.migrations",
+                "default_connection": "default",
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+async def migrate(settings: Settings) -> None:
+    """Apply every pending migration (idempotent), then close the connections it opened."""
+    from tortoise.migrations.api import migrate as run_migrations
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await run_migrations(config=tortoise_config(settings))
+    await Tortoise.close_connections()
+
+
+async def open_db(settings: Settings) -> None:
+    """Migrate, then initialise tortoise as the process-wide default (CLI and tests)."""
+    await migrate(settings)
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+
+
+async def close_db() -> None:
+    await Tortoise.close_connections()
+
+
+# For the ``tortoise`` CLI (makemigrations): ``tortoise -c mailcore.db.TORTOISE_ORM ...``
+TORTOISE_ORM = tortoise_config(Settings.from_env())

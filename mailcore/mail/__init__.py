@@ -1,0 +1,1 @@
+"""Mail: folders, the one ingest path, threading, mailbox queries and changes, compose."""

@@ -1,0 +1,169 @@
+"""Compose: build outgoing MIME from a member's form (reply, forward, drafts) and submit it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.utils import getaddresses
+
+from mailcore.blobs import BlobStore
+from mailcore.mail.changes import expunge, set_flags
+from mailcore.mail.errors import MailError, MailErrorCode
+from mailcore.mail.folders import folder_by_role
+from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
+from mailcore.mail.mailbox import get_entry, read_attachment, read_message
+from mailcore.mail.submit import submit
+from mailcore.mime.build import (
+    OutgoingAttachment,
+    build_message,
+    build_references,
+    forward_subject,
+    reply_subject,
+)
+from mailcore.mime.types import Address
+from mailcore.models import FolderRole, Member
+
+MAX_RECIPIENTS = 1000
+MAX_SUBJECT = 1000
+
+
+@dataclass
+class ComposeInput:
+    to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
+    bcc: list[str] = field(default_factory=list)
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    attachments: list[OutgoingAttachment] = field(default_factory=list)
+    reply_to_id: str | None = None
+    forward_id: str | None = None
+    draft_id: str | None = None
+
+
+def parse_recipients(values: list[str], field_name: str) -> list[Address]:
+    """Accept ``a@b.c``, ``Name <a@b.c>`` and comma-separated lists."""
+    pairs = getaddresses([v for v in values if v and v.strip()])
+    addresses = [Address(name=name, address=addr.strip()) for name, addr in pairs]
+    if any("@" not in a.address for a in addresses):
+        bad = next(a for a in addresses if "@" not in a.address)
+        raise MailError(
+            MailErrorCode.INVALID_RECIPIENT, f"not a valid address: {bad.address!r}", field_name
+        )
+    return addresses
+
+
+async def _build(
+    blobs: BlobStore, member: Member, form: ComposeInput, domain: str
+) -> tuple[bytes, list[Address], list[Address], list[Address]]:
+    to = parse_recipients(form.to, "to")
+    cc = parse_recipients(form.cc, "cc")
+    bcc = parse_recipients(form.bcc, "bcc")
+    if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
+        raise MailError(MailErrorCode.INVALID, f"at most {MAX_RECIPIENTS} recipients", "to")
+    subject = (form.subject or "")[:MAX_SUBJECT]
+    in_reply_to, references = None, []
+    attachments = list(form.attachments)
+    if form.reply_to_id:
+        parent = await get_entry(member.id, form.reply_to_id)
+        in_reply_to = parent.message.message_id
+        references = build_references(in_reply_to, parent.message.references.split())
+        subject = subject or reply_subject(parent.message.subject)
+    if form.forward_id:
+        entry, parsed, _ = await read_message(blobs, member.id, form.forward_id)
+        references = build_references(parsed.message_id, parsed.references)
+        subject = subject or forward_subject(parsed.subject)
+        for att in parsed.attachments:
+            if not att.inline:
+                info, data = await read_attachment(blobs, member.id, entry.id, att.index)
+                attachments.append(OutgoingAttachment(info.filename, info.content_type, data))
+    raw, _ = build_message(
+        from_=Address(name=member.name, address=member.email),
+        to=to,
+        cc=cc,
+        subject=subject,
+        text=form.text,
+        html=form.html,
+        attachments=attachments,
+        in_reply_to=in_reply_to,
+        references=references,
+        domain=domain,
+    )
+    return raw, to, cc, bcc
+
+
+async def send_mail(
+    ingestor: Ingestor,
+    blobs: BlobStore,
+    member: Member,
+    form: ComposeInput,
+    *,
+    max_size: int,
+    origin: int | None = None,
+) -> IngestResult:
+    raw, to, cc, bcc = await _build(blobs, member, form, member.email.rpartition("@")[2])
+    if len(raw) > max_size:
+        raise MailError(
+            MailErrorCode.MESSAGE_TOO_LARGE,
+            f"the message is {len(raw)} bytes; the limit is {max_size}",
+            "attachments",
+        )
+    result = await submit(
+        ingestor,
+        member,
+        raw,
+        envelope_from=member.email,
+        recipients=[a.address for a in [*to, *cc, *bcc]],
+        bcc=[a.address for a in bcc],
+        source=IngestSource.COMPOSE,
+        origin_session=origin,
+    )
+    if form.reply_to_id:
+        await set_flags(member.id, [form.reply_to_id], origin, answered=True)
+    if form.draft_id:
+        await _drop_draft(member.id, form.draft_id, origin)
+    return result
+
+
+async def save_draft(
+    ingestor: Ingestor,
+    blobs: BlobStore,
+    member: Member,
+    form: ComposeInput,
+    *,
+    max_size: int,
+    origin: int | None = None,
+) -> int:
+    """Store the form as a draft (replacing ``draft_id``); returns the new entry id."""
+    raw, _, _, bcc = await _build(blobs, member, form, member.email.rpartition("@")[2])
+    if len(raw) > max_size:
+        raise MailError(MailErrorCode.MESSAGE_TOO_LARGE, "the draft is too large", "attachments")
+    result = await ingestor.ingest(
+        IngestRequest(
+            raw=raw,
+            source=IngestSource.DRAFT,
+            envelope_from=member.email,
+            deliveries=[
+                Delivery(
+                    member_id=member.id,
+                    role=FolderRole.DRAFTS,
+                    seen=True,
+                    draft=True,
+                    bcc=[a.address for a in bcc],
+                )
+            ],
+            sender_member_id=member.id,
+            origin_session=origin,
+        )
+    )
+    if not result.entries:
+        raise MailError(MailErrorCode.QUOTA_EXCEEDED, "your mailbox is full", None)
+    if form.draft_id:
+        await _drop_draft(member.id, form.draft_id, origin)
+    return result.entries[0].entry_id
+
+
+async def _drop_draft(member_id: int, draft_id: str, origin: int | None) -> None:
+    entry = await get_entry(member_id, draft_id)
+    drafts = await folder_by_role(member_id, FolderRole.DRAFTS)
+    if entry.folder_id == drafts.id:
+        await expunge(member_id, [entry.id], origin)

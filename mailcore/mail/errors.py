@@ -1,0 +1,23 @@
+"""Typed errors of the mail domain."""
+
+from enum import StrEnum
+
+
+class MailErrorCode(StrEnum):
+    NOT_FOUND = "NOT_FOUND"
+    INVALID = "INVALID"
+    FOLDER_EXISTS = "FOLDER_EXISTS"
+    FOLDER_PROTECTED = "FOLDER_PROTECTED"
+    INVALID_RECIPIENT = "INVALID_RECIPIENT"
+    NO_RECIPIENTS = "NO_RECIPIENTS"
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
+    MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
+    SENDER_NOT_ALLOWED = "SENDER_NOT_ALLOWED"
+
+
+class MailError(Exception):
+    def __init__(self, code: MailErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field

@@ -1,0 +1,271 @@
+"""The one ingest path: every message enters storage here, whoever brings it.
+
+parse once → store the raw blob once (content-addressed, fsynced) → in one database
+transaction: message row, attachments, per-recipient mailbox entries with threads and quota
+usage, outbound queue rows → publish events. Concurrent ingests are committed in groups
+(one transaction, one fsync for many messages); ``ingest`` returns only after its group
+committed, so an SMTP 250 sent after it never precedes durable storage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from mailcore import events
+from mailcore.blobs import BlobStore
+from mailcore.mail.threading import assign_thread
+from mailcore.mime.parse import parse_message
+from mailcore.mime.types import ParsedMessage
+from mailcore.models import (
+    Attachment,
+    Folder,
+    FolderRole,
+    MailboxEntry,
+    Member,
+    Message,
+    OutboundMessage,
+)
+
+log = logging.getLogger(__name__)
+
+PARSE_IN_THREAD_ABOVE = 256 * 1024
+MAX_GROUP = 64
+
+
+class IngestSource(StrEnum):
+    SMTP_INBOUND = "smtp_inbound"
+    SUBMISSION = "submission"
+    COMPOSE = "compose"
+    DRAFT = "draft"
+    IMPORT = "import"
+
+
+@dataclass
+class Delivery:
+    """One copy for a local mailbox."""
+
+    member_id: int
+    role: FolderRole = FolderRole.INBOX
+    seen: bool = False
+    draft: bool = False
+    enforce_quota: bool = True
+    bcc: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IngestRequest:
+    raw: bytes
+    source: IngestSource
+    envelope_from: str = ""
+    deliveries: list[Delivery] = field(default_factory=list)
+    outbound: list[str] = field(default_factory=list)
+    sender_member_id: int | None = None
+    origin_session: int | None = None
+
+
+@dataclass(frozen=True)
+class StoredEntry:
+    member_id: int
+    role: FolderRole
+    entry_id: int
+
+
+@dataclass
+class IngestResult:
+    message_pk: int
+    sha256: str
+    parsed: ParsedMessage
+    entries: list[StoredEntry] = field(default_factory=list)
+    over_quota: list[int] = field(default_factory=list)  # member ids refused for quota
+    queued: int = 0
+
+
+@dataclass
+class _Pending:
+    request: IngestRequest
+    parsed: ParsedMessage
+    key: str
+    future: asyncio.Future[IngestResult]
+
+
+class Ingestor:
+    """Runs the ingest path against one blob store, committing concurrent ingests in groups."""
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+        self._queue: asyncio.Queue[_Pending] | None = None
+        self._worker: asyncio.Task[None] | None = None
+
+    async def ingest(self, request: IngestRequest) -> IngestResult:
+        if len(request.raw) > PARSE_IN_THREAD_ABOVE:
+            parsed = await asyncio.to_thread(parse_message, request.raw)
+        else:
+            parsed = parse_message(request.raw)
+        key = await self.blobs.put(request.raw)
+        future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
+        self._ensure_worker()
+        assert self._queue is not None
+        await self._queue.put(_Pending(request, parsed, key, future))
+        result = await future
+        await _publish(request, result)
+        return result
+
+    def _ensure_worker(self) -> None:
+        if self._worker is None or self._worker.done():
+            self._queue = asyncio.Queue()
+            self._worker = asyncio.create_task(self._run(), name="qiyou-ingest-commit")
+
+    async def close(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+            try:
+                await self._worker
+            except asyncio.CancelledError:
+                pass
+            self._worker = None
+
+    async def _run(self) -> None:
+        assert self._queue is not None
+        queue = self._queue
+        while True:
+            group = [await queue.get()]
+            while not queue.empty() and len(group) < MAX_GROUP:
+                group.append(queue.get_nowait())
+            try:
+                results = await _commit(group)
+            except Exception:
+                log.exception("group commit failed; committing its messages one by one")
+                for item in group:
+                    await _commit_alone(item)
+                continue
+            for item, result in zip(group, results, strict=True):
+                if not item.future.done():
+                    item.future.set_result(result)
+
+
+async def _commit_alone(item: _Pending) -> None:
+    try:
+        [result] = await _commit([item])
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, who refuses the mail
+        if not item.future.done():
+            item.future.set_exception(exc)
+    else:
+        if not item.future.done():
+            item.future.set_result(result)
+
+
+async def _commit(group: list[_Pending]) -> list[IngestResult]:
+    async with in_transaction():
+        return [await _store(item) for item in group]
+
+
+async def _store(item: _Pending) -> IngestResult:
+    request, parsed = item.request, item.parsed
+    message = await Message.filter(sha256=item.key).first()
+    if message is None:
+        message = await _create_message(item.key, parsed)
+    result = IngestResult(message_pk=message.id, sha256=item.key, parsed=parsed)
+    now = datetime.now(UTC)
+    when = now if request.source is not IngestSource.IMPORT else (parsed.date or now)
+    members = {
+        m.id: m for m in await Member.filter(id__in=[d.member_id for d in request.deliveries])
+    }
+    for delivery in request.deliveries:
+        member = members.get(delivery.member_id)
+        if member is None:
+            continue
+        size = parsed.size
+        if delivery.enforce_quota and not member.has_room_for(size):
+            result.over_quota.append(member.id)
+            continue
+        folder = await Folder.get(member_id=member.id, role=delivery.role)
+        thread = await assign_thread(member.id, parsed, when)
+        entry = await MailboxEntry.create(
+            member_id=member.id,
+            message_id=message.id,
+            folder_id=folder.id,
+            thread_id=thread.id,
+            seen=delivery.seen,
+            draft=delivery.draft,
+            bcc_json=delivery.bcc,
+            size=size,
+            received_at=when,
+        )
+        await Member.filter(id=member.id).update(used_bytes=F("used_bytes") + size)
+        member.used_bytes += size  # a second copy for the same member sees the first
+        result.entries.append(StoredEntry(member.id, delivery.role, entry.id))
+    if request.outbound:
+        await OutboundMessage.bulk_create(
+            [
+                OutboundMessage(
+                    message_id=message.id,
+                    sender_id=request.sender_member_id,
+                    envelope_from=request.envelope_from,
+                    recipient=rcpt,
+                    next_attempt_at=now,
+                )
+                for rcpt in request.outbound
+            ]
+        )
+        result.queued = len(request.outbound)
+    return result
+
+
+async def _create_message(key: str, parsed: ParsedMessage) -> Message:
+    message = await Message.create(
+        sha256=key,
+        size=parsed.size,
+        message_id=(parsed.message_id or "")[:998] or None,
+        in_reply_to=(parsed.in_reply_to or "")[:998] or None,
+        references=" ".join(parsed.references)[:20000],
+        subject=parsed.subject[:5000],
+        from_name=(parsed.from_.name if parsed.from_ else "")[:320],
+        from_address=(parsed.from_.address if parsed.from_ else "")[:320],
+        to_json=[[a.name, a.address] for a in parsed.to[:500]],
+        cc_json=[[a.name, a.address] for a in parsed.cc[:500]],
+        date=parsed.date,
+        has_attachments=parsed.has_attachments,
+        preview=parsed.preview[:300],
+    )
+    if parsed.attachments:
+        await Attachment.bulk_create(
+            [
+                Attachment(
+                    message_id=message.id,
+                    index=a.index,
+                    filename=a.filename[:500],
+                    content_type=a.content_type[:200],
+                    size=a.size,
+                    content_id=(a.content_id or "")[:500] or None,
+                    inline=a.inline,
+                )
+                for a in parsed.attachments
+            ]
+        )
+    return message
+
+
+async def _publish(request: IngestRequest, result: IngestResult) -> None:
+    parsed = result.parsed
+    for stored in result.entries:
+        common = {"id": str(stored.entry_id), "origin": request.origin_session}
+        if stored.role in (FolderRole.INBOX, FolderRole.SPAM):
+            await events.publish(
+                stored.member_id,
+                events.NEW_MAIL,
+                subject=parsed.subject,
+                from_name=parsed.from_.name if parsed.from_ else "",
+                from_address=parsed.from_.address if parsed.from_ else "",
+                date=(parsed.date or datetime.now(UTC)).isoformat(),
+                folder=stored.role.value,
+                **common,
+            )
+        else:
+            await events.publish(stored.member_id, events.MAILBOX_CHANGED, change="added", **common)

@@ -1,0 +1,148 @@
+"""Mail models: folders, messages stored once, per-recipient mailbox entries, threads, queue."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class FolderRole(StrEnum):
+    INBOX = "inbox"
+    DRAFTS = "drafts"
+    SENT = "sent"
+    TRASH = "trash"
+    SPAM = "spam"
+    ARCHIVE = "archive"
+
+
+class Folder(Model):
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="folders", on_delete=fields.CASCADE
+    )
+    parent: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Folder", related_name="children", null=True, on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    role = fields.CharEnumField(FolderRole, max_length=16, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "folder"
+        unique_together = (("member", "role"),)
+
+
+class Message(Model):
+    """One stored message: the raw blob (by SHA-256) plus metadata parsed once at ingest."""
+
+    id = fields.IntField(primary_key=True)
+    sha256 = fields.CharField(max_length=64, unique=True)
+    size = fields.IntField()
+    message_id = fields.CharField(max_length=998, null=True, db_index=True)
+    in_reply_to = fields.CharField(max_length=998, null=True, db_index=True)
+    references = fields.TextField(default="")
+    subject = fields.TextField(default="")
+    from_name = fields.CharField(max_length=320, default="")
+    from_address = fields.CharField(max_length=320, default="")
+    to_json = fields.JSONField(default=list)
+    cc_json = fields.JSONField(default=list)
+    date = fields.DatetimeField(null=True)
+    has_attachments = fields.BooleanField(default=False)
+    preview = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "message"
+
+
+class Attachment(Model):
+    id = fields.IntField(primary_key=True)
+    message: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "qiyou.Message", related_name="attachments", on_delete=fields.CASCADE
+    )
+    index = fields.IntField()
+    filename = fields.CharField(max_length=500)
+    content_type = fields.CharField(max_length=200)
+    size = fields.IntField()
+    content_id = fields.CharField(max_length=500, null=True)
+    inline = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "attachment"
+        unique_together = (("message", "index"),)
+
+
+class Thread(Model):
+    """A conversation within one member's mailbox."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="threads", on_delete=fields.CASCADE
+    )
+    subject_key = fields.CharField(max_length=500, default="", db_index=True)
+    subject = fields.TextField(default="")
+    last_date = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "thread"
+
+
+class MailboxEntry(Model):
+    """A message as one member has it: folder, flags and conversation."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="entries", on_delete=fields.CASCADE
+    )
+    message: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "qiyou.Message", related_name="entries", on_delete=fields.RESTRICT
+    )
+    folder: fields.ForeignKeyRelation[Folder] = fields.ForeignKeyField(
+        "qiyou.Folder", related_name="entries", on_delete=fields.RESTRICT
+    )
+    thread: fields.ForeignKeyRelation[Thread] = fields.ForeignKeyField(
+        "qiyou.Thread", related_name="entries", on_delete=fields.RESTRICT
+    )
+    seen = fields.BooleanField(default=False)
+    flagged = fields.BooleanField(default=False)
+    answered = fields.BooleanField(default=False)
+    draft = fields.BooleanField(default=False)
+    bcc_json = fields.JSONField(default=list)
+    size = fields.IntField()
+    received_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mailbox_entry"
+        indexes = (("member", "folder", "received_at"), ("member", "thread"))
+
+
+class OutboundStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+
+
+class OutboundMessage(Model):
+    """One external recipient of one message, waiting for remote delivery."""
+
+    id = fields.IntField(primary_key=True)
+    message: fields.ForeignKeyRelation[Message] = fields.ForeignKeyField(
+        "qiyou.Message", related_name="outbound", on_delete=fields.RESTRICT
+    )
+    sender: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="outbound", null=True, on_delete=fields.SET_NULL
+    )
+    envelope_from = fields.CharField(max_length=320)
+    recipient = fields.CharField(max_length=320)
+    status = fields.CharEnumField(OutboundStatus, max_length=16, default=OutboundStatus.QUEUED)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    last_error = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "outbound_message"
+        indexes = (("status", "next_attempt_at"),)

@@ -1,0 +1,79 @@
+"""Organisation models: enterprises (tenants), their domains, members, aliases, sessions."""
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class Enterprise(Model):
+    id = fields.IntField(primary_key=True)
+    name = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "enterprise"
+
+
+class Domain(Model):
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
+        "qiyou.Enterprise", related_name="domains", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=253, unique=True)
+    is_primary = fields.BooleanField(default=False)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "domain"
+
+
+class Member(Model):
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation[Enterprise] = fields.ForeignKeyField(
+        "qiyou.Enterprise", related_name="members", on_delete=fields.CASCADE
+    )
+    domain: fields.ForeignKeyRelation[Domain] = fields.ForeignKeyField(
+        "qiyou.Domain", related_name="members", on_delete=fields.RESTRICT
+    )
+    email = fields.CharField(max_length=320, unique=True)
+    name = fields.CharField(max_length=200, default="")
+    password_hash = fields.CharField(max_length=200)
+    is_vip = fields.BooleanField(default=False)
+    quota_bytes = fields.BigIntField(default=0)
+    used_bytes = fields.BigIntField(default=0)
+    enabled = fields.BooleanField(default=True)
+    conversation_mode = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "member"
+
+    def has_room_for(self, size: int) -> bool:
+        """VIP members have no quota; others must stay within ``quota_bytes``."""
+        return self.is_vip or self.used_bytes + size <= self.quota_bytes
+
+
+class Alias(Model):
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "qiyou.Member", related_name="aliases", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=320, unique=True)
+
+    class Meta:
+        table = "alias"
+
+
+class AuthSession(Model):
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation[Member] = fields.ForeignKeyField(
+        "qiyou.Member", related_name="sessions", on_delete=fields.CASCADE
+    )
+    token_hash = fields.CharField(max_length=64, unique=True)
+    client = fields.CharField(max_length=200, default="")
+    ip = fields.CharField(max_length=64, default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    revoked = fields.BooleanField(default=False)
+
+    class Meta:
+        table = "auth_session"

@@ -1,0 +1,1 @@
+"""Organisation: enterprises, domains, members, aliases, passwords and login sessions."""

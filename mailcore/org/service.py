@@ -1,0 +1,118 @@
+"""Organisation services: domains, members, aliases and address lookup."""
+
+from __future__ import annotations
+
+from tortoise.transactions import in_transaction
+
+from mailcore.mail.folders import ensure_system_folders
+from mailcore.models import Alias, Domain, Enterprise, Member
+from mailcore.org.addresses import (
+    is_valid_address,
+    is_valid_domain,
+    normalize_address,
+    normalize_domain,
+    split_address,
+)
+from mailcore.org.errors import OrgError, OrgErrorCode
+from mailcore.org.passwords import hash_password
+
+MIN_PASSWORD_LENGTH = 8
+
+
+async def add_domain(name: str, enterprise_name: str | None = None) -> Domain:
+    """Host a new domain; a new enterprise is created for it unless one is named."""
+    name = normalize_domain(name)
+    if not is_valid_domain(name):
+        raise OrgError(OrgErrorCode.INVALID, f"not a valid domain name: {name!r}", "name")
+    if await Domain.filter(name=name).exists():
+        raise OrgError(OrgErrorCode.ALREADY_EXISTS, f"domain {name} is already hosted", "name")
+    async with in_transaction():
+        enterprise = None
+        if enterprise_name:
+            enterprise = await Enterprise.filter(name=enterprise_name).first()
+        is_primary = enterprise is None
+        if enterprise is None:
+            enterprise = await Enterprise.create(name=enterprise_name or name)
+        return await Domain.create(enterprise=enterprise, name=name, is_primary=is_primary)
+
+
+async def add_member(
+    email: str,
+    password: str,
+    *,
+    name: str = "",
+    vip: bool = False,
+    quota: int,
+) -> Member:
+    """Create a member in a hosted domain, with the system folders."""
+    email = normalize_address(email)
+    if not is_valid_address(email):
+        raise OrgError(OrgErrorCode.INVALID, f"not a valid address: {email!r}", "email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise OrgError(
+            OrgErrorCode.INVALID,
+            f"password must have at least {MIN_PASSWORD_LENGTH} characters",
+            "password",
+        )
+    _, domain_name = split_address(email)
+    domain = await Domain.filter(name=domain_name).first()
+    if domain is None:
+        raise OrgError(OrgErrorCode.DOMAIN_NOT_HOSTED, f"{domain_name} is not hosted here", "email")
+    if await find_member(email) is not None:
+        raise OrgError(OrgErrorCode.ALREADY_EXISTS, f"{email} already exists", "email")
+    async with in_transaction():
+        member = await Member.create(
+            enterprise_id=domain.enterprise_id,
+            domain=domain,
+            email=email,
+            name=name or email.split("@")[0],
+            password_hash=hash_password(password),
+            is_vip=vip,
+            quota_bytes=quota,
+        )
+        await ensure_system_folders(member.id)
+    return member
+
+
+async def add_alias(member: Member, alias: str) -> Alias:
+    alias = normalize_address(alias)
+    _, domain_name = split_address(alias)
+    domain = await Domain.filter(name=domain_name, enterprise_id=member.enterprise_id).first()
+    if domain is None:
+        raise OrgError(
+            OrgErrorCode.DOMAIN_NOT_HOSTED,
+            f"{domain_name} is not a domain of this enterprise",
+            "alias",
+        )
+    if await find_member(alias) is not None:
+        raise OrgError(OrgErrorCode.ALREADY_EXISTS, f"{alias} already exists", "alias")
+    return await Alias.create(member=member, email=alias)
+
+
+async def find_member(address: str) -> Member | None:
+    """The member an address belongs to: their own address or one of their aliases."""
+    address = normalize_address(address)
+    member = await Member.filter(email=address).first()
+    if member is None:
+        alias = await Alias.filter(email=address).select_related("member").first()
+        member = alias.member if alias else None
+    return member
+
+
+async def is_hosted_domain(domain: str) -> bool:
+    return await Domain.filter(name=normalize_domain(domain)).exists()
+
+
+async def member_addresses(member_id: int) -> set[str]:
+    member = await Member.get(id=member_id)
+    aliases = await Alias.filter(member_id=member_id).values_list("email", flat=True)
+    return {member.email, *aliases}
+
+
+async def get_member(member_id: int) -> Member:
+    return await Member.get(id=member_id)
+
+
+async def set_conversation_mode(member_id: int, enabled: bool) -> Member:
+    await Member.filter(id=member_id).update(conversation_mode=enabled)
+    return await get_member(member_id)

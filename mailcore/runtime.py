@@ -1,0 +1,24 @@
+"""The long-lived services of one Qiyou process, built from settings and shared by protocols."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mailcore.blobs import BlobStore, open_blob_store
+from mailcore.config import Settings
+from mailcore.mail.ingest import Ingestor
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    blobs: BlobStore
+    ingestor: Ingestor
+
+    @classmethod
+    def create(cls, settings: Settings) -> Runtime:
+        blobs = open_blob_store(str(settings.blob_dir))
+        return cls(settings=settings, blobs=blobs, ingestor=Ingestor(blobs))
+
+    async def close(self) -> None:
+        await self.ingestor.close()

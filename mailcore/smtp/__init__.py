@@ -1,0 +1,1 @@
+"""SMTP protocol adapters (aiosmtpd handlers) that validate and call the ingest path."""

@@ -1,0 +1,1 @@
+"""GraphQL face of sign-in: login, logout, me."""

@@ -1,0 +1,37 @@
+"""The per-request GraphQL context: who is calling, the runtime, per-request caches."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+
+from mailcore.mime.types import ParsedMessage
+from mailcore.org.sessions import Identity
+from mailcore.runtime import Runtime
+
+
+@dataclass
+class Context:
+    request: Request | WebSocket
+    response: Any
+    runtime: Runtime
+    identity: Identity | None = None
+    connection_params: dict[str, Any] | None = None
+    parsed: dict[int, ParsedMessage] = field(default_factory=dict)
+
+    @property
+    def member_id(self) -> int:
+        assert self.identity is not None, "checked by IsAuthenticated"
+        return self.identity.member.id
+
+    @property
+    def session_id(self) -> int | None:
+        return self.identity.session_id if self.identity else None
+
+    @property
+    def client_ip(self) -> str:
+        client = self.request.client
+        return client.host if client else ""

@@ -1,0 +1,1 @@
+"""GraphQL face of mail: folders, messages, conversations, compose, live events."""

@@ -1,0 +1,213 @@
+"""Mutations of the mail schema: send, drafts, flags, move, delete, folders."""
+
+from __future__ import annotations
+
+import strawberry
+from mailcore.mime.build import OutgoingAttachment
+from strawberry.file_uploads import Upload
+from strawberry.types import Info
+
+from mailcore.mail import changes, compose, folders, mailbox
+from mailcore.mail.errors import MailError
+from mailcore.org.service import get_member
+from schema.mail.types import (
+    DeleteFolderResult,
+    DeleteResult,
+    DraftSaved,
+    Folder,
+    FolderDeleted,
+    FolderPayload,
+    FolderResult,
+    MailErrorCode,
+    MailErrorType,
+    Message,
+    MessagesDeleted,
+    MessagesUpdated,
+    SaveDraftResult,
+    SendMailResult,
+    SendMailSuccess,
+    UpdateResult,
+)
+from schema.permissions import IsAuthenticated
+
+MAX_FILENAME = 255
+
+
+@strawberry.input
+class ComposeInput:
+    to: list[str] = strawberry.field(default_factory=list)
+    cc: list[str] = strawberry.field(default_factory=list)
+    bcc: list[str] = strawberry.field(default_factory=list)
+    subject: str | None = None
+    text: str | None = None
+    html: str | None = None
+    attachments: list[Upload] = strawberry.field(default_factory=list)
+    reply_to: strawberry.ID | None = strawberry.field(
+        default=None, description="Id of the message this replies to."
+    )
+    forward: strawberry.ID | None = strawberry.field(
+        default=None, description="Id of the message this forwards (its attachments go along)."
+    )
+    draft_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The draft this replaces; it is removed once sent or saved."
+    )
+
+
+def _error(exc: MailError) -> MailErrorType:
+    return MailErrorType(code=MailErrorCode(exc.code.value), message=exc.message, field=exc.field)
+
+
+async def _form(data: ComposeInput) -> compose.ComposeInput:
+    attachments = []
+    for upload in data.attachments:
+        body = await upload.read()
+        attachments.append(
+            OutgoingAttachment(
+                filename=(upload.filename or "attachment")[:MAX_FILENAME],
+                content_type=upload.content_type or "application/octet-stream",
+                data=body,
+            )
+        )
+    return compose.ComposeInput(
+        to=data.to,
+        cc=data.cc,
+        bcc=data.bcc,
+        subject=data.subject,
+        text=data.text,
+        html=data.html,
+        attachments=attachments,
+        reply_to_id=data.reply_to,
+        forward_id=data.forward,
+        draft_id=data.draft_id,
+    )
+
+
+async def _messages(member_id: int, ids: list[int]) -> list[Message]:
+    return [Message(entry=e) for e in await mailbox.get_entries(member_id, ids)]
+
+
+@strawberry.type
+class MailMutation:
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def send_mail(self, info: Info, input: ComposeInput) -> SendMailResult:
+        ctx = info.context
+        try:
+            result = await compose.send_mail(
+                ctx.runtime.ingestor,
+                ctx.runtime.blobs,
+                await get_member(ctx.member_id),
+                await _form(input),
+                max_size=ctx.runtime.settings.max_message_size,
+                origin=ctx.session_id,
+            )
+        except MailError as exc:
+            return _error(exc)
+        sent = next((e.entry_id for e in result.entries if e.member_id == ctx.member_id), None)
+        message = Message(entry=await mailbox.get_entry(ctx.member_id, sent)) if sent else None
+        return SendMailSuccess(message=message, queued=result.queued)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def save_draft(self, info: Info, input: ComposeInput) -> SaveDraftResult:
+        ctx = info.context
+        try:
+            entry_id = await compose.save_draft(
+                ctx.runtime.ingestor,
+                ctx.runtime.blobs,
+                await get_member(ctx.member_id),
+                await _form(input),
+                max_size=ctx.runtime.settings.max_message_size,
+                origin=ctx.session_id,
+            )
+            return DraftSaved(
+                message=Message(entry=await mailbox.get_entry(ctx.member_id, entry_id))
+            )
+        except MailError as exc:
+            return _error(exc)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def mark_read(
+        self, info: Info, ids: list[strawberry.ID], read: bool = True
+    ) -> UpdateResult:
+        return await _flags(info, ids, seen=read)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def flag(
+        self, info: Info, ids: list[strawberry.ID], flagged: bool = True
+    ) -> UpdateResult:
+        return await _flags(info, ids, flagged=flagged)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def move(self, info: Info, ids: list[strawberry.ID], folder: str) -> UpdateResult:
+        ctx = info.context
+        try:
+            target = await folders.resolve_folder(ctx.member_id, folder)
+            entries = await changes.move(ctx.member_id, list(ids), target, ctx.session_id)
+            return MessagesUpdated(messages=await _messages(ctx.member_id, [e.id for e in entries]))
+        except MailError as exc:
+            return _error(exc)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Move to Trash; messages already in Trash (or drafts) are removed for good.",
+    )
+    async def delete(self, info: Info, ids: list[strawberry.ID]) -> DeleteResult:
+        ctx = info.context
+        try:
+            trashed, expunged = await changes.delete(ctx.member_id, list(ids), ctx.session_id)
+            return MessagesDeleted(
+                trashed=await _messages(ctx.member_id, [e.id for e in trashed]),
+                expunged=[strawberry.ID(str(i)) for i in expunged],
+            )
+        except MailError as exc:
+            return _error(exc)
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def create_folder(
+        self, info: Info, name: str, parent_id: strawberry.ID | None = None
+    ) -> FolderResult:
+        try:
+            parent = int(parent_id) if parent_id else None
+        except ValueError:
+            parent = -1
+        try:
+            folder = await folders.create_folder(info.context.member_id, name, parent)
+        except MailError as exc:
+            return _error(exc)
+        return FolderPayload(folder=Folder.from_count(mailbox.FolderCount(folder, 0, 0)))
+
+    @strawberry.mutation(permission_classes=[IsAuthenticated])
+    async def rename_folder(self, info: Info, id: strawberry.ID, name: str) -> FolderResult:
+        member_id = info.context.member_id
+        try:
+            folder = await folders.rename_folder(member_id, _int(id), name)
+        except MailError as exc:
+            return _error(exc)
+        counts = {c.folder.id: c for c in await mailbox.folder_counts(member_id)}
+        return FolderPayload(folder=Folder.from_count(counts[folder.id]))
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Delete a custom folder and its sub-folders; their mail goes to Trash.",
+    )
+    async def delete_folder(self, info: Info, id: strawberry.ID) -> DeleteFolderResult:
+        try:
+            ids = await folders.delete_folder(info.context.member_id, _int(id))
+        except MailError as exc:
+            return _error(exc)
+        return FolderDeleted(ids=[strawberry.ID(str(i)) for i in ids])
+
+
+def _int(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        return -1
+
+
+async def _flags(info: Info, ids: list[strawberry.ID], **flags: bool) -> UpdateResult:
+    ctx = info.context
+    try:
+        entries = await changes.set_flags(ctx.member_id, list(ids), ctx.session_id, **flags)
+        return MessagesUpdated(messages=await _messages(ctx.member_id, [e.id for e in entries]))
+    except MailError as exc:
+        return _error(exc)

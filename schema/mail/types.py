@@ -1,0 +1,315 @@
+"""Types of the mail schema; body fields parse the stored blob lazily, once per request."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from mailcore.mail.errors import MailErrorCode as CoreCode
+from mailcore.mail.mailbox import Conversation as CoreConversation
+from mailcore.mail.mailbox import FolderCount
+from mailcore.mime.parse import parse_message
+from mailcore.mime.sanitize import sanitize_html
+from mailcore.mime.types import ParsedMessage
+from mailcore.models import MailboxEntry
+
+MailErrorCode = strawberry.enum(StrEnum("MailErrorCode", {c.name: c.value for c in CoreCode}))
+
+
+@strawberry.type
+class EmailAddress:
+    name: str
+    address: str
+
+
+@strawberry.type
+class Folder:
+    id: strawberry.ID
+    name: str
+    role: str | None
+    parent_id: strawberry.ID | None
+    unread: int
+    total: int
+
+    @classmethod
+    def from_count(cls, count: FolderCount) -> Folder:
+        f = count.folder
+        return cls(
+            id=strawberry.ID(str(f.id)),
+            name=f.name,
+            role=f.role.value.upper() if f.role else None,
+            parent_id=strawberry.ID(str(f.parent_id)) if f.parent_id else None,
+            unread=count.unread,
+            total=count.total,
+        )
+
+
+@strawberry.type
+class Attachment:
+    id: strawberry.ID
+    index: int
+    filename: str
+    content_type: str
+    size: int
+    inline: bool
+    content_id: str | None
+    url: str
+
+
+def _addresses(pairs: list) -> list[EmailAddress]:
+    return [EmailAddress(name=name or "", address=address or "") for name, address in pairs]
+
+
+@strawberry.type
+class Message:
+    entry: strawberry.Private[MailboxEntry]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.entry.id))
+
+    @strawberry.field
+    def subject(self) -> str:
+        return self.entry.message.subject
+
+    @strawberry.field(name="from")
+    def from_(self) -> EmailAddress | None:
+        m = self.entry.message
+        return EmailAddress(name=m.from_name, address=m.from_address) if m.from_address else None
+
+    @strawberry.field
+    def to(self) -> list[EmailAddress]:
+        return _addresses(self.entry.message.to_json)
+
+    @strawberry.field
+    def cc(self) -> list[EmailAddress]:
+        return _addresses(self.entry.message.cc_json)
+
+    @strawberry.field(description="Blind-copied recipients: only on the sender's own copies.")
+    def bcc(self) -> list[EmailAddress]:
+        return [EmailAddress(name="", address=a) for a in self.entry.bcc_json]
+
+    @strawberry.field(description="The Date header, or when it arrived if it has none.")
+    def date(self) -> datetime:
+        return self.entry.message.date or self.entry.received_at
+
+    @strawberry.field
+    def received_at(self) -> datetime:
+        return self.entry.received_at
+
+    @strawberry.field
+    def seen(self) -> bool:
+        return self.entry.seen
+
+    @strawberry.field
+    def flagged(self) -> bool:
+        return self.entry.flagged
+
+    @strawberry.field
+    def answered(self) -> bool:
+        return self.entry.answered
+
+    @strawberry.field
+    def draft(self) -> bool:
+        return self.entry.draft
+
+    @strawberry.field
+    def has_attachments(self) -> bool:
+        return self.entry.message.has_attachments
+
+    @strawberry.field
+    def preview(self) -> str:
+        return self.entry.message.preview
+
+    @strawberry.field
+    def size(self) -> int:
+        return self.entry.size
+
+    @strawberry.field
+    def folder_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.entry.folder_id))
+
+    @strawberry.field
+    def conversation_id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.entry.thread_id))
+
+    @strawberry.field(description="The Message-ID header, without angle brackets.")
+    def message_id(self) -> str | None:
+        return self.entry.message.message_id
+
+    async def _parsed(self, info: Info) -> ParsedMessage:
+        cache = info.context.parsed
+        if self.entry.message_id not in cache:
+            raw = await info.context.runtime.blobs.get(self.entry.message.sha256)
+            cache[self.entry.message_id] = parse_message(raw)
+        return cache[self.entry.message_id]
+
+    @strawberry.field
+    async def text(self, info: Info) -> str:
+        return (await self._parsed(info)).text
+
+    @strawberry.field(description="The HTML body, sanitized for display; null for plain mail.")
+    async def html(self, info: Info) -> str | None:
+        html = (await self._parsed(info)).html
+        return sanitize_html(html) if html else None
+
+    @strawberry.field
+    async def attachments(self, info: Info) -> list[Attachment]:
+        parsed = await self._parsed(info)
+        return [
+            Attachment(
+                id=strawberry.ID(f"{self.entry.id}:{a.index}"),
+                index=a.index,
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                inline=a.inline,
+                content_id=a.content_id,
+                url=f"/attachments/{self.entry.id}/{a.index}",
+            )
+            for a in parsed.attachments
+        ]
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class MessageEdge:
+    node: Message
+    cursor: str
+
+
+@strawberry.type
+class MessageConnection:
+    edges: list[MessageEdge]
+    page_info: PageInfo
+
+
+@strawberry.type
+class Conversation:
+    conversation: strawberry.Private[CoreConversation]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.conversation.thread.id))
+
+    @strawberry.field
+    def subject(self) -> str:
+        return self.conversation.thread.subject
+
+    @strawberry.field
+    def last_date(self) -> datetime:
+        return self.conversation.thread.last_date
+
+    @strawberry.field
+    def message_count(self) -> int:
+        return len(self.conversation.entries)
+
+    @strawberry.field
+    def unread_count(self) -> int:
+        return self.conversation.unread
+
+    @strawberry.field
+    def participants(self) -> list[EmailAddress]:
+        seen: dict[str, EmailAddress] = {}
+        for entry in self.conversation.entries:
+            m = entry.message
+            if m.from_address and m.from_address.lower() not in seen:
+                seen[m.from_address.lower()] = EmailAddress(
+                    name=m.from_name, address=m.from_address
+                )
+        return list(seen.values())
+
+    @strawberry.field
+    def latest(self) -> Message | None:
+        entries = self.conversation.entries
+        return Message(entry=entries[-1]) if entries else None
+
+    @strawberry.field(description="The messages of the conversation, oldest first.")
+    def messages(self) -> list[Message]:
+        return [Message(entry=e) for e in self.conversation.entries]
+
+
+@strawberry.type
+class ConversationEdge:
+    node: Conversation
+    cursor: str
+
+
+@strawberry.type
+class ConversationConnection:
+    edges: list[ConversationEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(name="MailError")
+class MailErrorType:
+    code: MailErrorCode
+    message: str
+    field: str | None = None
+
+
+@strawberry.type
+class SendMailSuccess:
+    message: Message | None
+    queued: int
+
+
+@strawberry.type
+class DraftSaved:
+    message: Message
+
+
+@strawberry.type
+class MessagesUpdated:
+    messages: list[Message]
+
+
+@strawberry.type
+class MessagesDeleted:
+    trashed: list[Message]
+    expunged: list[strawberry.ID]
+
+
+@strawberry.type
+class FolderPayload:
+    folder: Folder
+
+
+@strawberry.type
+class FolderDeleted:
+    ids: list[strawberry.ID]
+
+
+@strawberry.type
+class NewMail:
+    id: strawberry.ID
+    subject: str
+    from_: EmailAddress = strawberry.field(name="from")
+    date: datetime
+    folder: str
+
+
+@strawberry.type
+class MailboxChange:
+    change: str
+    ids: list[strawberry.ID]
+    folder_id: strawberry.ID | None = None
+
+
+SendMailResult = Annotated[SendMailSuccess | MailErrorType, strawberry.union("SendMailResult")]
+SaveDraftResult = Annotated[DraftSaved | MailErrorType, strawberry.union("SaveDraftResult")]
+UpdateResult = Annotated[MessagesUpdated | MailErrorType, strawberry.union("UpdateResult")]
+DeleteResult = Annotated[MessagesDeleted | MailErrorType, strawberry.union("DeleteResult")]
+FolderResult = Annotated[FolderPayload | MailErrorType, strawberry.union("FolderResult")]
+DeleteFolderResult = Annotated[
+    FolderDeleted | MailErrorType, strawberry.union("DeleteFolderResult")
+]

@@ -1,0 +1,98 @@
+"""Shared fixtures: a real Qiyou server per backend (SQLite + memory, PostgreSQL + Redis).
+
+The PostgreSQL/Redis run needs those services; without them it is skipped with a reason,
+unless QIYOU_REQUIRE_SERVICES=1 (CI), where it fails instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Iterator
+from urllib.parse import urlparse
+
+import pytest
+
+from tests.e2e.server import Server, provision
+
+PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+REQUIRE_SERVICES = os.environ.get("QIYOU_REQUIRE_SERVICES") == "1"
+
+
+def reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname, parsed.port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def need_services(*urls: str) -> None:
+    missing = [u for u in urls if not reachable(u)]
+    if missing:
+        message = f"not reachable: {', '.join(missing)}"
+        if REQUIRE_SERVICES:
+            pytest.fail(f"QIYOU_REQUIRE_SERVICES=1 but {message}")
+        pytest.skip(message)
+
+
+def _psql(sql: str) -> None:
+    import subprocess
+
+    parsed = urlparse(PG_URL)
+    subprocess.run(
+        [
+            "psql",
+            "-h",
+            parsed.hostname,
+            "-p",
+            str(parsed.port),
+            "-U",
+            parsed.username or "postgres",
+            "-d",
+            parsed.path.lstrip("/") or "postgres",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_database() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test session; dropped afterwards."""
+    need_services(PG_URL)
+    name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
+    _psql(f"CREATE DATABASE {name}")
+    parsed = urlparse(PG_URL)
+    yield parsed._replace(path=f"/{name}").geturl()
+    _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite-memory"),
+    pytest.param("postgres", id="postgres-redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+]
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A provisioned, running ``qiyou serve`` (see tests/e2e/server.py for its members)."""
+    env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "2M"}
+    if request.param == "postgres":
+        need_services(PG_URL, REDIS_URL)
+        env["DATABASE_URL"] = request.getfixturevalue("pg_database")
+        env["BROADCAST_URL"] = REDIS_URL
+    srv = Server(data_dir=tmp_path_factory.mktemp(f"qiyou-{request.param}"), env=env)
+    provision(srv)
+    srv.start()
+    yield srv
+    srv.stop()

@@ -1,0 +1,113 @@
+"""Start a real ``qiyou serve`` process for tests, provisioned through the ``qiyou`` CLI."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+QIYOU = [sys.executable, "-m", "api.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "correct-horse-9"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Server:
+    data_dir: Path
+    env: dict[str, str]
+    http_port: int = field(default_factory=free_port)
+    smtp_port: int = field(default_factory=free_port)
+    submission_port: int = field(default_factory=free_port)
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    @property
+    def graphql_url(self) -> str:
+        return f"{self.url}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.http_port}/graphql"
+
+    def full_env(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            **self.env,
+            "QIYOU_DATA_DIR": str(self.data_dir),
+            "QIYOU_HTTP_PORT": str(self.http_port),
+            "QIYOU_SMTP_PORT": str(self.smtp_port),
+            "QIYOU_SUBMISSION_PORT": str(self.submission_port),
+            "QIYOU_HOST": "127.0.0.1",
+        }
+
+    def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [*QIYOU, *args], env=self.full_env(), cwd=ROOT, capture_output=True, text=True
+        )
+        if check and result.returncode != 0:
+            raise RuntimeError(f"qiyou {' '.join(args)} failed: {result.stderr}")
+        return result
+
+    def start(self) -> None:
+        self.log = open(self.data_dir / "server.log", "wb")  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [*QIYOU, "serve"], env=self.full_env(), cwd=ROOT, stdout=self.log, stderr=self.log
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()}")
+            try:
+                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
+                    if _listening(self.smtp_port) and _listening(self.submission_port):
+                        return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def provision(server: Server) -> None:
+    """The test company: example.com (and alias domain example.net) with a few members."""
+    server.cli("domain", "add", "example.com")
+    server.cli("domain", "add", "example.net", "--enterprise", "example.com")
+    server.cli("user", "add", "alice@example.com", "--password", PASSWORD, "--name", "Alice 王")
+    server.cli("user", "add", "bob@example.com", "--password", PASSWORD, "--name", "Bob")
+    server.cli("user", "add", "carol@example.com", "--password", PASSWORD, "--quota", "60K")
+    server.cli("user", "add", "vip@example.com", "--password", PASSWORD, "--quota", "1K", "--vip")
+    server.cli("user", "alias", "alice@example.com", "ali@example.net")
+    server.cli("domain", "add", "other.org")
+    server.cli("user", "add", "olga@other.org", "--password", PASSWORD)
