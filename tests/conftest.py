@@ -86,7 +86,7 @@ def server(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Server]:
     """A provisioned, running ``qiyou serve`` (see tests/e2e/server.py for its members)."""
-    env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "2M"}
+    env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "12M"}
     if request.param == "postgres":
         need_services(PG_URL, REDIS_URL)
         env["DATABASE_URL"] = request.getfixturevalue("pg_database")

@@ -17,7 +17,7 @@ from mailcore.blobs import BlobStore
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mime.parse import get_attachment, parse_message
 from mailcore.mime.types import ParsedAttachment, ParsedMessage
-from mailcore.models import Attachment, Folder, FolderRole, MailboxEntry, Thread
+from mailcore.models import Attachment, Folder, FolderRole, MailboxEntry, OutboundMessage, Thread
 
 MAX_PAGE = 200
 HIDDEN_FROM_CONVERSATIONS = (FolderRole.TRASH, FolderRole.SPAM)
@@ -173,3 +173,12 @@ async def get_entries(member_id: int, ids: list[int]) -> list[MailboxEntry]:
     rows = await MailboxEntry.filter(member_id=member_id, id__in=ids).select_related("message")
     by_id = {e.id: e for e in rows}
     return [by_id[i] for i in ids if i in by_id]
+
+
+async def outbound_status(member_id: int, entry: MailboxEntry) -> list[OutboundMessage]:
+    """Remote delivery state of the external recipients of a message this member sent."""
+    return list(
+        await OutboundMessage.filter(message_id=entry.message_id, sender_id=member_id).order_by(
+            "id"
+        )
+    )

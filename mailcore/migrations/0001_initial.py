@@ -174,7 +174,7 @@ class Migration(migrations.Migration):
                 ('received_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
             ],
-            options={'table': 'mailbox_entry', 'app': 'qiyou', 'indexes': [Index(fields=['member', 'folder', 'received_at']), Index(fields=['member', 'thread'])], 'pk_attr': 'id', 'table_description': 'A message as one member has it: folder, flags and conversation.'},
+            options={'table': 'mailbox_entry', 'app': 'qiyou', 'indexes': [Index(fields=['member_id', 'folder_id', 'received_at']), Index(fields=['member_id', 'thread_id'])], 'pk_attr': 'id', 'table_description': 'A message as one member has it: folder, flags and conversation.'},
             bases=['Model'],
         ),
     ]

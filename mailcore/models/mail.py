@@ -115,7 +115,7 @@ class MailboxEntry(Model):
 
     class Meta:
         table = "mailbox_entry"
-        indexes = (("member", "folder", "received_at"), ("member", "thread"))
+        indexes = (("member_id", "folder_id", "received_at"), ("member_id", "thread_id"))
 
 
 class OutboundStatus(StrEnum):

@@ -27,11 +27,13 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
     settings = runtime.settings
     context = tls_context(runtime)
     loop = asyncio.get_running_loop()
+    # Accept over-long lines (as Postfix does) as long as the whole message fits the limit.
+    protocol = type("QiyouSMTP", (SMTP,), {"line_length_limit": settings.max_message_size + 2})
     inbound = InboundHandler(runtime)
     submission = SubmissionHandler(runtime)
 
     def mx() -> SMTP:
-        return SMTP(
+        return protocol(
             inbound,
             hostname=settings.hostname,
             data_size_limit=settings.max_message_size,
@@ -43,7 +45,7 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
         )
 
     def msa() -> SMTP:
-        return SMTP(
+        return protocol(
             submission,
             hostname=settings.hostname,
             data_size_limit=settings.max_message_size,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import strawberry
-from mailcore.mime.build import OutgoingAttachment
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
 from mailcore.mail import changes, compose, folders, mailbox
 from mailcore.mail.errors import MailError
+from mailcore.mime.build import OutgoingAttachment
 from mailcore.org.service import get_member
 from schema.mail.types import (
     DeleteFolderResult,
@@ -104,7 +104,7 @@ class MailMutation:
             return _error(exc)
         sent = next((e.entry_id for e in result.entries if e.member_id == ctx.member_id), None)
         message = Message(entry=await mailbox.get_entry(ctx.member_id, sent)) if sent else None
-        return SendMailSuccess(message=message, queued=result.queued)
+        return SendMailSuccess(sent=message, queued=result.queued)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def save_draft(self, info: Info, input: ComposeInput) -> SaveDraftResult:
@@ -118,9 +118,7 @@ class MailMutation:
                 max_size=ctx.runtime.settings.max_message_size,
                 origin=ctx.session_id,
             )
-            return DraftSaved(
-                message=Message(entry=await mailbox.get_entry(ctx.member_id, entry_id))
-            )
+            return DraftSaved(draft=Message(entry=await mailbox.get_entry(ctx.member_id, entry_id)))
         except MailError as exc:
             return _error(exc)
 

@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from mailcore.mail.errors import MailErrorCode as CoreCode
 from mailcore.mail.mailbox import Conversation as CoreConversation
-from mailcore.mail.mailbox import FolderCount
+from mailcore.mail.mailbox import FolderCount, outbound_status
 from mailcore.mime.parse import parse_message
 from mailcore.mime.sanitize import sanitize_html
 from mailcore.mime.types import ParsedMessage
@@ -58,6 +58,14 @@ class Attachment:
     inline: bool
     content_id: str | None
     url: str
+
+
+@strawberry.type
+class OutboundDelivery:
+    recipient: str
+    status: str
+    attempts: int
+    last_error: str
 
 
 def _addresses(pairs: list) -> list[EmailAddress]:
@@ -140,6 +148,19 @@ class Message:
     @strawberry.field(description="The Message-ID header, without angle brackets.")
     def message_id(self) -> str | None:
         return self.entry.message.message_id
+
+    @strawberry.field(description="Delivery state of each external recipient (sender only).")
+    async def deliveries(self, info: Info) -> list[OutboundDelivery]:
+        rows = await outbound_status(info.context.member_id, self.entry)
+        return [
+            OutboundDelivery(
+                recipient=r.recipient,
+                status=r.status.value.upper(),
+                attempts=r.attempts,
+                last_error=r.last_error,
+            )
+            for r in rows
+        ]
 
     async def _parsed(self, info: Info) -> ParsedMessage:
         cache = info.context.parsed
@@ -259,13 +280,13 @@ class MailErrorType:
 
 @strawberry.type
 class SendMailSuccess:
-    message: Message | None
+    sent: Message | None = strawberry.field(description="The copy in the sender's Sent folder.")
     queued: int
 
 
 @strawberry.type
 class DraftSaved:
-    message: Message
+    draft: Message
 
 
 @strawberry.type
