@@ -40,24 +40,32 @@ class ComposeInput:
     draft_id: str | None = None
 
 
-def parse_recipients(values: list[str], field_name: str) -> list[Address]:
-    """Accept ``a@b.c``, ``Name <a@b.c>`` and comma-separated lists."""
-    pairs = getaddresses([v for v in values if v and v.strip()])
-    addresses = [Address(name=name, address=addr.strip()) for name, addr in pairs]
-    if any("@" not in a.address for a in addresses):
-        bad = next(a for a in addresses if "@" not in a.address)
-        raise MailError(
-            MailErrorCode.INVALID_RECIPIENT, f"not a valid address: {bad.address!r}", field_name
-        )
+def parse_recipients(values: list[str], field_name: str, *, lenient: bool = False) -> list[Address]:
+    """Accept ``a@b.c``, ``Name <a@b.c>`` and comma-separated lists.
+
+    ``lenient`` (drafts) keeps half-typed entries such as ``bob@`` as they are.
+    """
+    addresses = []
+    for value in values:
+        if not value or not value.strip():
+            continue
+        pairs = getaddresses([value])
+        if any("@" not in addr for _, addr in pairs):
+            if not lenient:
+                raise MailError(
+                    MailErrorCode.INVALID_RECIPIENT, f"not a valid address: {value!r}", field_name
+                )
+            pairs = [("", value.strip())]
+        addresses += [Address(name=name, address=addr.strip()) for name, addr in pairs]
     return addresses
 
 
 async def _build(
-    blobs: BlobStore, member: Member, form: ComposeInput, domain: str
+    blobs: BlobStore, member: Member, form: ComposeInput, *, draft: bool = False
 ) -> tuple[bytes, list[Address], list[Address], list[Address]]:
-    to = parse_recipients(form.to, "to")
-    cc = parse_recipients(form.cc, "cc")
-    bcc = parse_recipients(form.bcc, "bcc")
+    to = parse_recipients(form.to, "to", lenient=draft)
+    cc = parse_recipients(form.cc, "cc", lenient=draft)
+    bcc = parse_recipients(form.bcc, "bcc", lenient=draft)
     if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
         raise MailError(MailErrorCode.INVALID, f"at most {MAX_RECIPIENTS} recipients", "to")
     subject = (form.subject or "")[:MAX_SUBJECT]
@@ -86,7 +94,7 @@ async def _build(
         attachments=attachments,
         in_reply_to=in_reply_to,
         references=references,
-        domain=domain,
+        domain=member.email.rpartition("@")[2],
     )
     return raw, to, cc, bcc
 
@@ -100,7 +108,7 @@ async def send_mail(
     max_size: int,
     origin: int | None = None,
 ) -> IngestResult:
-    raw, to, cc, bcc = await _build(blobs, member, form, member.email.rpartition("@")[2])
+    raw, to, cc, bcc = await _build(blobs, member, form)
     if len(raw) > max_size:
         raise MailError(
             MailErrorCode.MESSAGE_TOO_LARGE,
@@ -134,7 +142,7 @@ async def save_draft(
     origin: int | None = None,
 ) -> int:
     """Store the form as a draft (replacing ``draft_id``); returns the new entry id."""
-    raw, _, _, bcc = await _build(blobs, member, form, member.email.rpartition("@")[2])
+    raw, _, _, bcc = await _build(blobs, member, form, draft=True)
     if len(raw) > max_size:
         raise MailError(MailErrorCode.MESSAGE_TOO_LARGE, "the draft is too large", "attachments")
     result = await ingestor.ingest(

@@ -1,0 +1,1 @@
+"""MIME: parsing stored mail for display and building outgoing mail (stdlib `email`)."""
