@@ -23,9 +23,17 @@ def member_channel(member_id: int) -> str:
     return f"qiyou.member.{member_id}"
 
 
+def _broadcast(url: str) -> Broadcast:
+    if url.startswith(("redis://", "rediss://")):
+        from mailcore.events.redis import RedisBackend
+
+        return Broadcast(backend=RedisBackend(url))
+    return Broadcast(url)
+
+
 async def connect(url: str) -> None:
     global _bus
-    bus = Broadcast(url)
+    bus = _broadcast(url)
     await bus.connect()
     _bus = bus
 
