@@ -11,6 +11,11 @@ from mailcore.config import Settings
 APP = "qiyou"
 
 
+def db_text(value: str | None, limit: int) -> str:
+    """Text safe for every database: no NUL (PostgreSQL refuses it), bounded length."""
+    return (value or "").replace("\x00", "")[:limit]
+
+
 def normalize_url(url: str) -> str:
     """Accept the usual spellings (``postgresql://``) and make SQLite commits durable."""
     if url.startswith("postgresql://"):

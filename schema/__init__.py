@@ -7,6 +7,7 @@ from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDept
 from strawberry.tools import merge_types
 
 from schema.auth.resolvers import AuthMutation, AuthQuery
+from schema.extensions import RejectNulCharacters
 from schema.mail.mutations import MailMutation
 from schema.mail.queries import MailQuery
 from schema.mail.subscriptions import MailSubscription
@@ -24,6 +25,7 @@ schema = strawberry.Schema(
     mutation=Mutation,
     subscription=Subscription,
     extensions=[
+        RejectNulCharacters,
         QueryDepthLimiter(max_depth=MAX_DEPTH),
         MaxTokensLimiter(max_token_count=MAX_TOKENS),
         MaxAliasesLimiter(max_alias_count=MAX_ALIASES),

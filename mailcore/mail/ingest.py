@@ -20,6 +20,7 @@ from tortoise.transactions import in_transaction
 
 from mailcore import events
 from mailcore.blobs import BlobStore
+from mailcore.db import db_text
 from mailcore.mail.threading import assign_thread
 from mailcore.mime.parse import parse_message
 from mailcore.mime.types import ParsedMessage
@@ -218,21 +219,26 @@ async def _store(item: _Pending) -> IngestResult:
     return result
 
 
+def _addresses(addresses: list) -> list[list[str]]:
+    return [[db_text(a.name, 320), db_text(a.address, 320)] for a in addresses[:500]]
+
+
 async def _create_message(key: str, parsed: ParsedMessage) -> Message:
+    sender = parsed.from_
     message = await Message.create(
         sha256=key,
         size=parsed.size,
-        message_id=(parsed.message_id or "")[:998] or None,
-        in_reply_to=(parsed.in_reply_to or "")[:998] or None,
-        references=" ".join(parsed.references)[:20000],
-        subject=parsed.subject[:5000],
-        from_name=(parsed.from_.name if parsed.from_ else "")[:320],
-        from_address=(parsed.from_.address if parsed.from_ else "")[:320],
-        to_json=[[a.name, a.address] for a in parsed.to[:500]],
-        cc_json=[[a.name, a.address] for a in parsed.cc[:500]],
+        message_id=db_text(parsed.message_id, 998) or None,
+        in_reply_to=db_text(parsed.in_reply_to, 998) or None,
+        references=db_text(" ".join(parsed.references), 20000),
+        subject=db_text(parsed.subject, 5000),
+        from_name=db_text(sender.name if sender else "", 320),
+        from_address=db_text(sender.address if sender else "", 320),
+        to_json=_addresses(parsed.to),
+        cc_json=_addresses(parsed.cc),
         date=parsed.date,
         has_attachments=parsed.has_attachments,
-        preview=parsed.preview[:300],
+        preview=db_text(parsed.preview, 300),
     )
     if parsed.attachments:
         await Attachment.bulk_create(
@@ -240,10 +246,10 @@ async def _create_message(key: str, parsed: ParsedMessage) -> Message:
                 Attachment(
                     message_id=message.id,
                     index=a.index,
-                    filename=a.filename[:500],
-                    content_type=a.content_type[:200],
+                    filename=db_text(a.filename, 500),
+                    content_type=db_text(a.content_type, 200),
                     size=a.size,
-                    content_id=(a.content_id or "")[:500] or None,
+                    content_id=db_text(a.content_id, 500) or None,
                     inline=a.inline,
                 )
                 for a in parsed.attachments

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from mailcore.db import db_text
 from mailcore.mime.subject import normalize_subject
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import MailboxEntry, Thread
@@ -13,7 +14,7 @@ MAX_KEY = 500
 
 
 def subject_key(subject: str) -> str:
-    return normalize_subject(subject)[:MAX_KEY]
+    return db_text(normalize_subject(subject), MAX_KEY)
 
 
 def _looks_like_reply(parsed: ParsedMessage) -> bool:
@@ -36,7 +37,10 @@ async def assign_thread(member_id: int, parsed: ParsedMessage, when: datetime) -
         )
     if thread is None:
         return await Thread.create(
-            member_id=member_id, subject_key=key, subject=parsed.subject, last_date=when
+            member_id=member_id,
+            subject_key=key,
+            subject=db_text(parsed.subject, 5000),
+            last_date=when,
         )
     if when > thread.last_date:
         thread.last_date = when
@@ -45,13 +49,13 @@ async def assign_thread(member_id: int, parsed: ParsedMessage, when: datetime) -
 
 
 async def _by_references(member_id: int, parsed: ParsedMessage) -> Thread | None:
-    ids = [i for i in [*parsed.references, parsed.in_reply_to] if i][-50:]
+    ids = [db_text(i, 998) for i in [*parsed.references, parsed.in_reply_to] if i][-50:]
     lookups = []
     if ids:
         lookups.append({"message__message_id__in": ids})
     if parsed.message_id:
         # A reply that arrived before its parent: adopt the reply's thread.
-        lookups.append({"message__in_reply_to": parsed.message_id})
+        lookups.append({"message__in_reply_to": db_text(parsed.message_id, 998)})
     for lookup in lookups:
         entry = (
             await MailboxEntry.filter(member_id=member_id, **lookup)

@@ -92,6 +92,8 @@ async def add_alias(member: Member, alias: str) -> Alias:
 async def find_member(address: str) -> Member | None:
     """The member an address belongs to: their own address or one of their aliases."""
     address = normalize_address(address)
+    if not address or "\x00" in address:
+        return None
     member = await Member.filter(email=address).first()
     if member is None:
         alias = await Alias.filter(email=address).select_related("member").first()

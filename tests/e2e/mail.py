@@ -8,7 +8,10 @@ import ssl
 import uuid
 from email.message import EmailMessage
 
+import aiosmtplib
+
 from tests.e2e.client import GraphQLClient
+from tests.e2e.server import PASSWORD
 
 FIND = """
 query Find($folder: String!) {
@@ -54,3 +57,17 @@ async def find(client: GraphQLClient, subject: str, folder: str = "INBOX", wait:
         if asyncio.get_running_loop().time() > deadline:
             return None
         await asyncio.sleep(0.1)
+
+
+async def submission(server, user: str | None = "alice@example.com") -> aiosmtplib.SMTP:
+    """A STARTTLS session on the submission port, logged in as ``user`` unless None."""
+    smtp = aiosmtplib.SMTP(
+        hostname="127.0.0.1",
+        port=server.submission_port,
+        start_tls=True,
+        tls_context=client_tls(),
+    )
+    await smtp.connect()
+    if user:
+        await smtp.login(user, PASSWORD)
+    return smtp

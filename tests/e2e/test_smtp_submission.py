@@ -8,25 +8,12 @@ import aiosmtplib
 import pytest
 
 from tests.e2e.client import login
-from tests.e2e.mail import client_tls, find, simple_mail, unique
+from tests.e2e.mail import find, simple_mail, submission, unique
 from tests.e2e.server import PASSWORD
 
 SENT = """
 query Sent($id: ID!) { message(id: $id) { bcc { address } deliveries { recipient status } } }
 """
-
-
-async def submission(server, user: str | None = "alice@example.com") -> aiosmtplib.SMTP:
-    smtp = aiosmtplib.SMTP(
-        hostname="127.0.0.1",
-        port=server.submission_port,
-        start_tls=True,
-        tls_context=client_tls(),
-    )
-    await smtp.connect()
-    if user:
-        await smtp.login(user, PASSWORD)
-    return smtp
 
 
 async def test_mail_from_before_starttls_is_refused(server):

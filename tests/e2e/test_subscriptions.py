@@ -23,8 +23,11 @@ async def test_new_mail_over_smtp_is_pushed(server):
     async with Subscription(server.ws_url, bob.token, NEW_MAIL) as sub:
         await asyncio.sleep(SETTLE)
         with mx(server.smtp_port) as smtp:
-            smtp.sendmail("s@remote.test", ["bob@example.com"],
-                          simple_mail("s@remote.test", "bob@example.com", subject))
+            smtp.sendmail(
+                "s@remote.test",
+                ["bob@example.com"],
+                simple_mail("s@remote.test", "bob@example.com", subject),
+            )
         pushed = (await sub.next())["newMail"]
     assert pushed["subject"] == subject
     assert pushed["from"] == {"address": "s@remote.test"}
@@ -39,10 +42,16 @@ async def test_push_reaches_only_the_recipient(server):
     async with Subscription(server.ws_url, bob.token, NEW_MAIL) as sub:
         await asyncio.sleep(SETTLE)
         with mx(server.smtp_port) as smtp:
-            smtp.sendmail("s@remote.test", ["alice@example.com"],
-                          simple_mail("s@remote.test", "alice@example.com", for_alice))
-            smtp.sendmail("s@remote.test", ["bob@example.com"],
-                          simple_mail("s@remote.test", "bob@example.com", for_bob))
+            smtp.sendmail(
+                "s@remote.test",
+                ["alice@example.com"],
+                simple_mail("s@remote.test", "alice@example.com", for_alice),
+            )
+            smtp.sendmail(
+                "s@remote.test",
+                ["bob@example.com"],
+                simple_mail("s@remote.test", "bob@example.com", for_bob),
+            )
         first = (await sub.next())["newMail"]
     assert first["subject"] == for_bob, "bob must not be told about alice's mail"
     assert await find(alice, for_alice) is not None
@@ -67,12 +76,17 @@ async def test_changes_from_another_session_are_pushed_but_not_echoed(server):
     laptop = await login(server.graphql_url, "bob@example.com", PASSWORD)
     subject = unique("sync")
     with mx(server.smtp_port) as smtp:
-        smtp.sendmail("s@remote.test", ["bob@example.com"],
-                      simple_mail("s@remote.test", "bob@example.com", subject))
+        smtp.sendmail(
+            "s@remote.test",
+            ["bob@example.com"],
+            simple_mail("s@remote.test", "bob@example.com", subject),
+        )
     node = await find(laptop, subject)
     read = "mutation R($ids: [ID!]!) { markRead(ids: $ids) { __typename } }"
-    async with Subscription(server.ws_url, phone.token, CHANGED) as on_phone, \
-            Subscription(server.ws_url, laptop.token, CHANGED) as on_laptop:
+    async with (
+        Subscription(server.ws_url, phone.token, CHANGED) as on_phone,
+        Subscription(server.ws_url, laptop.token, CHANGED) as on_laptop,
+    ):
         await asyncio.sleep(SETTLE)
         await laptop.data(read, ids=[node["id"]])
         change = (await on_phone.next())["mailboxChanged"]
@@ -80,12 +94,15 @@ async def test_changes_from_another_session_are_pushed_but_not_echoed(server):
         with pytest.raises(TimeoutError):
             await on_laptop.next(timeout=1)
         await laptop.data(
-            "mutation M($ids: [ID!]!) { move(ids: $ids, folder: \"ARCHIVE\") { __typename } }",
+            'mutation M($ids: [ID!]!) { move(ids: $ids, folder: "ARCHIVE") { __typename } }',
             ids=[node["id"]],
         )
         moved = (await on_phone.next())["mailboxChanged"]
-    archive = [f for f in (await phone.data("{ folders { id role } }"))["folders"]
-               if f["role"] == "ARCHIVE"][0]
+    archive = [
+        f
+        for f in (await phone.data("{ folders { id role } }"))["folders"]
+        if f["role"] == "ARCHIVE"
+    ][0]
     assert moved == {"change": "moved", "ids": [node["id"]], "folderId": archive["id"]}
 
 

@@ -1,0 +1,433 @@
+"""Shared helpers of the Qiyou benchmarks: a real ``qiyou serve`` subprocess, provisioning
+through the real ``qiyou`` CLI, GraphQL login, realistic test mail and statistics.
+
+Everything runs on 127.0.0.1 only; every wait is bounded; ``BenchServer.close`` kills the
+server, drops the PostgreSQL database it created and removes its temporary data dir.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import re
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from email.header import Header
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "correct-horse-9"
+DOMAIN = "bench.example"
+PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+LOGIN = """
+mutation Login($email: String!, $password: String!) {
+  login(email: $email, password: $password) {
+    __typename
+    ... on LoginSuccess { token }
+  }
+}
+"""
+
+
+def qiyou_command() -> list[str]:
+    """The real ``qiyou`` console script of this venv (or ``python -m api.cli``)."""
+    script = Path(sys.executable).with_name("qiyou")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def raise_nofile_limit() -> int:
+    """Raise the soft open-file limit to the hard limit (inherited by child processes)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        target = 65536 if hard == resource.RLIM_INFINITY else hard
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = target
+    return soft
+
+
+def member_email(i: int) -> str:
+    return f"m{i:04d}@{DOMAIN}"
+
+
+def _psql(sql: str) -> None:
+    subprocess.run(
+        ["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", "test", "-v", "ON_ERROR_STOP=1"]
+        + ["-q", "-c", sql],
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    return {"cpus": os.cpu_count(), "cpu_model": model, "ram_gib": round(mem_kb / 2**20, 1)}
+
+
+@dataclass
+class CpuSample:
+    """Server CPU seconds (all threads and the main/event-loop thread) at one moment."""
+
+    at: float
+    total: float
+    main: float
+
+
+def _ticks(stat_path: Path) -> float:
+    fields = stat_path.read_text().rsplit(")", 1)[1].split()
+    # fields[11] = utime, fields[12] = stime (fields 14 and 15 of proc(5), after the name)
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class BenchServer:
+    """One ``qiyou serve`` subprocess with its own temp data dir (and PG database)."""
+
+    db: str = "sqlite"  # sqlite | postgres
+    broadcast: str = "memory"  # memory | redis
+    extra_env: dict[str, str] = field(default_factory=dict)
+    keep: bool = False
+    http_port: int = field(default_factory=free_port)
+    smtp_port: int = field(default_factory=free_port)
+    submission_port: int = field(default_factory=free_port)
+
+    def __post_init__(self) -> None:
+        self.data_dir = Path(tempfile.mkdtemp(prefix="qiyou-bench-"))
+        self.pg_db: str | None = None
+        self.process: subprocess.Popen[bytes] | None = None
+        self._log: Any = None
+
+    @property
+    def graphql_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/graphql"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.http_port}/graphql"
+
+    @property
+    def log_path(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def env(self) -> dict[str, str]:
+        env = {
+            **os.environ,
+            **self.extra_env,
+            "QIYOU_DATA_DIR": str(self.data_dir),
+            "QIYOU_HOST": "127.0.0.1",
+            "QIYOU_HTTP_PORT": str(self.http_port),
+            "QIYOU_SMTP_PORT": str(self.smtp_port),
+            "QIYOU_SUBMISSION_PORT": str(self.submission_port),
+            "BROADCAST_URL": REDIS_URL if self.broadcast == "redis" else "memory://",
+        }
+        env.pop("DATABASE_URL", None)
+        if self.pg_db:
+            env["DATABASE_URL"] = f"{PG_ADMIN_URL}/{self.pg_db}"
+        return env
+
+    def create_database(self) -> None:
+        if self.db == "postgres":
+            self.pg_db = f"qiyou_bench_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+            _psql(f'CREATE DATABASE "{self.pg_db}"')
+
+    def cli(self, *args: str, retries: int = 3) -> str:
+        """Run the real ``qiyou`` CLI against this server's data (bounded retries)."""
+        last = ""
+        for attempt in range(retries):
+            result = subprocess.run(
+                [*qiyou_command(), *args],
+                env=self.env(),
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
+            if result.returncode == 0:
+                return result.stdout
+            last = result.stderr.strip() or result.stdout.strip()
+            if "already" in last:  # a retry after a lock timeout that had in fact succeeded
+                return last
+            time.sleep(0.5 * (attempt + 1))
+        raise RuntimeError(f"qiyou {' '.join(args)} failed: {last}")
+
+    def provision(self, members: int, parallel: int = 2) -> float:
+        """Add the bench domain and ``members`` VIP members with the CLI; returns seconds."""
+        started = time.monotonic()
+        self.cli("domain", "add", DOMAIN)
+        self.cli("user", "add", member_email(0), "--password", PASSWORD, "--vip")  # migrates
+
+        def add(i: int) -> str:
+            return self.cli(
+                "user", "add", member_email(i), "--password", PASSWORD, "--vip",
+                "--name", f"成员 {i} Member",
+            )  # fmt: skip
+
+        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+            list(pool.map(add, range(1, members)))
+        return time.monotonic() - started
+
+    def start(self, timeout: float = 60) -> None:
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in close()
+        self.process = subprocess.Popen(
+            [*qiyou_command(), "serve"],
+            env=self.env(),
+            cwd=ROOT,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.http_port}/health", timeout=1).is_success:
+                    if _listening(self.smtp_port):
+                        return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def cpu(self) -> CpuSample:
+        assert self.process is not None
+        pid = self.process.pid
+        try:
+            total = _ticks(Path(f"/proc/{pid}/stat"))
+            main = _ticks(Path(f"/proc/{pid}/task/{pid}/stat"))
+        except (OSError, IndexError, ValueError):
+            total = main = 0.0
+        return CpuSample(time.monotonic(), total, main)
+
+    def start_profiler(self, out: str, native: bool = False) -> subprocess.Popen[bytes] | None:
+        """Sample the server with py-spy (all threads, idle frames left out) until stopped;
+        ``out`` ending in ``.svg`` gives a flame graph, ``.txt`` collapsed stacks (``raw``),
+        anything else speedscope JSON."""
+        assert self.process is not None
+        spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+        if not Path(spy).exists():
+            print("py-spy not found: pip install py-spy (profile skipped)", file=sys.stderr)
+            return None
+        fmt = {".svg": "flamegraph", ".txt": "raw"}.get(Path(out).suffix, "speedscope")
+        cmd = [spy, "record", "-p", str(self.process.pid), "-o", out, "-f", fmt, "-r", "200"]
+        cmd += ["--threads", "--nonblocking"] + (["--native"] if native else [])
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    @staticmethod
+    def stop_profiler(spy: subprocess.Popen[bytes] | None) -> None:
+        if spy is None:
+            return
+        spy.send_signal(signal.SIGINT)
+        try:
+            spy.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            spy.kill()
+            spy.wait(timeout=10)
+
+    def log_problems(self, limit: int = 12) -> tuple[int, list[str]]:
+        """Count of ERROR/CRITICAL/Traceback lines in the server log, and the first few."""
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return 0, []
+        bad = [ln for ln in lines if re.search(r"\b(ERROR|CRITICAL)\b|^Traceback", ln)]
+        return len(bad), bad[:limit]
+
+    def close(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        if self._log is not None:
+            self._log.close()
+        if self.pg_db:
+            try:
+                _psql(f'DROP DATABASE IF EXISTS "{self.pg_db}" WITH (FORCE)')
+            except (subprocess.SubprocessError, OSError) as exc:
+                print(f"warning: could not drop database {self.pg_db}: {exc}", file=sys.stderr)
+            self.pg_db = None
+        if self.keep:
+            print(f"kept data dir {self.data_dir}", file=sys.stderr)
+        else:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+
+
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+async def login_all(url: str, emails: list[str], parallel: int = 4) -> dict[str, str]:
+    """GraphQL ``login`` for each address; returns address → bearer token."""
+    import asyncio
+
+    tokens: dict[str, str] = {}
+    limit = asyncio.Semaphore(parallel)
+    async with httpx.AsyncClient(timeout=60) as http:
+
+        async def one(email: str) -> None:
+            async with limit:
+                response = await http.post(
+                    url, json={"query": LOGIN, "variables": {"email": email, "password": PASSWORD}}
+                )
+            result = response.json()["data"]["login"]
+            if result["__typename"] != "LoginSuccess":
+                raise RuntimeError(f"login {email}: {result}")
+            tokens[email] = result["token"]
+
+        await asyncio.gather(*(one(e) for e in emails))
+    return tokens
+
+
+# --- realistic mail --------------------------------------------------------------------
+
+_ZH = [
+    "各位同事，附上本季度的销售数据汇总，请在周五之前审阅并反馈意见。",
+    "关于下周的产品发布会，市场部已经完成了新闻稿的初稿，技术部请确认参数。",
+    "根据财务部的要求，所有差旅报销单需要在月底前提交，逾期将顺延至下月处理。",
+    "客户反馈新版本的登录速度明显提升，但在部分安卓机型上仍有兼容性问题。",
+    "请注意：本周六凌晨两点至四点，机房将进行例行维护，邮件服务可能短暂中断。",
+    "我们已与供应商就价格条款达成一致，合同将在法务审核后正式签署。",
+]
+_EN = [
+    "Please find the quarterly figures below; the regional breakdown is in the shared folder.",
+    "As discussed in the meeting, we will move the release to the second week of next month.",
+    "The customer asked whether the on-premise edition supports single sign-on with LDAP.",
+    "Reminder: expense reports for October must be submitted before the end of the month.",
+    "Thanks for the quick turnaround on the contract draft, legal has a few minor comments.",
+    "Attached are the meeting notes; action items are assigned at the end of the document.",
+]
+_SENDERS = [("张伟", "zhang.wei"), ("李娜", "li.na"), ("Wang Fang", "wang.fang"), ("John", "john")]
+
+
+def _wrap_b64(data: bytes) -> bytes:
+    encoded = base64.b64encode(data)
+    return b"\r\n".join(encoded[i : i + 76] for i in range(0, len(encoded), 76)) + b"\r\n"
+
+
+def _body_text(rng: random.Random, approx_bytes: int, marker: str) -> str:
+    parts = [f"您好，\n\n({marker})\n"]
+    size = 0
+    while size < approx_bytes:
+        paragraph = " ".join(rng.choice(_ZH if rng.random() < 0.5 else _EN) for _ in range(4))
+        parts.append(paragraph + "\n")
+        size += len(paragraph.encode())
+    parts.append("\n此致\n敬礼\n-- \nPartner Co. 合作伙伴有限公司\n")
+    return "\n".join(parts)
+
+
+def make_mail(index: int, recipient: str, subject: str, size: int, seed: int = 0) -> bytes:
+    """A ~``size``-byte mail as a Chinese business client sends it: multipart/alternative,
+    UTF-8 text and HTML parts in base64, RFC 2047 encoded From name and Subject."""
+    rng = random.Random(seed * 1_000_003 + index)
+    name, local = _SENDERS[index % len(_SENDERS)]
+    # text + html, each base64 (4/3) → about 0.33 of the target per part in raw UTF-8
+    text = _body_text(rng, max(200, int(size * 0.33)), f"ref {index}")
+    html = "<html><body>" + "".join(f"<p>{line}</p>" for line in text.splitlines()) + "</body>"
+    boundary = f"----=_Part_{index}_{rng.getrandbits(48):x}"
+    headers = [
+        f"From: {Header(name, 'utf-8').encode()} <{local}@partner.example>",
+        f"To: <{recipient}>",
+        f"Subject: {Header(subject, 'utf-8').encode()}",
+        f"Date: {formatdate(localtime=False)}",
+        f"Message-ID: <{uuid.uuid4().hex}.{index}@partner.example>",
+        "MIME-Version: 1.0",
+        "X-Mailer: Foxmail 7.2.25.228[cn]",
+        f'Content-Type: multipart/alternative; boundary="{boundary}"',
+    ]
+    out = (
+        "\r\n".join(headers).encode() + b"\r\n\r\nThis is a multi-part message in MIME format.\r\n"
+    )
+    for ctype, content in (("text/plain", text), ("text/html", html)):
+        out += (
+            f"\r\n--{boundary}\r\nContent-Type: {ctype}; charset=utf-8\r\n"
+            "Content-Transfer-Encoding: base64\r\n\r\n"
+        ).encode() + _wrap_b64(content.encode())
+    return out + f"\r\n--{boundary}--\r\n".encode()
+
+
+def dot_stuff(raw: bytes) -> bytes:
+    """The DATA payload: CRLF lines, leading dots doubled, ending in ``.\\r\\n``."""
+    raw = raw.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+    if not raw.endswith(b"\r\n"):
+        raw += b"\r\n"
+    raw = re.sub(rb"(?m)^\.", b"..", raw)
+    return raw + b".\r\n"
+
+
+# --- statistics ------------------------------------------------------------------------
+
+
+def percentile(values: list[float], q: float) -> float | None:
+    """Linear-interpolated percentile ``q`` (0-100) of ``values``; None if empty."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+def summary_ms(values: list[float], qs: tuple[float, ...] = (50, 95, 99)) -> dict[str, Any]:
+    out: dict[str, Any] = {"n": len(values)}
+    for q in qs:
+        out[f"p{q:g}_ms"] = ms(percentile(values, q))
+    out["max_ms"] = ms(max(values)) if values else None
+    return out
+
+
+def fmt_ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} ms"
+
+
+def print_json(figures: dict[str, Any]) -> None:
+    print(json.dumps(figures, ensure_ascii=False, sort_keys=True))

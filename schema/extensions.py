@@ -1,0 +1,31 @@
+"""Schema extensions: refuse NUL characters in any argument (no database stores them)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+class RejectNulCharacters(SchemaExtension):
+    def on_operation(self) -> Iterator[None]:
+        context = self.execution_context
+        texts = [context.query or "", *_strings(context.variables or {})]
+        if any("\x00" in text for text in texts):
+            raise GraphQLError(
+                "arguments may not contain NUL characters", extensions={"code": "INVALID"}
+            )
+        yield
