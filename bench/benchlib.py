@@ -105,11 +105,23 @@ def machine() -> dict[str, Any]:
 
 @dataclass
 class CpuSample:
-    """Server CPU seconds (all threads and the main/event-loop thread) at one moment."""
+    """Server CPU seconds (all threads and the main/event-loop thread) and the whole
+    machine's busy CPU seconds (every process: server, clients, PostgreSQL, Redis)."""
 
     at: float
     total: float
     main: float
+    machine: float
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds spent not idle (nor in iowait) by the whole machine since boot."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _ticks(stat_path: Path) -> float:
@@ -235,7 +247,7 @@ class BenchServer:
             main = _ticks(Path(f"/proc/{pid}/task/{pid}/stat"))
         except (OSError, IndexError, ValueError):
             total = main = 0.0
-        return CpuSample(time.monotonic(), total, main)
+        return CpuSample(time.monotonic(), total, main, machine_busy_seconds())
 
     def start_profiler(self, out: str, native: bool = False) -> subprocess.Popen[bytes] | None:
         """Sample the server with py-spy (all threads, idle frames left out) until stopped;

@@ -43,6 +43,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--thread", default="MainThread", help="thread name prefix ('' for all)")
     p.add_argument("--top", type=int, default=25)
     p.add_argument("--match", default="", help="only frames containing this text")
+    p.add_argument(
+        "--share",
+        default="",
+        help="comma-separated substrings: share of the thread's busy samples with such a frame",
+    )
     p.add_argument("--json", action="store_true", help="print one JSON line as well")
     args = p.parse_args(argv)
 
@@ -71,11 +76,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nself (top {args.top}):")
     for func, n in self_.most_common(args.top):
         print(f"  {100 * n / total:5.1f}%  {func}")
+    shares: dict[str, float] = {}
+    if args.share:
+        idle = ("EpollSelector.select", "_connection_worker_thread (aiosqlite/core.py")
+        busy = [(f, n) for _, f, n in chosen if f and not f[-1].startswith(idle)]
+        busy_total = sum(n for _, n in busy) or 1
+        print(f"\nbusy samples (not waiting in select): {busy_total} of {total}")
+        for pattern in (x for x in args.share.split(",") if x):
+            hit = sum(n for f, n in busy if any(pattern in frame for frame in f))
+            shares[pattern] = round(100 * hit / busy_total, 1)
+            print(f"  {shares[pattern]:5.1f}%  frames with {pattern!r}")
     if args.json:
         print(
             json.dumps(
                 {
                     "threads": dict(per_thread),
+                    "busy_share_pct": shares,
                     "inclusive_pct": {
                         f: round(100 * n / total, 1) for f, n in inclusive.most_common(args.top)
                     },

@@ -374,6 +374,7 @@ def _figures(
         "client_cpu_cores": round(client_cpu / wall, 2) if wall else None,
         "server_cpu_cores": round((cpu_after.total - cpu_before.total) / window, 2),
         "server_loop_thread_cpu": round((cpu_after.main - cpu_before.main) / window, 2),
+        "machine_cpu_cores": round((cpu_after.machine - cpu_before.machine) / window, 2),
         "inbox_total_after": inbox_total,
         "provision_s": round(provision_s, 1),
         "server_log_errors": problems,

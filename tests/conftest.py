@@ -10,6 +10,7 @@ import os
 import socket
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
@@ -81,18 +82,42 @@ BACKENDS = [
 ]
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Server]:
-    """A provisioned, running ``qiyou serve`` (see tests/e2e/server.py for its members)."""
+def start_server(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> Server:
+    """Provision and start a server on ``backend`` (``sqlite`` or ``postgres``)."""
     env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "12M"}
-    if request.param == "postgres":
+    if backend == "postgres":
         need_services(PG_URL, REDIS_URL)
         env["DATABASE_URL"] = request.getfixturevalue("pg_database")
         env["BROADCAST_URL"] = REDIS_URL
-    srv = Server(data_dir=tmp_path_factory.mktemp(f"qiyou-{request.param}"), env=env)
+    srv = Server(data_dir=data_dir, env=env)
+    provision(srv)
+    srv.start()
+    return srv
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A provisioned, running ``qiyou serve`` (see tests/e2e/server.py for its members)."""
+    srv = start_server(request, request.param, tmp_path_factory.mktemp(f"qiyou-{request.param}"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def own_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A server for one test only (it may be killed and restarted); its own database."""
+    if request.param == "postgres":
+        need_services(PG_URL, REDIS_URL)
+        name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
+        _psql(f"CREATE DATABASE {name}")
+        database = urlparse(PG_URL)._replace(path=f"/{name}").geturl()
+        env = {"DATABASE_URL": database, "BROADCAST_URL": REDIS_URL}
+    else:
+        name, env = None, {}
+    srv = Server(data_dir=tmp_path_factory.mktemp(f"own-{request.param}"), env=env)
     provision(srv)
     srv.start()
     yield srv
     srv.stop()
+    if name:
+        _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
