@@ -302,9 +302,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         inbox_total = asyncio.run(_inbox_total(server.graphql_url, tokens))
         problems, problem_lines = server.log_problems()
         return _figures(
-            args, broadcast, outs, cpu_before, cpu_after, provision_s, inbox_total,
-            problems, problem_lines,
-        )  # fmt: skip
+            args,
+            broadcast,
+            outs,
+            cpu_before,
+            cpu_after,
+            provision_s,
+            inbox_total,
+            problems,
+            problem_lines,
+        )
     finally:
         for proc in procs:
             if proc.is_alive():
@@ -368,9 +375,12 @@ def _figures(
         "ack": summary_ms(latencies),
         "visibility_p50_ms": ms(percentile(visible, 50)),
         "visibility_p99_ms": ms(percentile(visible, 99)),
-        "visibility": {**summary_ms(visible), "sampled": len(samples),
-                       "not_visible": len(samples) - len(visible),
-                       "mean_polls": round(sum(polls) / len(polls), 2) if polls else None},
+        "visibility": {
+            **summary_ms(visible),
+            "sampled": len(samples),
+            "not_visible": len(samples) - len(visible),
+            "mean_polls": round(sum(polls) / len(polls), 2) if polls else None,
+        },
         "client_cpu_cores": round(client_cpu / wall, 2) if wall else None,
         "server_cpu_cores": round((cpu_after.total - cpu_before.total) / window, 2),
         "server_loop_thread_cpu": round((cpu_after.main - cpu_before.main) / window, 2),
@@ -380,7 +390,7 @@ def _figures(
         "server_log_errors": problems,
         "server_log_first_errors": problem_lines,
         "machine": machine(),
-    }  # fmt: skip
+    }
 
 
 def print_summary(f: dict[str, Any]) -> None:
@@ -406,7 +416,8 @@ def print_summary(f: dict[str, Any]) -> None:
     )
     print(
         f"  CPU cores used  server {f['server_cpu_cores']} (event-loop thread "
-        f"{f['server_loop_thread_cpu']}), client {f['client_cpu_cores']}"
+        f"{f['server_loop_thread_cpu']}), client {f['client_cpu_cores']}, "
+        f"whole machine {f['machine_cpu_cores']} of {f['machine']['cpus']}"
     )
     print(
         f"  INBOX total after run {f['inbox_total_after']}; server log errors "
@@ -417,7 +428,7 @@ def print_summary(f: dict[str, Any]) -> None:
     target = f["msgs_per_s"] is not None and f["msgs_per_s"] >= 300
     if f["db"] == "sqlite":
         print(f"  target ≥ 300 msg/s on SQLite: {'MET' if target else 'NOT MET'}")
-    print()  # fmt: skip
+    print()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -312,8 +312,8 @@ async def test_pagination_is_newest_first_without_gaps(server):
     alice = await login(server.graphql_url, "alice@example.com", PASSWORD)
     tag = unique("page")
     for i in range(7):
-        await send(alice, to=["carol@example.com"], subject=f"{tag} {i}", text="p")
-    carol = await login(server.graphql_url, "carol@example.com", PASSWORD)
+        await send(alice, to=["vip@example.com"], subject=f"{tag} {i}", text="p")
+    vip = await login(server.graphql_url, "vip@example.com", PASSWORD)
     query = """
     query P($after: String) {
       messages(folder: "INBOX", first: 3, after: $after) {
@@ -322,7 +322,7 @@ async def test_pagination_is_newest_first_without_gaps(server):
     }"""
     seen, after = [], None
     while True:
-        page = (await carol.data(query, after=after))["messages"]
+        page = (await vip.data(query, after=after))["messages"]
         seen += [e["node"]["subject"] for e in page["edges"]]
         if not page["pageInfo"]["hasNextPage"]:
             break
@@ -330,7 +330,7 @@ async def test_pagination_is_newest_first_without_gaps(server):
     mine = [s for s in seen if s.startswith(tag)]
     assert mine == [f"{tag} {i}" for i in reversed(range(7))]
     assert len(seen) == len(set(seen)) or len(mine) == 7
-    bad = await carol.execute(query, after="!!not-a-cursor")
+    bad = await vip.execute(query, after="!!not-a-cursor")
     assert bad["errors"][0]["extensions"]["code"] == "INVALID"
 
 
@@ -364,3 +364,38 @@ async def test_over_deep_and_over_large_queries_are_refused(server):
             json={"query": "{ me { email } }", "pad": "x" * 2_000_000},
         )
     assert big.status_code == 413
+
+
+async def test_forward_carries_the_attachments_and_references(server):
+    alice = await login(server.graphql_url, "alice@example.com", PASSWORD)
+    bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
+    subject = unique("合同")
+    operations = {
+        "query": SEND,
+        "variables": {
+            "input": {
+                "to": ["bob@example.com"],
+                "subject": subject,
+                "text": "附件",
+                "attachments": [None],
+            }
+        },
+    }
+    async with httpx.AsyncClient(timeout=30) as http:
+        await http.post(
+            server.graphql_url,
+            headers=alice.headers(),
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.input.attachments.0"]}),
+            },
+            files={"0": ("合同.pdf", b"%PDF-1.4 fake", "application/pdf")},
+        )
+    original = await find(bob, subject)
+    result = await send(bob, to=["vip@example.com"], text="FYI", forward=original["id"])
+    assert result["sent"]["subject"] == f"Fwd: {subject}"
+    vip = await login(server.graphql_url, "vip@example.com", PASSWORD)
+    forwarded = await find(vip, f"Fwd: {subject}")
+    message = (await vip.data(MESSAGE, id=forwarded["id"]))["message"]
+    assert [(a["filename"], a["size"]) for a in message["attachments"]] == [("合同.pdf", 13)]
+    assert message["html"] is None and "FYI" in message["text"]

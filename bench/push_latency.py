@@ -1,0 +1,550 @@
+"""Push latency benchmark: from an SMTP delivery to the ``newMail`` push on 1,000 websockets.
+
+Starts its own ``qiyou serve`` (fresh temp data dir; ``--broadcast memory`` (default) or
+``redis`` event bus; ``--db sqlite`` (default) or ``postgres``), provisions ``--members``
+VIP members with the real ``qiyou`` CLI and logs each in over GraphQL. Then
+``--ws-procs`` client processes open ``--members`` × ``--per-member`` graphql-transport-ws
+connections (default 100 × 10 = 1,000), each authenticated with its member's token in
+``connection_init`` and subscribed to ``subscription { newMail { id subject ... } }``.
+
+Phases (every mail's subject carries a tag, so each push is matched to its mail):
+
+1. warm-up: one mail to every member; proves each subscription is live (a socket that never
+   gets it is counted as ``dead``) and is left out of the figures;
+2. ``single``: ``--mails`` mails (default 200), each to one member (round robin), sent at
+   ``--rate`` mails/s over ``--smtp-sessions`` SMTP sessions: each reaches that member's
+   ``--per-member`` sockets;
+3. ``fanout``: ``--fanout`` mails (default 5), each to all members (one mail, 100 RCPT TO,
+   1,000 pushes), ``--fanout-gap`` seconds apart.
+
+Latency of a push = the time the client process read the frame − the time the end of the
+mail's DATA was written (clocks are the machine's monotonic clock, shared by all processes).
+The same minus the time of the 250 reply is reported too: it can be negative, because the
+server publishes the event after the commit and before it writes the 250. A push not
+received ``--grace`` seconds after the last mail of its phase is counted as missed.
+
+Prints a human-readable summary, then one line of JSON with the figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing as mp
+import re
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from typing import Any
+
+import aiosmtplib
+from benchlib import (
+    BenchServer,
+    dot_stuff,
+    fmt_ms,
+    login_all,
+    machine,
+    make_mail,
+    member_email,
+    print_json,
+    raise_nofile_limit,
+    summary_ms,
+)
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosed, InvalidHandshake
+
+SENDER = "alerts@partner.example"
+SUBSCRIPTION = "subscription { newMail { id subject folder date from { address name } } }"
+TAG = re.compile(r"\[([0-9a-f]{8}-[a-z]+\d*)\]")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--broadcast", choices=["memory", "redis"], default="memory")
+    p.add_argument("--members", type=int, default=100)
+    p.add_argument("--per-member", type=int, default=10, help="websockets per member")
+    p.add_argument("--mails", type=int, default=200, help="mails to one member each")
+    p.add_argument("--rate", type=float, default=20, help="single-recipient mails per second")
+    p.add_argument("--smtp-sessions", type=int, default=4)
+    p.add_argument("--fanout", type=int, default=5, help="mails to all members")
+    p.add_argument("--fanout-gap", type=float, default=2.0, help="seconds between them")
+    p.add_argument("--size", type=int, default=8 * 1024, help="approximate mail size, bytes")
+    p.add_argument("--ws-procs", type=int, default=2, help="websocket client processes")
+    p.add_argument("--connect-parallel", type=int, default=50, help="per client process")
+    p.add_argument(
+        "--connect-order",
+        choices=["interleaved", "grouped"],
+        default="interleaved",
+        help="interleaved: a member's sockets are opened far apart; grouped: together",
+    )
+    p.add_argument("--grace", type=float, default=10, help="wait for late pushes (s)")
+    p.add_argument("--keep", action="store_true", help="keep the temp data dir (server log)")
+    p.add_argument("--profile", metavar="OUT", help="py-spy the server during the phases")
+    return p.parse_args(argv)
+
+
+# --- websocket client process ---------------------------------------------------------------
+
+
+def ws_worker(proc: int, cfg: dict[str, Any], sockets: list[tuple[int, int, str]], conn: Any):
+    raise_nofile_limit()
+    try:
+        asyncio.run(_ws_worker(cfg, sockets, conn))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        try:
+            conn.send({"fatal": f"{type(exc).__name__}: {exc}"})
+        except OSError:
+            pass
+
+
+async def _ws_worker(cfg: dict[str, Any], sockets: list[tuple[int, int, str]], conn: Any):
+    loop = asyncio.get_running_loop()
+    limit = asyncio.Semaphore(cfg["connect_parallel"])
+    records: list[tuple[int, float, str]] = []  # socket id, receive time, tag
+    counts: Counter[str] = Counter()
+    state = {"connected": 0, "failed": 0, "closed": 0, "other_frames": 0, "error_frames": 0}
+    live: set[int] = set()
+    failures: Counter[str] = Counter()
+    websockets: list[Any] = []
+    stop = asyncio.Event()
+
+    async def one(sock: int, token: str) -> None:
+        try:
+            async with limit:
+                ws = await ws_connect(
+                    cfg["ws_url"],
+                    subprotocols=["graphql-transport-ws"],
+                    max_size=2**22,
+                    open_timeout=60,
+                    close_timeout=2,
+                )
+                websockets.append(ws)
+                await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+                ack = json.loads(await asyncio.wait_for(ws.recv(), 60))
+                if ack.get("type") != "connection_ack":
+                    raise RuntimeError(f"no ack: {ack}")
+                await ws.send(
+                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
+                )
+        except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, RuntimeError) as exc:
+            state["failed"] += 1
+            failures[type(exc).__name__] += 1
+            return
+        state["connected"] += 1
+        live.add(sock)
+        try:
+            async for raw in ws:
+                now = time.monotonic()
+                if isinstance(raw, bytes):
+                    raw = raw.decode()
+                if '"ping"' in raw and json.loads(raw).get("type") == "ping":
+                    await ws.send('{"type": "pong"}')
+                    continue
+                m = TAG.search(raw)
+                if m is None:
+                    state["other_frames"] += 1
+                    continue
+                if '"errors"' in raw:
+                    state["error_frames"] += 1
+                records.append((sock, now, m.group(1)))
+                counts[m.group(1)] += 1
+        except ConnectionClosed as exc:
+            if not stop.is_set():
+                failures[f"closed {exc.rcvd.code if exc.rcvd else ''}"] += 1
+        if not stop.is_set():
+            state["closed"] += 1
+            live.discard(sock)
+
+    tasks = [asyncio.create_task(one(sock, token)) for sock, _member, token in sockets]
+    cpu0 = time.process_time()
+    while True:
+        command = await loop.run_in_executor(None, conn.recv)
+        if command[0] == "status":
+            conn.send({**state, "live": sorted(live), "failures": dict(failures)})
+        elif command[0] == "count":
+            conn.send(sum(n for tag, n in counts.items() if tag.startswith(command[1])))
+        elif command[0] == "cpu":
+            conn.send(time.process_time() - cpu0)
+        elif command[0] == "stop":
+            break
+    stop.set()
+    await asyncio.gather(*(ws.close() for ws in websockets), return_exceptions=True)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    conn.send({**state, "records": records, "failures": dict(failures)})
+
+
+class WsClients:
+    """The websocket client processes, driven over pipes."""
+
+    def __init__(self, cfg: dict[str, Any], tokens: list[str], args: argparse.Namespace) -> None:
+        total = args.members * args.per_member
+        if args.connect_order == "grouped":
+            plan = [(s, s // args.per_member) for s in range(total)]
+        else:
+            plan = [(s, s % args.members) for s in range(total)]
+        self.member_of = dict(plan)
+        ctx = mp.get_context("fork")
+        self.procs: list[Any] = []
+        self.pipes: list[Any] = []
+        for p in range(args.ws_procs):
+            mine = [(s, m, tokens[m]) for s, m in plan if s % args.ws_procs == p]
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=ws_worker, args=(p, cfg, mine, child), daemon=True)
+            proc.start()
+            self.procs.append(proc)
+            self.pipes.append(parent)
+
+    def ask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
+        for pipe in self.pipes:
+            pipe.send(command)
+        answers = []
+        for pipe in self.pipes:
+            if not pipe.poll(timeout):
+                raise RuntimeError(f"client process did not answer {command[0]}")
+            answer = pipe.recv()
+            if isinstance(answer, dict) and "fatal" in answer:
+                raise RuntimeError(f"client process failed: {answer['fatal']}")
+            answers.append(answer)
+        return answers
+
+    async def aask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
+        return await asyncio.to_thread(self.ask, command, timeout)
+
+    def close(self) -> None:
+        for proc in self.procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=10)
+
+
+# --- SMTP sending -----------------------------------------------------------------------------
+
+
+class Sender:
+    def __init__(self, port: int, run: str, size: int) -> None:
+        self.port, self.run, self.size = port, run, size
+        self.sent: dict[str, dict[str, Any]] = {}  # tag → recipients, data end, 250 time
+        self.errors: Counter[str] = Counter()
+
+    async def session(self) -> aiosmtplib.SMTP:
+        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=self.port, timeout=120, start_tls=False)
+        await smtp.connect()
+        await smtp.ehlo()
+        return smtp
+
+    def payload(self, tag: str, recipients: list[int]) -> bytes:
+        to = member_email(recipients[0]) if len(recipients) == 1 else f"all@{self.run}.example"
+        subject = f"[{tag}] 新邮件提醒 push latency test"
+        return dot_stuff(make_mail(len(self.sent), to, subject, self.size))
+
+    async def send(self, smtp: aiosmtplib.SMTP, tag: str, recipients: list[int]) -> None:
+        payload = self.payload(tag, recipients)
+        try:
+            await smtp.mail(SENDER, options=[f"SIZE={len(payload)}"])
+            for member in recipients:
+                await smtp.rcpt(member_email(member))
+            response = await smtp.execute_command(b"DATA")
+            if response.code != 354:
+                raise aiosmtplib.SMTPDataError(response.code, response.message)
+            smtp.protocol.write(payload)
+            t_end = time.monotonic()
+            response = await smtp.protocol.read_response(timeout=120)
+            t_reply = time.monotonic()
+        except aiosmtplib.SMTPResponseException as exc:
+            self.errors[f"{exc.code} {exc.message[:60]}"] += 1
+            await smtp.rset()
+            return
+        if response.code != 250:
+            self.errors[f"{response.code} {response.message[:60]}"] += 1
+            return
+        self.sent[tag] = {"to": recipients, "end": t_end, "reply": t_reply}
+
+
+# --- orchestration ------------------------------------------------------------------------------
+
+
+async def wait_for(clients: WsClients, prefix: str, expected: int, timeout: float) -> int:
+    deadline = time.monotonic() + timeout
+    got = 0
+    while time.monotonic() < deadline:
+        got = sum(await clients.aask(("count", prefix)))
+        if got >= expected:
+            break
+        await asyncio.sleep(0.2)
+    return got
+
+
+async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClients, run: str):
+    total_sockets = args.members * args.per_member
+    started = time.monotonic()
+    while time.monotonic() - started < 180:
+        status = await clients.aask(("status",))
+        done = sum(s["connected"] + s["failed"] for s in status)
+        if done >= total_sockets:
+            break
+        await asyncio.sleep(0.5)
+    connect_s = time.monotonic() - started
+    live = {sock for s in status for sock in s["live"]}
+    print(
+        f"{len(live)} of {total_sockets} websockets subscribed in {connect_s:.1f} s "
+        f"(failed: {sum(s['failed'] for s in status)})",
+        flush=True,
+    )
+    await asyncio.sleep(1.0)  # let the last subscribe frames reach the server
+    sender = Sender(server.smtp_port, run, args.size)
+    sessions = [await sender.session() for _ in range(max(1, args.smtp_sessions))]
+    everyone = list(range(args.members))
+
+    # warm-up: who is really subscribed?
+    await sender.send(sessions[0], f"{run}-warm", everyone)
+    warm = await wait_for(clients, f"{run}-warm", len(live), 20)
+    print(f"warm-up: {warm} of {len(live)} subscribed sockets got the push", flush=True)
+
+    spy = server.start_profiler(args.profile) if args.profile else None
+    cpu_before = server.cpu()
+    client_cpu0 = sum(await clients.aask(("cpu",)))
+
+    # single-recipient mails at a steady rate
+    todo: asyncio.Queue[int] = asyncio.Queue()
+    for i in range(args.mails):
+        todo.put_nowait(i)
+    t0 = time.monotonic() + 0.2
+
+    async def paced(smtp: aiosmtplib.SMTP) -> None:
+        while not todo.empty():
+            i = todo.get_nowait()
+            await asyncio.sleep(max(0.0, t0 + i / args.rate - time.monotonic()))
+            await sender.send(smtp, f"{run}-s{i}", [i % args.members])
+
+    print(f"single: {args.mails} mails at {args.rate}/s ...", flush=True)
+    await asyncio.gather(*(paced(s) for s in sessions))
+    expected_single = _expected(sender, clients, live, "-s")
+    await wait_for(clients, f"{run}-s", expected_single, args.grace)
+
+    print(f"fan-out: {args.fanout} mails to all {args.members} members ...", flush=True)
+    for k in range(args.fanout):
+        if k:
+            await asyncio.sleep(args.fanout_gap)
+        await sender.send(sessions[0], f"{run}-f{k}", everyone)
+    expected_fan = _expected(sender, clients, live, "-f")
+    await wait_for(clients, f"{run}-f", expected_fan, args.grace)
+
+    cpu_after = server.cpu()
+    client_cpu = sum(await clients.aask(("cpu",))) - client_cpu0
+    server.stop_profiler(spy)
+    for smtp in sessions:
+        try:
+            await smtp.quit()
+        except aiosmtplib.SMTPException:
+            smtp.close()
+    final_status = await clients.aask(("status",))
+    results = await clients.aask(("stop",), timeout=120)
+    return {
+        "connect_s": connect_s,
+        "live": live,
+        "warm": warm,
+        "sender": sender,
+        "results": results,
+        "final_status": final_status,
+        "cpu_before": cpu_before,
+        "cpu_after": cpu_after,
+        "client_cpu": client_cpu,
+    }
+
+
+def _expected(sender: Sender, clients: WsClients, live: set[int], kind: str) -> int:
+    sockets_of: dict[int, int] = Counter(clients.member_of[s] for s in live)
+    return sum(
+        sum(sockets_of.get(m, 0) for m in info["to"])
+        for tag, info in sender.sent.items()
+        if tag.split("-", 1)[1].startswith(kind[1:])
+    )
+
+
+def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str, Any]:
+    sender: Sender = out["sender"]
+    live: set[int] = out["live"]
+    member_sockets: dict[int, set[int]] = defaultdict(set)
+    for sock, member in out["clients_member_of"].items():
+        if sock in live:
+            member_sockets[member].add(sock)
+    received: dict[tuple[int, str], list[float]] = defaultdict(list)
+    for result in out["results"]:
+        for sock, t, tag in result["records"]:
+            received[(sock, tag)].append(t)
+    phases: dict[str, Any] = {}
+    for name, kind in (("single", "s"), ("fanout", "f")):
+        from_end: list[float] = []
+        from_reply: list[float] = []
+        per_mail_last: list[float] = []
+        expected = missed = duplicates = 0
+        missed_sockets: Counter[int] = Counter()
+        for tag, info in sender.sent.items():
+            if not tag.split("-", 1)[1].startswith(kind):
+                continue
+            last = None
+            for member in info["to"]:
+                for sock in member_sockets.get(member, ()):
+                    expected += 1
+                    times = received.get((sock, tag))
+                    if not times:
+                        missed += 1
+                        missed_sockets[sock] += 1
+                        continue
+                    duplicates += len(times) - 1
+                    first = min(times)
+                    from_end.append(first - info["end"])
+                    from_reply.append(first - info["reply"])
+                    last = max(last or 0.0, first - info["end"])
+            if last is not None:
+                per_mail_last.append(last)
+        phases[name] = {
+            "mails": sum(1 for t in sender.sent if t.split("-", 1)[1].startswith(kind)),
+            "expected_pushes": expected,
+            "received": len(from_end),
+            "missed": missed,
+            "sockets_missing_any": len(missed_sockets),
+            "duplicates": duplicates,
+            "latency_from_data_end": summary_ms(from_end, (50, 95, 99)),
+            "latency_from_250": summary_ms(from_reply, (50, 95, 99)),
+            "last_socket_per_mail": summary_ms(per_mail_last, (50, 99)),
+        }
+    cpu_before, cpu_after = out["cpu_before"], out["cpu_after"]
+    window = max(cpu_after.at - cpu_before.at, 1e-9)
+    final = out["final_status"]
+    problems, problem_lines = out["log"]
+    single, fan = phases["single"], phases["fanout"]
+    all_from_end = single["latency_from_data_end"], fan["latency_from_data_end"]
+    return {
+        "bench": "push_latency",
+        "db": args.db,
+        "broadcast": args.broadcast,
+        "members": args.members,
+        "per_member": args.per_member,
+        "sockets": args.members * args.per_member,
+        "subscribed": len(live),
+        "dead_after_warmup": len(live) - out["warm"],
+        "connect_s": round(out["connect_s"], 1),
+        "ws_procs": args.ws_procs,
+        "connect_order": args.connect_order,
+        "rate": args.rate,
+        "smtp_errors": dict(sender.errors),
+        "single": single,
+        "fanout": fan,
+        "p50_ms": single["latency_from_data_end"]["p50_ms"],
+        "p95_ms": single["latency_from_data_end"]["p95_ms"],
+        "p99_ms": single["latency_from_data_end"]["p99_ms"],
+        "max_ms": single["latency_from_data_end"]["max_ms"],
+        "missed": single["missed"] + fan["missed"],
+        "fanout_p99_ms": fan["latency_from_data_end"]["p99_ms"],
+        "target_p99_under_200ms": all(
+            s["p99_ms"] is not None and s["p99_ms"] < 200 for s in all_from_end
+        ),
+        "sockets_closed_during_run": sum(s["closed"] for s in final),
+        "ws_failures": dict(sum((Counter(s["failures"]) for s in final), Counter())),
+        "error_frames": sum(r["error_frames"] for r in out["results"]),
+        "other_frames": sum(r["other_frames"] for r in out["results"]),
+        "server_cpu_cores": round((cpu_after.total - cpu_before.total) / window, 2),
+        "server_loop_thread_cpu": round((cpu_after.main - cpu_before.main) / window, 2),
+        "machine_cpu_cores": round((cpu_after.machine - cpu_before.machine) / window, 2),
+        "client_ws_cpu_cores": round(out["client_cpu"] / window, 2),
+        "provision_s": round(out["provision_s"], 1),
+        "server_log_errors": problems,
+        "server_log_first_errors": problem_lines,
+        "machine": machine(),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    raise_nofile_limit()
+    server = BenchServer(db=args.db, broadcast=args.broadcast, keep=args.keep)
+    clients: WsClients | None = None
+    try:
+        server.create_database()
+        print(f"provisioning {args.members} members ({args.db}, {args.broadcast}) ...", flush=True)
+        provision_s = server.provision(args.members)
+        server.start()
+        emails = [member_email(i) for i in range(args.members)]
+        tokens = asyncio.run(login_all(server.graphql_url, emails))
+        run_id = uuid.uuid4().hex[:8]
+        cfg = {"ws_url": server.ws_url, "connect_parallel": args.connect_parallel}
+        print(
+            f"opening {args.members * args.per_member} websockets in {args.ws_procs} "
+            "client process(es) ...",
+            flush=True,
+        )
+        clients = WsClients(cfg, [tokens[e] for e in emails], args)
+        out = asyncio.run(asyncio.wait_for(phases(args, server, clients, run_id), 900))
+        out["clients_member_of"] = clients.member_of
+        out["provision_s"] = provision_s
+        out["log"] = server.log_problems()
+        return analyse(args, run_id, out)
+    finally:
+        if clients is not None:
+            clients.close()
+        server.close()
+
+
+def print_summary(f: dict[str, Any]) -> None:
+    print()
+    print(
+        f"Push latency  db={f['db']} broadcast={f['broadcast']}  {f['subscribed']} of "
+        f"{f['sockets']} websockets subscribed ({f['members']} members × {f['per_member']}), "
+        f"{f['ws_procs']} client proc(s)"
+    )
+    print(
+        f"  dead after warm-up {f['dead_after_warmup']}, closed during run "
+        f"{f['sockets_closed_during_run']}, ws failures {f['ws_failures'] or 'none'}, "
+        f"SMTP errors {f['smtp_errors'] or 'none'}"
+    )
+    for name, title in (("single", "one member each"), ("fanout", "all members each")):
+        p = f[name]
+        e, r, last = p["latency_from_data_end"], p["latency_from_250"], p["last_socket_per_mail"]
+        print(
+            f"  {name:7s} {p['mails']} mails ({title}): {p['received']}/{p['expected_pushes']} "
+            f"pushes, missed {p['missed']}, duplicates {p['duplicates']}"
+        )
+        print(
+            f"          DATA end → push  p50 {fmt_ms(e['p50_ms'])}  p95 {fmt_ms(e['p95_ms'])}  "
+            f"p99 {fmt_ms(e['p99_ms'])}  max {fmt_ms(e['max_ms'])}"
+        )
+        print(
+            f"          250 → push       p50 {fmt_ms(r['p50_ms'])}  p95 {fmt_ms(r['p95_ms'])}  "
+            f"p99 {fmt_ms(r['p99_ms'])}  max {fmt_ms(r['max_ms'])}"
+        )
+        print(
+            f"          last socket per mail  p50 {fmt_ms(last['p50_ms'])}  "
+            f"p99 {fmt_ms(last['p99_ms'])}"
+        )
+    print(
+        f"  CPU cores used  server {f['server_cpu_cores']} (event-loop thread "
+        f"{f['server_loop_thread_cpu']}), websocket clients {f['client_ws_cpu_cores']}, "
+        f"whole machine {f['machine_cpu_cores']} of {f['machine']['cpus']}"
+    )
+    print(f"  server log errors {f['server_log_errors']}")
+    for line in f["server_log_first_errors"]:
+        print(f"    {line[:200]}")
+    met = f["target_p99_under_200ms"] and f["missed"] == 0
+    print(
+        f"  target push p99 < 200 ms with {f['sockets']} subscribers, nothing missed: "
+        f"{'MET' if met else 'NOT MET'}"
+    )
+    print()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    figures = run(args)
+    print_summary(figures)
+    print_json(figures)
+    return 0 if figures["subscribed"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
