@@ -69,6 +69,24 @@ async def send(client: GraphQLClient, **fields) -> dict:
     return (await client.data(SEND, input=fields))["sendMail"]
 
 
+async def send_with_file(
+    client: GraphQLClient, filename: str, data: bytes, content_type: str, **fields
+) -> dict:
+    """sendMail with one attachment, uploaded with the GraphQL multipart request spec."""
+    operations = {"query": SEND, "variables": {"input": {**fields, "attachments": [None]}}}
+    async with httpx.AsyncClient(timeout=30) as http:
+        response = await http.post(
+            client.url,
+            headers=client.headers(),
+            data={
+                "operations": json.dumps(operations),
+                "map": json.dumps({"0": ["variables.input.attachments.0"]}),
+            },
+            files={"0": (filename, data, content_type)},
+        )
+    return response.json()["data"]["sendMail"]
+
+
 async def test_login_with_a_wrong_password_is_a_typed_error(server):
     client = GraphQLClient(server.graphql_url)
     data = await client.data(
@@ -107,29 +125,16 @@ async def test_me_and_system_folders(server):
 async def test_send_with_attachment_read_back_and_download(server):
     alice = await login(server.graphql_url, "alice@example.com", PASSWORD)
     subject = unique("附件 report")
-    operations = {
-        "query": SEND,
-        "variables": {
-            "input": {
-                "to": ["Bob <bob@example.com>"],
-                "cc": ["carol@example.com"],
-                "subject": subject,
-                "html": "<p>见附件 <b>bold</b></p><script>alert(1)</script>",
-                "attachments": [None],
-            }
-        },
-    }
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.post(
-            server.graphql_url,
-            headers=alice.headers(),
-            data={
-                "operations": json.dumps(operations),
-                "map": json.dumps({"0": ["variables.input.attachments.0"]}),
-            },
-            files={"0": ("季度报告.csv", "名字,数量\n苹果,3\n".encode(), "text/csv")},
-        )
-    result = response.json()["data"]["sendMail"]
+    result = await send_with_file(
+        alice,
+        "季度报告.csv",
+        "名字,数量\n苹果,3\n".encode(),
+        "text/csv",
+        to=["Bob <bob@example.com>"],
+        cc=["carol@example.com"],
+        subject=subject,
+        html="<p>见附件 <b>bold</b></p><script>alert(1)</script>",
+    )
     assert result["__typename"] == "SendMailSuccess", result
     assert result["queued"] == 0
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
@@ -370,27 +375,15 @@ async def test_forward_carries_the_attachments_and_references(server):
     alice = await login(server.graphql_url, "alice@example.com", PASSWORD)
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
     subject = unique("合同")
-    operations = {
-        "query": SEND,
-        "variables": {
-            "input": {
-                "to": ["bob@example.com"],
-                "subject": subject,
-                "text": "附件",
-                "attachments": [None],
-            }
-        },
-    }
-    async with httpx.AsyncClient(timeout=30) as http:
-        await http.post(
-            server.graphql_url,
-            headers=alice.headers(),
-            data={
-                "operations": json.dumps(operations),
-                "map": json.dumps({"0": ["variables.input.attachments.0"]}),
-            },
-            files={"0": ("合同.pdf", b"%PDF-1.4 fake", "application/pdf")},
-        )
+    await send_with_file(
+        alice,
+        "合同.pdf",
+        b"%PDF-1.4 fake",
+        "application/pdf",
+        to=["bob@example.com"],
+        subject=subject,
+        text="附件",
+    )
     original = await find(bob, subject)
     result = await send(bob, to=["vip@example.com"], text="FYI", forward=original["id"])
     assert result["sent"]["subject"] == f"Fwd: {subject}"
