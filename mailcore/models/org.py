@@ -7,6 +7,8 @@ from tortoise.models import Model
 class Enterprise(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
+    secure_login = fields.BooleanField(default=False, db_default=False)
+    members_post_notices = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -20,6 +22,13 @@ class Domain(Model):
     )
     name = fields.CharField(max_length=253, unique=True)
     is_primary = fields.BooleanField(default=False)
+    # An alias domain: local@alias reaches the member local@<the enterprise's primary domain>.
+    is_alias = fields.BooleanField(default=False, db_default=False)
+    dkim_selector = fields.CharField(max_length=63, default="qiyou", db_default="qiyou")
+    dkim_private_key = fields.TextField(default="", db_default="")
+    dkim_public_key = fields.TextField(default="", db_default="")
+    dns_status = fields.JSONField(default=dict, db_default="{}")
+    verified_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -42,6 +51,18 @@ class Member(Model):
     used_bytes = fields.BigIntField(default=0)
     enabled = fields.BooleanField(default=True)
     conversation_mode = fields.BooleanField(default=True)
+    position = fields.CharField(max_length=64, default="", db_default="")
+    mobile = fields.CharField(max_length=32, default="", db_default="")
+    tel = fields.CharField(max_length=32, default="", db_default="")
+    extid = fields.CharField(max_length=64, default="", db_default="")
+    gender = fields.SmallIntField(default=0, db_default=0)  # 0 unknown, 1 male, 2 female
+    hidden = fields.BooleanField(default=False, db_default=False)
+    must_change_password = fields.BooleanField(default=False, db_default=False)
+    secure_login = fields.BooleanField(default=False, db_default=False)
+    totp_secret = fields.CharField(max_length=64, default="", db_default="")
+    imap_enabled = fields.BooleanField(default=True, db_default=True)
+    pop_enabled = fields.BooleanField(default=True, db_default=True)
+    deleted_at = fields.DatetimeField(null=True)  # soft delete: restorable for a window
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
