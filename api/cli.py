@@ -160,6 +160,50 @@ def user_alias(ctx: click.Context, email: str, alias: str) -> None:
     click.echo(f"alias {alias} → {email} added")
 
 
+@main.group()
+def admin() -> None:
+    """Administrators."""
+
+
+@admin.command("grant")
+@click.argument("email")
+@click.option("--super", "is_super", is_flag=True, help="Super administrator (everything).")
+@click.option("--permission", "permissions", multiple=True, help="e.g. members, groups, logs")
+@click.option("--department-id", "department_ids", multiple=True, type=int)
+@click.pass_context
+def admin_grant(
+    ctx: click.Context,
+    email: str,
+    is_super: bool,
+    permissions: tuple[str, ...],
+    department_ids: tuple[int, ...],
+) -> None:
+    """Make a member an administrator of their enterprise."""
+    from mailcore.admin.errors import AdminError
+    from mailcore.admin.roles import grant
+    from mailcore.admin.scope import system_scope
+    from mailcore.org.service import find_member
+
+    async def work() -> None:
+        member = await find_member(email)
+        if member is None:
+            raise click.ClickException(f"no member {email}")
+        scope = system_scope(member.enterprise_id)
+        await grant(
+            scope,
+            member,
+            is_super=is_super,
+            permissions=list(permissions),
+            department_ids=list(department_ids),
+        )
+
+    try:
+        _run_with_db(_settings(ctx), work)
+    except AdminError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{email} is now {'a super ' if is_super else 'an '}administrator")
+
+
 @main.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:

@@ -100,7 +100,25 @@ def machine() -> dict[str, Any]:
                 mem_kb = int(line.split()[1])
     except OSError:
         pass
-    return {"cpus": os.cpu_count(), "cpu_model": model, "ram_gib": round(mem_kb / 2**20, 1)}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "ram_gib": round(mem_kb / 2**20, 1),
+        "fsync_20k_p50_ms": fsync_probe(),
+    }
+
+
+def fsync_probe(directory: str | None = None, rounds: int = 50) -> float:
+    """p50 of append 20 KB + fsync in the temp dir (where the benches keep their data), ms."""
+    times = []
+    with tempfile.NamedTemporaryFile(dir=directory, prefix="qiyou-fsync-") as f:
+        for _ in range(rounds):
+            f.write(os.urandom(20 * 1024))
+            f.flush()
+            t0 = time.perf_counter()
+            os.fsync(f.fileno())
+            times.append(time.perf_counter() - t0)
+    return round(sorted(times)[len(times) // 2] * 1000, 2)
 
 
 @dataclass
@@ -112,6 +130,40 @@ class CpuSample:
     total: float
     main: float
     machine: float
+    services: float  # PostgreSQL and Redis processes
+    system: float = 0.0  # of ``total``: in the kernel (sockets, fsync, ...)
+
+
+def services_seconds(names: tuple[str, ...] = ("postgres", "redis-server")) -> float:
+    """CPU seconds of every process whose name is in ``names`` (the local DB and Redis)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        if name in names:
+            try:
+                total += _ticks(stat)
+            except (IndexError, ValueError):
+                pass
+    return total
+
+
+def wait_until_quiet(threshold: float = 0.3, max_wait: float = 120) -> float:
+    """Wait (bounded) until the machine's busy CPU over 2 s is below ``threshold`` cores;
+    returns the last measured load. Other work on a 2-core machine skews the figures."""
+    deadline = time.monotonic() + max_wait
+    load = 0.0
+    while True:
+        t0, b0 = time.monotonic(), machine_busy_seconds()
+        time.sleep(2)
+        load = (machine_busy_seconds() - b0) / (time.monotonic() - t0)
+        if load < threshold or time.monotonic() > deadline:
+            break
+        print(f"machine busy ({load:.2f} cores used by others), waiting ...", flush=True)
+    return load
 
 
 def machine_busy_seconds() -> float:
@@ -124,10 +176,11 @@ def machine_busy_seconds() -> float:
     return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
-def _ticks(stat_path: Path) -> float:
+def _ticks(stat_path: Path, system_only: bool = False) -> float:
     fields = stat_path.read_text().rsplit(")", 1)[1].split()
     # fields[11] = utime, fields[12] = stime (fields 14 and 15 of proc(5), after the name)
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) if system_only else int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass
@@ -185,14 +238,19 @@ class BenchServer:
         """Run the real ``qiyou`` CLI against this server's data (bounded retries)."""
         last = ""
         for attempt in range(retries):
-            result = subprocess.run(
-                [*qiyou_command(), *args],
-                env=self.env(),
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                timeout=120,
-            )
+            try:
+                result = subprocess.run(
+                    [*qiyou_command(), *args],
+                    env=self.env(),
+                    cwd=ROOT,
+                    capture_output=True,
+                    text=True,
+                    timeout=90,
+                )
+            except subprocess.TimeoutExpired as exc:
+                tail = (exc.stderr or b"")[-2000:]
+                tail = tail.decode(errors="replace") if isinstance(tail, bytes) else tail
+                raise RuntimeError(f"qiyou {' '.join(args)} hung for 90 s:\n{tail}") from exc
             if result.returncode == 0:
                 return result.stdout
             last = result.stderr.strip() or result.stdout.strip()
@@ -245,12 +303,15 @@ class BenchServer:
         try:
             total = _ticks(Path(f"/proc/{pid}/stat"))
             main = _ticks(Path(f"/proc/{pid}/task/{pid}/stat"))
+            system = _ticks(Path(f"/proc/{pid}/stat"), system_only=True)
         except (OSError, IndexError, ValueError):
-            total = main = 0.0
-        return CpuSample(time.monotonic(), total, main, machine_busy_seconds())
+            total = main = system = 0.0
+        return CpuSample(
+            time.monotonic(), total, main, machine_busy_seconds(), services_seconds(), system
+        )
 
     def start_profiler(self, out: str, native: bool = False) -> subprocess.Popen[bytes] | None:
-        """Sample the server with py-spy (all threads, idle frames left out) until stopped;
+        """Sample the server with py-spy (all threads, idle frames too) until stopped;
         ``out`` ending in ``.svg`` gives a flame graph, ``.txt`` collapsed stacks (``raw``),
         anything else speedscope JSON."""
         assert self.process is not None
@@ -260,7 +321,7 @@ class BenchServer:
             return None
         fmt = {".svg": "flamegraph", ".txt": "raw"}.get(Path(out).suffix, "speedscope")
         cmd = [spy, "record", "-p", str(self.process.pid), "-o", out, "-f", fmt, "-r", "200"]
-        cmd += ["--threads", "--nonblocking"] + (["--native"] if native else [])
+        cmd += ["--threads", "--idle", "--nonblocking"] + (["--native"] if native else [])
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
     @staticmethod

@@ -51,6 +51,7 @@ from benchlib import (
     print_json,
     raise_nofile_limit,
     summary_ms,
+    wait_until_quiet,
 )
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
@@ -80,8 +81,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="interleaved",
         help="interleaved: a member's sockets are opened far apart; grouped: together",
     )
+    p.add_argument(
+        "--compression",
+        choices=["deflate", "none"],
+        default="deflate",
+        help="permessage-deflate offered by the clients, as browsers do (default)",
+    )
     p.add_argument("--grace", type=float, default=10, help="wait for late pushes (s)")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir (server log)")
+    p.add_argument(
+        "--no-wait-quiet",
+        dest="wait_quiet",
+        action="store_false",
+        help="do not wait (up to 120 s) for other load on the machine to stop first",
+    )
     p.add_argument("--profile", metavar="OUT", help="py-spy the server during the phases")
     return p.parse_args(argv)
 
@@ -120,6 +133,7 @@ async def _ws_worker(cfg: dict[str, Any], sockets: list[tuple[int, int, str]], c
                     max_size=2**22,
                     open_timeout=60,
                     close_timeout=2,
+                    compression=None if cfg["compression"] == "none" else "deflate",
                 )
                 websockets.append(ws)
                 await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
@@ -306,6 +320,7 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
     warm = await wait_for(clients, f"{run}-warm", len(live), 20)
     print(f"warm-up: {warm} of {len(live)} subscribed sockets got the push", flush=True)
 
+    quiet = round(await asyncio.to_thread(wait_until_quiet), 2) if args.wait_quiet else None
     spy = server.start_profiler(args.profile) if args.profile else None
     cpu_before = server.cpu()
     client_cpu0 = sum(await clients.aask(("cpu",)))
@@ -355,6 +370,7 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
         "cpu_before": cpu_before,
         "cpu_after": cpu_after,
         "client_cpu": client_cpu,
+        "quiet": quiet,
     }
 
 
@@ -433,6 +449,7 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
         "connect_s": round(out["connect_s"], 1),
         "ws_procs": args.ws_procs,
         "connect_order": args.connect_order,
+        "compression": args.compression,
         "rate": args.rate,
         "smtp_errors": dict(sender.errors),
         "single": single,
@@ -452,7 +469,23 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
         "other_frames": sum(r["other_frames"] for r in out["results"]),
         "server_cpu_cores": round((cpu_after.total - cpu_before.total) / window, 2),
         "server_loop_thread_cpu": round((cpu_after.main - cpu_before.main) / window, 2),
+        "server_kernel_cpu": round((cpu_after.system - cpu_before.system) / window, 2),
         "machine_cpu_cores": round((cpu_after.machine - cpu_before.machine) / window, 2),
+        "pg_redis_cpu_cores": round((cpu_after.services - cpu_before.services) / window, 2),
+        "load_before": out["quiet"],
+        "other_cpu_cores": round(
+            (
+                cpu_after.machine
+                - cpu_before.machine
+                - cpu_after.total
+                + cpu_before.total
+                - cpu_after.services
+                + cpu_before.services
+                - out["client_cpu"]
+            )
+            / window,
+            2,
+        ),
         "client_ws_cpu_cores": round(out["client_cpu"] / window, 2),
         "provision_s": round(out["provision_s"], 1),
         "server_log_errors": problems,
@@ -473,7 +506,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         emails = [member_email(i) for i in range(args.members)]
         tokens = asyncio.run(login_all(server.graphql_url, emails))
         run_id = uuid.uuid4().hex[:8]
-        cfg = {"ws_url": server.ws_url, "connect_parallel": args.connect_parallel}
+        cfg = {
+            "ws_url": server.ws_url,
+            "connect_parallel": args.connect_parallel,
+            "compression": args.compression,
+        }
         print(
             f"opening {args.members * args.per_member} websockets in {args.ws_procs} "
             "client process(es) ...",
@@ -524,12 +561,20 @@ def print_summary(f: dict[str, Any]) -> None:
         )
     print(
         f"  CPU cores used  server {f['server_cpu_cores']} (event-loop thread "
-        f"{f['server_loop_thread_cpu']}), websocket clients {f['client_ws_cpu_cores']}, "
-        f"whole machine {f['machine_cpu_cores']} of {f['machine']['cpus']}"
+        f"{f['server_loop_thread_cpu']}, in kernel {f['server_kernel_cpu']}), "
+        f"websocket clients {f['client_ws_cpu_cores']}, "
+        f"PostgreSQL+Redis {f['pg_redis_cpu_cores']}, whole machine {f['machine_cpu_cores']} "
+        f"of {f['machine']['cpus']} (other processes {f['other_cpu_cores']}; "
+        f"load before start {f['load_before']})"
     )
     print(f"  server log errors {f['server_log_errors']}")
     for line in f["server_log_first_errors"]:
         print(f"    {line[:200]}")
+    m = f["machine"]
+    print(
+        f"  machine: {m['cpus']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM, "
+        f"fsync of 20 KB p50 {m['fsync_20k_p50_ms']} ms"
+    )
     met = f["target_p99_under_200ms"] and f["missed"] == 0
     print(
         f"  target push p99 < 200 ms with {f['sockets']} subscribers, nothing missed: "

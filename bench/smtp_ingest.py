@@ -49,6 +49,7 @@ from benchlib import (
     percentile,
     print_json,
     summary_ms,
+    wait_until_quiet,
 )
 
 SENDER = "notifications@partner.example"
@@ -84,6 +85,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--starttls", action="store_true", help="use STARTTLS on each session")
     p.add_argument("--timeout", type=float, default=900, help="give up on sending after (s)")
     p.add_argument("--keep", action="store_true", help="keep the temp data dir (server log)")
+    p.add_argument(
+        "--no-wait-quiet",
+        dest="wait_quiet",
+        action="store_false",
+        help="do not wait (up to 120 s) for other load on the machine to stop first",
+    )
     p.add_argument("--profile", metavar="OUT", help="py-spy the server while sending (.svg/.json)")
     return p.parse_args(argv)
 
@@ -213,7 +220,7 @@ async def _worker(
 
     ready.put(("ready", proc))
     loop = asyncio.get_running_loop()
-    if not await loop.run_in_executor(None, start.wait, 120):
+    if not await loop.run_in_executor(None, start.wait, 600):
         raise RuntimeError("no start signal")
     cpu0 = time.process_time()
     try:
@@ -280,6 +287,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             state, p = ready.get(timeout=300)
             if state != "ready":
                 raise RuntimeError(f"client process {p} failed to start")
+        quiet = round(wait_until_quiet(), 2) if args.wait_quiet else None
         spy = server.start_profiler(args.profile) if args.profile else None
         cpu_before = server.cpu()
         start.set()
@@ -311,6 +319,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             inbox_total,
             problems,
             problem_lines,
+            quiet,
         )
     finally:
         for proc in procs:
@@ -341,6 +350,7 @@ def _figures(
     inbox_total: int,
     problems: int,
     problem_lines: list[str],
+    quiet: float | None,
 ) -> dict[str, Any]:
     records = [r for out in outs for r in out["records"]]
     ok = [r for r in records if r[4] == 250]
@@ -382,9 +392,25 @@ def _figures(
             "mean_polls": round(sum(polls) / len(polls), 2) if polls else None,
         },
         "client_cpu_cores": round(client_cpu / wall, 2) if wall else None,
+        "other_cpu_cores": round(
+            (
+                cpu_after.machine
+                - cpu_before.machine
+                - cpu_after.total
+                + cpu_before.total
+                - cpu_after.services
+                + cpu_before.services
+                - client_cpu
+            )
+            / window,
+            2,
+        ),
         "server_cpu_cores": round((cpu_after.total - cpu_before.total) / window, 2),
         "server_loop_thread_cpu": round((cpu_after.main - cpu_before.main) / window, 2),
+        "server_kernel_cpu": round((cpu_after.system - cpu_before.system) / window, 2),
         "machine_cpu_cores": round((cpu_after.machine - cpu_before.machine) / window, 2),
+        "pg_redis_cpu_cores": round((cpu_after.services - cpu_before.services) / window, 2),
+        "load_before": quiet,
         "inbox_total_after": inbox_total,
         "provision_s": round(provision_s, 1),
         "server_log_errors": problems,
@@ -416,8 +442,11 @@ def print_summary(f: dict[str, Any]) -> None:
     )
     print(
         f"  CPU cores used  server {f['server_cpu_cores']} (event-loop thread "
-        f"{f['server_loop_thread_cpu']}), client {f['client_cpu_cores']}, "
-        f"whole machine {f['machine_cpu_cores']} of {f['machine']['cpus']}"
+        f"{f['server_loop_thread_cpu']}, in kernel {f['server_kernel_cpu']}), "
+        f"client {f['client_cpu_cores']}, "
+        f"PostgreSQL+Redis {f['pg_redis_cpu_cores']}, whole machine {f['machine_cpu_cores']} "
+        f"of {f['machine']['cpus']} (other processes {f['other_cpu_cores']}; "
+        f"load before start {f['load_before']})"
     )
     print(
         f"  INBOX total after run {f['inbox_total_after']}; server log errors "
@@ -425,6 +454,11 @@ def print_summary(f: dict[str, Any]) -> None:
     )
     for line in f["server_log_first_errors"]:
         print(f"    {line[:200]}")
+    m = f["machine"]
+    print(
+        f"  machine: {m['cpus']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM, "
+        f"fsync of 20 KB p50 {m['fsync_20k_p50_ms']} ms"
+    )
     target = f["msgs_per_s"] is not None and f["msgs_per_s"] >= 300
     if f["db"] == "sqlite":
         print(f"  target ≥ 300 msg/s on SQLite: {'MET' if target else 'NOT MET'}")

@@ -6,6 +6,7 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.tools import merge_types
 
+from schema.admin.resolvers import AdminMutation, AdminQuery
 from schema.auth.resolvers import AuthMutation, AuthQuery
 from schema.extensions import RejectNulCharacters
 from schema.mail.mutations import MailMutation
@@ -16,9 +17,27 @@ MAX_DEPTH = 10
 MAX_TOKENS = 4000
 MAX_ALIASES = 30
 
-Query = merge_types("Query", (AuthQuery, MailQuery))
-Mutation = merge_types("Mutation", (AuthMutation, MailMutation))
-Subscription = merge_types("Subscription", (MailSubscription,))
+# One line per domain: add yours to each tuple it contributes to.
+Query = merge_types(
+    "Query",
+    (
+        AuthQuery,
+        MailQuery,
+        AdminQuery,
+    ),
+)
+Mutation = merge_types(
+    "Mutation",
+    (
+        AuthMutation,
+        MailMutation,
+        AdminMutation,
+    ),
+)
+Subscription = merge_types(
+    "Subscription",
+    (MailSubscription,),
+)
 
 schema = strawberry.Schema(
     query=Query,

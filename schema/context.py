@@ -8,6 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 
+from mailcore.admin.scope import AdminScope, scope_for
 from mailcore.mime.types import ParsedMessage
 from mailcore.org.sessions import Identity
 from mailcore.runtime import Runtime
@@ -21,6 +22,20 @@ class Context:
     identity: Identity | None = None
     connection_params: dict[str, Any] | None = None
     parsed: dict[int, ParsedMessage] = field(default_factory=dict)
+    _admin: AdminScope | None = None
+    _admin_loaded: bool = False
+
+    async def admin_scope(self) -> AdminScope | None:
+        """The caller's administrator scope (None for plain members), loaded once."""
+        if not self._admin_loaded and self.identity is not None:
+            self._admin = await scope_for(self.identity.member, self.client_ip)
+            self._admin_loaded = True
+        return self._admin
+
+    async def require_admin(self) -> AdminScope:
+        scope = await self.admin_scope()
+        assert scope is not None, "checked by IsAdmin"
+        return scope
 
     @property
     def member_id(self) -> int:

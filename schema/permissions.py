@@ -14,3 +14,13 @@ class IsAuthenticated(BasePermission):
 
     def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
         return info.context.identity is not None
+
+
+class IsAdmin(BasePermission):
+    """The caller is an administrator of their enterprise (scope checks happen in mailcore)."""
+
+    message = "This needs an administrator"
+    error_extensions = {"code": "FORBIDDEN"}
+
+    async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
+        return await info.context.admin_scope() is not None

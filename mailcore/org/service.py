@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from mailcore.directory.tree import place_in_root, root_department
 from mailcore.mail.folders import ensure_system_folders
 from mailcore.models import Alias, Domain, Enterprise, Member
 from mailcore.org.addresses import (
@@ -33,6 +34,7 @@ async def add_domain(name: str, enterprise_name: str | None = None) -> Domain:
         is_primary = enterprise is None
         if enterprise is None:
             enterprise = await Enterprise.create(name=enterprise_name or name)
+            await root_department(enterprise.id)
         return await Domain.create(enterprise=enterprise, name=name, is_primary=is_primary)
 
 
@@ -71,6 +73,7 @@ async def add_member(
             quota_bytes=quota,
         )
         await ensure_system_folders(member.id)
+        await place_in_root(member.id, member.enterprise_id)
     return member
 
 

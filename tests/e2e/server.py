@@ -101,7 +101,12 @@ def _listening(port: int) -> bool:
 
 
 def provision(server: Server) -> None:
-    """The test company: example.com (and alias domain example.net) with a few members."""
+    """The test companies.
+
+    example.com (with example.net): alice (alias ali@example.net), bob, carol (60 KB quota),
+    vip (VIP, 1 KB quota), admin (super administrator). other.org: olga, oscar (its super
+    administrator).
+    """
     server.cli("domain", "add", "example.com")
     server.cli("domain", "add", "example.net", "--enterprise", "example.com")
     server.cli("user", "add", "alice@example.com", "--password", PASSWORD, "--name", "Alice 王")
@@ -109,5 +114,9 @@ def provision(server: Server) -> None:
     server.cli("user", "add", "carol@example.com", "--password", PASSWORD, "--quota", "60K")
     server.cli("user", "add", "vip@example.com", "--password", PASSWORD, "--quota", "1K", "--vip")
     server.cli("user", "alias", "alice@example.com", "ali@example.net")
+    server.cli("user", "add", "admin@example.com", "--password", PASSWORD, "--name", "Admin")
+    server.cli("admin", "grant", "admin@example.com", "--super")
     server.cli("domain", "add", "other.org")
     server.cli("user", "add", "olga@other.org", "--password", PASSWORD)
+    server.cli("user", "add", "oscar@other.org", "--password", PASSWORD)
+    server.cli("admin", "grant", "oscar@other.org", "--super")

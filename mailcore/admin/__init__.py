@@ -1,0 +1,1 @@
+"""Administration: who may administer what (tiered admins), and the operation log."""

@@ -1,0 +1,23 @@
+"""Typed errors of administration."""
+
+from enum import StrEnum
+
+
+class AdminErrorCode(StrEnum):
+    FORBIDDEN = "FORBIDDEN"
+    NOT_FOUND = "NOT_FOUND"
+    INVALID = "INVALID"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    CONFLICT = "CONFLICT"
+
+
+class AdminError(Exception):
+    def __init__(self, code: AdminErrorCode, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.field = field
+
+
+def forbidden(message: str = "you may not administer this") -> AdminError:
+    return AdminError(AdminErrorCode.FORBIDDEN, message)

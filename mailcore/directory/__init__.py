@@ -1,0 +1,1 @@
+"""Directory: the department tree, members as the enterprise manages them, groups, search."""

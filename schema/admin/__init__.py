@@ -1,0 +1,1 @@
+"""GraphQL face of administration: administrator roles and the caller's admin scope."""
