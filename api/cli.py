@@ -92,14 +92,17 @@ def domain() -> None:
 @domain.command("add")
 @click.argument("name")
 @click.option("--enterprise", help="Add to this existing enterprise (default: a new one).")
+@click.option("--alias-of", help="An alias domain of this primary domain (same members).")
 @click.pass_context
-def domain_add(ctx: click.Context, name: str, enterprise: str | None) -> None:
+def domain_add(ctx: click.Context, name: str, enterprise: str | None, alias_of: str | None) -> None:
     """Host a new domain."""
     from mailcore.org.errors import OrgError
     from mailcore.org.service import add_domain
 
     try:
-        created = _run_with_db(_settings(ctx), lambda: add_domain(name, enterprise))
+        created = _run_with_db(
+            _settings(ctx), lambda: add_domain(name, enterprise, alias_of=alias_of)
+        )
     except OrgError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"domain {created.name} added")

@@ -27,8 +27,11 @@ async def route(addresses: list[str]) -> Routes:
         elif address not in wanted:
             wanted.append(address)
     domains = {split_address(a)[1] for a in wanted}
-    hosted = set(await Domain.filter(name__in=domains).values_list("name", flat=True))
-    in_hosted = [a for a in wanted if split_address(a)[1] in hosted]
+    rows = await Domain.filter(name__in=domains).values_list("name", "is_alias", "enterprise_id")
+    hosted = {name for name, _, _ in rows}
+    aliased = await _alias_targets({name: ent for name, is_alias, ent in rows if is_alias})
+    canonical = {a: _canonical(a, aliased) for a in wanted}
+    in_hosted = [canonical[a] for a in wanted if split_address(a)[1] in hosted]
     owners: dict[str, int] = dict(
         await Member.filter(email__in=in_hosted, enabled=True).values_list("email", "id")
     )
@@ -40,10 +43,28 @@ async def route(addresses: list[str]) -> Routes:
         )
     )
     for address in wanted:
-        if address in owners:
-            routes.local[address] = owners[address]
+        if canonical[address] in owners:
+            routes.local[address] = owners[canonical[address]]
         elif split_address(address)[1] in hosted:
             routes.unknown.append(address)
         else:
             routes.external.append(address)
     return routes
+
+
+async def _alias_targets(alias_domains: dict[str, int]) -> dict[str, str]:
+    """alias domain → the primary domain of its enterprise."""
+    if not alias_domains:
+        return {}
+    primaries = dict(
+        await Domain.filter(
+            enterprise_id__in=set(alias_domains.values()), is_primary=True
+        ).values_list("enterprise_id", "name")
+    )
+    return {alias: primaries[ent] for alias, ent in alias_domains.items() if ent in primaries}
+
+
+def _canonical(address: str, aliased: dict[str, str]) -> str:
+    """local@alias-domain is local@primary-domain; other addresses are themselves."""
+    local, domain = split_address(address)
+    return f"{local}@{aliased[domain]}" if domain in aliased else address

@@ -20,13 +20,24 @@ from mailcore.org.passwords import hash_password
 MIN_PASSWORD_LENGTH = 8
 
 
-async def add_domain(name: str, enterprise_name: str | None = None) -> Domain:
-    """Host a new domain; a new enterprise is created for it unless one is named."""
+async def add_domain(
+    name: str, enterprise_name: str | None = None, *, alias_of: str | None = None
+) -> Domain:
+    """Host a new domain; a new enterprise is created for it unless one is named.
+
+    ``alias_of`` makes it an alias domain of that (primary) domain's enterprise: mail to
+    local@alias reaches local@primary.
+    """
     name = normalize_domain(name)
     if not is_valid_domain(name):
         raise OrgError(OrgErrorCode.INVALID, f"not a valid domain name: {name!r}", "name")
     if await Domain.filter(name=name).exists():
         raise OrgError(OrgErrorCode.ALREADY_EXISTS, f"domain {name} is already hosted", "name")
+    if alias_of:
+        primary = await Domain.filter(name=normalize_domain(alias_of)).first()
+        if primary is None or not primary.is_primary:
+            raise OrgError(OrgErrorCode.NOT_FOUND, f"{alias_of} is not a primary domain", "aliasOf")
+        return await Domain.create(enterprise_id=primary.enterprise_id, name=name, is_alias=True)
     async with in_transaction():
         enterprise = None
         if enterprise_name:

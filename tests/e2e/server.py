@@ -103,12 +103,13 @@ def _listening(port: int) -> bool:
 def provision(server: Server) -> None:
     """The test companies.
 
-    example.com (with example.net): alice (alias ali@example.net), bob, carol (60 KB quota),
-    vip (VIP, 1 KB quota), admin (super administrator). other.org: olga, oscar (its super
-    administrator).
+    example.com (with example.net, and example.cn as an alias domain): alice (alias
+    ali@example.net), bob, carol (60 KB quota), vip (VIP, 1 KB quota), admin (super
+    administrator). other.org: olga, oscar (its super administrator).
     """
     server.cli("domain", "add", "example.com")
     server.cli("domain", "add", "example.net", "--enterprise", "example.com")
+    server.cli("domain", "add", "example.cn", "--alias-of", "example.com")
     server.cli("user", "add", "alice@example.com", "--password", PASSWORD, "--name", "Alice 王")
     server.cli("user", "add", "bob@example.com", "--password", PASSWORD, "--name", "Bob")
     server.cli("user", "add", "carol@example.com", "--password", PASSWORD, "--quota", "60K")

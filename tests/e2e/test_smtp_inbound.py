@@ -149,3 +149,19 @@ async def test_one_transaction_to_several_members_stores_one_blob(server):
     blobs = [p for p in (server.data_dir / "blobs").rglob("*") if p.is_file()]
     contents = [p.read_bytes() for p in blobs]
     assert sum(subject.encode() in c for c in contents) == 1
+
+
+async def test_alias_domain_reaches_the_same_member(server):
+    subject = unique("alias domain")
+    with mx(server.smtp_port) as smtp:
+        smtp.sendmail(
+            "s@remote.test",
+            ["Bob@Example.CN"],
+            simple_mail("s@remote.test", "bob@example.cn", subject),
+        )
+        smtp.ehlo()
+        smtp.mail("s@remote.test")
+        code, _ = smtp.rcpt("nobody@example.cn")
+    assert code == 550
+    bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
+    assert await find(bob, subject) is not None
