@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from graphql import OperationType
 from strawberry.permission import BasePermission
 from strawberry.types import Info
+
+from mailcore.admin.oplog import record
 
 
 class IsAuthenticated(BasePermission):
@@ -23,4 +26,11 @@ class IsAdmin(BasePermission):
     error_extensions = {"code": "FORBIDDEN"}
 
     async def has_permission(self, source: Any, info: Info, **kwargs: Any) -> bool:
-        return await info.context.admin_scope() is not None
+        scope = await info.context.admin_scope()
+        if scope is None:
+            return False
+        if info.path.prev is None and info.operation.operation is OperationType.QUERY:
+            # Admin reads are audited too; mutations are logged by the services with detail.
+            arguments = {k: str(v)[:200] for k, v in kwargs.items() if v is not None}
+            await record(scope, f"query.{info.field_name}", "", arguments=arguments)
+        return True

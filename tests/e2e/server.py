@@ -63,6 +63,26 @@ class Server:
             raise RuntimeError(f"qiyou {' '.join(args)} failed: {result.stderr}")
         return result
 
+    def sql(self, query: str) -> str:
+        """Run one read-only SQL query against the server's database; the first cell as text.
+
+        For checks that have no API yet; tests otherwise read through GraphQL/SMTP.
+        """
+        url = self.env.get("DATABASE_URL")
+        if url:
+            result = subprocess.run(
+                ["psql", url.replace("postgres://", "postgresql://", 1), "-tAc", query],
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            return result.stdout.strip().splitlines()[0] if result.stdout.strip() else ""
+        import sqlite3
+
+        with sqlite3.connect(self.data_dir / "qiyou.sqlite3") as db:
+            row = db.execute(query).fetchone()
+        return "" if row is None else str(row[0])
+
     def start(self) -> None:
         self.log = open(self.data_dir / "server.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(

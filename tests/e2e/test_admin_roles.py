@@ -62,3 +62,11 @@ async def test_an_admin_of_another_enterprise_is_refused(server):
     assert result["code"] == "FORBIDDEN"
     result = (await oscar.data(REVOKE, email="admin@example.com"))["revokeAdmin"]
     assert result["code"] == "FORBIDDEN"
+
+
+async def test_admin_queries_are_written_to_the_operation_log(server):
+    admin = await login(server.graphql_url, "admin@example.com", PASSWORD)
+    before = int(server.sql("SELECT count(*) FROM operation_log WHERE action = 'query.admins'"))
+    await admin.data(ADMINS)
+    after = int(server.sql("SELECT count(*) FROM operation_log WHERE action = 'query.admins'"))
+    assert after == before + 1
