@@ -11,12 +11,13 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
-from api import routes
+from api import openapi, routes, routes_branding
 from api.graphql import QiyouGraphQL
 from api.limits import BodyLimit
 from mailcore import events
 from mailcore.config import Settings
 from mailcore.db import migrate, tortoise_config
+from mailcore.openapi.webhooks import WebhookWorker
 from mailcore.runtime import Runtime
 from mailcore.smtp.server import start_smtp
 from schema import schema
@@ -35,10 +36,13 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
             app.state.runtime = runtime
             await events.connect(settings.broadcast_url)
             servers = await start_smtp(runtime) if with_smtp else []
+            webhooks = WebhookWorker(settings)
+            webhooks.start()
             log.info("Qiyou ready: http %s:%s", settings.host, settings.http_port)
             try:
                 yield
             finally:
+                await webhooks.stop()
                 for server in servers:
                     server.close()
                 for server in servers:
@@ -61,6 +65,8 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{entry}/{index}", routes.attachment),
             Route("/messages/{entry}/raw", routes.raw),
+            *openapi.routes(),
+            *routes_branding.routes,
         ],
         middleware=[Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024)],
         lifespan=lifespan,

@@ -70,6 +70,10 @@ def serve(ctx: click.Context, **flags: Any) -> None:
         ws="websockets-sansio",
         log_level="info",
         ws_ping_interval=20,
+        # The client IP (IP login limits, throttling, logs) is the peer's address unless the
+        # peer is a configured proxy: X-Forwarded-For is not believed by default.
+        proxy_headers=bool(settings.trusted_proxies),
+        forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
     uvicorn.Server(config).run()
 
@@ -205,6 +209,60 @@ def admin_grant(
     except AdminError as exc:
         raise click.ClickException(exc.message) from exc
     click.echo(f"{email} is now {'a super ' if is_super else 'an '}administrator")
+
+
+@main.group()
+def directory() -> None:
+    """The enterprise directory."""
+
+
+@directory.command("purge")
+@click.pass_context
+def directory_purge(ctx: click.Context) -> None:
+    """Remove members deleted longer ago than QIYOU_RESTORE_DAYS, with their mail."""
+    from mailcore.directory.lifecycle import purge_deleted_members
+
+    settings = _settings(ctx)
+    purged = _run_with_db(settings, lambda: purge_deleted_members(settings.restore_days))
+    for email in purged:
+        click.echo(f"purged {email}")
+    click.echo(f"{len(purged)} deleted member(s) purged")
+
+
+@main.group()
+def openapi() -> None:
+    """Open API apps (Exmail-compatible /cgi-bin API)."""
+
+
+@openapi.command("create-app")
+@click.option("--domain", required=True, help="A domain of the enterprise.")
+@click.option("--kind", required=True, help="directory, sso, newmail, settings or logs")
+@click.option("--webhook", default="", help="newmail apps: URL to POST new-mail events to")
+@click.pass_context
+def openapi_create_app(ctx: click.Context, domain: str, kind: str, webhook: str) -> None:
+    """Create an app and print its credentials as JSON (the secret is shown only now)."""
+    import json
+
+    from mailcore.admin.errors import AdminError
+    from mailcore.admin.scope import system_scope
+    from mailcore.openapi.apps import create_app, enterprise_of_domain
+
+    async def work() -> dict[str, str]:
+        scope = system_scope(await enterprise_of_domain(domain))
+        created = await create_app(scope, kind, webhook)
+        out = {
+            "corpid": created.app.corpid,
+            "corpsecret": created.corpsecret,
+            "kind": created.app.kind.value,
+        }
+        if created.webhook_secret:
+            out["webhook_secret"] = created.webhook_secret
+        return out
+
+    try:
+        click.echo(json.dumps(_run_with_db(_settings(ctx), work)))
+    except AdminError as exc:
+        raise click.ClickException(exc.message) from exc
 
 
 @main.command()

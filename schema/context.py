@@ -10,6 +10,7 @@ from starlette.websockets import WebSocket
 
 from mailcore.admin.scope import AdminScope, scope_for
 from mailcore.mime.types import ParsedMessage
+from mailcore.openapi.tokens import AppAccess, graphql_scope
 from mailcore.org.sessions import Identity
 from mailcore.runtime import Runtime
 
@@ -21,6 +22,7 @@ class Context:
     runtime: Runtime
     identity: Identity | None = None
     connection_params: dict[str, Any] | None = None
+    app: AppAccess | None = None  # an open API app's token instead of a member session
     parsed: dict[int, ParsedMessage] = field(default_factory=dict)
     _admin: AdminScope | None = None
     _admin_loaded: bool = False
@@ -29,6 +31,9 @@ class Context:
         """The caller's administrator scope (None for plain members), loaded once."""
         if not self._admin_loaded and self.identity is not None:
             self._admin = await scope_for(self.identity.member, self.client_ip)
+            self._admin_loaded = True
+        if not self._admin_loaded and self.app is not None:
+            self._admin = await graphql_scope(self.app, self.client_ip)  # its kind's permissions
             self._admin_loaded = True
         return self._admin
 

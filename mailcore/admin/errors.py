@@ -9,6 +9,10 @@ class AdminErrorCode(StrEnum):
     INVALID = "INVALID"
     ALREADY_EXISTS = "ALREADY_EXISTS"
     CONFLICT = "CONFLICT"
+    CYCLE = "CYCLE"  # a group would contain itself
+    HAS_SUBDEPARTMENTS = "HAS_SUBDEPARTMENTS"
+    HAS_MEMBERS = "HAS_MEMBERS"
+    DNS_UNAVAILABLE = "DNS_UNAVAILABLE"  # no DNS answer could be had (timeouts, failures)
 
 
 class AdminError(Exception):

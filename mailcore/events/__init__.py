@@ -1,4 +1,4 @@
-"""Domain events over broadcaster: one channel per member, JSON messages.
+"""Domain events over broadcaster: one channel per member (and one per enterprise), JSON messages.
 
 mailcore publishes here after a change is committed; GraphQL subscriptions (and later
 webhooks) consume. Without a connected bus (e.g. a CLI command) publishing does nothing.
@@ -9,18 +9,25 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import lru_cache
 from typing import Any
 
 from broadcaster import Broadcast
 
 NEW_MAIL = "new_mail"
 MAILBOX_CHANGED = "mailbox_changed"
+NOTICE_POSTED = "notice_posted"
 
 _bus: Broadcast | None = None
 
 
 def member_channel(member_id: int) -> str:
     return f"qiyou.member.{member_id}"
+
+
+def enterprise_channel(enterprise_id: int) -> str:
+    """One channel per enterprise: one event reaches every subscriber, who filters locally."""
+    return f"qiyou.enterprise.{enterprise_id}"
 
 
 def _broadcast(url: str) -> Broadcast:
@@ -66,5 +73,32 @@ async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any
                 if event is None:
                     return
                 yield json.loads(event.message)
+
+        yield events()
+
+
+async def publish_enterprise(enterprise_id: int, kind: str, **payload: Any) -> None:
+    if _bus is not None:
+        await _bus.publish(enterprise_channel(enterprise_id), json.dumps({"kind": kind, **payload}))
+
+
+@lru_cache(maxsize=64)
+def _decode_shared(message: str) -> dict[str, Any]:
+    return json.loads(message)
+
+
+@asynccontextmanager
+async def subscribe_enterprise(enterprise_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """Yield an async iterator of the enterprise's events; every subscriber of one event gets
+    the same decoded dict (decoded once), which it must not change."""
+    if _bus is None:
+        raise RuntimeError("the event bus is not connected")
+    async with _bus.subscribe(enterprise_channel(enterprise_id)) as subscriber:
+
+        async def events() -> AsyncIterator[dict[str, Any]]:
+            async for event in subscriber:
+                if event is None:
+                    return
+                yield _decode_shared(event.message)
 
         yield events()

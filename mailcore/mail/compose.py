@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import getaddresses
 
 from mailcore.blobs import BlobStore
+from mailcore.branding.signature import append_signature
+from mailcore.groups.errors import GroupError
+from mailcore.groups.personal import personal_addresses
 from mailcore.mail.changes import expunge, set_flags
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.folders import folder_by_role
@@ -38,6 +41,8 @@ class ComposeInput:
     reply_to_id: str | None = None
     forward_id: str | None = None
     draft_id: str | None = None
+    personal_group_ids: list[int] = field(default_factory=list)  # their addresses join To
+    append_signature: bool = True  # an enforced company signature is appended regardless
 
 
 def parse_recipients(values: list[str], field_name: str, *, lenient: bool = False) -> list[Address]:
@@ -60,10 +65,24 @@ def parse_recipients(values: list[str], field_name: str, *, lenient: bool = Fals
     return addresses
 
 
+async def _personal_recipients(
+    member_id: int, group_ids: list[int], already: list[Address]
+) -> list[Address]:
+    """The addresses of the member's personal groups not already among ``already``."""
+    try:
+        addresses = await personal_addresses(member_id, group_ids)
+    except GroupError as exc:
+        raise MailError(MailErrorCode.INVALID_RECIPIENT, exc.message, exc.field) from exc
+    present = {a.address.strip().lower() for a in already}
+    return [Address(name="", address=a) for a in addresses if a not in present]
+
+
 async def _build(
     blobs: BlobStore, member: Member, form: ComposeInput, *, draft: bool = False
 ) -> tuple[bytes, list[Address], list[Address], list[Address]]:
     to = parse_recipients(form.to, "to", lenient=draft)
+    if form.personal_group_ids:
+        to += await _personal_recipients(member.id, form.personal_group_ids, to)
     cc = parse_recipients(form.cc, "cc", lenient=draft)
     bcc = parse_recipients(form.bcc, "bcc", lenient=draft)
     if len(to) + len(cc) + len(bcc) > MAX_RECIPIENTS:
@@ -108,6 +127,10 @@ async def send_mail(
     max_size: int,
     origin: int | None = None,
 ) -> IngestResult:
+    text, html = await append_signature(
+        member, form.text, form.html, requested=form.append_signature
+    )
+    form = replace(form, text=text, html=html)
     raw, to, cc, bcc = await _build(blobs, member, form)
     if len(raw) > max_size:
         raise MailError(

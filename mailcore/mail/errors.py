@@ -13,6 +13,7 @@ class MailErrorCode(StrEnum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
     MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
     SENDER_NOT_ALLOWED = "SENDER_NOT_ALLOWED"
+    NOT_ALLOWED = "NOT_ALLOWED"  # e.g. the group's posting permission refuses the sender
 
 
 class MailError(Exception):

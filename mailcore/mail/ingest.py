@@ -33,6 +33,7 @@ from mailcore.models import (
     Message,
     OutboundMessage,
 )
+from mailcore.openapi.webhooks import enqueue_new_mail
 
 log = logging.getLogger(__name__)
 
@@ -275,3 +276,4 @@ async def _publish(request: IngestRequest, result: IngestResult) -> None:
             )
         else:
             await events.publish(stored.member_id, events.MAILBOX_CHANGED, change="added", **common)
+    await enqueue_new_mail(request, result)  # open API new-mail webhooks (queued, not sent)

@@ -1,23 +1,30 @@
-"""Recipient routing: which addresses are local mailboxes, which leave the company."""
+"""Recipient routing: which addresses are local mailboxes, enterprise groups, or external.
+
+``route`` classifies addresses with a few queries whatever their number;
+``local_recipients`` turns the local mailboxes and the groups into member ids, expanding
+each group to its current members at delivery time.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailcore.models import Alias, Domain, Member
+from mailcore.groups.expand import expand
+from mailcore.models import Alias, Domain, MailGroup, Member
 from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 
 
 @dataclass
 class Routes:
     local: dict[str, int] = field(default_factory=dict)  # address → member id
+    groups: dict[str, int] = field(default_factory=dict)  # address → enterprise group id
     external: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # hosted domain, no such member
+    unknown: list[str] = field(default_factory=list)  # hosted domain, no such member or group
     invalid: list[str] = field(default_factory=list)
 
 
 async def route(addresses: list[str]) -> Routes:
-    """Split recipients with three queries, whatever their number."""
+    """Split recipients with a few queries, whatever their number."""
     routes = Routes()
     wanted = []
     for raw in addresses:
@@ -42,14 +49,28 @@ async def route(addresses: list[str]) -> Routes:
             )
         )
     )
+    rest = [a for a in in_hosted if a not in owners]
+    groups: dict[str, int] = (
+        dict(await MailGroup.filter(email__in=rest).values_list("email", "id")) if rest else {}
+    )
     for address in wanted:
         if canonical[address] in owners:
             routes.local[address] = owners[canonical[address]]
+        elif canonical[address] in groups:
+            routes.groups[address] = groups[canonical[address]]
         elif split_address(address)[1] in hosted:
             routes.unknown.append(address)
         else:
             routes.external.append(address)
     return routes
+
+
+async def local_recipients(routes: Routes) -> list[int]:
+    """Member ids to deliver to, once each: local mailboxes, then the groups' current members."""
+    member_ids = dict.fromkeys(routes.local.values())
+    if routes.groups:
+        member_ids.update(dict.fromkeys(sorted(await expand(routes.groups.values()))))
+    return list(member_ids)
 
 
 async def _alias_targets(alias_domains: dict[str, int]) -> dict[str, str]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
-from mailcore.mail.routing import route
+from mailcore.mail.routing import local_recipients, route
 from mailcore.models import FolderRole, Member
 from mailcore.org.addresses import normalize_address
 from mailcore.org.service import member_addresses
@@ -31,7 +32,8 @@ async def submit(
     source: IngestSource,
     origin_session: int | None = None,
 ) -> IngestResult:
-    """Deliver local recipients now, queue external ones, keep a copy in the sender's Sent."""
+    """Deliver local recipients now (groups expanded to their members, if the member may post
+    to them), queue external ones, keep a copy in the sender's Sent."""
     routes = await route(recipients)
     if routes.invalid:
         raise MailError(
@@ -41,8 +43,13 @@ async def submit(
         raise MailError(
             MailErrorCode.INVALID_RECIPIENT, f"no such mailbox: {routes.unknown[0]}", "to"
         )
-    if not routes.local and not routes.external:
+    if not routes.local and not routes.external and not routes.groups:
         raise MailError(MailErrorCode.NO_RECIPIENTS, "at least one recipient is needed", "to")
+    refused = await refused_groups(routes.groups, Sender(envelope_from, member.id))
+    if refused:
+        raise MailError(
+            MailErrorCode.NOT_ALLOWED, f"<{refused[0]}>: you may not send to this group", "to"
+        )
     if not member.has_room_for(len(raw)):
         raise MailError(
             MailErrorCode.QUOTA_EXCEEDED,
@@ -51,7 +58,7 @@ async def submit(
         )
     deliveries = [
         Delivery(member_id=member.id, role=FolderRole.SENT, seen=True, bcc=bcc or []),
-        *(Delivery(member_id=mid) for mid in dict.fromkeys(routes.local.values())),
+        *(Delivery(member_id=mid) for mid in await local_recipients(routes)),
     ]
     return await ingestor.ingest(
         IngestRequest(

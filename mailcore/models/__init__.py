@@ -30,8 +30,11 @@ from mailcore.models.security import (
     LoginThrottle,
     QrTicket,
     QrTicketStatus,
+    SecondFactorMethod,
+    TotpState,
     WechatBinding,
 )
+from mailcore.models.signatures import MemberSignature
 
 __all__ = [
     "AdminPermission",
@@ -56,6 +59,7 @@ __all__ = [
     "MailGroup",
     "MailboxEntry",
     "Member",
+    "MemberSignature",
     "Message",
     "Notice",
     "NoticeReceipt",
@@ -67,9 +71,11 @@ __all__ = [
     "PostingPermission",
     "QrTicket",
     "QrTicketStatus",
+    "SecondFactorMethod",
     "SignatureTemplate",
     "SsoTicket",
     "Thread",
+    "TotpState",
     "WebhookDelivery",
     "WechatBinding",
 ]

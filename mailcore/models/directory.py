@@ -37,6 +37,7 @@ class DepartmentMember(Model):
     class Meta:
         table = "department_member"
         unique_together = (("department", "member"),)
+        indexes = (("member_id",),)  # a member's departments (the unique index leads by department)
 
 
 class PostingPermission(IntEnum):

@@ -3,6 +3,8 @@
 from tortoise import fields
 from tortoise.models import Model
 
+from mailcore.models.security import ClientKind
+
 
 class Enterprise(Model):
     id = fields.IntField(primary_key=True)
@@ -63,6 +65,8 @@ class Member(Model):
     imap_enabled = fields.BooleanField(default=True, db_default=True)
     pop_enabled = fields.BooleanField(default=True, db_default=True)
     deleted_at = fields.DatetimeField(null=True)  # soft delete: restorable for a window
+    # Lowercase name, pinyin and initials and address for directory search (empty: recompute).
+    search_key = fields.CharField(max_length=1024, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -90,6 +94,10 @@ class AuthSession(Model):
         "qiyou.Member", related_name="sessions", on_delete=fields.CASCADE
     )
     token_hash = fields.CharField(max_length=64, unique=True)
+    # Which client signed in (web, miniprogram, api): the mini-program confirms QR logins.
+    kind = fields.CharEnumField(
+        ClientKind, max_length=16, default=ClientKind.WEB, db_default=ClientKind.WEB.value
+    )
     client = fields.CharField(max_length=200, default="")
     ip = fields.CharField(max_length=64, default="")
     created_at = fields.DatetimeField(auto_now_add=True)

@@ -82,8 +82,18 @@ class QrTicketStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class SecondFactorMethod(StrEnum):
+    WECHAT_QR = "wechat_qr"
+    TOTP = "totp"
+
+
 class QrTicket(Model):
-    """A pending secure login: the browser shows it as a QR code, the mini-program confirms."""
+    """A pending secure login (a password was right, a second factor is awaited).
+
+    WeChat: the browser shows the ticket as a QR code and the mini-program confirms it.
+    TOTP: the browser sends the ticket back with a code from the authenticator app.
+    Only a hash of the ticket is stored.
+    """
 
     id = fields.IntField(primary_key=True)
     ticket = fields.CharField(max_length=64, unique=True)
@@ -91,8 +101,18 @@ class QrTicket(Model):
         "qiyou.Member", related_name="qr_tickets", on_delete=fields.CASCADE
     )
     status = fields.CharEnumField(QrTicketStatus, max_length=16, default=QrTicketStatus.PENDING)
+    method = fields.CharEnumField(
+        SecondFactorMethod,
+        max_length=16,
+        default=SecondFactorMethod.WECHAT_QR,
+        db_default=SecondFactorMethod.WECHAT_QR.value,
+    )
+    kind = fields.CharEnumField(
+        ClientKind, max_length=16, default=ClientKind.WEB, db_default=ClientKind.WEB.value
+    )
     client = fields.CharField(max_length=200, default="")
     ip = fields.CharField(max_length=64, default="")
+    attempts = fields.IntField(default=0, db_default=0)
     created_at = fields.DatetimeField(auto_now_add=True)
     expires_at = fields.DatetimeField()
 
@@ -113,3 +133,21 @@ class WechatBinding(Model):
 
     class Meta:
         table = "wechat_binding"
+
+
+class TotpState(Model):
+    """A member TOTP enrolment: the secret awaiting confirmation, and the last time step used.
+
+    The confirmed secret itself is ``Member.totp_secret`` (empty: TOTP is off).
+    """
+
+    id = fields.IntField(primary_key=True)
+    member: fields.OneToOneRelation = fields.OneToOneField(
+        "qiyou.Member", related_name="totp_state", on_delete=fields.CASCADE
+    )
+    pending_secret = fields.CharField(max_length=64, default="")
+    last_step = fields.BigIntField(default=0)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "totp_state"

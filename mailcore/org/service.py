@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from mailcore.directory.keys import search_key
 from mailcore.directory.tree import place_in_root, root_department
+from mailcore.domains.dkim import generate_key_pair
 from mailcore.mail.folders import ensure_system_folders
 from mailcore.models import Alias, Domain, Enterprise, Member
 from mailcore.org.addresses import (
@@ -21,9 +23,14 @@ MIN_PASSWORD_LENGTH = 8
 
 
 async def add_domain(
-    name: str, enterprise_name: str | None = None, *, alias_of: str | None = None
+    name: str,
+    enterprise_name: str | None = None,
+    *,
+    alias_of: str | None = None,
+    enterprise_id: int | None = None,
 ) -> Domain:
-    """Host a new domain; a new enterprise is created for it unless one is named.
+    """Host a new domain, with its DKIM key; a new enterprise is created for it unless one
+    is named (``enterprise_name``) or given (``enterprise_id``).
 
     ``alias_of`` makes it an alias domain of that (primary) domain's enterprise: mail to
     local@alias reaches local@primary.
@@ -33,20 +40,28 @@ async def add_domain(
         raise OrgError(OrgErrorCode.INVALID, f"not a valid domain name: {name!r}", "name")
     if await Domain.filter(name=name).exists():
         raise OrgError(OrgErrorCode.ALREADY_EXISTS, f"domain {name} is already hosted", "name")
+    private_key, public_key = await generate_key_pair()
+    keys = {"dkim_private_key": private_key, "dkim_public_key": public_key}
     if alias_of:
         primary = await Domain.filter(name=normalize_domain(alias_of)).first()
         if primary is None or not primary.is_primary:
             raise OrgError(OrgErrorCode.NOT_FOUND, f"{alias_of} is not a primary domain", "aliasOf")
-        return await Domain.create(enterprise_id=primary.enterprise_id, name=name, is_alias=True)
+        return await Domain.create(
+            enterprise_id=primary.enterprise_id, name=name, is_alias=True, **keys
+        )
     async with in_transaction():
         enterprise = None
-        if enterprise_name:
+        if enterprise_id is not None:
+            enterprise = await Enterprise.get_or_none(id=enterprise_id)
+            if enterprise is None:
+                raise OrgError(OrgErrorCode.NOT_FOUND, "no such enterprise", "enterprise")
+        elif enterprise_name:
             enterprise = await Enterprise.filter(name=enterprise_name).first()
         is_primary = enterprise is None
         if enterprise is None:
             enterprise = await Enterprise.create(name=enterprise_name or name)
             await root_department(enterprise.id)
-        return await Domain.create(enterprise=enterprise, name=name, is_primary=is_primary)
+        return await Domain.create(enterprise=enterprise, name=name, is_primary=is_primary, **keys)
 
 
 async def add_member(
@@ -82,6 +97,7 @@ async def add_member(
             password_hash=hash_password(password),
             is_vip=vip,
             quota_bytes=quota,
+            search_key=search_key(name or email.split("@")[0], email),
         )
         await ensure_system_folders(member.id)
         await place_in_root(member.id, member.enterprise_id)

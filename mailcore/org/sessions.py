@@ -1,4 +1,8 @@
-"""Login sessions: password check, opaque bearer tokens (stored hashed), logout."""
+"""Login sessions: password check, opaque bearer tokens (stored hashed), logout.
+
+The login flow itself (lockouts, IP limits, second factors, history) is in
+``mailcore.security.login``, which starts sessions here.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore.models import AuthSession, Member
+from mailcore.models import AuthSession, ClientKind, Member
 from mailcore.org.errors import OrgError, OrgErrorCode
 from mailcore.org.passwords import verify_password
 from mailcore.org.service import find_member
@@ -26,29 +30,59 @@ def _token_hash(token: str) -> str:
 
 
 async def check_password(email: str, password: str) -> Member:
-    """The enabled member with that address (or alias) and password, else INVALID_CREDENTIALS."""
+    """The enabled member with that address (or alias) and password, else INVALID_CREDENTIALS.
+
+    A bare password check: protocols sign members in with ``mailcore.security.login``
+    (``authenticate``), which adds lockouts, IP limits and the login history.
+    """
     member = await find_member(email) if email else None
     ok = await verify_password(member.password_hash if member else None, password)
     if member is None or not ok:
         raise OrgError(OrgErrorCode.INVALID_CREDENTIALS, "wrong address or password")
-    if not member.enabled:
+    if not member.enabled or member.deleted_at is not None:
         raise OrgError(OrgErrorCode.ACCOUNT_DISABLED, "this account is disabled")
     return member
 
 
-async def login(
-    email: str, password: str, *, days: int = 30, client: str = "", ip: str = ""
-) -> tuple[str, Member]:
-    member = await check_password(email, password)
+async def start_session(
+    member: Member,
+    *,
+    kind: ClientKind = ClientKind.WEB,
+    client: str = "",
+    ip: str = "",
+    days: int = 30,
+) -> str:
+    """A new bearer token for a member who has passed every login check.
+
+    Only ``mailcore.security.login`` should call this: it checks passwords, lockouts, IP
+    limits and second factors, and records the login.
+    """
     token = secrets.token_urlsafe(32)
     await AuthSession.create(
         member=member,
         token_hash=_token_hash(token),
+        kind=kind,
         client=client[:200],
         ip=ip[:64],
         expires_at=datetime.now(UTC) + timedelta(days=days),
     )
-    return token, member
+    return token
+
+
+async def session_kind(session_id: int | None) -> ClientKind | None:
+    """Which client a live session belongs to (None for an unknown or revoked session)."""
+    if session_id is None:
+        return None
+    kinds = await AuthSession.filter(id=session_id, revoked=False).values_list("kind", flat=True)
+    return ClientKind(kinds[0]) if kinds else None
+
+
+async def revoke_other_sessions(member_id: int, keep_session_id: int | None) -> int:
+    """Sign a member out everywhere but the given session (after a password change)."""
+    query = AuthSession.filter(member_id=member_id, revoked=False)
+    if keep_session_id is not None:
+        query = query.exclude(id=keep_session_id)
+    return await query.update(revoked=True)
 
 
 async def identify(token: str) -> Identity | None:
@@ -60,7 +94,9 @@ async def identify(token: str) -> Identity | None:
         .select_related("member")
         .first()
     )
-    if session is None or session.expires_at < datetime.now(UTC) or not session.member.enabled:
+    if session is None or session.expires_at < datetime.now(UTC):
+        return None
+    if not session.member.enabled or session.member.deleted_at is not None:
         return None
     return Identity(member=session.member, session_id=session.id)
 

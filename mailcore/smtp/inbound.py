@@ -1,4 +1,5 @@
-"""SMTP inbound (MX): no AUTH, no relay; hosted recipients only; quota; 250 after fsync."""
+"""SMTP inbound (MX): no AUTH, no relay; hosted recipients (members, aliases, groups the
+envelope sender may post to) only; quota; 250 after fsync."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource
-from mailcore.mail.routing import route
+from mailcore.mail.routing import local_recipients, route
 from mailcore.models import Member
 from mailcore.org.addresses import split_address
 from mailcore.runtime import Runtime
@@ -46,6 +48,12 @@ class InboundHandler:
             return replies.NO_RELAY.format(domain=split_address(address)[1])
         if routes.unknown:
             return replies.NO_SUCH_USER.format(address=address)
+        if routes.groups:
+            if await refused_groups(routes.groups, Sender(envelope.mail_from or "")):
+                return replies.GROUP_NOT_ALLOWED.format(address=address)
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.append(options)
+            return replies.RCPT_OK
         member = await Member.get(id=next(iter(routes.local.values())))
         if not member.has_room_for(declared_size(envelope.mail_options)):
             return replies.MAILBOX_FULL.format(address=address)
@@ -57,7 +65,7 @@ class InboundHandler:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
         routes = await route(list(envelope.rcpt_tos))
-        member_ids = list(dict.fromkeys(routes.local.values()))
+        member_ids = await local_recipients(routes)  # groups: their members at this moment
         try:
             result = await self.runtime.ingestor.ingest(
                 IngestRequest(

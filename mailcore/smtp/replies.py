@@ -6,6 +6,7 @@ RCPT_OK = "250 2.1.5 Recipient OK"
 SENDER_OK = "250 2.1.0 Sender OK"
 
 NO_RELAY = "550 5.7.1 Relaying denied: {domain} is not a domain hosted here"
+GROUP_NOT_ALLOWED = "550 5.7.1 <{address}>: you may not send to this group"
 NO_SUCH_USER = "550 5.1.1 <{address}>: no such mailbox here"
 BAD_ADDRESS = "501 5.1.3 Bad recipient address syntax"
 BAD_SENDER_ADDRESS = "501 5.1.7 Bad sender address syntax"

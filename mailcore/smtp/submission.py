@@ -11,20 +11,37 @@ from email.utils import getaddresses
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
+from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.ingest import IngestSource
 from mailcore.mail.routing import route
 from mailcore.mail.submit import check_sender, submit
-from mailcore.models import Member
+from mailcore.models import ClientKind, Member
 from mailcore.org.addresses import normalize_address
-from mailcore.org.errors import OrgError
-from mailcore.org.sessions import check_password
 from mailcore.runtime import Runtime
+from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.security.login import Attempt, authenticate
 from mailcore.smtp import replies
 
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 1000
+
+
+AUTH_INVALID = "535 5.7.8 Authentication credentials invalid"
+AUTH_LOCKED = "454 4.7.0 Too many failed logins: try again in {seconds} seconds"
+AUTH_IP_NOT_ALLOWED = "535 5.7.8 Authentication refused: logins from your address are not allowed"
+AUTH_PASSWORD_CHANGE = "535 5.7.8 Authentication refused: change your password in webmail first"
+
+
+def _auth_reply(exc: SecurityError) -> str:
+    if exc.code is SecurityErrorCode.LOCKED:
+        return AUTH_LOCKED.format(seconds=exc.retry_after or 60)
+    if exc.code is SecurityErrorCode.IP_NOT_ALLOWED:
+        return AUTH_IP_NOT_ALLOWED
+    if exc.code is SecurityErrorCode.PASSWORD_CHANGE_REQUIRED:
+        return AUTH_PASSWORD_CHANGE
+    return AUTH_INVALID
 
 
 class SubmissionHandler:
@@ -33,13 +50,21 @@ class SubmissionHandler:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
 
-    async def _authenticate(self, login: bytes, password: bytes) -> AuthResult:
+    async def _authenticate(self, server: SMTP, login: bytes, password: bytes) -> AuthResult:
+        """Every check of a login (lockout, IP limits, history) through mailcore.security."""
+        session = server.session
+        peer = session.peer if session is not None else None
+        attempt = Attempt(
+            login=login.decode("utf-8", "replace"),
+            password=password.decode("utf-8", "replace"),
+            client=ClientKind.SMTP,
+            ip=str(peer[0]) if isinstance(peer, tuple) and peer else "",
+            user_agent=f"EHLO {session.host_name}" if session and session.host_name else "",
+        )
         try:
-            member = await check_password(
-                login.decode("utf-8", "replace"), password.decode("utf-8", "replace")
-            )
-        except OrgError:
-            return AuthResult(success=False, handled=False)
+            member = await authenticate(attempt, self.runtime.settings)
+        except SecurityError as exc:
+            return AuthResult(success=False, handled=False, message=_auth_reply(exc))
         return AuthResult(success=True, auth_data=member.id)
 
     async def auth_PLAIN(self, server: SMTP, args: list[str]) -> AuthResult:
@@ -58,7 +83,7 @@ class SubmissionHandler:
             await server.push("501 5.5.2 Can't split auth value")
             return AuthResult(success=False, handled=True)
         _authzid, login, password = parts
-        return await self._authenticate(login, password)
+        return await self._authenticate(server, login, password)
 
     async def auth_LOGIN(self, server: SMTP, args: list[str]) -> AuthResult:
         if len(args) == 1:
@@ -74,7 +99,7 @@ class SubmissionHandler:
         password = await server.challenge_auth("Password:")
         if password is MISSING:
             return AuthResult(success=False, handled=True)
-        return await self._authenticate(login, password)
+        return await self._authenticate(server, login, password)
 
     async def _member(self, session: Session) -> Member | None:
         return await Member.filter(id=session.auth_data, enabled=True).first()
@@ -103,6 +128,10 @@ class SubmissionHandler:
             return replies.BAD_ADDRESS
         if routes.unknown:
             return replies.NO_SUCH_USER.format(address=address)
+        if routes.groups and await refused_groups(
+            routes.groups, Sender(envelope.mail_from or "", session.auth_data)
+        ):
+            return replies.GROUP_NOT_ALLOWED.format(address=address)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.append(options)
         return replies.RCPT_OK
@@ -126,6 +155,8 @@ class SubmissionHandler:
         except MailError as exc:
             if exc.code is MailErrorCode.QUOTA_EXCEEDED:
                 return replies.MAILBOX_FULL.format(address=member.email)
+            if exc.code is MailErrorCode.NOT_ALLOWED:
+                return f"550 5.7.1 {exc.message}"
             return f"554 5.6.0 {exc.message}"
         except Exception:
             log.exception("submission ingest failed")

@@ -1,1 +1,1 @@
-"""GraphQL face of sign-in: login, logout, me."""
+"""GraphQL face of sign-in: login (second factors included), completeLogin, logout, me."""

@@ -8,13 +8,24 @@ from typing import Annotated
 import strawberry
 
 from mailcore.models import Member
+from mailcore.security.errors import SecurityError, SecurityErrorCode
+
+AuthErrorCode = strawberry.enum(
+    StrEnum("AuthErrorCode", {c.name: c.value for c in SecurityErrorCode}),
+    description="Why a sign-in or a security change was refused.",
+)
 
 
 @strawberry.enum
-class AuthErrorCode(StrEnum):
-    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
-    ACCOUNT_DISABLED = "ACCOUNT_DISABLED"
-    INVALID = "INVALID"
+class LoginClient(StrEnum):
+    WEB = "web"
+    MINIPROGRAM = "miniprogram"
+
+
+@strawberry.enum(name="SecondFactorMethod")
+class SecondFactorMethodType(StrEnum):
+    WECHAT_QR = "wechat_qr"
+    TOTP = "totp"
 
 
 @strawberry.type
@@ -54,6 +65,21 @@ class Me:
 class LoginSuccess:
     token: str
     me: Me
+    must_change_password: bool = strawberry.field(
+        default=False,
+        description="The session may only call changePassword until the password is changed.",
+    )
+
+
+@strawberry.type(description="The password was right: a second factor is needed to finish.")
+class SecondFactorRequired:
+    ticket: str
+    method: SecondFactorMethodType
+    qr_png: str | None = strawberry.field(
+        default=None, description="WECHAT_QR: the QR code to scan, a base64 PNG."
+    )
+    qr_text: str | None = strawberry.field(default=None, description="What the QR code says.")
+    expires_in: int = strawberry.field(default=0, description="Seconds the ticket stays valid.")
 
 
 @strawberry.type
@@ -61,6 +87,21 @@ class AuthError:
     code: AuthErrorCode
     message: str
     field: str | None = None
+    retry_after: int | None = strawberry.field(
+        default=None, description="LOCKED: seconds until signing in may be tried again."
+    )
+
+    @classmethod
+    def of(cls, exc: SecurityError) -> AuthError:
+        return cls(
+            code=AuthErrorCode(exc.code.value),
+            message=exc.message,
+            field=exc.field,
+            retry_after=exc.retry_after,
+        )
 
 
-LoginResult = Annotated[LoginSuccess | AuthError, strawberry.union("LoginResult")]
+LoginResult = Annotated[
+    LoginSuccess | SecondFactorRequired | AuthError, strawberry.union("LoginResult")
+]
+CompleteLoginResult = Annotated[LoginSuccess | AuthError, strawberry.union("CompleteLoginResult")]

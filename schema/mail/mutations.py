@@ -51,6 +51,13 @@ class ComposeInput:
     draft_id: strawberry.ID | None = strawberry.field(
         default=None, description="The draft this replaces; it is removed once sent or saved."
     )
+    personal_group_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list, description="Personal groups whose addresses are added to To."
+    )
+    append_signature: bool = strawberry.field(
+        default=True,
+        description="Append the sender's signature on send (an enforced company one always is).",
+    )
 
 
 def _error(exc: MailError) -> MailErrorType:
@@ -79,6 +86,8 @@ async def _form(data: ComposeInput) -> compose.ComposeInput:
         reply_to_id=data.reply_to,
         forward_id=data.forward,
         draft_id=data.draft_id,
+        personal_group_ids=[_int(g) for g in data.personal_group_ids],
+        append_signature=data.append_signature,
     )
 
 

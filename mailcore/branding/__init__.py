@@ -1,0 +1,1 @@
+"""Branding: per-domain login pages, the company signature template, signatures, business cards."""

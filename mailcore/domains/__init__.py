@@ -1,0 +1,1 @@
+"""Enterprise domains: listing, adding and removing, DKIM keys, DNS records and verification."""

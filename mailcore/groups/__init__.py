@@ -1,0 +1,1 @@
+"""Mail groups: enterprise groups (admin-managed, with posting permission) and personal groups."""

@@ -1,0 +1,1 @@
+"""Notices (company announcements): posting to the company or departments, receipts, push."""

@@ -1,0 +1,188 @@
+"""Open API apps: created, listed, re-keyed and deleted by super administrators.
+
+An app belongs to one enterprise and has one kind (directory, sso, newmail, settings,
+logs); its token reaches only that kind's endpoints. The secret is shown once and stored
+hashed. ``newmail`` apps may have a webhook URL, signed with a webhook secret that is
+stored as is (an HMAC key must be known to sign).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from tortoise.transactions import in_transaction
+
+from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
+from mailcore.admin.oplog import record
+from mailcore.admin.scope import AdminScope
+from mailcore.models import AdminPermission, AppKind, AppToken, Domain, OpenApp
+from mailcore.openapi.credentials import hash_secret, new_secret
+from mailcore.org.addresses import normalize_domain
+
+# What an app token may do through GraphQL admin operations, per kind.
+KIND_PERMISSIONS: dict[AppKind, frozenset[AdminPermission]] = {
+    AppKind.DIRECTORY: frozenset(
+        {AdminPermission.MEMBERS, AdminPermission.DEPARTMENTS, AdminPermission.GROUPS}
+    ),
+    AppKind.SSO: frozenset(),
+    AppKind.NEWMAIL: frozenset(),
+    AppKind.SETTINGS: frozenset({AdminPermission.SECURITY}),
+    AppKind.LOGS: frozenset({AdminPermission.LOGS}),
+}
+MAX_APPS = 50
+HOOK_CACHE_SECONDS = 30.0
+
+
+@dataclass
+class CreatedApp:
+    """An app with its secrets in clear, returned once at creation or rotation."""
+
+    app: OpenApp
+    corpsecret: str
+    webhook_secret: str = ""
+
+
+def _require_manager(scope: AdminScope) -> None:
+    scope.require(AdminPermission.OPENAPI)
+    if not scope.is_super:
+        raise forbidden("only a super administrator manages open API apps")
+
+
+def _parse_kind(kind: str) -> AppKind:
+    try:
+        return AppKind(kind.lower())
+    except ValueError as exc:
+        kinds = ", ".join(k.value for k in AppKind)
+        raise AdminError(AdminErrorCode.INVALID, f"kind must be one of {kinds}", "kind") from exc
+
+
+def _check_webhook(kind: AppKind, url: str) -> str:
+    url = url.strip()
+    if not url:
+        return ""
+    if kind is not AppKind.NEWMAIL:
+        raise AdminError(
+            AdminErrorCode.INVALID, "only newmail apps have a webhook URL", "webhookUrl"
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 1000:
+        raise AdminError(AdminErrorCode.INVALID, "not an http(s) URL", "webhookUrl")
+    return url
+
+
+async def create_app(scope: AdminScope, kind: str, webhook_url: str = "") -> CreatedApp:
+    _require_manager(scope)
+    app_kind = _parse_kind(kind)
+    url = _check_webhook(app_kind, webhook_url)
+    if await OpenApp.filter(enterprise_id=scope.enterprise_id).count() >= MAX_APPS:
+        raise AdminError(AdminErrorCode.CONFLICT, f"at most {MAX_APPS} apps per enterprise")
+    corpsecret = new_secret()
+    webhook_secret = new_secret() if app_kind is AppKind.NEWMAIL else ""
+    async with in_transaction():
+        app = await OpenApp.create(
+            enterprise_id=scope.enterprise_id,
+            kind=app_kind,
+            corpid="qy" + secrets.token_hex(8),
+            secret_hash=hash_secret(corpsecret),
+            webhook_url=url,
+            webhook_secret=webhook_secret,
+        )
+        await record(scope, "openapi.create", app.corpid, kind=app_kind.value, webhook=url)
+    invalidate_cache()
+    return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=webhook_secret)
+
+
+async def list_apps(scope: AdminScope) -> list[OpenApp]:
+    _require_manager(scope)
+    return list(await OpenApp.filter(enterprise_id=scope.enterprise_id).order_by("id"))
+
+
+async def _app(scope: AdminScope, corpid: str) -> OpenApp:
+    app = await OpenApp.filter(corpid=corpid[:64]).first()
+    if app is None or app.enterprise_id != scope.enterprise_id:
+        raise AdminError(AdminErrorCode.NOT_FOUND, f"no app {corpid}", "corpid")
+    return app
+
+
+async def rotate_secret(scope: AdminScope, corpid: str) -> CreatedApp:
+    """A new secret (and webhook secret); the old secret and every token stop working."""
+    _require_manager(scope)
+    app = await _app(scope, corpid)
+    corpsecret = new_secret()
+    async with in_transaction():
+        app.secret_hash = hash_secret(corpsecret)
+        if app.kind is AppKind.NEWMAIL:
+            app.webhook_secret = new_secret()
+        await app.save(update_fields=["secret_hash", "webhook_secret"])
+        await AppToken.filter(app_id=app.id).delete()
+        await record(scope, "openapi.rotate", app.corpid)
+    invalidate_cache()
+    return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=app.webhook_secret)
+
+
+async def update_app(
+    scope: AdminScope, corpid: str, *, webhook_url: str | None = None, enabled: bool | None = None
+) -> OpenApp:
+    _require_manager(scope)
+    app = await _app(scope, corpid)
+    if webhook_url is not None:
+        app.webhook_url = _check_webhook(app.kind, webhook_url)
+    if enabled is not None:
+        app.enabled = enabled
+    async with in_transaction():
+        await app.save(update_fields=["webhook_url", "enabled"])
+        if not app.enabled:
+            await AppToken.filter(app_id=app.id).delete()
+        await record(
+            scope, "openapi.update", app.corpid, webhook=app.webhook_url, enabled=app.enabled
+        )
+    invalidate_cache()
+    return app
+
+
+async def delete_app(scope: AdminScope, corpid: str) -> None:
+    _require_manager(scope)
+    app = await _app(scope, corpid)
+    async with in_transaction():
+        await app.delete()
+        await record(scope, "openapi.delete", app.corpid)
+    invalidate_cache()
+
+
+# Enterprises with an enabled newmail app that has a webhook: looked up on every ingest,
+# so kept in memory, refreshed when this process changes an app and at least every
+# HOOK_CACHE_SECONDS (another process may have changed one).
+_hooked: dict[int, list[int]] | None = None
+_hooked_at = 0.0
+
+
+def invalidate_cache() -> None:
+    global _hooked
+    _hooked = None
+
+
+async def webhook_apps() -> dict[int, list[int]]:
+    """Enterprise id → ids of its enabled newmail apps with a webhook URL (cached)."""
+    global _hooked, _hooked_at
+    if _hooked is None or time.monotonic() - _hooked_at > HOOK_CACHE_SECONDS:
+        rows = (
+            await OpenApp.filter(kind=AppKind.NEWMAIL, enabled=True)
+            .exclude(webhook_url="")
+            .values_list("enterprise_id", "id")
+        )
+        hooked: dict[int, list[int]] = {}
+        for enterprise, app_id in rows:
+            hooked.setdefault(enterprise, []).append(app_id)
+        _hooked, _hooked_at = hooked, time.monotonic()
+    return _hooked
+
+
+async def enterprise_of_domain(name: str) -> int:
+    """The enterprise hosting a domain (for the CLI), else NOT_FOUND."""
+    domain = await Domain.filter(name=normalize_domain(name)).first()
+    if domain is None:
+        raise AdminError(AdminErrorCode.NOT_FOUND, f"{name} is not hosted here", "domain")
+    return domain.enterprise_id

@@ -1,0 +1,1 @@
+"""GraphQL face of branding: login pages, signatures and business cards."""

@@ -1,0 +1,1 @@
+"""GraphQL face of the enterprise directory: departments, members (admin), contact cards."""

@@ -1,0 +1,1 @@
+"""GraphQL face of enterprise domains: the list, adding and removing, DKIM and DNS records."""

@@ -1,0 +1,1 @@
+"""GraphQL face of mail groups: enterprise groups (admins), personal groups and lookup (members)."""

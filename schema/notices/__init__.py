@@ -1,0 +1,1 @@
+"""GraphQL face of notices: posting, reading, admin statistics and the live noticePosted push."""

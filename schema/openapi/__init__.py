@@ -1,0 +1,1 @@
+"""GraphQL face of the open API: super administrators manage their enterprise's apps."""
