@@ -21,7 +21,7 @@ from tortoise.transactions import in_transaction
 from mailcore import events
 from mailcore.blobs import BlobStore
 from mailcore.db import db_text
-from mailcore.mail.threading import assign_thread
+from mailcore.mail.threading import assign_threads
 from mailcore.mime.parse import parse_message
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import (
@@ -176,33 +176,9 @@ async def _store(item: _Pending) -> IngestResult:
     result = IngestResult(message_pk=message.id, sha256=item.key, parsed=parsed)
     now = datetime.now(UTC)
     when = now if request.source is not IngestSource.IMPORT else (parsed.date or now)
-    members = {
-        m.id: m for m in await Member.filter(id__in=[d.member_id for d in request.deliveries])
-    }
-    for delivery in request.deliveries:
-        member = members.get(delivery.member_id)
-        if member is None:
-            continue
-        size = parsed.size
-        if delivery.enforce_quota and not member.has_room_for(size):
-            result.over_quota.append(member.id)
-            continue
-        folder = await Folder.get(member_id=member.id, role=delivery.role)
-        thread = await assign_thread(member.id, parsed, when)
-        entry = await MailboxEntry.create(
-            member_id=member.id,
-            message_id=message.id,
-            folder_id=folder.id,
-            thread_id=thread.id,
-            seen=delivery.seen,
-            draft=delivery.draft,
-            bcc_json=delivery.bcc,
-            size=size,
-            received_at=when,
-        )
-        await Member.filter(id=member.id).update(used_bytes=F("used_bytes") + size)
-        member.used_bytes += size  # a second copy for the same member sees the first
-        result.entries.append(StoredEntry(member.id, delivery.role, entry.id))
+    accepted = await _within_quota(request.deliveries, parsed.size, result)
+    if accepted:
+        await _store_entries(accepted, message.id, parsed, when, result)
     if request.outbound:
         await OutboundMessage.bulk_create(
             [
@@ -218,6 +194,78 @@ async def _store(item: _Pending) -> IngestResult:
         )
         result.queued = len(request.outbound)
     return result
+
+
+async def _within_quota(
+    deliveries: list[Delivery], size: int, result: IngestResult
+) -> list[Delivery]:
+    """The deliveries that fit (one copy per member and folder); the rest go to over_quota."""
+    unique = list({(d.member_id, d.role): d for d in deliveries}.values())
+    members = {m.id: m for m in await Member.filter(id__in={d.member_id for d in unique})}
+    added: dict[int, int] = {}
+    accepted = []
+    for delivery in unique:
+        member = members.get(delivery.member_id)
+        if member is None:
+            continue
+        extra = added.get(member.id, 0)
+        if delivery.enforce_quota and not member.has_room_for(extra + size):
+            result.over_quota.append(member.id)
+            continue
+        added[member.id] = extra + size
+        accepted.append(delivery)
+    return accepted
+
+
+async def _store_entries(
+    accepted: list[Delivery],
+    message_pk: int,
+    parsed: ParsedMessage,
+    when: datetime,
+    result: IngestResult,
+) -> None:
+    """Mailbox entries, threads and quota usage for all recipients in a few statements."""
+    member_ids = list(dict.fromkeys(d.member_id for d in accepted))
+    folders = {
+        (member_id, FolderRole(role)): folder_id
+        for member_id, role, folder_id in await Folder.filter(
+            member_id__in=member_ids, role__in={d.role for d in accepted}
+        ).values_list("member_id", "role", "id")
+    }
+    threads = await assign_threads(member_ids, parsed, when)
+    await MailboxEntry.bulk_create(
+        [
+            MailboxEntry(
+                member_id=d.member_id,
+                message_id=message_pk,
+                folder_id=folders[(d.member_id, d.role)],
+                thread_id=threads[d.member_id],
+                seen=d.seen,
+                draft=d.draft,
+                bcc_json=d.bcc,
+                size=parsed.size,
+                received_at=when,
+            )
+            for d in accepted
+        ],
+        batch_size=500,
+    )
+    entry_ids = {
+        (member_id, folder_id): pk
+        for member_id, folder_id, pk in await MailboxEntry.filter(
+            message_id=message_pk, member_id__in=member_ids, received_at=when
+        ).values_list("member_id", "folder_id", "id")
+    }
+    copies: dict[int, int] = {}
+    for d in accepted:
+        copies[d.member_id] = copies.get(d.member_id, 0) + 1
+        pk = entry_ids[(d.member_id, folders[(d.member_id, d.role)])]
+        result.entries.append(StoredEntry(d.member_id, d.role, pk))
+    by_count: dict[int, list[int]] = {}
+    for member_id, count in copies.items():
+        by_count.setdefault(count, []).append(member_id)
+    for count, ids in by_count.items():
+        await Member.filter(id__in=ids).update(used_bytes=F("used_bytes") + count * parsed.size)
 
 
 def _addresses(addresses: list) -> list[list[str]]:

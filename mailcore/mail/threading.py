@@ -23,46 +23,60 @@ def _looks_like_reply(parsed: ParsedMessage) -> bool:
     return bool(parsed.in_reply_to or parsed.references) or subject_key(parsed.subject) != stripped
 
 
-async def assign_thread(member_id: int, parsed: ParsedMessage, when: datetime) -> Thread:
-    """Find (and touch) the member's thread for this message, or start a new one."""
-    thread = await _by_references(member_id, parsed)
-    key = subject_key(parsed.subject)
-    if thread is None and key and _looks_like_reply(parsed):
-        thread = (
-            await Thread.filter(
-                member_id=member_id, subject_key=key, last_date__gte=when - SUBJECT_WINDOW
-            )
-            .order_by("-last_date")
-            .first()
-        )
-    if thread is None:
-        return await Thread.create(
-            member_id=member_id,
-            subject_key=key,
-            subject=db_text(parsed.subject, 5000),
-            last_date=when,
-        )
-    if when > thread.last_date:
-        thread.last_date = when
-        await thread.save(update_fields=["last_date"])
-    return thread
+async def assign_threads(
+    member_ids: list[int], parsed: ParsedMessage, when: datetime
+) -> dict[int, int]:
+    """Each member's thread id for this message: found (and touched) or new.
 
-
-async def _by_references(member_id: int, parsed: ParsedMessage) -> Thread | None:
+    Set-based: a few queries whatever the number of recipients (a group of thousands).
+    """
+    wanted = list(dict.fromkeys(member_ids))
+    found: dict[int, int] = {}
     ids = [db_text(i, 998) for i in [*parsed.references, parsed.in_reply_to] if i][-50:]
-    lookups = []
+    lookups: list[dict] = []
     if ids:
         lookups.append({"message__message_id__in": ids})
     if parsed.message_id:
         # A reply that arrived before its parent: adopt the reply's thread.
         lookups.append({"message__in_reply_to": db_text(parsed.message_id, 998)})
     for lookup in lookups:
-        entry = (
-            await MailboxEntry.filter(member_id=member_id, **lookup)
-            .order_by("-received_at")
-            .select_related("thread")
-            .first()
+        missing = [m for m in wanted if m not in found]
+        if not missing:
+            break
+        rows = (
+            await MailboxEntry.filter(member_id__in=missing, **lookup)
+            .order_by("received_at", "id")
+            .values_list("member_id", "thread_id")
         )
-        if entry is not None:
-            return entry.thread
-    return None
+        found.update(rows)  # ordered oldest first: the latest entry's thread wins
+    key = subject_key(parsed.subject)
+    missing = [m for m in wanted if m not in found]
+    if missing and key and _looks_like_reply(parsed):
+        rows = (
+            await Thread.filter(
+                member_id__in=missing, subject_key=key, last_date__gte=when - SUBJECT_WINDOW
+            )
+            .order_by("last_date", "id")
+            .values_list("member_id", "id")
+        )
+        found.update(rows)
+    if found:
+        await Thread.filter(id__in=set(found.values()), last_date__lt=when).update(last_date=when)
+    missing = [m for m in wanted if m not in found]
+    if missing:
+        subject = db_text(parsed.subject, 5000)
+        await Thread.bulk_create(
+            [
+                Thread(member_id=m, subject_key=key, subject=subject, last_date=when)
+                for m in missing
+            ],
+            batch_size=500,
+        )
+        # Inside the ingest transaction the new rows are the newest with this key and time.
+        rows = (
+            await Thread.filter(member_id__in=missing, subject_key=key, last_date=when)
+            .order_by("id")
+            .values_list("member_id", "id")
+        )
+        found.update(rows)
+    return found
