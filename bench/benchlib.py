@@ -35,6 +35,7 @@ PASSWORD = "correct-horse-9"
 DOMAIN = "bench.example"
 PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432"
 REDIS_URL = "redis://127.0.0.1:6379/0"
+OTHER_LOAD_LIMIT = 0.3  # CPU cores used by unrelated processes above which figures are skewed
 
 LOGIN = """
 mutation Login($email: String!, $password: String!) {
@@ -44,6 +45,16 @@ mutation Login($email: String!, $password: String!) {
   }
 }
 """
+
+
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM (``timeout``, ``kill``) into SystemExit, so ``finally`` cleans up: the
+    server is stopped, the PostgreSQL database dropped and the temp dir removed."""
+
+    def handler(signum: int, frame: Any) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def qiyou_command() -> list[str]:
@@ -108,6 +119,22 @@ def machine() -> dict[str, Any]:
     }
 
 
+def code_state() -> dict[str, str]:
+    """Which server code was measured, without git: a hash of every ``.py`` file under
+    api/, schema/ and mailcore/ and the newest modification time among them."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    digest = hashlib.sha256()
+    newest = 0.0
+    for package in ("api", "schema", "mailcore"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+            newest = max(newest, path.stat().st_mtime)
+    when = datetime.fromtimestamp(newest, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return {"sha256_12": digest.hexdigest()[:12], "newest_change": when}
+
+
 def fsync_probe(directory: str | None = None, rounds: int = 50) -> float:
     """p50 of append 20 KB + fsync in the temp dir (where the benches keep their data), ms."""
     times = []
@@ -151,14 +178,14 @@ def services_seconds(names: tuple[str, ...] = ("postgres", "redis-server")) -> f
     return total
 
 
-def wait_until_quiet(threshold: float = 0.3, max_wait: float = 120) -> float:
-    """Wait (bounded) until the machine's busy CPU over 2 s is below ``threshold`` cores;
+def wait_until_quiet(threshold: float = OTHER_LOAD_LIMIT, max_wait: float = 300) -> float:
+    """Wait (bounded) until the machine's busy CPU over 5 s is below ``threshold`` cores;
     returns the last measured load. Other work on a 2-core machine skews the figures."""
     deadline = time.monotonic() + max_wait
     load = 0.0
     while True:
         t0, b0 = time.monotonic(), machine_busy_seconds()
-        time.sleep(2)
+        time.sleep(5)
         load = (machine_busy_seconds() - b0) / (time.monotonic() - t0)
         if load < threshold or time.monotonic() > deadline:
             break
@@ -336,15 +363,28 @@ class BenchServer:
             spy.wait(timeout=10)
 
     def log_problems(self, limit: int = 12) -> tuple[int, list[str]]:
-        """Count of ERROR/CRITICAL/Traceback lines in the server log, and the first few."""
+        """The number of ERROR/CRITICAL records in the server log, and the first few of
+        them, each followed by the exception its traceback ends with (if any)."""
         try:
             lines = self.log_path.read_text(errors="replace").splitlines()
         except OSError:
             return 0, []
-        bad = [ln for ln in lines if re.search(r"\b(ERROR|CRITICAL)\b|^Traceback", ln)]
-        return len(bad), bad[:limit]
+        count, first = 0, []
+        in_traceback = False
+        for line in lines:
+            if re.search(r"\b(ERROR|CRITICAL)\b", line):
+                count += 1
+                first.append(line)
+            elif line.startswith("Traceback"):
+                in_traceback = True
+            elif in_traceback and line and not line[0].isspace():
+                if not line.startswith(("During handling", "The above exception")):
+                    first.append(f"  -> {line}")
+                    in_traceback = False
+        return count, first[:limit]
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """Stop the server (SIGTERM, then SIGKILL after 15 s); the log stays readable."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -352,6 +392,9 @@ class BenchServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=15)
+
+    def close(self) -> None:
+        self.stop()
         if self._log is not None:
             self._log.close()
         if self.pg_db:

@@ -33,6 +33,7 @@ import asyncio
 import json
 import multiprocessing as mp
 import re
+import signal
 import sys
 import time
 import uuid
@@ -41,13 +42,17 @@ from typing import Any
 
 import aiosmtplib
 from benchlib import (
+    OTHER_LOAD_LIMIT,
     BenchServer,
+    code_state,
     dot_stuff,
+    exit_on_sigterm,
     fmt_ms,
     login_all,
     machine,
     make_mail,
     member_email,
+    ms,
     print_json,
     raise_nofile_limit,
     summary_ms,
@@ -93,7 +98,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-wait-quiet",
         dest="wait_quiet",
         action="store_false",
-        help="do not wait (up to 120 s) for other load on the machine to stop first",
+        help="do not wait for other load on the machine to stop first",
+    )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="wait at most this long (s) for the machine to be quiet (default 300)",
     )
     p.add_argument("--profile", metavar="OUT", help="py-spy the server during the phases")
     return p.parse_args(argv)
@@ -103,6 +114,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def ws_worker(proc: int, cfg: dict[str, Any], sockets: list[tuple[int, int, str]], conn: Any):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     raise_nofile_limit()
     try:
         asyncio.run(_ws_worker(cfg, sockets, conn))
@@ -311,6 +323,10 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
         flush=True,
     )
     await asyncio.sleep(1.0)  # let the last subscribe frames reach the server
+    # before the SMTP sessions open: a session idle for 300 s is closed by the server
+    quiet = None
+    if args.wait_quiet:
+        quiet = round(await asyncio.to_thread(wait_until_quiet, max_wait=args.quiet_wait), 2)
     sender = Sender(server.smtp_port, run, args.size)
     sessions = [await sender.session() for _ in range(max(1, args.smtp_sessions))]
     everyone = list(range(args.members))
@@ -320,7 +336,6 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
     warm = await wait_for(clients, f"{run}-warm", len(live), 20)
     print(f"warm-up: {warm} of {len(live)} subscribed sockets got the push", flush=True)
 
-    quiet = round(await asyncio.to_thread(wait_until_quiet), 2) if args.wait_quiet else None
     spy = server.start_profiler(args.profile) if args.profile else None
     cpu_before = server.cpu()
     client_cpu0 = sum(await clients.aask(("cpu",)))
@@ -399,6 +414,11 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
         from_end: list[float] = []
         from_reply: list[float] = []
         per_mail_last: list[float] = []
+        acks = [
+            info["reply"] - info["end"]
+            for tag, info in sender.sent.items()
+            if tag.split("-", 1)[1].startswith(kind)
+        ]
         expected = missed = duplicates = 0
         missed_sockets: Counter[int] = Counter()
         for tag, info in sender.sent.items():
@@ -430,6 +450,8 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
             "latency_from_data_end": summary_ms(from_end, (50, 95, 99)),
             "latency_from_250": summary_ms(from_reply, (50, 95, 99)),
             "last_socket_per_mail": summary_ms(per_mail_last, (50, 99)),
+            "smtp_data_end_to_250": summary_ms(acks, (50, 99)),
+            "last_socket_each_mail_ms": [ms(x) for x in per_mail_last] if kind == "f" else None,
         }
     cpu_before, cpu_after = out["cpu_before"], out["cpu_after"]
     window = max(cpu_after.at - cpu_before.at, 1e-9)
@@ -491,6 +513,7 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
         "server_log_errors": problems,
         "server_log_first_errors": problem_lines,
         "machine": machine(),
+        "code": code_state(),
     }
 
 
@@ -517,9 +540,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             flush=True,
         )
         clients = WsClients(cfg, [tokens[e] for e in emails], args)
-        out = asyncio.run(asyncio.wait_for(phases(args, server, clients, run_id), 900))
+        out = asyncio.run(
+            asyncio.wait_for(phases(args, server, clients, run_id), 900 + args.quiet_wait)
+        )
         out["clients_member_of"] = clients.member_of
         out["provision_s"] = provision_s
+        server.stop()  # subscriptions end at shutdown: their errors count too
         out["log"] = server.log_problems()
         return analyse(args, run_id, out)
     finally:
@@ -555,9 +581,11 @@ def print_summary(f: dict[str, Any]) -> None:
             f"          250 → push       p50 {fmt_ms(r['p50_ms'])}  p95 {fmt_ms(r['p95_ms'])}  "
             f"p99 {fmt_ms(r['p99_ms'])}  max {fmt_ms(r['max_ms'])}"
         )
+        ack = p["smtp_data_end_to_250"]
         print(
             f"          last socket per mail  p50 {fmt_ms(last['p50_ms'])}  "
-            f"p99 {fmt_ms(last['p99_ms'])}"
+            f"p99 {fmt_ms(last['p99_ms'])};  SMTP DATA end → 250  p50 {fmt_ms(ack['p50_ms'])}  "
+            f"max {fmt_ms(ack['max_ms'])}"
         )
     print(
         f"  CPU cores used  server {f['server_cpu_cores']} (event-loop thread "
@@ -567,13 +595,19 @@ def print_summary(f: dict[str, Any]) -> None:
         f"of {f['machine']['cpus']} (other processes {f['other_cpu_cores']}; "
         f"load before start {f['load_before']})"
     )
+    if f["skewed_by_other_load"]:
+        print(
+            f"  WARNING: other processes used {f['other_cpu_cores']} cores during the run: "
+            "the figures are skewed, run again on a quiet machine"
+        )
     print(f"  server log errors {f['server_log_errors']}")
     for line in f["server_log_first_errors"]:
         print(f"    {line[:200]}")
     m = f["machine"]
     print(
         f"  machine: {m['cpus']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM, "
-        f"fsync of 20 KB p50 {m['fsync_20k_p50_ms']} ms"
+        f"fsync of 20 KB p50 {m['fsync_20k_p50_ms']} ms; server code "
+        f"{f['code']['sha256_12']} (last change {f['code']['newest_change']})"
     )
     met = f["target_p99_under_200ms"] and f["missed"] == 0
     print(
@@ -585,7 +619,9 @@ def print_summary(f: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    exit_on_sigterm()
     figures = run(args)
+    figures["skewed_by_other_load"] = figures["other_cpu_cores"] > OTHER_LOAD_LIMIT
     print_summary(figures)
     print_json(figures)
     return 0 if figures["subscribed"] else 1

@@ -29,6 +29,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import queue
+import signal
 import sys
 import time
 import uuid
@@ -38,8 +39,11 @@ from typing import Any
 import aiosmtplib
 import httpx
 from benchlib import (
+    OTHER_LOAD_LIMIT,
     BenchServer,
+    code_state,
     dot_stuff,
+    exit_on_sigterm,
     fmt_ms,
     login_all,
     machine,
@@ -89,7 +93,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--no-wait-quiet",
         dest="wait_quiet",
         action="store_false",
-        help="do not wait (up to 120 s) for other load on the machine to stop first",
+        help="do not wait for other load on the machine to stop first",
+    )
+    p.add_argument(
+        "--quiet-wait",
+        type=float,
+        default=300,
+        help="wait at most this long (s) for the machine to be quiet (default 300)",
     )
     p.add_argument("--profile", metavar="OUT", help="py-spy the server while sending (.svg/.json)")
     return p.parse_args(argv)
@@ -110,6 +120,7 @@ def worker(
     start: Any,
     results: Any,
 ) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         out = asyncio.run(_worker(proc, cfg, indices, ready, start))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which stops
@@ -270,6 +281,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "timeout": args.timeout,
             "tokens": tokens,
         }
+        # before the sessions open: an SMTP session idle for 300 s is closed by the server
+        quiet = round(wait_until_quiet(max_wait=args.quiet_wait), 2) if args.wait_quiet else None
         ctx = mp.get_context("fork")
         ready, results, start = ctx.Queue(), ctx.Queue(), ctx.Event()
         for p in range(nprocs):
@@ -287,7 +300,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             state, p = ready.get(timeout=300)
             if state != "ready":
                 raise RuntimeError(f"client process {p} failed to start")
-        quiet = round(wait_until_quiet(), 2) if args.wait_quiet else None
         spy = server.start_profiler(args.profile) if args.profile else None
         cpu_before = server.cpu()
         start.set()
@@ -308,6 +320,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for proc in procs:
             proc.join(timeout=30)
         inbox_total = asyncio.run(_inbox_total(server.graphql_url, tokens))
+        server.stop()  # errors logged while shutting down count too
         problems, problem_lines = server.log_problems()
         return _figures(
             args,
@@ -416,6 +429,7 @@ def _figures(
         "server_log_errors": problems,
         "server_log_first_errors": problem_lines,
         "machine": machine(),
+        "code": code_state(),
     }
 
 
@@ -448,6 +462,11 @@ def print_summary(f: dict[str, Any]) -> None:
         f"of {f['machine']['cpus']} (other processes {f['other_cpu_cores']}; "
         f"load before start {f['load_before']})"
     )
+    if f["skewed_by_other_load"]:
+        print(
+            f"  WARNING: other processes used {f['other_cpu_cores']} cores during the run: "
+            "the figures are skewed, run again on a quiet machine"
+        )
     print(
         f"  INBOX total after run {f['inbox_total_after']}; server log errors "
         f"{f['server_log_errors']}"
@@ -457,7 +476,8 @@ def print_summary(f: dict[str, Any]) -> None:
     m = f["machine"]
     print(
         f"  machine: {m['cpus']} × {m['cpu_model']}, {m['ram_gib']} GiB RAM, "
-        f"fsync of 20 KB p50 {m['fsync_20k_p50_ms']} ms"
+        f"fsync of 20 KB p50 {m['fsync_20k_p50_ms']} ms; server code "
+        f"{f['code']['sha256_12']} (last change {f['code']['newest_change']})"
     )
     target = f["msgs_per_s"] is not None and f["msgs_per_s"] >= 300
     if f["db"] == "sqlite":
@@ -467,7 +487,9 @@ def print_summary(f: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    exit_on_sigterm()
     figures = run(args)
+    figures["skewed_by_other_load"] = figures["other_cpu_cores"] > OTHER_LOAD_LIMIT
     print_summary(figures)
     print_json(figures)
     return 0 if figures["accepted"] else 1

@@ -45,8 +45,11 @@ async def migrate(settings: Settings) -> None:
     from tortoise.migrations.api import migrate as run_migrations
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await run_migrations(config=tortoise_config(settings))
-    await Tortoise.close_connections()
+    try:
+        await run_migrations(config=tortoise_config(settings))
+    finally:
+        # Also on failure: an open SQLite connection thread would keep the process alive.
+        await Tortoise.close_connections()
 
 
 async def open_db(settings: Settings) -> None:

@@ -31,11 +31,13 @@ def enterprise_channel(enterprise_id: int) -> str:
 
 
 def _broadcast(url: str) -> Broadcast:
+    from mailcore.events.bus import SafeBroadcast
+
     if url.startswith(("redis://", "rediss://")):
         from mailcore.events.redis import RedisBackend
 
-        return Broadcast(backend=RedisBackend(url))
-    return Broadcast(url)
+        return SafeBroadcast(backend=RedisBackend(url))
+    return SafeBroadcast(url)
 
 
 async def connect(url: str) -> None:

@@ -104,6 +104,7 @@ class Ingestor:
         self.blobs = blobs
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None
+        self._publishing: set[asyncio.Task[None]] = set()
 
     async def ingest(self, request: IngestRequest) -> IngestResult:
         if len(request.raw) > PARSE_IN_THREAD_ABOVE:
@@ -116,7 +117,11 @@ class Ingestor:
         assert self._queue is not None
         await self._queue.put(_Pending(request, parsed, key, future))
         result = await future
-        await _publish(request, result)
+        # Events go out after the commit but off the caller's path: an SMTP 250 does not wait
+        # for a fan-out to thousands of subscribers (or Redis round trips).
+        task = asyncio.create_task(_publish_logged(request, result))
+        self._publishing.add(task)
+        task.add_done_callback(self._publishing.discard)
         return result
 
     def _ensure_worker(self) -> None:
@@ -125,6 +130,8 @@ class Ingestor:
             self._worker = asyncio.create_task(self._run(), name="qiyou-ingest-commit")
 
     async def close(self) -> None:
+        if self._publishing:
+            await asyncio.wait(set(self._publishing), timeout=10)
         if self._worker is not None:
             self._worker.cancel()
             try:
@@ -305,6 +312,13 @@ async def _create_message(key: str, parsed: ParsedMessage) -> Message:
             ]
         )
     return message
+
+
+async def _publish_logged(request: IngestRequest, result: IngestResult) -> None:
+    try:
+        await _publish(request, result)
+    except Exception:  # noqa: BLE001 - the mail is stored; a lost event only delays the UI
+        log.exception("publishing ingest events failed")
 
 
 async def _publish(request: IngestRequest, result: IngestResult) -> None:

@@ -22,6 +22,11 @@ class Routes:
     unknown: list[str] = field(default_factory=list)  # hosted domain, no such member or group
     invalid: list[str] = field(default_factory=list)
 
+    def merge(self, other: Routes) -> None:
+        """Add another lookup's local and group recipients (SMTP: one RCPT at a time)."""
+        self.local.update(other.local)
+        self.groups.update(other.groups)
+
 
 async def route(addresses: list[str]) -> Routes:
     """Split recipients with a few queries, whatever their number."""

@@ -11,7 +11,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource
-from mailcore.mail.routing import local_recipients, route
+from mailcore.mail.routing import Routes, local_recipients, route
 from mailcore.models import Member
 from mailcore.org.addresses import split_address
 from mailcore.runtime import Runtime
@@ -51,12 +51,11 @@ class InboundHandler:
         if routes.groups:
             if await refused_groups(routes.groups, Sender(envelope.mail_from or "")):
                 return replies.GROUP_NOT_ALLOWED.format(address=address)
-            envelope.rcpt_tos.append(address)
-            envelope.rcpt_options.append(options)
-            return replies.RCPT_OK
-        member = await Member.get(id=next(iter(routes.local.values())))
-        if not member.has_room_for(declared_size(envelope.mail_options)):
-            return replies.MAILBOX_FULL.format(address=address)
+        else:
+            member = await Member.get(id=next(iter(routes.local.values())))
+            if not member.has_room_for(declared_size(envelope.mail_options)):
+                return replies.MAILBOX_FULL.format(address=address)
+        _accepted_routes(envelope).merge(routes)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.append(options)
         return replies.RCPT_OK
@@ -64,8 +63,8 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
-        routes = await route(list(envelope.rcpt_tos))
-        member_ids = await local_recipients(routes)  # groups: their members at this moment
+        # Routes were resolved at RCPT; groups expand to their members at this moment.
+        member_ids = await local_recipients(_accepted_routes(envelope))
         try:
             result = await self.runtime.ingestor.ingest(
                 IngestRequest(
@@ -81,6 +80,16 @@ class InboundHandler:
         if member_ids and not result.entries:
             return replies.ALL_MAILBOXES_FULL
         return replies.QUEUED.format(id=result.sha256[:16])
+
+
+def _accepted_routes(envelope: Envelope) -> Routes:
+    """The routes of the recipients accepted so far in this transaction (kept on the envelope,
+    which aiosmtpd makes anew for every transaction), so DATA does not resolve them again."""
+    routes = getattr(envelope, "qiyou_routes", None)
+    if routes is None:
+        routes = Routes()
+        envelope.qiyou_routes = routes  # type: ignore[attr-defined]
+    return routes
 
 
 def _with_trace(raw: bytes, session: Session, envelope: Envelope, hostname: str) -> bytes:
