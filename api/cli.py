@@ -65,7 +65,7 @@ def serve(ctx: click.Context, **flags: Any) -> None:
         create_app(settings),
         host=settings.host,
         port=settings.http_port,
-        loop="asyncio",
+        loop="auto",  # uvloop when installed (uvicorn[standard] brings it)
         lifespan="on",
         ws="websockets-sansio",
         log_level="info",
