@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mailcore.admin.roles import grant
+from mailcore.admin.scope import system_scope
 from mailcore.config import Settings
 from mailcore.mail.compose import ComposeInput, send_mail
 from mailcore.mail.folders import folder_by_role
@@ -29,6 +31,8 @@ async def create_demo(settings: Settings) -> list[str]:
         members[local] = await add_member(
             f"{local}@{DOMAIN}", PASSWORD, name=name, vip=vip, quota=settings.default_quota
         )
+    tom = members["tom"]
+    await grant(system_scope(tom.enterprise_id), tom, is_super=True)
     runtime = Runtime.create(settings)
     try:
         await _conversations(runtime, settings, members)
@@ -37,6 +41,7 @@ async def create_demo(settings: Settings) -> list[str]:
     return [
         f"demo company created on {DOMAIN}",
         *(f"  {local}@{DOMAIN} / {PASSWORD}  {name}" for local, name, _ in MEMBERS),
+        f"  tom@{DOMAIN} is the super administrator",
     ]
 
 
