@@ -7,8 +7,10 @@ server, drops the PostgreSQL database it created and removes its temporary data 
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import multiprocessing as mp
 import os
 import random
 import re
@@ -419,8 +421,6 @@ def _listening(port: int) -> bool:
 
 async def login_all(url: str, emails: list[str], parallel: int = 4) -> dict[str, str]:
     """GraphQL ``login`` for each address; returns address → bearer token."""
-    import asyncio
-
     tokens: dict[str, str] = {}
     limit = asyncio.Semaphore(parallel)
     async with httpx.AsyncClient(timeout=60) as http:
@@ -547,3 +547,42 @@ def fmt_ms(value: float | None) -> str:
 
 def print_json(figures: dict[str, Any]) -> None:
     print(json.dumps(figures, ensure_ascii=False, sort_keys=True))
+
+
+class ProcessPool:
+    """Client worker processes (forked), each driven over a pipe with command tuples."""
+
+    def __init__(self, target: Any, args_per_process: list[tuple[Any, ...]]) -> None:
+        ctx = mp.get_context("fork")
+        self.procs: list[Any] = []
+        self.pipes: list[Any] = []
+        for args in args_per_process:
+            parent, child = ctx.Pipe()
+            proc = ctx.Process(target=target, args=(*args, child), daemon=True)
+            proc.start()
+            self.procs.append(proc)
+            self.pipes.append(parent)
+
+    def ask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
+        """Send ``command`` to every process; their answers, in order."""
+        for pipe in self.pipes:
+            pipe.send(command)
+        answers = []
+        for pipe in self.pipes:
+            if not pipe.poll(timeout):
+                raise RuntimeError(f"client process did not answer {command[0]}")
+            answer = pipe.recv()
+            if isinstance(answer, dict) and "fatal" in answer:
+                raise RuntimeError(f"client process failed: {answer['fatal']}")
+            answers.append(answer)
+        return answers
+
+    async def aask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
+        return await asyncio.to_thread(self.ask, command, timeout)
+
+    def join(self) -> None:
+        for proc in self.procs:
+            proc.join(timeout=10)
+            if proc.is_alive():
+                proc.terminate()
+                proc.join(timeout=10)

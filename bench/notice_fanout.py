@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import sqlite3
 import subprocess
 import sys
@@ -43,6 +42,7 @@ from benchlib import (
     DOMAIN,
     PASSWORD,
     BenchServer,
+    ProcessPool,
     fmt_ms,
     login_all,
     machine,
@@ -271,47 +271,17 @@ async def _ws_worker(cfg: dict[str, Any], tokens: list[str], conn: Any) -> None:
     conn.send(dict(state))
 
 
-class WsClients:
+class WsClients(ProcessPool):
     def __init__(self, ws_url: str, tokens: list[str], procs: int) -> None:
-        ctx = mp.get_context("fork")
-        self.procs: list[Any] = []
-        self.pipes: list[Any] = []
-        for p in range(max(1, procs)):
-            parent, child = ctx.Pipe()
-            mine = tokens[p :: max(1, procs)]
-            proc = ctx.Process(
-                target=ws_worker, args=({"ws_url": ws_url}, mine, child), daemon=True
-            )
-            proc.start()
-            self.procs.append(proc)
-            self.pipes.append(parent)
-
-    def ask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
-        for pipe in self.pipes:
-            pipe.send(command)
-        answers = []
-        for pipe in self.pipes:
-            if not pipe.poll(timeout):
-                raise RuntimeError(f"client process did not answer {command[0]}")
-            answer = pipe.recv()
-            if isinstance(answer, dict) and "fatal" in answer:
-                raise RuntimeError(f"client process failed: {answer['fatal']}")
-            answers.append(answer)
-        return answers
-
-    async def aask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
-        return await asyncio.to_thread(self.ask, command, timeout)
+        n = max(1, procs)
+        super().__init__(ws_worker, [({"ws_url": ws_url}, tokens[p::n]) for p in range(n)])
 
     def close(self) -> None:
         try:
             self.ask(("stop",), timeout=30)
         except (RuntimeError, OSError):
             pass
-        for proc in self.procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(timeout=10)
+        self.join()
 
 
 # --- the run -------------------------------------------------------------------------------

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import multiprocessing as mp
 import re
 import signal
 import sys
@@ -44,6 +43,7 @@ import aiosmtplib
 from benchlib import (
     OTHER_LOAD_LIMIT,
     BenchServer,
+    ProcessPool,
     code_state,
     dot_stuff,
     exit_on_sigterm,
@@ -204,7 +204,7 @@ async def _ws_worker(cfg: dict[str, Any], sockets: list[tuple[int, int, str]], c
     conn.send({**state, "records": records, "failures": dict(failures)})
 
 
-class WsClients:
+class WsClients(ProcessPool):
     """The websocket client processes, driven over pipes."""
 
     def __init__(self, cfg: dict[str, Any], tokens: list[str], args: argparse.Namespace) -> None:
@@ -214,39 +214,14 @@ class WsClients:
         else:
             plan = [(s, s % args.members) for s in range(total)]
         self.member_of = dict(plan)
-        ctx = mp.get_context("fork")
-        self.procs: list[Any] = []
-        self.pipes: list[Any] = []
-        for p in range(args.ws_procs):
-            mine = [(s, m, tokens[m]) for s, m in plan if s % args.ws_procs == p]
-            parent, child = ctx.Pipe()
-            proc = ctx.Process(target=ws_worker, args=(p, cfg, mine, child), daemon=True)
-            proc.start()
-            self.procs.append(proc)
-            self.pipes.append(parent)
-
-    def ask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
-        for pipe in self.pipes:
-            pipe.send(command)
-        answers = []
-        for pipe in self.pipes:
-            if not pipe.poll(timeout):
-                raise RuntimeError(f"client process did not answer {command[0]}")
-            answer = pipe.recv()
-            if isinstance(answer, dict) and "fatal" in answer:
-                raise RuntimeError(f"client process failed: {answer['fatal']}")
-            answers.append(answer)
-        return answers
-
-    async def aask(self, command: tuple[Any, ...], timeout: float = 60) -> list[Any]:
-        return await asyncio.to_thread(self.ask, command, timeout)
+        n = args.ws_procs
+        super().__init__(
+            ws_worker,
+            [(p, cfg, [(s, m, tokens[m]) for s, m in plan if s % n == p]) for p in range(n)],
+        )
 
     def close(self) -> None:
-        for proc in self.procs:
-            proc.join(timeout=10)
-            if proc.is_alive():
-                proc.terminate()
-                proc.join(timeout=10)
+        self.join()
 
 
 # --- SMTP sending -----------------------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -103,21 +104,39 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
     srv.stop()
 
 
+@contextmanager
+def private_server(
+    backend: str,
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    before_start: Callable[[Server], object] | None = None,
+) -> Iterator[Server]:
+    """A provisioned server of its own (extra ``env``; on ``postgres`` its own database and
+    Redis), for tests that need special settings or may kill it; ``before_start`` runs
+    after provisioning."""
+    env = dict(env or {})
+    database = None
+    if backend == "postgres":
+        need_services(PG_URL, REDIS_URL)
+        database = f"qiyou_test_{uuid.uuid4().hex[:10]}"
+        _psql(f"CREATE DATABASE {database}")
+        env["DATABASE_URL"] = urlparse(PG_URL)._replace(path=f"/{database}").geturl()
+        env["BROADCAST_URL"] = REDIS_URL
+    srv = Server(data_dir=data_dir, env=env)
+    try:
+        provision(srv)
+        if before_start is not None:
+            before_start(srv)
+        srv.start()
+        yield srv
+    finally:
+        srv.stop()
+        if database:
+            _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+
 @pytest.fixture(params=BACKENDS)
 def own_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A server for one test only (it may be killed and restarted); its own database."""
-    if request.param == "postgres":
-        need_services(PG_URL, REDIS_URL)
-        name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {name}")
-        database = urlparse(PG_URL)._replace(path=f"/{name}").geturl()
-        env = {"DATABASE_URL": database, "BROADCAST_URL": REDIS_URL}
-    else:
-        name, env = None, {}
-    srv = Server(data_dir=tmp_path_factory.mktemp(f"own-{request.param}"), env=env)
-    provision(srv)
-    srv.start()
-    yield srv
-    srv.stop()
-    if name:
-        _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    with private_server(request.param, tmp_path_factory.mktemp(f"own-{request.param}")) as srv:
+        yield srv

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import textwrap
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -31,6 +34,7 @@ class Server:
     smtp_port: int = field(default_factory=free_port)
     submission_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    log: Any = None
 
     @property
     def url(self) -> str:
@@ -83,6 +87,37 @@ class Server:
             row = db.execute(query).fetchone()
         return "" if row is None else str(row[0])
 
+    def mailcore(self, code: str, **args: Any) -> Any:
+        """Run ``code`` (an async function body over ``args`` returning a JSON value) against
+        the server's database through mailcore's own services and models, in a subprocess:
+        test setup that the API does not offer."""
+        script = "\n".join(
+            [
+                "import asyncio, json, sys",
+                "from mailcore.config import Settings",
+                "from mailcore.db import close_db, open_db",
+                "from mailcore.models import *",
+                "async def work(args):",
+                textwrap.indent(textwrap.dedent(code), "    "),
+                "async def main():",
+                "    await open_db(Settings.from_env())",
+                "    try:",
+                "        print(json.dumps(await work(json.loads(sys.argv[1]))))",
+                "    finally:",
+                "        await close_db()",
+                "asyncio.run(main())",
+            ]
+        )
+        result = subprocess.run(
+            [sys.executable, "-c", script, json.dumps(args)],
+            env=self.full_env(),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.strip().splitlines()[-1])
+
     def start(self) -> None:
         self.log = open(self.data_dir / "server.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
@@ -109,7 +144,8 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        self.log.close()
+        if self.log is not None:
+            self.log.close()
 
 
 def _listening(port: int) -> bool:

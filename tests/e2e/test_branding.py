@@ -9,9 +9,6 @@ from __future__ import annotations
 import json
 import re
 import struct
-import subprocess
-import sys
-import textwrap
 import uuid
 import zlib
 from typing import Any
@@ -21,7 +18,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import find, unique
-from tests.e2e.server import PASSWORD, ROOT, Server
+from tests.e2e.server import PASSWORD, Server
 
 BRANDING = """
 query B($d: String!) {
@@ -81,37 +78,6 @@ ANN_POSITION = "Head of Sales; APAC"
 DEPARTMENT = "Sales & Marketing"
 
 
-def db(server: Server, code: str, **args: Any) -> Any:
-    """Run ``code`` (an async function body over ``args``; it returns a JSON value) against
-    the server's database through mailcore's own models: test setup the API does not offer."""
-    script = "\n".join(
-        [
-            "import asyncio, json, sys",
-            "from mailcore.config import Settings",
-            "from mailcore.db import close_db, open_db",
-            "from mailcore.models import *",
-            "async def work(args):",
-            textwrap.indent(textwrap.dedent(code), "    "),
-            "async def main():",
-            "    await open_db(Settings.from_env())",
-            "    try:",
-            "        print(json.dumps(await work(json.loads(sys.argv[1]))))",
-            "    finally:",
-            "        await close_db()",
-            "asyncio.run(main())",
-        ]
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(args)],
-        env=server.full_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 SETUP = """
 from mailcore.admin.roles import grant
 from mailcore.admin.scope import system_scope
@@ -153,8 +119,7 @@ class Company:
 def company(server) -> Company:
     """brand-<hex>.test: boss (super admin), brander (admin: branding), scoped (admin:
     members), ann (in Sales & Marketing, with contact fields), ben, hidden (a hidden member)."""
-    domain = db(
-        server,
+    domain = server.mailcore(
         SETUP,
         domain=f"brand-{uuid.uuid4().hex[:8]}.test",
         password=PASSWORD,

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import smtplib
 import subprocess
-import uuid
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import BACKENDS, PG_URL, REDIS_URL, _psql, need_services
+from tests.conftest import BACKENDS, private_server
 from tests.e2e.client import LOGIN, GraphQLClient, login
 from tests.e2e.mail import find, mx, simple_mail, unique
-from tests.e2e.server import PASSWORD, QIYOU, ROOT, Server, provision
+from tests.e2e.server import PASSWORD, QIYOU, ROOT, Server
 from tests.e2e.test_directory import (
     ADMIN_MEMBERS,
     CREATE_MEMBER,
@@ -260,21 +258,9 @@ async def test_bad_input_is_refused_naming_the_field_and_nothing_is_written(serv
 @pytest.fixture(params=BACKENDS)
 def no_window_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A server whose restore window is 0 days: deleted members are at once past it."""
-    env = {"QIYOU_RESTORE_DAYS": "0"}
-    database = None
-    if request.param == "postgres":
-        need_services(PG_URL, REDIS_URL)
-        database = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = urlparse(PG_URL)._replace(path=f"/{database}").geturl()
-        env["BROADCAST_URL"] = REDIS_URL
-    srv = Server(data_dir=tmp_path_factory.mktemp(f"window-{request.param}"), env=env)
-    provision(srv)
-    srv.start()
-    yield srv
-    srv.stop()
-    if database:
-        _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    data_dir = tmp_path_factory.mktemp(f"window-{request.param}")
+    with private_server(request.param, data_dir, {"QIYOU_RESTORE_DAYS": "0"}) as srv:
+        yield srv
 
 
 def purge(server: Server, days: str) -> str:

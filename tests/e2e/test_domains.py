@@ -7,22 +7,17 @@ Qiyou server under test is started with QIYOU_DNS_SERVERS pointing at it.
 from __future__ import annotations
 
 import base64
-import json
-import subprocess
-import sys
-import textwrap
 import uuid
-from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.conftest import BACKENDS, PG_URL, REDIS_URL, _psql, need_services
+from tests.conftest import BACKENDS, private_server
 from tests.e2e.client import login
 from tests.e2e.dnsserver import DnsServer
 from tests.e2e.mail import find, mx, simple_mail, unique
-from tests.e2e.server import PASSWORD, ROOT, Server, provision
+from tests.e2e.server import PASSWORD, Server
 
 HOSTNAME = "mx.qiyou.test"
 
@@ -70,37 +65,6 @@ mutation V($d: String!) {
 """
 
 
-def db(server: Server, code: str, **args: Any) -> Any:
-    """Run ``code`` (an async function body over ``args``; it returns a JSON value) against
-    the server's database through mailcore's own models: test setup the API does not offer."""
-    script = "\n".join(
-        [
-            "import asyncio, json, sys",
-            "from mailcore.config import Settings",
-            "from mailcore.db import close_db, open_db",
-            "from mailcore.models import *",
-            "async def work(args):",
-            textwrap.indent(textwrap.dedent(code), "    "),
-            "async def main():",
-            "    await open_db(Settings.from_env())",
-            "    try:",
-            "        print(json.dumps(await work(json.loads(sys.argv[1]))))",
-            "    finally:",
-            "        await close_db()",
-            "asyncio.run(main())",
-        ]
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(args)],
-        env=server.full_env(),
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
 SCOPED_ADMINS = """
 from mailcore.admin.roles import grant
 from mailcore.admin.scope import system_scope
@@ -126,22 +90,14 @@ def dns():
 def qiyou(request: pytest.FixtureRequest, dns: DnsServer, tmp_path_factory):
     """A provisioned ``qiyou serve`` that resolves through ``dns``, its own database."""
     env = {"QIYOU_DNS_SERVERS": dns.address, "QIYOU_DNS_TIMEOUT": "1", "QIYOU_HOSTNAME": HOSTNAME}
-    database = None
-    if request.param == "postgres":
-        need_services(PG_URL, REDIS_URL)
-        database = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = f"{PG_URL.rsplit('/', 1)[0]}/{database}"
-        env["BROADCAST_URL"] = REDIS_URL
-    srv = Server(data_dir=tmp_path_factory.mktemp(f"domains-{request.param}"), env=env)
-    provision(srv)
     admins = [("scoped@example.com", "members"), ("dns@example.com", "domains")]
-    db(srv, SCOPED_ADMINS, admins=admins, password=PASSWORD)
-    srv.start()
-    yield srv
-    srv.stop()
-    if database:
-        _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+    def add_admins(srv: Server) -> None:
+        srv.mailcore(SCOPED_ADMINS, admins=admins, password=PASSWORD)
+
+    data_dir = tmp_path_factory.mktemp(f"domains-{request.param}")
+    with private_server(request.param, data_dir, env, before_start=add_admins) as srv:
+        yield srv
 
 
 def new_domain() -> str:

@@ -19,10 +19,10 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.conftest import BACKENDS, PG_URL, REDIS_URL, _psql, need_services
+from tests.conftest import BACKENDS, private_server
 from tests.e2e.client import login
 from tests.e2e.mail import find, mx, simple_mail, unique
-from tests.e2e.server import PASSWORD, Server, provision
+from tests.e2e.server import PASSWORD, Server
 from tests.e2e.test_openapi import CREATE_APP, UPDATE_APP, OpenApi
 
 SETTINGS = {
@@ -101,21 +101,9 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture(scope="module", params=BACKENDS)
 def hook_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     """A server of this module only, with the short webhook, token and rate settings."""
-    env = dict(SETTINGS)
-    database = None
-    if request.param == "postgres":
-        need_services(PG_URL, REDIS_URL)
-        database = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = urlparse(PG_URL)._replace(path=f"/{database}").geturl()
-        env["BROADCAST_URL"] = REDIS_URL
-    srv = Server(data_dir=tmp_path_factory.mktemp(f"hooks-{request.param}"), env=env)
-    provision(srv)
-    srv.start()
-    yield srv
-    srv.stop()
-    if database:
-        _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    data_dir = tmp_path_factory.mktemp(f"hooks-{request.param}")
+    with private_server(request.param, data_dir, dict(SETTINGS)) as srv:
+        yield srv
 
 
 async def newmail_app(server: Server, url: str) -> dict:

@@ -20,9 +20,9 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import websockets
 
-from tests.conftest import BACKENDS, PG_URL, REDIS_URL, _psql, need_services
+from tests.conftest import BACKENDS, private_server
 from tests.e2e.client import GraphQLClient, Subscription, login
-from tests.e2e.server import PASSWORD, Server, provision
+from tests.e2e.server import PASSWORD, Server
 from tests.e2e.test_security import BoundClient, new_member
 
 APPID = "wx-test-app"
@@ -156,20 +156,9 @@ def wx_server(request, wechat, tmp_path_factory) -> Iterator[Server]:
         "QIYOU_WECHAT_APPID": APPID,
         "QIYOU_WECHAT_SECRET": SECRET,
     }
-    name = None
-    if request.param == "postgres":
-        need_services(PG_URL, REDIS_URL)
-        name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {name}")
-        env["DATABASE_URL"] = urlparse(PG_URL)._replace(path=f"/{name}").geturl()
-        env["BROADCAST_URL"] = REDIS_URL
-    srv = Server(data_dir=tmp_path_factory.mktemp(f"wechat-{request.param}"), env=env)
-    provision(srv)
-    srv.start()
-    yield srv
-    srv.stop()
-    if name:
-        _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    data_dir = tmp_path_factory.mktemp(f"wechat-{request.param}")
+    with private_server(request.param, data_dir, env) as srv:
+        yield srv
 
 
 class QrWatch(Subscription):
