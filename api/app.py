@@ -34,7 +34,7 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             runtime = Runtime.create(settings)
             app.state.runtime = runtime
-            await events.connect(settings.broadcast_url)
+            await events.connect(settings.broadcast_url, settings.channel_prefix)
             servers = await start_smtp(runtime) if with_smtp else []
             webhooks = WebhookWorker(settings)
             webhooks.start()

@@ -27,6 +27,7 @@ class Settings:
     submission_port: int = 5587
     database_url: str = ""
     broadcast_url: str = "memory://"
+    channel_prefix: str = "qiyou"  # pub/sub channel names start with this (share one Redis)
     hostname: str = "localhost"
     max_message_size: int = 50 * MB
     default_quota: int = 2 * 1024 * MB
@@ -76,6 +77,7 @@ class Settings:
             submission_port=int(get("QIYOU_SUBMISSION_PORT", "5587")),
             database_url=get("DATABASE_URL", ""),
             broadcast_url=get("BROADCAST_URL", "memory://"),
+            channel_prefix=get("QIYOU_CHANNEL_PREFIX", "qiyou"),
             hostname=get("QIYOU_HOSTNAME", "localhost"),
             max_message_size=parse_size(get("QIYOU_MAX_MESSAGE_SIZE", "50M")),
             default_quota=parse_size(get("QIYOU_DEFAULT_QUOTA", "2G")),

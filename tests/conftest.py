@@ -90,6 +90,7 @@ def start_server(request: pytest.FixtureRequest, backend: str, data_dir: Path) -
         need_services(PG_URL, REDIS_URL)
         env["DATABASE_URL"] = request.getfixturevalue("pg_database")
         env["BROADCAST_URL"] = REDIS_URL
+        env["QIYOU_CHANNEL_PREFIX"] = f"qiyou-{uuid.uuid4().hex[:8]}"  # runs share the Redis
     srv = Server(data_dir=data_dir, env=env)
     provision(srv)
     srv.start()
@@ -122,6 +123,7 @@ def private_server(
         _psql(f"CREATE DATABASE {database}")
         env["DATABASE_URL"] = urlparse(PG_URL)._replace(path=f"/{database}").geturl()
         env["BROADCAST_URL"] = REDIS_URL
+        env["QIYOU_CHANNEL_PREFIX"] = f"qiyou-{uuid.uuid4().hex[:8]}"  # runs share the Redis
     srv = Server(data_dir=data_dir, env=env)
     try:
         provision(srv)

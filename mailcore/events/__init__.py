@@ -19,15 +19,16 @@ MAILBOX_CHANGED = "mailbox_changed"
 NOTICE_POSTED = "notice_posted"
 
 _bus: Broadcast | None = None
+_prefix = "qiyou"
 
 
 def member_channel(member_id: int) -> str:
-    return f"qiyou.member.{member_id}"
+    return f"{_prefix}.member.{member_id}"
 
 
 def enterprise_channel(enterprise_id: int) -> str:
     """One channel per enterprise: one event reaches every subscriber, who filters locally."""
-    return f"qiyou.enterprise.{enterprise_id}"
+    return f"{_prefix}.enterprise.{enterprise_id}"
 
 
 def _broadcast(url: str) -> Broadcast:
@@ -40,8 +41,10 @@ def _broadcast(url: str) -> Broadcast:
     return SafeBroadcast(url)
 
 
-async def connect(url: str) -> None:
-    global _bus
+async def connect(url: str, prefix: str = "qiyou") -> None:
+    """Connect the bus; ``prefix`` starts every channel name (deployments sharing a Redis)."""
+    global _bus, _prefix
+    _prefix = prefix
     bus = _broadcast(url)
     await bus.connect()
     _bus = bus

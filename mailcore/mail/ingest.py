@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -21,6 +20,13 @@ from tortoise.transactions import in_transaction
 from mailcore import events
 from mailcore.blobs import BlobStore
 from mailcore.db import db_text
+from mailcore.mail.request import (
+    Delivery,
+    IngestRequest,
+    IngestResult,
+    IngestSource,
+    StoredEntry,
+)
 from mailcore.mail.threading import assign_threads
 from mailcore.mime.parse import parse_message
 from mailcore.mime.types import ParsedMessage
@@ -34,59 +40,14 @@ from mailcore.models import (
     OutboundMessage,
 )
 from mailcore.openapi.webhooks import enqueue_new_mail
+from mailcore.policy.pipeline import before_store
+
+__all__ = ["Delivery", "IngestRequest", "IngestResult", "IngestSource", "Ingestor", "StoredEntry"]
 
 log = logging.getLogger(__name__)
 
 PARSE_IN_THREAD_ABOVE = 256 * 1024
 MAX_GROUP = 64
-
-
-class IngestSource(StrEnum):
-    SMTP_INBOUND = "smtp_inbound"
-    SUBMISSION = "submission"
-    COMPOSE = "compose"
-    DRAFT = "draft"
-    IMPORT = "import"
-
-
-@dataclass
-class Delivery:
-    """One copy for a local mailbox."""
-
-    member_id: int
-    role: FolderRole = FolderRole.INBOX
-    seen: bool = False
-    draft: bool = False
-    enforce_quota: bool = True
-    bcc: list[str] = field(default_factory=list)
-
-
-@dataclass
-class IngestRequest:
-    raw: bytes
-    source: IngestSource
-    envelope_from: str = ""
-    deliveries: list[Delivery] = field(default_factory=list)
-    outbound: list[str] = field(default_factory=list)
-    sender_member_id: int | None = None
-    origin_session: int | None = None
-
-
-@dataclass(frozen=True)
-class StoredEntry:
-    member_id: int
-    role: FolderRole
-    entry_id: int
-
-
-@dataclass
-class IngestResult:
-    message_pk: int
-    sha256: str
-    parsed: ParsedMessage
-    entries: list[StoredEntry] = field(default_factory=list)
-    over_quota: list[int] = field(default_factory=list)  # member ids refused for quota
-    queued: int = 0
 
 
 @dataclass
@@ -111,6 +72,7 @@ class Ingestor:
             parsed = await asyncio.to_thread(parse_message, request.raw)
         else:
             parsed = parse_message(request.raw)
+        await before_store(request, parsed)  # may reshape the request or refuse the mail
         key = await self.blobs.put(request.raw)
         future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
         self._ensure_worker()
@@ -200,6 +162,8 @@ async def _store(item: _Pending) -> IngestResult:
             ]
         )
         result.queued = len(request.outbound)
+    for callback in request.on_commit:
+        await callback(result)
     return result
 
 

@@ -1,0 +1,1 @@
+"""Mail policies (lists, backup, archive, ...) applied inside the one ingest path."""

@@ -1,0 +1,35 @@
+"""The policies every ingested message passes, in order, before it is stored.
+
+A policy is ``async def apply(request, parsed) -> None``: it may change the request's
+deliveries (a backup copy, Spam instead of Inbox) or outbound recipients, append an
+``on_commit`` callback (rows that must commit with the mail), or raise ``PolicyRefusal``
+to refuse the whole message. Add a policy by adding its ``apply`` to ``POLICIES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from mailcore.mail.request import IngestRequest
+from mailcore.mime.types import ParsedMessage
+
+Policy = Callable[[IngestRequest, ParsedMessage], Awaitable[None]]
+
+
+class PolicyRefusal(Exception):  # noqa: N818 - a refusal, not a failure
+    """The message is refused as a whole; ``smtp_reply`` is what SMTP callers answer."""
+
+    def __init__(self, code: str, message: str, smtp_reply: str = "550 5.7.1 Refused by policy"):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.smtp_reply = smtp_reply
+
+
+# One line per policy, in the order they run.
+POLICIES: tuple[Policy, ...] = ()
+
+
+async def before_store(request: IngestRequest, parsed: ParsedMessage) -> None:
+    for policy in POLICIES:
+        await policy(request, parsed)
