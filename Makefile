@@ -15,6 +15,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 run: setup
+	@test -f web/dist/index.html || $(MAKE) web
 	$(BIN)/qiyou demo
 	$(BIN)/qiyou serve
 
@@ -22,11 +23,41 @@ lint: setup
 	$(BIN)/ruff check .
 
 test: setup lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadgroup
+	$(MAKE) test-miniprogram
+	$(MAKE) test-web
 
 bench: setup
 	$(BIN)/python bench/smtp_ingest.py
 	$(BIN)/python bench/push_latency.py
+	$(BIN)/python bench/translate.py
 
 clean:
 	rm -rf $(VENV) var
+
+.PHONY: test-miniprogram
+
+# WeChat mini-program: WXML/WXSS compile check, then page tests against a real qiyou serve.
+test-miniprogram: setup
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error && npm test
+
+.PHONY: web test-web chromium
+
+# Web app (web/): Vite build into web/dist, which `qiyou serve` serves at /.
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web: web/dist/index.html
+
+web/dist/index.html: web/node_modules/.installed $(shell find web/src web/public web/index.html web/vite.config.js -type f 2>/dev/null)
+	cd web && npm run build
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
+
+# vitest component tests, then the browser suite (headless Chromium against a real qiyou serve).
+test-web: setup web chromium
+	cd web && npx vitest run
+	node --test --test-concurrency=1 tests/web/
+	cd web && node scripts/bundle-size.mjs

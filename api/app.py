@@ -11,15 +11,30 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 from tortoise.contrib.starlette import RegisterTortoise
 
-from api import openapi, routes, routes_branding
+from api import (
+    openapi,
+    routes,
+    routes_approval,
+    routes_archive,
+    routes_branding,
+    routes_confidential,
+    routes_web,
+)
 from api.graphql import QiyouGraphQL
 from api.limits import BodyLimit
-from mailcore import events
+from mailcore import events, search
+from mailcore.approval.service import Services as PolicyServices
+from mailcore.approval.worker import PolicyJobs
+from mailcore.confidential import sending as confidential_sending
 from mailcore.config import Settings
 from mailcore.db import migrate, tortoise_config
+from mailcore.delivery.worker import OutboundWorker
 from mailcore.openapi.webhooks import WebhookWorker
+from mailcore.policy.massmail import MassMailWorker
+from mailcore.rules.sender import RuleSender
 from mailcore.runtime import Runtime
 from mailcore.smtp.server import start_smtp
+from mailcore.wechat import subscribe as wechat_subscribe
 from schema import schema
 
 log = logging.getLogger(__name__)
@@ -34,15 +49,33 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
         async with RegisterTortoise(app, config=tortoise_config(settings)):
             runtime = Runtime.create(settings)
             app.state.runtime = runtime
+            confidential_sending.configure(settings, runtime.blobs)  # U17 notice links
             await events.connect(settings.broadcast_url, settings.channel_prefix)
             servers = await start_smtp(runtime) if with_smtp else []
             webhooks = WebhookWorker(settings)
             webhooks.start()
+            outbound = OutboundWorker(runtime)  # remote delivery of the outbound queue
+            outbound.start()
+            policy_jobs = PolicyJobs(PolicyServices(runtime.ingestor, runtime.blobs, settings))
+            policy_jobs.start()  # approval notices and timeouts, archive retention (A1, A3)
+            await search.start(  # the search indexer: catches up, then follows mailbox changes
+                settings.search_url, settings.data_dir, runtime.blobs, paused=settings.search_paused
+            )
+            mass_mail = MassMailWorker(runtime.ingestor, runtime.blobs)  # mass mail (U12)
+            await mass_mail.start()
+            rule_sender = RuleSender(runtime)  # forwards and auto-replies of mail rules
+            rule_sender.start()
+            wechat_subscribe.configure(settings)  # new-mail subscribe messages
             log.info("Qiyou ready: http %s:%s", settings.host, settings.http_port)
             try:
                 yield
             finally:
                 await webhooks.stop()
+                await outbound.stop()
+                await policy_jobs.stop()
+                await search.stop()
+                await mass_mail.stop()
+                await rule_sender.stop()
                 for server in servers:
                     server.close()
                 for server in servers:
@@ -67,6 +100,10 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
             Route("/messages/{entry}/raw", routes.raw),
             *openapi.routes(),
             *routes_branding.routes,
+            *routes_confidential.routes,
+            *routes_archive.routes,
+            *routes_approval.routes,
+            *routes_web.routes,  # the web app and its fallback: keep it last
         ],
         middleware=[Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024)],
         lifespan=lifespan,

@@ -265,6 +265,145 @@ def openapi_create_app(ctx: click.Context, domain: str, kind: str, webhook: str)
         raise click.ClickException(exc.message) from exc
 
 
+@main.group()
+def archive() -> None:
+    """The enterprise mail archive (A1)."""
+
+
+@archive.command("purge")
+@click.pass_context
+def archive_purge(ctx: click.Context) -> None:
+    """Remove archived mail older than each enterprise's retention period."""
+    from mailcore.archive.purge import purge_expired
+
+    removed = _run_with_db(_settings(ctx), purge_expired)
+    click.echo(f"{removed} expired archive record(s) purged")
+
+
+@main.group()
+def auditor() -> None:
+    """Archive auditors (A1)."""
+
+
+@auditor.command("grant")
+@click.argument("email")
+@click.option("--department-id", "department_ids", multiple=True, type=int, required=True)
+@click.option("--from", "date_from", type=click.DateTime(), help="Mail archived from (UTC).")
+@click.option("--to", "date_to", type=click.DateTime(), help="Mail archived until (UTC).")
+@click.pass_context
+def auditor_grant(
+    ctx: click.Context,
+    email: str,
+    department_ids: tuple[int, ...],
+    date_from: Any,
+    date_to: Any,
+) -> None:
+    """Let a member search the archived mail of some departments."""
+    from datetime import UTC
+
+    from mailcore.admin.errors import AdminError
+    from mailcore.admin.scope import system_scope
+    from mailcore.archive.auditors import grant_auditor
+    from mailcore.archive.errors import PolicyError
+    from mailcore.org.service import find_member
+
+    async def work() -> None:
+        member = await find_member(email)
+        if member is None:
+            raise click.ClickException(f"no member {email}")
+        await grant_auditor(
+            system_scope(member.enterprise_id),
+            email,
+            list(department_ids),
+            date_from.replace(tzinfo=UTC) if date_from else None,
+            date_to.replace(tzinfo=UTC) if date_to else None,
+        )
+
+    try:
+        _run_with_db(_settings(ctx), work)
+    except (AdminError, PolicyError) as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"{email} is now an auditor")
+
+
+@main.group()
+def search() -> None:
+    """The search index (SEARCH_URL)."""
+
+
+@search.command("reindex")
+@click.pass_context
+def search_reindex(ctx: click.Context) -> None:
+    """Rebuild the mail search index from the database (safe while the server runs)."""
+    from mailcore.search.admin import reindex
+    from mailcore.search.contract import SearchUnavailable
+
+    settings = _settings(ctx)
+    bars: list[Any] = []
+
+    def start(total: int) -> None:
+        bars.append(click.progressbar(length=total, label="indexing mail", show_pos=True))
+        bars[0].__enter__()
+
+    def progress(count: int) -> None:
+        bars[0].update(count)
+
+    try:
+        done = _run_with_db(settings, lambda: reindex(settings, start, progress))
+    except SearchUnavailable as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        if bars:
+            bars[0].__exit__(None, None, None)
+    click.echo(f"{done} mailbox entries indexed")
+
+
+@search.command("status")
+@click.pass_context
+def search_status(ctx: click.Context) -> None:
+    """How far the search index is: entries, indexed, waiting."""
+    from mailcore.search.admin import status
+
+    for key, value in _run_with_db(_settings(ctx), lambda: status(_settings(ctx))).items():
+        click.echo(f"{key}: {value}")
+
+
+@main.group()
+def translate() -> None:
+    """Offline translation models (Argos Translate packages)."""
+
+
+@translate.command("install")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def translate_install(ctx: click.Context, file: Path) -> None:
+    """Install a model package from FILE.argosmodel into the data directory."""
+    from mailcore.translate.errors import TranslateError
+    from mailcore.translate.packages import install_package, verify_with_argos
+
+    settings = _settings(ctx)
+    try:
+        pkg = install_package(settings.data_dir, file)
+        verify_with_argos(settings.data_dir, pkg)
+    except TranslateError as exc:
+        raise click.ClickException(exc.message) from exc
+    splitter = "bundled sentence splitter" if pkg.has_splitter else "rule sentence splitter"
+    click.echo(f"installed {pkg.model}: {pkg.from_code} -> {pkg.to_code} ({splitter})")
+
+
+@translate.command("list")
+@click.pass_context
+def translate_list(ctx: click.Context) -> None:
+    """List the installed model packages."""
+    from mailcore.translate.packages import list_packages
+
+    found = list_packages(_settings(ctx).data_dir)
+    if not found:
+        click.echo("no translation model installed")
+    for pkg in found:
+        click.echo(f"{pkg.from_code} -> {pkg.to_code}  {pkg.model}  {pkg.path}")
+
+
 @main.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:

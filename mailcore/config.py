@@ -50,11 +50,43 @@ class Settings:
     wechat_api_url: str = "https://api.weixin.qq.com"  # WeChat code-to-session API base URL
     wechat_appid: str = ""  # the mini-program's AppID
     wechat_secret: str = ""  # the mini-program's AppSecret
+    wechat_mail_template: str = ""  # subscribe-message template id for new mail (empty: off)
+    wechat_mail_fields: str = "thing1=from,thing2=subject,time3=date"  # template keys
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
     login_max_failures: int = 5  # failed logins per account and IP before a lockout
     login_ip_max_failures: int = 30  # failed logins per IP (any account) before a lockout
     login_window_minutes: int = 15  # failures are counted within this window
     login_lock_minutes: int = 15  # how long a lockout lasts
+    translate_threads: int = 1  # CTranslate2 intra-op threads of the translation worker
+    translate_wait: float = 3.0  # seconds a translateMessage request waits before "pending"
+    translate_max_chars: int = 50000  # longer mail text is refused (TOO_LONG)
+    # Outbound delivery and inbound mail checks (docs/delivery.md, docs/mailauth.md)
+    outbound_port: int = 25  # port of remote MX hosts
+    relay_url: str = ""  # smtp://, smtp+starttls://user:pass@host:587 or smtps://...: smarthost
+    outbound_lifetime: float = 5 * 86400.0  # seconds before a deferred mail bounces
+    outbound_delay_warning: float = 4 * 3600.0  # seconds before a delay DSN (0: never)
+    outbound_backoff: tuple[float, ...] = (60, 300, 900, 1800, 3600)  # seconds, last repeats
+    outbound_concurrency: int = 5  # simultaneous connections per destination domain
+    outbound_workers: int = 50  # simultaneous deliveries in all
+    outbound_poll: float = 2.0  # seconds between scans of the queue
+    outbound_lease: float = 600.0  # seconds a delivery attempt may take before it is retried
+    outbound_timeout: float = 60.0  # seconds for one SMTP command
+    spam_url: str = "builtin"  # builtin, off, rspamd+http://host:11333, spamd://host:783
+    sms_provider: str = "tencent"  # SMS provider (Tencent Cloud SendSms is built in)
+    sms_url: str = "https://sms.tencentcloudapi.com"  # the provider's API endpoint
+    sms_secret_id: str = ""  # Tencent Cloud SecretId
+    sms_secret_key: str = ""  # Tencent Cloud SecretKey
+    sms_region: str = "ap-guangzhou"
+    sms_app_id: str = ""  # SmsSdkAppId
+    sms_sign_name: str = ""  # the approved SMS signature (签名)
+    sms_template_id: str = ""  # approved template with two parameters: {1} code, {2} minutes
+    wechat_code_template: str = ""  # subscribe-message template for confidential-mail codes
+    wechat_code_fields: str = "character_string1=code,thing2=subject,time3=expires"
+    confidential_code_minutes: int = 10  # one-time codes of confidential mail live this long
+    confidential_view_minutes: int = 30  # a verified confidential mail stays open this long
+    mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
+    search_url: str = "tantivy://"  # tantivy:// (embedded) or meili+http://host:7700?key=...
+    search_paused: bool = False  # the search indexer does not run (bulk imports, tests)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -88,6 +120,10 @@ class Settings:
             wechat_api_url=get("QIYOU_WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/"),
             wechat_appid=get("QIYOU_WECHAT_APPID", ""),
             wechat_secret=get("QIYOU_WECHAT_SECRET", ""),
+            wechat_mail_template=get("QIYOU_WECHAT_MAIL_TEMPLATE", ""),
+            wechat_mail_fields=get(
+                "QIYOU_WECHAT_MAIL_FIELDS", "thing1=from,thing2=subject,time3=date"
+            ),
             trusted_proxies=tuple(
                 p.strip() for p in get("QIYOU_TRUSTED_PROXIES", "").split(",") if p.strip()
             ),
@@ -95,6 +131,9 @@ class Settings:
             login_ip_max_failures=int(get("QIYOU_LOGIN_IP_MAX_FAILURES", "30")),
             login_window_minutes=int(get("QIYOU_LOGIN_WINDOW_MINUTES", "15")),
             login_lock_minutes=int(get("QIYOU_LOGIN_LOCK_MINUTES", "15")),
+            translate_threads=int(get("QIYOU_TRANSLATE_THREADS", "1")),
+            translate_wait=float(get("QIYOU_TRANSLATE_WAIT", "3")),
+            translate_max_chars=int(get("QIYOU_TRANSLATE_MAX_CHARS", "50000")),
             restore_days=int(get("QIYOU_RESTORE_DAYS", "30")),
             allowed_origins=tuple(
                 o.strip() for o in get("QIYOU_ALLOWED_ORIGINS", "").split(",") if o.strip()
@@ -113,6 +152,36 @@ class Settings:
             webhook_max_attempts=int(get("QIYOU_WEBHOOK_MAX_ATTEMPTS", "7")),
             webhook_timeout=float(get("QIYOU_WEBHOOK_TIMEOUT", "10")),
             webhook_poll=float(get("QIYOU_WEBHOOK_POLL", "5")),
+            mass_mail_sync_limit=int(get("QIYOU_MASS_MAIL_SYNC_LIMIT", "20")),
+            sms_provider=get("QIYOU_SMS_PROVIDER", "tencent"),
+            sms_url=get("QIYOU_SMS_URL", "https://sms.tencentcloudapi.com"),
+            sms_secret_id=get("QIYOU_SMS_SECRET_ID", ""),
+            sms_secret_key=get("QIYOU_SMS_SECRET_KEY", ""),
+            sms_region=get("QIYOU_SMS_REGION", "ap-guangzhou"),
+            sms_app_id=get("QIYOU_SMS_APP_ID", ""),
+            sms_sign_name=get("QIYOU_SMS_SIGN_NAME", ""),
+            sms_template_id=get("QIYOU_SMS_TEMPLATE_ID", ""),
+            wechat_code_template=get("QIYOU_WECHAT_CODE_TEMPLATE", ""),
+            wechat_code_fields=get(
+                "QIYOU_WECHAT_CODE_FIELDS", "character_string1=code,thing2=subject,time3=expires"
+            ),
+            confidential_code_minutes=int(get("QIYOU_CONFIDENTIAL_CODE_MINUTES", "10")),
+            confidential_view_minutes=int(get("QIYOU_CONFIDENTIAL_VIEW_MINUTES", "30")),
+            outbound_port=int(get("QIYOU_OUTBOUND_PORT", "25")),
+            relay_url=get("QIYOU_RELAY_URL", ""),
+            outbound_lifetime=float(get("QIYOU_OUTBOUND_LIFETIME", str(5 * 86400))),
+            outbound_delay_warning=float(get("QIYOU_OUTBOUND_DELAY_WARNING", str(4 * 3600))),
+            outbound_backoff=tuple(
+                float(s) for s in get("QIYOU_OUTBOUND_BACKOFF", "60,300,900,1800,3600").split(",")
+            ),
+            outbound_concurrency=int(get("QIYOU_OUTBOUND_CONCURRENCY", "5")),
+            outbound_workers=int(get("QIYOU_OUTBOUND_WORKERS", "50")),
+            outbound_poll=float(get("QIYOU_OUTBOUND_POLL", "2")),
+            outbound_lease=float(get("QIYOU_OUTBOUND_LEASE", "600")),
+            outbound_timeout=float(get("QIYOU_OUTBOUND_TIMEOUT", "60")),
+            spam_url=get("QIYOU_SPAM_URL", "builtin"),
+            search_url=get("SEARCH_URL", "tantivy://"),
+            search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

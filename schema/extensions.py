@@ -1,4 +1,5 @@
-"""Schema extensions: refuse NUL characters in any argument (no database stores them)."""
+"""Schema extensions: refuse NUL characters in any argument (no database stores them);
+after a mutation, forget the cached policy presence (``mailcore/policy/presence.py``)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ from typing import Any
 
 from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType
+
+from mailcore.policy.presence import forget_all
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -29,3 +33,19 @@ class RejectNulCharacters(SchemaExtension):
                 "arguments may not contain NUL characters", extensions={"code": "INVALID"}
             )
         yield
+
+
+class ForgetPolicyPresence(SchemaExtension):
+    """A mutation may have added or enabled a rule: the next message must see it."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context
+        if context.graphql_document is None:  # refused before parsing (limits): nothing ran
+            return
+        try:
+            mutation = context.operation_type is OperationType.MUTATION
+        except RuntimeError:  # no such operation in the document: nothing ran
+            return
+        if mutation:
+            forget_all()

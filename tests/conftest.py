@@ -77,9 +77,15 @@ def pg_database() -> Iterator[str]:
     _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
+# Each backend is an xdist group: with ``pytest -n 2 --dist loadgroup`` one worker runs every
+# SQLite test and the other every PostgreSQL test, each starting only its own servers.
 BACKENDS = [
-    pytest.param("sqlite", id="sqlite-memory"),
-    pytest.param("postgres", id="postgres-redis", marks=[pytest.mark.postgres, pytest.mark.redis]),
+    pytest.param("sqlite", id="sqlite-memory", marks=[pytest.mark.xdist_group("sqlite")]),
+    pytest.param(
+        "postgres",
+        id="postgres-redis",
+        marks=[pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("postgres")],
+    ),
 ]
 
 

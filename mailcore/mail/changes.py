@@ -6,7 +6,7 @@ from __future__ import annotations
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from mailcore import events
+from mailcore import events, search
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.folders import folder_by_role
 from mailcore.models import Folder, FolderRole, MailboxEntry, Member, Message, OutboundMessage
@@ -74,8 +74,12 @@ async def delete(
     return to_trash, expunged
 
 
-async def expunge(member_id: int, ids: list[int], origin: int | None = None) -> list[int]:
-    """Remove entries for good, give their bytes back to the quota, drop unused messages."""
+async def expunge(
+    member_id: int, ids: list[int], origin: int | None = None, change: str = "removed"
+) -> list[int]:
+    """Remove entries for good, give their bytes back to the quota, drop unused messages.
+
+    ``change`` names the removal in the published event ("recalled" for a recall)."""
     async with in_transaction():
         entries = await MailboxEntry.filter(member_id=member_id, id__in=ids)
         if not entries:
@@ -98,10 +102,11 @@ async def expunge(member_id: int, ids: list[int], origin: int | None = None) -> 
             # Blob files stay: another message row may share them later; see docs/storage.md.
             await Message.filter(id__in=unused).delete()
     gone = [e.id for e in entries]
+    await search.entries_changed(gone)  # every removal (delete, expunge, recall) leaves the index
     await events.publish(
         member_id,
         events.MAILBOX_CHANGED,
-        change="removed",
+        change=change,
         ids=[str(i) for i in gone],
         origin=origin,
     )
@@ -111,6 +116,7 @@ async def expunge(member_id: int, ids: list[int], origin: int | None = None) -> 
 async def _publish(
     member_id: int, change: str, entries: list[MailboxEntry], origin: int | None
 ) -> None:
+    await search.entries_changed([e.id for e in entries])  # flags and folder in the index
     await events.publish(
         member_id,
         events.MAILBOX_CHANGED,

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from email.utils import getaddresses
+from enum import StrEnum
 
 from mailcore.blobs import BlobStore
 from mailcore.branding.signature import append_signature
+from mailcore.confidential import sending as confidential_sending
 from mailcore.groups.errors import GroupError
 from mailcore.groups.personal import personal_addresses
+from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.changes import expunge, set_flags
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.folders import folder_by_role
 from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 from mailcore.mail.mailbox import get_entry, read_attachment, read_message
+from mailcore.mail.routing import route
 from mailcore.mail.submit import submit
 from mailcore.mime.build import (
     OutgoingAttachment,
@@ -23,10 +27,19 @@ from mailcore.mime.build import (
     reply_subject,
 )
 from mailcore.mime.types import Address
-from mailcore.models import FolderRole, Member
+from mailcore.models import FolderRole, MassMailJob, Member
+from mailcore.org.addresses import normalize_address
+from mailcore.policy import massmail
+from mailcore.policy.restrict import is_restricted
 
 MAX_RECIPIENTS = 1000
 MAX_SUBJECT = 1000
+UNDISCLOSED = b"To: undisclosed-recipients:;\r\n"
+
+
+class SendMode(StrEnum):
+    NORMAL = "normal"  # one message, every recipient in the headers (hidden ones as Bcc)
+    SEPARATE = "separate"  # one copy per recipient, To: only them (smart mass mail, U12)
 
 
 @dataclass
@@ -43,6 +56,16 @@ class ComposeInput:
     draft_id: str | None = None
     personal_group_ids: list[int] = field(default_factory=list)  # their addresses join To
     append_signature: bool = True  # an enforced company signature is appended regardless
+    mode: SendMode = SendMode.NORMAL
+    hidden: list[str] = field(default_factory=list)  # To/Cc recipients sent as if Bcc (A14)
+    hide_all: bool = False  # every recipient hidden from the others (A14)
+    confidential: bool = False  # U17: recipients verify with a one-time code to read it
+
+
+@dataclass
+class SendOutcome:
+    result: IngestResult
+    job: MassMailJob | None = None  # separate copies: the job making them
 
 
 def parse_recipients(values: list[str], field_name: str, *, lenient: bool = False) -> list[Address]:
@@ -77,9 +100,22 @@ async def _personal_recipients(
     return [Address(name="", address=a) for a in addresses if a not in present]
 
 
-async def _build(
+@dataclass
+class _Draft:
+    """A parsed form: recipients, and what every copy of the message shares."""
+
+    to: list[Address]
+    cc: list[Address]
+    bcc: list[Address]
+    subject: str
+    in_reply_to: str | None
+    references: list[str]
+    attachments: list[OutgoingAttachment]
+
+
+async def _prepare(
     blobs: BlobStore, member: Member, form: ComposeInput, *, draft: bool = False
-) -> tuple[bytes, list[Address], list[Address], list[Address]]:
+) -> _Draft:
     to = parse_recipients(form.to, "to", lenient=draft)
     if form.personal_group_ids:
         to += await _personal_recipients(member.id, form.personal_group_ids, to)
@@ -103,19 +139,64 @@ async def _build(
             if not att.inline:
                 info, data = await read_attachment(blobs, member.id, entry.id, att.index)
                 attachments.append(OutgoingAttachment(info.filename, info.content_type, data))
+    return _Draft(to, cc, bcc, subject, in_reply_to, references, attachments)
+
+
+def _render(member: Member, form: ComposeInput, d: _Draft, to: list[Address], cc: list[Address]):
     raw, _ = build_message(
         from_=Address(name=member.name, address=member.email),
         to=to,
         cc=cc,
-        subject=subject,
+        subject=d.subject,
         text=form.text,
         html=form.html,
-        attachments=attachments,
-        in_reply_to=in_reply_to,
-        references=references,
+        attachments=d.attachments,
+        in_reply_to=d.in_reply_to,
+        references=d.references,
         domain=member.email.rpartition("@")[2],
     )
-    return raw, to, cc, bcc
+    return raw
+
+
+async def _build(
+    blobs: BlobStore, member: Member, form: ComposeInput, *, draft: bool = False
+) -> tuple[bytes, list[Address], list[Address], list[Address]]:
+    d = await _prepare(blobs, member, form, draft=draft)
+    return _render(member, form, d, d.to, d.cc), d.to, d.cc, d.bcc
+
+
+def _hide(form: ComposeInput, d: _Draft) -> tuple[list[Address], list[Address], list[Address]]:
+    """To, Cc and Bcc once hidden recipients are moved to Bcc (A14)."""
+    if form.hide_all:
+        return [], [], [*d.to, *d.cc, *d.bcc]
+    hidden = {normalize_address(a.address) for a in parse_recipients(form.hidden, "hidden")}
+    listed = {normalize_address(a.address) for a in [*d.to, *d.cc, *d.bcc]}
+    unknown = hidden - listed
+    if unknown:
+        raise MailError(
+            MailErrorCode.INVALID, f"{sorted(unknown)[0]} is not among the recipients", "hidden"
+        )
+    moved = [a for a in [*d.to, *d.cc] if normalize_address(a.address) in hidden]
+    keep = [a for a in [*d.to, *d.cc] if a not in moved]
+    return (
+        [a for a in d.to if a in keep],
+        [a for a in d.cc if a in keep],
+        [*d.bcc, *moved],
+    )
+
+
+async def check_external(member: Member, fields: dict[str, list[Address]]) -> None:
+    """A7: a restricted member's external recipient is refused, naming the field."""
+    for name, addresses in fields.items():
+        if not addresses:
+            continue
+        routes = await route([a.address for a in addresses])
+        if routes.external and await is_restricted(member.id):
+            raise MailError(
+                MailErrorCode.EXTERNAL_NOT_ALLOWED,
+                f"{member.email} may not send outside the company (to {routes.external[0]})",
+                name,
+            )
 
 
 async def send_mail(
@@ -126,33 +207,116 @@ async def send_mail(
     *,
     max_size: int,
     origin: int | None = None,
-) -> IngestResult:
+    sync_limit: int = 20,
+) -> SendOutcome:
+    """Send the form; separate-copies sends above ``sync_limit`` recipients return at once
+    with their job, the copies being made in the background."""
+    from mailcore.policy.pipeline import PolicyRefusal
+
+    await confidential_sending.before_send(blobs, member, form)  # U17 (mailcore/confidential)
     text, html = await append_signature(
         member, form.text, form.html, requested=form.append_signature
     )
     form = replace(form, text=text, html=html)
-    raw, to, cc, bcc = await _build(blobs, member, form)
-    if len(raw) > max_size:
-        raise MailError(
-            MailErrorCode.MESSAGE_TOO_LARGE,
-            f"the message is {len(raw)} bytes; the limit is {max_size}",
-            "attachments",
+    d = await _prepare(blobs, member, form)
+    await check_external(member, {"to": d.to, "cc": d.cc, "bcc": d.bcc})
+    if form.mode is SendMode.SEPARATE:
+        outcome = await _send_separately(
+            ingestor, blobs, member, form, d, max_size, origin, sync_limit
         )
-    result = await submit(
-        ingestor,
-        member,
-        raw,
-        envelope_from=member.email,
-        recipients=[a.address for a in [*to, *cc, *bcc]],
-        bcc=[a.address for a in bcc],
-        source=IngestSource.COMPOSE,
-        origin_session=origin,
-    )
+        assert outcome.job is not None
+        if outcome.job.total <= sync_limit:
+            await massmail.run(ingestor, blobs, outcome.job.id)
+        else:
+            massmail.wake(outcome.job.id, ingestor, blobs)
+    else:
+        to, cc, bcc = _hide(form, d)
+        raw = _render(member, form, d, to, cc)
+        if not to and not cc:
+            raw = UNDISCLOSED + raw
+        if len(raw) > max_size:
+            raise MailError(
+                MailErrorCode.MESSAGE_TOO_LARGE,
+                f"the message is {len(raw)} bytes; the limit is {max_size}",
+                "attachments",
+            )
+        try:
+            result = await submit(
+                ingestor,
+                member,
+                raw,
+                envelope_from=member.email,
+                recipients=[a.address for a in [*to, *cc, *bcc]],
+                bcc=[a.address for a in bcc],
+                source=IngestSource.COMPOSE,
+                origin_session=origin,
+            )
+        except PolicyRefusal as refusal:
+            code = (
+                MailErrorCode.EXTERNAL_NOT_ALLOWED
+                if refusal.code == MailErrorCode.EXTERNAL_NOT_ALLOWED.value
+                else MailErrorCode.NOT_ALLOWED
+            )
+            raise MailError(code, refusal.message, "to") from refusal
+        outcome = SendOutcome(result)
     if form.reply_to_id:
         await set_flags(member.id, [form.reply_to_id], origin, answered=True)
     if form.draft_id:
         await _drop_draft(member.id, form.draft_id, origin)
-    return result
+    return outcome
+
+
+async def _send_separately(
+    ingestor: Ingestor,
+    blobs: BlobStore,
+    member: Member,
+    form: ComposeInput,
+    d: _Draft,
+    max_size: int,
+    origin: int | None,
+    sync_limit: int,
+) -> SendOutcome:
+    everyone = list(dict.fromkeys(a.address for a in [*d.to, *d.cc, *d.bcc]))
+    routes = await route(everyone)
+    if routes.invalid or routes.unknown:
+        bad = (routes.invalid or routes.unknown)[0]
+        raise MailError(MailErrorCode.INVALID_RECIPIENT, f"no such mailbox: {bad}", "to")
+    if not everyone:
+        raise MailError(MailErrorCode.NO_RECIPIENTS, "at least one recipient is needed", "to")
+    refused = await refused_groups(routes.groups, Sender(member.email, member.id))
+    if refused:
+        raise MailError(
+            MailErrorCode.NOT_ALLOWED, f"<{refused[0]}>: you may not send to this group", "to"
+        )
+    sent_raw = _render(member, form, d, d.to, d.cc)
+    if len(sent_raw) > max_size:
+        raise MailError(
+            MailErrorCode.MESSAGE_TOO_LARGE,
+            f"the message is {len(sent_raw)} bytes; the limit is {max_size}",
+            "attachments",
+        )
+    if not member.has_room_for(len(sent_raw)):
+        raise MailError(
+            MailErrorCode.QUOTA_EXCEEDED, "your mailbox is full: delete some mail before sending"
+        )
+    copy_form = massmail.CopyForm(
+        subject=d.subject,
+        text=form.text,
+        html=form.html,
+        in_reply_to=d.in_reply_to,
+        references=d.references,
+        attachments=await massmail.store_attachments(blobs, d.attachments),
+    )
+    job, result = await massmail.start(
+        ingestor,
+        member,
+        sent_raw,
+        copy_form,
+        everyone,
+        origin=origin,
+        inline=len(everyone) <= sync_limit,
+    )
+    return SendOutcome(result, job)
 
 
 async def save_draft(

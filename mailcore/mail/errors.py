@@ -14,6 +14,9 @@ class MailErrorCode(StrEnum):
     MESSAGE_TOO_LARGE = "MESSAGE_TOO_LARGE"
     SENDER_NOT_ALLOWED = "SENDER_NOT_ALLOWED"
     NOT_ALLOWED = "NOT_ALLOWED"  # e.g. the group's posting permission refuses the sender
+    CONFIDENTIAL = "CONFIDENTIAL"  # confidential mail: not forwarded, quoted or downloaded
+    EXTERNAL_NOT_ALLOWED = "EXTERNAL_NOT_ALLOWED"  # the sender may not send outside (A7)
+    RECALL_WINDOW_PASSED = "RECALL_WINDOW_PASSED"  # too late to recall this message
 
 
 class MailError(Exception):

@@ -14,6 +14,7 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from mailcore.blobs import BlobStore
+from mailcore.confidential.access import guard as confidential_guard
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mime.parse import get_attachment, parse_message
 from mailcore.mime.types import ParsedAttachment, ParsedMessage
@@ -131,6 +132,27 @@ async def list_conversations(
     return Page(items=list(by_thread.values()), has_next=len(threads) > size, end_cursor=end)
 
 
+async def get_conversation(member_id: int, thread_id: int | str) -> Conversation:
+    """One of a member's conversations with its messages (oldest first, Trash/Spam left out)."""
+    try:
+        pk = int(thread_id)
+    except (TypeError, ValueError):
+        pk = -1
+    thread = await Thread.filter(member_id=member_id, id=pk).first()
+    if thread is None:
+        raise MailError(MailErrorCode.NOT_FOUND, "no such conversation", "id")
+    hidden = await Folder.filter(
+        member_id=member_id, role__in=HIDDEN_FROM_CONVERSATIONS
+    ).values_list("id", flat=True)
+    entries = (
+        await MailboxEntry.filter(member_id=member_id, thread_id=pk)
+        .exclude(folder_id__in=list(hidden))
+        .order_by("received_at", "id")
+        .select_related("message")
+    )
+    return Conversation(thread, list(entries))
+
+
 async def get_entry(member_id: int, entry_id: int | str) -> MailboxEntry:
     try:
         pk = int(entry_id)
@@ -147,6 +169,7 @@ async def read_message(
 ) -> tuple[MailboxEntry, ParsedMessage, list[Attachment]]:
     """A member's message with its full parse (body, HTML) and stored attachment rows."""
     entry = await get_entry(member_id, entry_id)
+    await confidential_guard(entry)  # U17: a recipient's copy stays closed until verified
     raw = await blobs.get(entry.message.sha256)
     parsed = parse_message(raw)
     attachments = await Attachment.filter(message_id=entry.message_id).order_by("index")
@@ -157,6 +180,7 @@ async def read_attachment(
     blobs: BlobStore, member_id: int, entry_id: int | str, index: int
 ) -> tuple[ParsedAttachment, bytes]:
     entry = await get_entry(member_id, entry_id)
+    await confidential_guard(entry)  # U17: a recipient's copy stays closed until verified
     found = get_attachment(await blobs.get(entry.message.sha256), index)
     if found is None:
         raise MailError(MailErrorCode.NOT_FOUND, "no such attachment", "index")
@@ -165,6 +189,7 @@ async def read_attachment(
 
 async def raw_message(blobs: BlobStore, member_id: int, entry_id: int | str) -> bytes:
     entry = await get_entry(member_id, entry_id)
+    await confidential_guard(entry, raw=True)  # U17: never the raw copy to a recipient
     return await blobs.get(entry.message.sha256)
 
 

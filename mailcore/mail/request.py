@@ -20,6 +20,7 @@ class IngestSource(StrEnum):
     COMPOSE = "compose"
     DRAFT = "draft"
     IMPORT = "import"
+    RULE = "rule"  # a forward or auto-reply made by a member's mail rules
 
 
 @dataclass
@@ -32,6 +33,8 @@ class Delivery:
     draft: bool = False
     enforce_quota: bool = True
     bcc: list[str] = field(default_factory=list)
+    folder_id: int | None = None  # a custom folder (mail filters); None: the role's folder
+    flagged: bool = False
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mailcore.db import db_text
@@ -23,60 +24,144 @@ def _looks_like_reply(parsed: ParsedMessage) -> bool:
     return bool(parsed.in_reply_to or parsed.references) or subject_key(parsed.subject) != stripped
 
 
+@dataclass
+class ThreadRequest:
+    """One message of a group and the members who get a copy of it."""
+
+    member_ids: list[int]
+    parsed: ParsedMessage
+    when: datetime
+
+
 async def assign_threads(
     member_ids: list[int], parsed: ParsedMessage, when: datetime
 ) -> dict[int, int]:
-    """Each member's thread id for this message: found (and touched) or new.
+    """Each member's thread id for one message: found (and touched) or new."""
+    [found] = await assign_thread_group([ThreadRequest(member_ids, parsed, when)])
+    return found
 
-    Set-based: a few queries whatever the number of recipients (a group of thousands).
+
+def _refs(parsed: ParsedMessage) -> list[str]:
+    return [db_text(i, 998) for i in [*parsed.references, parsed.in_reply_to] if i][-50:]
+
+
+async def assign_thread_group(requests: list[ThreadRequest]) -> list[dict[int, int]]:
+    """Each request's thread id per member, for a group of messages stored together.
+
+    Set-based: three lookups for the whole group (referenced messages, replies that arrived
+    before their parent, the subject fallback), one insert of the new threads; messages of
+    the group see each other in order (a reply right after its parent joins its thread).
+    A match's rank orders candidates: the latest entry (or thread) wins, as one at a time.
     """
-    wanted = list(dict.fromkeys(member_ids))
-    found: dict[int, int] = {}
-    ids = [db_text(i, 998) for i in [*parsed.references, parsed.in_reply_to] if i][-50:]
-    lookups: list[dict] = []
-    if ids:
-        lookups.append({"message__message_id__in": ids})
-    if parsed.message_id:
-        # A reply that arrived before its parent: adopt the reply's thread.
-        lookups.append({"message__in_reply_to": db_text(parsed.message_id, 998)})
-    for lookup in lookups:
-        missing = [m for m in wanted if m not in found]
-        if not missing:
-            break
+    members = {m for r in requests for m in r.member_ids}
+    refs = {i for r in requests for i in _refs(r.parsed)}
+    own_ids = {db_text(r.parsed.message_id, 998) for r in requests if r.parsed.message_id}
+    by_ref: dict[tuple[int, str], tuple[tuple, int]] = {}
+    by_parent: dict[tuple[int, str], tuple[tuple, int]] = {}
+    by_subject: dict[tuple[int, str], tuple[tuple, int, datetime]] = {}
+    if refs:
         rows = (
-            await MailboxEntry.filter(member_id__in=missing, **lookup)
+            await MailboxEntry.filter(member_id__in=members, message__message_id__in=refs)
             .order_by("received_at", "id")
-            .values_list("member_id", "thread_id")
+            .values_list("member_id", "message__message_id", "thread_id")
         )
-        found.update(rows)  # ordered oldest first: the latest entry's thread wins
-    key = subject_key(parsed.subject)
-    missing = [m for m in wanted if m not in found]
-    if missing and key and _looks_like_reply(parsed):
+        for pos, (member_id, mid, thread_id) in enumerate(rows):
+            by_ref[(member_id, mid)] = ((0, pos), thread_id)
+    if own_ids:
+        rows = (
+            await MailboxEntry.filter(member_id__in=members, message__in_reply_to__in=own_ids)
+            .order_by("received_at", "id")
+            .values_list("member_id", "message__in_reply_to", "thread_id")
+        )
+        for pos, (member_id, parent, thread_id) in enumerate(rows):
+            by_parent[(member_id, parent)] = ((0, pos), thread_id)
+    replies = [r for r in requests if subject_key(r.parsed.subject) and _looks_like_reply(r.parsed)]
+    if replies:
         rows = (
             await Thread.filter(
-                member_id__in=missing, subject_key=key, last_date__gte=when - SUBJECT_WINDOW
+                member_id__in={m for r in replies for m in r.member_ids},
+                subject_key__in={subject_key(r.parsed.subject) for r in replies},
+                last_date__gte=min(r.when for r in replies) - SUBJECT_WINDOW,
             )
             .order_by("last_date", "id")
-            .values_list("member_id", "id")
+            .values_list("member_id", "subject_key", "id", "last_date")
         )
-        found.update(rows)
-    if found:
-        await Thread.filter(id__in=set(found.values()), last_date__lt=when).update(last_date=when)
-    missing = [m for m in wanted if m not in found]
-    if missing:
-        subject = db_text(parsed.subject, 5000)
-        await Thread.bulk_create(
-            [
-                Thread(member_id=m, subject_key=key, subject=subject, last_date=when)
-                for m in missing
-            ],
-            batch_size=500,
+        for pos, (member_id, key, thread_id, last) in enumerate(rows):
+            by_subject[(member_id, key)] = ((0, pos), thread_id, last)
+
+    new: list[Thread] = []  # thread -(i + 1) is new[i] until inserted
+    touched: dict[int, datetime] = {}
+    answers: list[dict[int, int]] = []
+    for index, request in enumerate(requests):
+        parsed, when, rank = request.parsed, request.when, (1, index)
+        key = subject_key(parsed.subject)
+        mine_refs = _refs(parsed)
+        message_id = db_text(parsed.message_id, 998)
+        reply = bool(key) and _looks_like_reply(parsed)
+        found: dict[int, int] = {}
+        for member_id in dict.fromkeys(request.member_ids):
+            best = max(
+                (by_ref[(member_id, r)] for r in mine_refs if (member_id, r) in by_ref),
+                default=None,
+            )
+            if best is None and message_id:
+                best = by_parent.get((member_id, message_id))
+            if best is None and reply:
+                match = by_subject.get((member_id, key))
+                if match and match[2] >= when - SUBJECT_WINDOW:
+                    best = match[:2]
+            if best is None:
+                new.append(
+                    Thread(
+                        member_id=member_id,
+                        subject_key=key,
+                        subject=db_text(parsed.subject, 5000),
+                        last_date=when,
+                    )
+                )
+                thread_id = -len(new)
+                by_subject[(member_id, key)] = (rank, thread_id, when)
+            else:
+                thread_id = best[1]
+                if thread_id > 0:
+                    touched[thread_id] = max(when, touched.get(thread_id, when))
+            found[member_id] = thread_id
+            if message_id:
+                by_ref[(member_id, message_id)] = (rank, thread_id)
+            if parsed.in_reply_to:
+                by_parent[(member_id, db_text(parsed.in_reply_to, 998))] = (rank, thread_id)
+        answers.append(found)
+
+    real = await _insert_threads(new)
+    by_when: dict[datetime, list[int]] = {}
+    for thread_id, when in touched.items():
+        by_when.setdefault(when, []).append(thread_id)
+    for when, ids in by_when.items():
+        await Thread.filter(id__in=ids, last_date__lt=when).update(last_date=when)
+    return [{m: (t if t > 0 else real[-t - 1]) for m, t in found.items()} for found in answers]
+
+
+async def _insert_threads(new: list[Thread]) -> list[int]:
+    """Insert new threads; their ids in order. Bulk inserts return no ids: rows are read back
+    by (member, subject key, date) — threads alike in these are interchangeable — newest last."""
+    if not new:
+        return []
+    await Thread.bulk_create(new, batch_size=500)
+    rows = (
+        await Thread.filter(
+            member_id__in={t.member_id for t in new},
+            subject_key__in={t.subject_key for t in new},
+            last_date__in={t.last_date for t in new},
         )
-        # Inside the ingest transaction the new rows are the newest with this key and time.
-        rows = (
-            await Thread.filter(member_id__in=missing, subject_key=key, last_date=when)
-            .order_by("id")
-            .values_list("member_id", "id")
-        )
-        found.update(rows)
-    return found
+        .order_by("id")
+        .values_list("member_id", "subject_key", "last_date", "id")
+    )
+    buckets: dict[tuple, list[int]] = {}
+    for member_id, key, last, thread_id in rows:
+        buckets.setdefault((member_id, key, last), []).append(thread_id)
+    wanted: dict[tuple, int] = {}
+    for t in new:
+        bucket = (t.member_id, t.subject_key, t.last_date)
+        wanted[bucket] = wanted.get(bucket, 0) + 1
+    taken = {b: ids[len(ids) - wanted[b] :] for b, ids in buckets.items() if b in wanted}
+    return [taken[(t.member_id, t.subject_key, t.last_date)].pop(0) for t in new]

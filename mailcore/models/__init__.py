@@ -1,7 +1,39 @@
 """Tortoise models for Qiyou, one module per area, all in the ``qiyou`` app."""
 
 from mailcore.models.admin import AdminPermission, AdminRole, OperationLog
+from mailcore.models.approval import (
+    ApprovalRule,
+    ApprovalToken,
+    HeldMail,
+    HeldStatus,
+    RecipientScope,
+    TimeoutAction,
+)
+from mailcore.models.archive import (
+    ArchiveDirection,
+    ArchiveParty,
+    ArchiveRecord,
+    ArchiveSettings,
+    Auditor,
+    BackupCopy,
+    BackupDirection,
+    BackupRule,
+)
 from mailcore.models.branding import LoginBranding, SignatureTemplate
+from mailcore.models.confidential import (
+    CodeChannel,
+    ConfidentialCode,
+    ConfidentialLink,
+    ConfidentialMessage,
+    ConfidentialRead,
+)
+from mailcore.models.delivery import (
+    BlockAction,
+    DomainTransfer,
+    ListKind,
+    SenderListEntry,
+    SpamSetting,
+)
 from mailcore.models.directory import (
     Department,
     DepartmentMember,
@@ -23,6 +55,18 @@ from mailcore.models.mail import (
 from mailcore.models.notices import Notice, NoticeReceipt
 from mailcore.models.openapi import AppKind, AppToken, OpenApp, SsoTicket, WebhookDelivery
 from mailcore.models.org import Alias, AuthSession, Domain, Enterprise, Member
+from mailcore.models.policy import (
+    CopyStatus,
+    MailPolicy,
+    MassMailJob,
+    MassMailRecipient,
+    MassMailStatus,
+    Recall,
+    RecallStatus,
+    SendRestriction,
+)
+from mailcore.models.rules import AutoReply, AutoReplySent, Forwarding, MailFilter, RuleSend
+from mailcore.models.search import SearchPending, SearchState
 from mailcore.models.security import (
     ClientKind,
     IpRule,
@@ -35,8 +79,42 @@ from mailcore.models.security import (
     WechatBinding,
 )
 from mailcore.models.signatures import MemberSignature
+from mailcore.models.translate import MessageTranslation
+from mailcore.models.wechat import WechatBindTicket, WechatSubscription
 
 __all__ = [
+    "BlockAction",
+    "DomainTransfer",
+    "ListKind",
+    "SenderListEntry",
+    "SpamSetting",
+    "ApprovalRule",
+    "ApprovalToken",
+    "ArchiveDirection",
+    "ArchiveParty",
+    "ArchiveRecord",
+    "ArchiveSettings",
+    "Auditor",
+    "BackupCopy",
+    "BackupDirection",
+    "BackupRule",
+    "HeldMail",
+    "HeldStatus",
+    "RecipientScope",
+    "TimeoutAction",
+    "CopyStatus",
+    "MailPolicy",
+    "MassMailJob",
+    "MassMailRecipient",
+    "MassMailStatus",
+    "Recall",
+    "RecallStatus",
+    "SendRestriction",
+    "AutoReply",
+    "AutoReplySent",
+    "Forwarding",
+    "MailFilter",
+    "RuleSend",
     "AdminPermission",
     "AdminRole",
     "Alias",
@@ -45,6 +123,11 @@ __all__ = [
     "Attachment",
     "AuthSession",
     "ClientKind",
+    "CodeChannel",
+    "ConfidentialCode",
+    "ConfidentialLink",
+    "ConfidentialMessage",
+    "ConfidentialRead",
     "Department",
     "DepartmentMember",
     "Domain",
@@ -61,6 +144,7 @@ __all__ = [
     "Member",
     "MemberSignature",
     "Message",
+    "MessageTranslation",
     "Notice",
     "NoticeReceipt",
     "OpenApp",
@@ -71,6 +155,8 @@ __all__ = [
     "PostingPermission",
     "QrTicket",
     "QrTicketStatus",
+    "SearchPending",
+    "SearchState",
     "SecondFactorMethod",
     "SignatureTemplate",
     "SsoTicket",
@@ -78,4 +164,6 @@ __all__ = [
     "TotpState",
     "WebhookDelivery",
     "WechatBinding",
+    "WechatBindTicket",
+    "WechatSubscription",
 ]

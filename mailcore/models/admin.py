@@ -19,6 +19,7 @@ class AdminPermission(StrEnum):
     POLICIES = "policies"
     BRANDING = "branding"
     OPENAPI = "openapi"
+    ARCHIVE = "archive"  # the mail archive: settings and auditors
 
 
 class AdminRole(Model):

@@ -140,8 +140,15 @@ class OutboundMessage(Model):
     status = fields.CharEnumField(OutboundStatus, max_length=16, default=OutboundStatus.QUEUED)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
-    last_error = fields.TextField(default="")
+    last_error = fields.TextField(default="")  # the last SMTP reply or connection error
     created_at = fields.DatetimeField(auto_now_add=True)
+    # The lease of a delivery attempt in progress (status SENDING): a row whose lease expired
+    # (the process died mid-delivery) is queued again; see docs/delivery.md.
+    started_at = fields.DatetimeField(null=True)
+    delivered_at = fields.DatetimeField(null=True)
+    remote_host = fields.CharField(max_length=255, default="", db_default="")
+    warned = fields.BooleanField(default=False, db_default=False)  # delay DSN sent
+    bounced = fields.BooleanField(default=False, db_default=False)  # failure DSN handled
 
     class Meta:
         table = "outbound_message"

@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from mailcore.archive import capture as archive
+from mailcore.confidential import sending as confidential
 from mailcore.mail.request import IngestRequest
 from mailcore.mime.types import ParsedMessage
+from mailcore.policy import approval, backup, restrict
+from mailcore.rules import apply as rules
 
 Policy = Callable[[IngestRequest, ParsedMessage], Awaitable[None]]
 
@@ -27,7 +31,14 @@ class PolicyRefusal(Exception):  # noqa: N818 - a refusal, not a failure
 
 
 # One line per policy, in the order they run.
-POLICIES: tuple[Policy, ...] = ()
+POLICIES: tuple[Policy, ...] = (
+    restrict.apply,  # restricted external sending (A7): first, it refuses the whole mail
+    approval.apply,  # outbound approval (A3): holds matching mail for approvers
+    confidential.apply,  # confidential mail (U17): external recipients get a link instead
+    backup.apply,  # backup rules (A2): an extra copy for the backup account
+    archive.apply,  # the enterprise archive (A1): a record committed with the mail
+    rules.apply,  # personal filters, forwarding, auto-reply (last: sees the final folders)
+)
 
 
 async def before_store(request: IngestRequest, parsed: ParsedMessage) -> None:

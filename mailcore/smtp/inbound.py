@@ -1,26 +1,41 @@
 """SMTP inbound (MX): no AUTH, no relay; hosted recipients (members, aliases, groups the
-envelope sender may post to) only; quota; 250 after fsync."""
+envelope sender may post to, unknown addresses of a domain with a transfer mailbox) only;
+sender black lists at RCPT; SPF/DKIM/DMARC and spam screening at DATA; quota; 250 after
+fsync."""
 
 from __future__ import annotations
 
 import logging
 import re
+from email.utils import formatdate
 from typing import Any
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+from mailcore.dns import open_resolver
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource
 from mailcore.mail.routing import Routes, local_recipients, route
-from mailcore.models import Member
+from mailcore.mailauth.check import strip_forged
+from mailcore.mailauth.screen import screen
+from mailcore.models import FolderRole, MailGroup, Member
 from mailcore.org.addresses import split_address
+from mailcore.policy import lists
+from mailcore.policy.lists import Verdict
+from mailcore.policy.pipeline import PolicyRefusal
+from mailcore.policy.transfer import transfer_target
 from mailcore.runtime import Runtime
 from mailcore.smtp import replies
+from mailcore.spam import open_checker
 
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 500
 _SIZE = re.compile(r"^SIZE=(\d+)$", re.IGNORECASE)
+SENDER_BLOCKED = (
+    "550 5.7.1 <{address}>: mail from your address is refused by the recipient's organization"
+)
+SENDER_BLOCKED_BY_MEMBER = "550 5.7.1 <{address}>: the recipient does not accept mail from you"
 
 
 def declared_size(mail_options: list[str]) -> int:
@@ -35,6 +50,8 @@ class InboundHandler:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.resolver = open_resolver(runtime.settings)
+        self.checker = open_checker(runtime.settings.spam_url)
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -46,16 +63,36 @@ class InboundHandler:
             return replies.BAD_ADDRESS
         if routes.external:
             return replies.NO_RELAY.format(domain=split_address(address)[1])
+        sender = envelope.mail_from or ""
+        transferred = None
         if routes.unknown:
-            return replies.NO_SUCH_USER.format(address=address)
+            transferred = await transfer_target(address)
+            if transferred is None:
+                return replies.NO_SUCH_USER.format(address=address)
         if routes.groups:
-            if await refused_groups(routes.groups, Sender(envelope.mail_from or "")):
+            if await refused_groups(routes.groups, Sender(sender)):
                 return replies.GROUP_NOT_ALLOWED.format(address=address)
+            enterprise_id = await MailGroup.filter(id__in=list(routes.groups.values())).values_list(
+                "enterprise_id", flat=True
+            )
+            for eid in set(enterprise_id):
+                if await lists.company_verdict([sender], eid) is Verdict.REFUSE:
+                    return SENDER_BLOCKED.format(address=sender)
         else:
-            member = await Member.get(id=next(iter(routes.local.values())))
+            member_id = transferred or next(iter(routes.local.values()))
+            member = await Member.get(id=member_id)
             if not member.has_room_for(declared_size(envelope.mail_options)):
                 return replies.MAILBOX_FULL.format(address=address)
-        _accepted_routes(envelope).merge(routes)
+            verdict = (await lists.verdicts([sender], [member_id])).get(member_id)
+            if verdict is Verdict.REFUSE:
+                company = await lists.company_verdict([sender], member.enterprise_id)
+                if company is Verdict.REFUSE:
+                    return SENDER_BLOCKED.format(address=sender)
+                return SENDER_BLOCKED_BY_MEMBER.format(address=sender)
+        if transferred is not None:
+            _transfers(envelope)[address] = transferred
+        else:
+            _accepted_routes(envelope).merge(routes)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.append(options)
         return replies.RCPT_OK
@@ -63,21 +100,53 @@ class InboundHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         raw = envelope.original_content or envelope.content
         assert isinstance(raw, bytes)
+        settings = self.runtime.settings
         # Routes were resolved at RCPT; groups expand to their members at this moment.
         member_ids = await local_recipients(_accepted_routes(envelope))
+        transfers = _transfers(envelope)
+        member_ids += [m for m in dict.fromkeys(transfers.values()) if m not in member_ids]
+        peer: Any = session.peer
+        ip = peer[0] if isinstance(peer, tuple) else ""
+        helo = (session.host_name or "").strip()[:255]
+        try:
+            screening = await screen(
+                raw,
+                ip=ip,
+                helo=helo,
+                mail_from=envelope.mail_from or "",
+                recipients=list(envelope.rcpt_tos),
+                member_ids=member_ids,
+                resolver=self.resolver,
+                checker=self.checker,
+                hostname=settings.hostname,
+            )
+        except Exception:
+            log.exception("inbound screening failed")
+            return replies.TEMP_FAILURE
+        if screening.refusal:
+            return screening.refusal
+        extra = screening.headers + "".join(
+            f"X-Original-To: {address}\r\n" for address in transfers
+        )
+        stored = _trace(session, settings.hostname) + extra.encode("utf-8", "replace")
         try:
             result = await self.runtime.ingestor.ingest(
                 IngestRequest(
-                    raw=_with_trace(raw, session, envelope, self.runtime.settings.hostname),
+                    raw=stored + strip_forged(raw, settings.hostname),
                     source=IngestSource.SMTP_INBOUND,
                     envelope_from=envelope.mail_from or "",
-                    deliveries=[Delivery(member_id=mid) for mid in member_ids],
+                    deliveries=[
+                        Delivery(member_id=mid, role=screening.roles.get(mid, FolderRole.INBOX))
+                        for mid in member_ids
+                    ],
                 )
             )
+        except PolicyRefusal as exc:
+            return exc.smtp_reply
         except Exception:
             log.exception("inbound ingest failed")
             return replies.TEMP_FAILURE
-        if member_ids and not result.entries:
+        if member_ids and not result.entries and result.over_quota:  # not a rule's forward
             return replies.ALL_MAILBOXES_FULL
         return replies.QUEUED.format(id=result.sha256[:16])
 
@@ -92,15 +161,22 @@ def _accepted_routes(envelope: Envelope) -> Routes:
     return routes
 
 
-def _with_trace(raw: bytes, session: Session, envelope: Envelope, hostname: str) -> bytes:
-    """Prepend a Received: trace header (RFC 5321 §4.4)."""
+def _transfers(envelope: Envelope) -> dict[str, int]:
+    """Unknown addresses accepted for a domain's transfer mailbox: address → member id."""
+    found = getattr(envelope, "qiyou_transfers", None)
+    if found is None:
+        found = {}
+        envelope.qiyou_transfers = found  # type: ignore[attr-defined]
+    return found
+
+
+def _trace(session: Session, hostname: str) -> bytes:
+    """A Received: trace header (RFC 5321 4.4)."""
     peer: Any = session.peer
     ip = peer[0] if isinstance(peer, tuple) else str(peer)
     helo = (session.host_name or "unknown").replace("\r", "").replace("\n", "")[:200]
-    from email.utils import formatdate
-
     header = (
         f"Received: from {helo} ([{ip}])\r\n\tby {hostname} (Qiyou) with ESMTP;\r\n"
         f"\t{formatdate(usegmt=True)}\r\n"
     )
-    return header.encode("ascii", "replace") + raw
+    return header.encode("ascii", "replace")

@@ -18,6 +18,8 @@ from mailcore.mail.routing import route
 from mailcore.mail.submit import check_sender, submit
 from mailcore.models import ClientKind, Member
 from mailcore.org.addresses import normalize_address
+from mailcore.policy import restrict
+from mailcore.policy.pipeline import PolicyRefusal
 from mailcore.runtime import Runtime
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.login import Attempt, authenticate
@@ -132,6 +134,10 @@ class SubmissionHandler:
             routes.groups, Sender(envelope.mail_from or "", session.auth_data)
         ):
             return replies.GROUP_NOT_ALLOWED.format(address=address)
+        if routes.external and await restrict.is_restricted(session.auth_data):
+            member = await self._member(session)
+            sender = member.email if member else envelope.mail_from or ""
+            return restrict.SMTP_REPLY.format(address=address, sender=sender)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.append(options)
         return replies.RCPT_OK
@@ -152,6 +158,8 @@ class SubmissionHandler:
                 bcc=_bcc(raw, envelope.rcpt_tos),
                 source=IngestSource.SUBMISSION,
             )
+        except PolicyRefusal as refusal:
+            return refusal.smtp_reply
         except MailError as exc:
             if exc.code is MailErrorCode.QUOTA_EXCEEDED:
                 return replies.MAILBOX_FULL.format(address=member.email)

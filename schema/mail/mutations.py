@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
@@ -10,6 +12,7 @@ from mailcore.mail import changes, compose, folders, mailbox
 from mailcore.mail.errors import MailError
 from mailcore.mime.build import OutgoingAttachment
 from mailcore.org.service import get_member
+from mailcore.policy import massmail, recall
 from schema.mail.types import (
     DeleteFolderResult,
     DeleteResult,
@@ -23,14 +26,22 @@ from schema.mail.types import (
     Message,
     MessagesDeleted,
     MessagesUpdated,
+    RecallMailResult,
     SaveDraftResult,
     SendMailResult,
     SendMailSuccess,
     UpdateResult,
 )
 from schema.permissions import IsAuthenticated
+from schema.policy.types import MassMailJobType, RecallType
 
 MAX_FILENAME = 255
+
+
+@strawberry.enum
+class SendMode(Enum):
+    NORMAL = "normal"
+    SEPARATE = "separate"
 
 
 @strawberry.input
@@ -57,6 +68,20 @@ class ComposeInput:
     append_signature: bool = strawberry.field(
         default=True,
         description="Append the sender's signature on send (an enforced company one always is).",
+    )
+    mode: SendMode = strawberry.field(
+        default=SendMode.NORMAL,
+        description="SEPARATE: each recipient gets a copy addressed only to them (mass mail).",
+    )
+    hidden: list[str] = strawberry.field(
+        default_factory=list,
+        description="To/Cc recipients hidden from the others: they receive it as if Bcc.",
+    )
+    hide_all_recipients: bool = strawberry.field(
+        default=False, description="Hide every recipient from the others."
+    )
+    confidential: bool = strawberry.field(
+        default=False, description="Confidential mail (U17): recipients verify with a code."
     )
 
 
@@ -88,6 +113,10 @@ async def _form(data: ComposeInput) -> compose.ComposeInput:
         draft_id=data.draft_id,
         personal_group_ids=[_int(g) for g in data.personal_group_ids],
         append_signature=data.append_signature,
+        mode=compose.SendMode(data.mode.value),
+        hidden=data.hidden,
+        hide_all=data.hide_all_recipients,
+        confidential=data.confidential,
     )
 
 
@@ -101,19 +130,36 @@ class MailMutation:
     async def send_mail(self, info: Info, input: ComposeInput) -> SendMailResult:
         ctx = info.context
         try:
-            result = await compose.send_mail(
+            outcome = await compose.send_mail(
                 ctx.runtime.ingestor,
                 ctx.runtime.blobs,
                 await get_member(ctx.member_id),
                 await _form(input),
                 max_size=ctx.runtime.settings.max_message_size,
                 origin=ctx.session_id,
+                sync_limit=ctx.runtime.settings.mass_mail_sync_limit,
             )
         except MailError as exc:
             return _error(exc)
+        result = outcome.result
         sent = next((e.entry_id for e in result.entries if e.member_id == ctx.member_id), None)
         message = Message(entry=await mailbox.get_entry(ctx.member_id, sent)) if sent else None
-        return SendMailSuccess(sent=message, queued=result.queued)
+        job = None
+        if outcome.job is not None:
+            job = MassMailJobType.of(await massmail.progress(ctx.member_id, outcome.job.id))
+        return SendMailSuccess(sent=message, queued=result.queued, mass_mail_job=job)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Recall a sent message (its Sent id) from internal recipients' mailboxes.",
+    )
+    async def recall_message(self, info: Info, id: strawberry.ID) -> RecallMailResult:
+        ctx = info.context
+        try:
+            row = await recall.recall_sent(await get_member(ctx.member_id), id, ctx.session_id)
+        except MailError as exc:
+            return _error(exc)
+        return RecallType.of(row)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def save_draft(self, info: Info, input: ComposeInput) -> SaveDraftResult:

@@ -16,6 +16,11 @@ from mailcore.mime.parse import parse_message
 from mailcore.mime.sanitize import sanitize_html
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import MailboxEntry
+from mailcore.policy.massmail import job_for_sent, progress
+from mailcore.policy.recall import latest_recall
+from schema.confidential import gate as confidential_gate
+from schema.confidential.types import ConfidentialInfo
+from schema.policy.types import MassMailJobType, RecallType
 
 MailErrorCode = strawberry.enum(StrEnum("MailErrorCode", {c.name: c.value for c in CoreCode}))
 
@@ -130,7 +135,9 @@ class Message:
         return self.entry.message.has_attachments
 
     @strawberry.field
-    def preview(self) -> str:
+    async def preview(self, info: Info) -> str:
+        if await confidential_gate.locked(info, self.entry):  # U17: no body before verifying
+            return ""
         return self.entry.message.preview
 
     @strawberry.field
@@ -162,7 +169,25 @@ class Message:
             for r in rows
         ]
 
+    @strawberry.field(description="The latest recall of this sent message, if any (sender).")
+    async def recall(self, info: Info) -> RecallType | None:
+        row = await latest_recall(info.context.member_id, self.entry.id)
+        return RecallType.of(row) if row else None
+
+    @strawberry.field(description="Separate copies sent from this Sent entry: their progress.")
+    async def mass_mail_job(self, info: Info) -> MassMailJobType | None:
+        job = await job_for_sent(info.context.member_id, self.entry.id)
+        if job is None:
+            return None
+        return MassMailJobType.of(await progress(info.context.member_id, job.id))
+
+    @strawberry.field(description="Confidential mail (U17): null for ordinary mail.")
+    async def confidential(self, info: Info) -> ConfidentialInfo | None:
+        return await confidential_gate.confidential_info(info, self.entry)
+
     async def _parsed(self, info: Info) -> ParsedMessage:
+        if await confidential_gate.locked(info, self.entry):  # U17: a notice until verified
+            return confidential_gate.notice(self.entry)
         cache = info.context.parsed
         if self.entry.message_id not in cache:
             raw = await info.context.runtime.blobs.get(self.entry.message.sha256)
@@ -282,6 +307,9 @@ class MailErrorType:
 class SendMailSuccess:
     sent: Message | None = strawberry.field(description="The copy in the sender's Sent folder.")
     queued: int
+    mass_mail_job: MassMailJobType | None = strawberry.field(
+        default=None, description="Separate copies: the job making them (poll massMailJob)."
+    )
 
 
 @strawberry.type
@@ -326,6 +354,7 @@ class MailboxChange:
     folder_id: strawberry.ID | None = None
 
 
+RecallMailResult = Annotated[RecallType | MailErrorType, strawberry.union("RecallMailResult")]
 SendMailResult = Annotated[SendMailSuccess | MailErrorType, strawberry.union("SendMailResult")]
 SaveDraftResult = Annotated[DraftSaved | MailErrorType, strawberry.union("SaveDraftResult")]
 UpdateResult = Annotated[MessagesUpdated | MailErrorType, strawberry.union("UpdateResult")]

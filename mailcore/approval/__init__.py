@@ -1,0 +1,1 @@
+"""Outbound approval (A3): rules, the approval queue, decisions, links and timeouts."""

@@ -1,0 +1,33 @@
+"""Retention: archive records older than their enterprise's retention period are removed.
+
+Run by ``qiyou archive purge`` and periodically by the policy jobs of ``qiyou serve``. The
+blob files stay (nothing deletes blobs; a future blob collector must keep every sha256 that
+an ``archive_record`` or a ``message`` row still references).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from tortoise.transactions import in_transaction
+
+from mailcore.models import ArchiveParty, ArchiveRecord, ArchiveSettings
+
+BATCH = 500
+
+
+async def purge_expired(now: datetime | None = None) -> int:
+    """Delete expired archive records of every enterprise; return how many went."""
+    now = now or datetime.now(UTC)
+    removed = 0
+    for enterprise_id, days in await ArchiveSettings.all().values_list(
+        "enterprise_id", "retention_days"
+    ):
+        expired = ArchiveRecord.filter(
+            enterprise_id=enterprise_id, archived_at__lt=now - timedelta(days=days)
+        )
+        while ids := list(await expired.limit(BATCH).values_list("id", flat=True)):
+            async with in_transaction():
+                await ArchiveParty.filter(record_id__in=ids).delete()
+                removed += await ArchiveRecord.filter(id__in=ids).delete()
+    return removed

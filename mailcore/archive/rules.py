@@ -1,0 +1,79 @@
+"""Checks shared by the rule services (backup rules, approval rules): members by address,
+departments of the enterprise, and the admin's scope over both."""
+
+from __future__ import annotations
+
+from mailcore.admin.errors import forbidden
+from mailcore.admin.scope import AdminScope
+from mailcore.archive.errors import invalid, not_found
+from mailcore.models import AdminPermission, Department, DepartmentMember, Member
+from mailcore.org.addresses import normalize_address
+
+MAX_NAME = 64
+MAX_ITEMS = 1000
+
+
+def check_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not 1 <= len(name) <= MAX_NAME:
+        raise invalid(f"the name needs 1 to {MAX_NAME} characters", "name")
+    return name
+
+
+def check_keywords(keywords: list[str]) -> list[str]:
+    cleaned = list(dict.fromkeys(k.strip() for k in keywords if k and k.strip()))
+    if len(cleaned) > 100 or any(len(k) > 200 for k in cleaned):
+        raise invalid("at most 100 keywords of up to 200 characters", "keywords")
+    return cleaned
+
+
+async def members_by_address(
+    scope: AdminScope, addresses: list[str], field_name: str
+) -> list[Member]:
+    if len(addresses) > MAX_ITEMS:
+        raise invalid(f"at most {MAX_ITEMS} members", field_name)
+    wanted = list(dict.fromkeys(normalize_address(a) for a in addresses if a.strip()))
+    found = {
+        m.email: m
+        for m in await Member.filter(
+            enterprise_id=scope.enterprise_id, email__in=wanted, deleted_at=None
+        )
+    }
+    missing = [a for a in wanted if a not in found]
+    if missing:
+        raise not_found(f"no member {missing[0]}", field_name)
+    return [found[a] for a in wanted]
+
+
+async def check_departments(scope: AdminScope, department_ids: list[int]) -> list[int]:
+    wanted = sorted(set(department_ids))
+    if len(wanted) > MAX_ITEMS:
+        raise invalid(f"at most {MAX_ITEMS} departments", "departmentIds")
+    found = await Department.filter(enterprise_id=scope.enterprise_id, id__in=wanted).count()
+    if found != len(wanted):
+        raise not_found("no such department", "departmentIds")
+    return wanted
+
+
+async def require_in_scope(
+    scope: AdminScope, permission: AdminPermission, member_ids: list[int], department_ids: list[int]
+) -> None:
+    """A scoped admin may only name members and departments of their own departments."""
+    scope.require(permission)
+    if scope.is_super:
+        return
+    if any(d not in scope.department_ids for d in department_ids):
+        raise forbidden("that department is outside your administration scope")
+    if not member_ids:
+        return
+    covered = set(
+        await DepartmentMember.filter(
+            member_id__in=member_ids, department_id__in=list(scope.department_ids)
+        ).values_list("member_id", flat=True)
+    )
+    if any(m not in covered for m in member_ids):
+        raise forbidden("that member is outside your administration scope")
+
+
+async def emails(member_ids: list[int]) -> dict[int, str]:
+    return dict(await Member.filter(id__in=member_ids).values_list("id", "email"))

@@ -1,0 +1,264 @@
+"""Sending confidential mail: the compose check, and the ingest policy that records the
+message as confidential and sends external recipients a notice with a link instead of it.
+
+``compose.send_mail`` calls ``before_send`` first: it refuses forwarding a confidential
+message or quoting one in a reply, and marks the send (a context variable of the calling
+task) when the sender asked for confidential. The ingest policy ``apply`` then acts on the
+marked sender's compose ingests: it takes the external recipients out of the request (the
+original never enters the outbound queue), stores one notice mail per external recipient
+and, in the mail's own commit, records the confidential row, the links and the notices'
+outbound queue rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import secrets
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from mailcore.blobs import BlobStore, blob_key
+from mailcore.confidential.access import confidential_of
+from mailcore.config import Settings
+from mailcore.db import db_text
+from mailcore.mail.errors import MailError, MailErrorCode
+from mailcore.mail.mailbox import get_entry
+from mailcore.mail.request import IngestRequest, IngestResult, IngestSource
+from mailcore.mime.build import build_message
+from mailcore.mime.parse import parse_message
+from mailcore.mime.types import Address, ParsedMessage
+from mailcore.models import (
+    ConfidentialLink,
+    ConfidentialMessage,
+    Member,
+    Message,
+    OutboundMessage,
+)
+
+if TYPE_CHECKING:
+    from mailcore.mail.compose import ComposeInput
+
+QUOTE_MIN = 12  # a reply line this long that is a line of the original is a quote
+NOTICE_HEADER = "X-Qiyou-Confidential"
+
+
+@dataclass(frozen=True)
+class _Mark:
+    member_id: int
+    enterprise_id: int
+
+
+_marked: ContextVar[_Mark | None] = ContextVar("qiyou_confidential_send", default=None)
+_base_url = "http://localhost:8025"
+_blobs: BlobStore | None = None
+
+
+def configure(settings: Settings, blobs: BlobStore) -> None:
+    """Called by the server at start: the base URL of the links mailed to external readers
+    (``QIYOU_PUBLIC_URL``) and the blob store the notices are written to."""
+    global _base_url, _blobs
+    _base_url = settings.public_url or f"http://{settings.hostname}:{settings.http_port}"
+    _blobs = blobs
+
+
+def link_url(token: str) -> str:
+    return f"{_base_url}/confidential/{token}"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def before_send(blobs: BlobStore, member: Member, form: ComposeInput) -> None:
+    """Refuse forwarding or quoting a confidential message; mark a confidential send."""
+    if form.forward_id:
+        entry = await get_entry(member.id, form.forward_id)
+        if await confidential_of(entry.message_id) is not None:
+            raise MailError(
+                MailErrorCode.CONFIDENTIAL, "a confidential message cannot be forwarded", "forward"
+            )
+    if form.reply_to_id:
+        entry = await get_entry(member.id, form.reply_to_id)
+        if await confidential_of(entry.message_id) is not None:
+            original = parse_message(await blobs.get(entry.message.sha256))
+            if _quotes(original, form.text, form.html):
+                raise MailError(
+                    MailErrorCode.CONFIDENTIAL,
+                    "a reply to a confidential message cannot quote it",
+                    "text",
+                )
+    confidential = getattr(form, "confidential", False)
+    if confidential and str(getattr(form, "mode", "normal")) != "normal":
+        raise MailError(
+            MailErrorCode.INVALID, "confidential mail is sent as one message", "confidential"
+        )
+    _marked.set(_Mark(member.id, member.enterprise_id) if confidential else None)
+
+
+def _lines(text: str) -> set[str]:
+    out = set()
+    for line in text.splitlines():
+        line = re.sub(r"\s+", " ", line.lstrip("> \t")).strip()
+        if len(line) >= QUOTE_MIN:
+            out.add(line)
+    return out
+
+
+def _html_text(value: str) -> str:
+    value = re.sub(r"(?i)<br\s*/?>|</p>|</div>|</li>|</tr>|</blockquote>", "\n", value)
+    return html.unescape(re.sub(r"<[^>]+>", "", value))
+
+
+def _quotes(original: ParsedMessage, text: str | None, html_body: str | None) -> bool:
+    source = _lines(original.text or _html_text(original.html or ""))
+    if not source:
+        return False
+    reply = _lines(text or "") | _lines(_html_text(html_body or ""))
+    return bool(source & reply)
+
+
+async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
+    """The ingest policy: the marked member's compose ingests are confidential, and so is
+    any later ingest of a confidential message's bytes (an approved held mail, a resend)."""
+    mark = _marked.get()
+    if (
+        mark is not None
+        and request.source is IngestSource.COMPOSE
+        and request.sender_member_id == mark.member_id
+    ):
+        notices = await _notices(request, parsed)
+        request.on_commit.append(_recorder(request, mark.member_id, mark.enterprise_id, notices))
+    elif request.source is IngestSource.RULE and request.sender_member_id is not None:
+        await _refuse_rule_forward(parsed)
+    elif request.outbound and request.source is not IngestSource.IMPORT:
+        conf = await ConfidentialMessage.filter(message__sha256=blob_key(request.raw)).first()
+        if conf is not None:
+            notices = await _notices(request, parsed)
+            request.on_commit.append(
+                _recorder(request, conf.sender_id, conf.enterprise_id, notices)
+            )
+
+
+async def _refuse_rule_forward(parsed: ParsedMessage) -> None:
+    """A member's mail rule does not forward confidential mail (it keeps the Message-ID)."""
+    from mailcore.policy.pipeline import PolicyRefusal
+
+    if (
+        parsed.message_id
+        and await ConfidentialMessage.filter(message__message_id=parsed.message_id).exists()
+    ):
+        raise PolicyRefusal(
+            MailErrorCode.CONFIDENTIAL.value,
+            "confidential mail is not forwarded by mail rules",
+            "550 5.7.1 Confidential mail is not forwarded",
+        )
+
+
+async def _notices(request: IngestRequest, parsed: ParsedMessage) -> list[_Notice]:
+    """One stored notice per external recipient; the original never leaves."""
+    if _blobs is None:
+        raise RuntimeError("mailcore.confidential.sending.configure was not called")
+    notices = []
+    for address in request.outbound:
+        token = secrets.token_urlsafe(24)
+        raw = notice_mail(parsed, address, link_url(token))
+        notices.append(_Notice(address, token_hash(token), raw, await _blobs.put(raw)))
+    request.outbound = []
+    return notices
+
+
+@dataclass(frozen=True)
+class _Notice:
+    address: str
+    token_hash: str
+    raw: bytes
+    key: str
+
+
+def _recorder(
+    request: IngestRequest, sender_id: int | None, enterprise_id: int, notices: list[_Notice]
+) -> Callable[[IngestResult], Awaitable[None]]:
+    async def record(result: IngestResult) -> None:
+        conf, _ = await ConfidentialMessage.get_or_create(
+            message_id=result.message_pk,
+            defaults={"sender_id": sender_id, "enterprise_id": enterprise_id},
+        )
+        now = datetime.now(UTC)
+        for notice in notices:
+            message = await _notice_message(notice.key, parse_message(notice.raw))
+            await ConfidentialLink.create(
+                confidential=conf, address=notice.address, token_hash=notice.token_hash
+            )
+            await OutboundMessage.create(
+                message_id=message.id,
+                sender_id=request.sender_member_id,
+                envelope_from=request.envelope_from,
+                recipient=notice.address,
+                next_attempt_at=now,
+            )
+        result.queued += len(notices)
+
+    return record
+
+
+async def _notice_message(key: str, parsed: ParsedMessage) -> Message:
+    """The stored row of a notice mail (it lives in no mailbox, only in the outbound queue)."""
+    existing = await Message.filter(sha256=key).first()
+    if existing is not None:
+        return existing
+    sender = parsed.from_
+    return await Message.create(
+        sha256=key,
+        size=parsed.size,
+        message_id=db_text(parsed.message_id, 998) or None,
+        in_reply_to=db_text(parsed.in_reply_to, 998) or None,
+        references=db_text(" ".join(parsed.references), 20000),
+        subject=db_text(parsed.subject, 5000),
+        from_name=db_text(sender.name if sender else "", 320),
+        from_address=db_text(sender.address if sender else "", 320),
+        to_json=[[a.name, a.address] for a in parsed.to[:500]],
+        cc_json=[[a.name, a.address] for a in parsed.cc[:500]],
+        date=parsed.date,
+        has_attachments=False,
+        preview=db_text(parsed.preview, 300),
+    )
+
+
+def notice_mail(original: ParsedMessage, recipient: str, link: str) -> bytes:
+    """The mail an external recipient gets: who sent what, and the link to read it."""
+    sender = original.from_ or Address("", "")
+    who = f"{sender.name} <{sender.address}>" if sender.name else sender.address
+    subject = original.subject or "(no subject)"
+    text = (
+        f"{who} 给您发送了一封保密邮件：「{subject}」\n"
+        f"请打开以下链接，用发送到本邮箱的验证码查看：\n{link}\n\n"
+        f'{who} sent you a confidential message: "{subject}".\n'
+        f"Open this link and enter the one-time code we send to this address to read it:\n"
+        f"{link}\n"
+    )
+    esc = html.escape
+    body = (
+        f"<p>{esc(who)} 给您发送了一封保密邮件：「{esc(subject)}」</p>"
+        f"<p>{esc(who)} sent you a confidential message: “{esc(subject)}”.</p>"
+        f'<p><a href="{esc(link)}">查看保密邮件 Read the confidential message</a></p>'
+        "<p>打开链接后，我们会向本邮箱发送一次性验证码。"
+        "We send a one-time code to this address when you open the link.</p>"
+    )
+    raw, _ = build_message(
+        from_=sender,
+        to=original.to or [Address("", recipient)],
+        cc=original.cc,
+        subject=subject,
+        text=text,
+        html=body,
+        in_reply_to=original.in_reply_to,
+        references=original.references,
+        extra_headers={NOTICE_HEADER: "notice"},
+        domain=sender.address.rpartition("@")[2] or "localhost",
+    )
+    return raw

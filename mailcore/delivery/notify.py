@@ -1,0 +1,99 @@
+"""Telling senders: a bounce (RFC 3464 ``failed``) for rows that failed for good and, once, a
+delay warning (``delayed``) for rows still being retried after ``QIYOU_OUTBOUND_DELAY_WARNING``.
+The report is delivered to the sender's own mailbox through the one ingest path; a row is
+marked only after that, so a crash at worst repeats a report, never loses one."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from mailcore.config import Settings
+from mailcore.delivery import queue
+from mailcore.delivery.dsn import RecipientReport, build_dsn, status_of
+from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestSource
+from mailcore.models import Message, OutboundMessage, OutboundStatus
+from mailcore.policy.pipeline import PolicyRefusal
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+
+
+def _groups(rows: list[OutboundMessage]) -> dict[tuple, list[OutboundMessage]]:
+    groups: dict[tuple, list[OutboundMessage]] = {}
+    for row in rows:
+        groups.setdefault((row.message_id, row.sender_id, row.envelope_from), []).append(row)
+    return groups
+
+
+async def _report(
+    settings: Settings,
+    ingestor: Ingestor,
+    rows: list[OutboundMessage],
+    action: str,
+) -> bool:
+    """Deliver one report for ``rows`` (one message, one sender); True when handled."""
+    first = rows[0]
+    if first.sender_id is None or not first.envelope_from:
+        return True  # nobody to tell (a member since removed, or a null sender)
+    message = await Message.get(id=first.message_id)
+    original = await ingestor.blobs.get(message.sha256)
+    retry_until = first.created_at + timedelta(seconds=settings.outbound_lifetime)
+    reports = [
+        RecipientReport(
+            recipient=row.recipient,
+            action=action,
+            status=status_of(row.last_error, action == "failed"),
+            diagnostic=row.last_error or "no reply",
+            remote_host=row.remote_host,
+            last_attempt=queue.now() if action == "failed" else None,
+            retry_until=retry_until if action == "delayed" else None,
+        )
+        for row in rows
+    ]
+    raw = build_dsn(
+        reporting_mta=settings.hostname,
+        to=first.envelope_from,
+        original=original,
+        reports=reports,
+        arrival=first.created_at,
+    )
+    try:
+        await ingestor.ingest(
+            IngestRequest(
+                raw=raw,
+                source=IngestSource.SMTP_INBOUND,
+                envelope_from="",
+                deliveries=[Delivery(member_id=first.sender_id, enforce_quota=False)],
+            )
+        )
+    except PolicyRefusal as exc:
+        log.warning("delivery report to %s refused by policy: %s", first.envelope_from, exc)
+    return True
+
+
+async def send_reports(settings: Settings, ingestor: Ingestor) -> None:
+    failed = await OutboundMessage.filter(status=OutboundStatus.FAILED, bounced=False).limit(BATCH)
+    for rows in _groups(failed).values():
+        try:
+            await _report(settings, ingestor, rows, "failed")
+        except Exception:
+            log.exception("could not deliver a bounce for message %s", rows[0].message_id)
+            continue
+        await OutboundMessage.filter(id__in=[r.id for r in rows]).update(bounced=True)
+    if settings.outbound_delay_warning <= 0:
+        return
+    late = await OutboundMessage.filter(
+        status=OutboundStatus.QUEUED,
+        warned=False,
+        attempts__gt=0,
+        created_at__lte=queue.now() - timedelta(seconds=settings.outbound_delay_warning),
+    ).limit(BATCH)
+    for rows in _groups(late).values():
+        try:
+            await _report(settings, ingestor, rows, "delayed")
+        except Exception:
+            log.exception("could not deliver a delay warning for message %s", rows[0].message_id)
+            continue
+        await OutboundMessage.filter(id__in=[r.id for r in rows]).update(warned=True)

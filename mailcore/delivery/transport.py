@@ -1,0 +1,123 @@
+"""One SMTP client transaction with aiosmtplib: EHLO, STARTTLS (opportunistic or required),
+AUTH (relay), MAIL, RCPT for each recipient, DATA; each recipient's reply is reported the
+moment the server answers DATA (before QUIT)."""
+
+from __future__ import annotations
+
+import contextlib
+import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aiosmtplib
+
+from mailcore.delivery.relay import TlsMode
+from mailcore.delivery.routes import Target
+
+
+@dataclass(frozen=True)
+class Reply:
+    code: int
+    text: str
+
+    @property
+    def line(self) -> str:
+        text = " ".join(self.text.split())[:500]
+        return f"{self.code} {text}"
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.code < 300
+
+    @property
+    def permanent(self) -> bool:
+        return self.code >= 500
+
+
+class ConnectionFailed(Exception):
+    """No transaction with this host (try the next): refused, lost, timed out, TLS failed,
+    or a greeting/EHLO/AUTH/MAIL reply that applies to the whole connection."""
+
+    def __init__(self, reply: str, permanent: bool = False, tls_failed: bool = False) -> None:
+        super().__init__(reply)
+        self.reply = reply
+        self.permanent = permanent
+        self.tls_failed = tls_failed
+
+
+OnReplies = Callable[[dict[str, Reply]], Awaitable[None]]
+
+
+async def transact(
+    target: Target,
+    *,
+    local_hostname: str,
+    sender: str,
+    recipients: list[str],
+    message: bytes,
+    timeout: float,
+    on_replies: OnReplies,
+) -> None:
+    smtp = aiosmtplib.SMTP(
+        hostname=target.address,
+        port=target.port,
+        local_hostname=local_hostname,
+        timeout=timeout,
+        use_tls=target.tls == TlsMode.TLS,
+        start_tls=False,
+        validate_certs=target.verify,
+    )
+    try:
+        try:
+            await smtp.connect()
+            await smtp.ehlo()
+            if target.tls == TlsMode.STARTTLS or (
+                target.tls == TlsMode.OPPORTUNISTIC and smtp.supports_extension("starttls")
+            ):
+                try:
+                    await smtp.starttls(server_hostname=target.host, validate_certs=target.verify)
+                except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
+                    reply = f"421 4.7.0 {target.host}: STARTTLS failed: {exc}"
+                    raise ConnectionFailed(reply, tls_failed=True) from exc
+            if target.username:
+                await smtp.login(target.username, target.password)
+            options = []
+            if any(b > 127 for b in message) and smtp.supports_extension("8bitmime"):
+                options.append("BODY=8BITMIME")
+            if not (sender + "".join(recipients)).isascii() and smtp.supports_extension("smtputf8"):
+                options.append("SMTPUTF8")
+            await smtp.mail(sender, options=options)
+        except ConnectionFailed:
+            raise
+        except aiosmtplib.SMTPResponseException as exc:
+            raise ConnectionFailed(f"{exc.code} {exc.message}", exc.code >= 500) from exc
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            raise ConnectionFailed(f"421 4.4.2 {target.host}: {exc or type(exc).__name__}") from exc
+        replies: dict[str, Reply] = {}
+        accepted = []
+        try:
+            for rcpt in recipients:
+                try:
+                    await smtp.rcpt(rcpt)
+                    accepted.append(rcpt)
+                except aiosmtplib.SMTPRecipientRefused as exc:
+                    replies[rcpt] = Reply(exc.code, exc.message)
+            if accepted:
+                response = await smtp.data(message)
+                for rcpt in accepted:
+                    replies[rcpt] = Reply(response.code, response.message)
+        except aiosmtplib.SMTPResponseException as exc:
+            for rcpt in accepted:
+                replies[rcpt] = Reply(exc.code, exc.message)
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            # Lost during the transaction: no outcome for whoever has none (retried later).
+            lost = Reply(
+                421, f"4.4.2 connection to {target.host} lost: {exc or type(exc).__name__}"
+            )
+            for rcpt in recipients:
+                replies.setdefault(rcpt, lost)
+        await on_replies(replies)
+        with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
+            await smtp.quit()
+    finally:
+        smtp.close()

@@ -1,0 +1,195 @@
+"""The delivery worker started in the app lifespan: scans the queue, groups due rows per
+message and destination (one SMTP transaction with several RCPTs), respects the per-domain
+and overall concurrency limits, and records every outcome. See docs/delivery.md."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from dataclasses import replace
+
+from mailcore.delivery import queue
+from mailcore.delivery.notify import send_reports
+from mailcore.delivery.relay import TlsMode, parse_relay
+from mailcore.delivery.routes import RouteError, Target, mx_targets, relay_targets
+from mailcore.delivery.signing import Signer
+from mailcore.delivery.transport import ConnectionFailed, Reply, transact
+from mailcore.dns import open_resolver
+from mailcore.models import Message, OutboundMessage
+from mailcore.org.addresses import split_address
+from mailcore.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+NO_HOST_GRACE = 3600.0  # a domain with no mail host is retried this long (DNS glitches)
+RELAY = "<relay>"
+
+
+class OutboundWorker:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.resolver = open_resolver(self.settings)
+        self.relay = parse_relay(self.settings.relay_url) if self.settings.relay_url else None
+        self.signer = Signer()
+        self._busy: dict[str, int] = defaultdict(int)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._inflight: set[int] = set()  # ids claimed by this process, not yet finished
+
+    def start(self) -> None:
+        self._loop = asyncio.create_task(self._run(), name="qiyou-outbound")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def stop(self) -> None:
+        pending = list(self._inflight)
+        if self._loop is not None:
+            self._loop.cancel()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(
+            *(t for t in [self._loop, *self._tasks] if t is not None), return_exceptions=True
+        )
+        # Outcomes are recorded as the remote servers answer: the rows still 'sending' had
+        # none, so they are queued again now (after a crash, their lease expires instead).
+        if pending:
+            await queue.release(pending)
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self.tick()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbound queue scan failed")
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.settings.outbound_poll)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def tick(self) -> None:
+        settings = self.settings
+        await queue.release_expired(settings.outbound_lease)
+        await send_reports(settings, self.runtime.ingestor)
+        room = settings.outbound_workers - len(self._tasks)
+        if room <= 0:
+            return
+        groups: dict[tuple, list[OutboundMessage]] = {}
+        for row in await queue.due(room * 50):
+            key = (row.message_id, row.envelope_from, self._destination(row.recipient))
+            groups.setdefault(key, []).append(row)
+        for (_, _, destination), rows in groups.items():
+            if room <= 0:
+                break
+            if self._busy[destination] >= settings.outbound_concurrency:
+                continue
+            claimed = set(await queue.claim([r.id for r in rows]))
+            mine = [r for r in rows if r.id in claimed]
+            if not mine:
+                continue
+            room -= 1
+            self._inflight.update(claimed)
+            self._busy[destination] += 1
+            task = asyncio.create_task(self._deliver_logged(destination, mine))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def _destination(self, recipient: str) -> str:
+        return RELAY if self.relay is not None else split_address(recipient)[1]
+
+    async def _deliver_logged(self, destination: str, rows: list[OutboundMessage]) -> None:
+        try:
+            await self._deliver(destination, rows)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:
+            log.exception("delivery to %s failed", destination)
+            await self._defer(rows, f"451 4.3.0 local error: {type(exc).__name__}", "")
+        finally:
+            self._inflight.difference_update(r.id for r in rows)
+            self._busy[destination] -= 1
+            if self._busy[destination] <= 0:
+                self._busy.pop(destination, None)
+            self._wake.set()  # a slot is free: look for more work at once
+
+    async def _defer(self, rows: list[OutboundMessage], reply: str, host: str, **kw) -> None:
+        s = self.settings
+        await queue.deferred(rows, reply, host, s.outbound_backoff, s.outbound_lifetime, **kw)
+
+    async def _targets(self, destination: str) -> list[Target]:
+        if self.relay is not None:
+            return relay_targets(self.relay)
+        return await mx_targets(self.resolver, destination, self.settings.outbound_port)
+
+    async def _deliver(self, destination: str, rows: list[OutboundMessage]) -> None:
+        settings = self.settings
+        try:
+            targets = await self._targets(destination)
+        except RouteError as exc:
+            if exc.permanent:
+                await queue.failed([r.id for r in rows], exc.reply)
+            else:
+                grace = NO_HOST_GRACE if exc.no_host else None
+                await self._defer(rows, exc.reply, "", fail_after=grace)
+            return
+        message = await Message.get(id=rows[0].message_id)
+        raw = await self.runtime.blobs.get(message.sha256)
+        data = await self.signer.prepare(raw, message.from_address, rows[0].envelope_from)
+        by_recipient = {r.recipient: r for r in rows}
+        last = ConnectionFailed("421 4.4.2 no mail host could be reached")
+        last_host = ""
+        attempts = list(targets)
+        while attempts:
+            target = attempts.pop(0)
+
+            async def record(replies: dict[str, Reply], host: str = target.host) -> None:
+                await self._record(by_recipient, replies, host)
+
+            try:
+                await transact(
+                    target,
+                    local_hostname=settings.hostname,
+                    sender=rows[0].envelope_from,
+                    recipients=list(by_recipient),
+                    message=data,
+                    timeout=settings.outbound_timeout,
+                    on_replies=record,
+                )
+                return
+            except ConnectionFailed as exc:
+                last, last_host = exc, target.host
+                if exc.permanent:
+                    break
+                if exc.tls_failed and target.tls == TlsMode.OPPORTUNISTIC:
+                    attempts.insert(0, replace(target, tls=TlsMode.PLAIN))  # as MTAs do
+        if last.permanent:
+            await queue.failed([r.id for r in rows], last.reply, last_host)
+        else:
+            await self._defer(rows, last.reply, last_host)
+
+    async def _record(
+        self, rows: dict[str, OutboundMessage], replies: dict[str, Reply], host: str
+    ) -> None:
+        ok: dict[str, list[int]] = defaultdict(list)
+        bad: dict[str, list[int]] = defaultdict(list)
+        later: dict[str, list[OutboundMessage]] = defaultdict(list)
+        for recipient, row in rows.items():
+            reply = replies.get(recipient, Reply(451, "4.4.0 no reply"))
+            if reply.ok:
+                ok[reply.line].append(row.id)
+            elif reply.permanent:
+                bad[reply.line].append(row.id)
+            else:
+                later[reply.line].append(row)
+        for line, ids in ok.items():
+            await queue.delivered(ids, line, host)
+        for line, ids in bad.items():
+            await queue.failed(ids, line, host)
+        for line, deferred in later.items():
+            await self._defer(deferred, line, host)

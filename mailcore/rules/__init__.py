@@ -1,0 +1,1 @@
+"""Personal mail rules: filters, the vacation auto-reply and forwarding, applied at ingest."""

@@ -1,0 +1,125 @@
+"""Search: one contract (``contract.py``), two backends chosen by ``SEARCH_URL``.
+
+- ``tantivy://`` (default): an embedded tantivy index under ``<data dir>/search``;
+  ``tantivy:///some/path`` puts it elsewhere.
+- ``meili+http://host:7700?key=KEY&prefix=qiyou_`` (or ``meili+https://``): a Meilisearch
+  server; ``key`` is an API key allowed to manage the indexes, ``prefix`` starts index names.
+
+The server starts one indexer (``start``); mailcore calls ``entries_added`` and
+``entries_changed`` after mailbox changes, which never fail the caller. Searches go through
+``backend()`` (see ``mail.search_mail``).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from mailcore.blobs import BlobStore
+from mailcore.search.contract import (
+    ARCHIVE,
+    MAIL,
+    SearchBackend,
+    SearchDoc,
+    SearchPage,
+    SearchQuery,
+    SearchUnavailable,
+    Sort,
+)
+from mailcore.search.indexer import Indexer, record_changes
+
+__all__ = [
+    "ARCHIVE",
+    "MAIL",
+    "Indexer",
+    "SearchBackend",
+    "SearchDoc",
+    "SearchPage",
+    "SearchQuery",
+    "SearchUnavailable",
+    "Sort",
+    "backend",
+    "entries_added",
+    "entries_changed",
+    "open_backend",
+    "start",
+    "stop",
+]
+
+log = logging.getLogger(__name__)
+
+_indexer: Indexer | None = None
+
+
+def open_backend(url: str, data_dir: Path) -> SearchBackend:
+    """The backend a ``SEARCH_URL`` names (not opened yet)."""
+    url = (url or "tantivy://").strip()
+    parts = urlsplit(url)
+    if parts.scheme == "tantivy":
+        from mailcore.search.tantivy_backend import TantivyBackend
+
+        path = Path(parts.path) if parts.path not in ("", "/") else Path(data_dir) / "search"
+        return TantivyBackend(path)
+    if parts.scheme in ("meili+http", "meili+https"):
+        from mailcore.search.meili_backend import MeiliBackend
+
+        options = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        scheme = parts.scheme.removeprefix("meili+")
+        return MeiliBackend(
+            f"{scheme}://{parts.netloc}{parts.path}".rstrip("/"),
+            api_key=options.get("key"),
+            prefix=options.get("prefix", "qiyou_"),
+        )
+    raise ValueError(f"SEARCH_URL: unknown search backend {url!r} (tantivy:// or meili+http://)")
+
+
+async def start(url: str, data_dir: Path, blobs: BlobStore, *, paused: bool = False) -> Indexer:
+    """Open the backend and start the indexer (it first catches up on what is outstanding)."""
+    global _indexer
+    from mailcore.search.mail import MailSource
+
+    search_backend = open_backend(url, data_dir)
+    try:
+        await search_backend.open()
+    except SearchUnavailable as exc:  # e.g. Meilisearch not up yet: the indexer retries
+        log.warning("search backend not available yet: %s", exc)
+    indexer = Indexer(search_backend, [MailSource(blobs)], paused=paused)
+    indexer.start()
+    _indexer = indexer
+    return indexer
+
+
+async def stop() -> None:
+    global _indexer
+    indexer, _indexer = _indexer, None
+    if indexer is not None:
+        await indexer.stop()
+        await indexer.backend.close()
+
+
+def backend() -> SearchBackend:
+    if _indexer is None:
+        raise SearchUnavailable("search is not started in this process")
+    return _indexer.backend
+
+
+def indexer() -> Indexer | None:
+    return _indexer
+
+
+def entries_added(ids: list[int]) -> None:
+    """New mailbox entries were committed: wake the indexer (the high-water mark finds them)."""
+    if _indexer is not None and ids:
+        _indexer.notify()
+
+
+async def entries_changed(ids: list[int]) -> None:
+    """Mailbox entries changed (flags, folder) or were removed: re-read them into the index."""
+    try:
+        await record_changes(MAIL, [int(i) for i in ids])
+    except Exception:  # noqa: BLE001 - the change itself stands; search hides stale hits
+        log.exception("could not record search changes for %d entries", len(ids))
+        return
+    if _indexer is not None:
+        _indexer.notify()

@@ -1,0 +1,181 @@
+"""The indexing worker: keeps a search space in step with the database, off the request path.
+
+Two durable records make a crash harmless. ``search_state.indexed_upto`` is the highest source
+id (mailbox entry id) indexed so far: new mail needs no record of its own — the worker indexes
+everything above the mark, at start-up too, so mail stored just before a crash is indexed when
+the server comes back. ``search_pending`` rows name documents whose state changed (flags,
+folder, removal); they are written by the change itself and deleted only after the backend
+took the change, and each is handled by re-reading the row from the database (present: update
+or index it; gone: delete it), so handling one twice does no harm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from mailcore.models import SearchPending, SearchState
+from mailcore.search.contract import SearchBackend, SearchDoc, SearchUnavailable
+
+log = logging.getLogger(__name__)
+
+BATCH = 200
+PENDING_BATCH = 500
+POLL = 30.0  # seconds: also pick up work recorded by other processes (CLI, other servers)
+RETRY = (1.0, 5.0, 30.0)
+
+
+class Source(Protocol):
+    """Where one space's documents come from."""
+
+    space: str
+
+    async def ids_after(self, upto: int, limit: int) -> list[int]: ...
+
+    async def entries(self, ids: list[int]) -> dict[int, Any]: ...
+
+    def mutable(self, entry: Any) -> dict[str, object]: ...
+
+    async def documents(self, entries: list[Any]) -> list[SearchDoc]: ...
+
+
+async def record_changes(space: str, ids: list[int]) -> None:
+    """Durably note documents to re-read (the caller's change is, or is about to be, stored)."""
+    if ids:
+        await SearchPending.bulk_create([SearchPending(space=space, doc_id=int(i)) for i in ids])
+
+
+async def indexed_upto(space: str) -> int:
+    state = await SearchState.filter(space=space).first()
+    return state.indexed_upto if state else 0
+
+
+async def set_indexed_upto(space: str, upto: int) -> None:
+    updated = await SearchState.filter(space=space).update(indexed_upto=upto)
+    if not updated:
+        await SearchState.create(space=space, indexed_upto=upto)
+
+
+class Indexer:
+    def __init__(
+        self, backend: SearchBackend, sources: list[Source], *, paused: bool = False
+    ) -> None:
+        self.backend = backend
+        self.sources = {s.space: s for s in sources}
+        self.paused = paused
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._idle = asyncio.Event()
+        self._checked: set[str] = set()  # spaces whose index was looked at once
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="qiyou-search-indexer")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+        await self.backend.release()
+
+    def notify(self) -> None:
+        self._idle.clear()
+        self._wake.set()
+
+    async def wait_idle(self, timeout: float = 30.0) -> None:
+        """Wait until the worker has nothing left (tests, reindex)."""
+        await asyncio.wait_for(self._idle.wait(), timeout)
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            if not self.paused:
+                try:
+                    await self.catch_up()
+                    failures = 0
+                    self._idle.set()
+                except (SearchUnavailable, OSError) as exc:
+                    log.warning("search indexing failed, will retry: %s", exc)
+                    failures += 1
+                except Exception:
+                    log.exception("search indexing failed, will retry")
+                    failures += 1
+            delay = RETRY[min(failures, len(RETRY)) - 1] if failures else POLL
+            try:
+                await asyncio.wait_for(self._wake.wait(), delay)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        """Index everything outstanding; answer how many documents were handled."""
+        done = 0
+        for source in self.sources.values():
+            if source.space not in self._checked:
+                if await self.backend.was_created(source.space):
+                    log.warning("search index %r is new: indexing everything", source.space)
+                    await set_indexed_upto(source.space, 0)
+                self._checked.add(source.space)
+            while True:
+                handled = await self._pending(source) + await self._new(source)
+                if progress and handled:
+                    progress(handled)
+                done += handled
+                if not handled:
+                    break
+        await self.backend.release()
+        return done
+
+    async def _pending(self, source: Source) -> int:
+        rows = (
+            await SearchPending.filter(space=source.space)
+            .order_by("id")
+            .limit(PENDING_BATCH)
+            .values_list("id", "doc_id")
+        )
+        if not rows:
+            return 0
+        await self.refresh(source, sorted({doc_id for _, doc_id in rows}))
+        await SearchPending.filter(id__in=[pk for pk, _ in rows]).delete()
+        return len(rows)
+
+    async def refresh(self, source: Source, ids: list[int]) -> None:
+        """Bring these documents in line with the database: update, index or delete each."""
+        entries = await source.entries(ids)
+        gone = [i for i in ids if i not in entries]
+        if gone:
+            await self.backend.delete(source.space, gone)
+        if entries:
+            changes = {i: source.mutable(e) for i, e in entries.items()}
+            missing = await self.backend.update(source.space, changes)
+            upto = await indexed_upto(source.space)
+            # Not in the index and not beyond the mark: lost or never indexed; index it now.
+            fresh = [entries[i] for i in missing if i <= upto]
+            if fresh:
+                await self.backend.upsert(source.space, await source.documents(fresh))
+
+    async def _new(self, source: Source) -> int:
+        upto = await indexed_upto(source.space)
+        ids = await source.ids_after(upto, BATCH)
+        if not ids:
+            return 0
+        entries = await source.entries(ids)
+        docs = await source.documents([entries[i] for i in ids if i in entries])
+        await self.backend.upsert(source.space, docs)
+        await set_indexed_upto(source.space, max(ids))
+        return len(ids)
+
+    async def rebuild(self, space: str, progress: Callable[[int], None] | None = None) -> int:
+        """Empty the space and index it again from the database."""
+        if space not in self.sources:
+            raise KeyError(f"no search space {space!r}")
+        await self.backend.clear(space)
+        await set_indexed_upto(space, 0)
+        await SearchPending.filter(space=space).delete()
+        return await self.catch_up(progress)

@@ -1,0 +1,241 @@
+"""The ``mail`` search space: one document per mailbox entry, owned by its member.
+
+Builds documents from the database and the raw message (body as text, attachment names and
+the text of text-like attachments), and answers members' searches: hits come back from the
+index, and each is checked against the member's mailbox in the database before it is shown,
+so a stale index can hide a message for a moment but never show one that is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from mailcore.blobs import BlobStore
+from mailcore.confidential.access import confidential_by_message
+from mailcore.mail.errors import MailError
+from mailcore.mail.folders import resolve_folder
+from mailcore.mime.parse import get_attachment, parse_message
+from mailcore.mime.sanitize import html_to_text
+from mailcore.models import Folder, FolderRole, MailboxEntry, Message
+from mailcore.search.contract import MAIL, MAX_OFFSET, SearchBackend, SearchDoc, SearchQuery, Sort
+from mailcore.search.errors import SearchError, SearchErrorCode
+from mailcore.search.extract import attachment_text, extractor
+from mailcore.search.indexer import record_changes
+
+MAX_BODY = 200_000  # characters of body text indexed
+MAX_ATTACHMENTS_TEXT = 300_000
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+@dataclass
+class MessageText:
+    body: str
+    attachments: str
+
+
+def message_text(raw: bytes) -> MessageText:
+    """Body text (HTML turned into text) and attachment names + text. CPU-bound: run in a thread."""
+    parsed = parse_message(raw)
+    body = parsed.text or ""
+    if parsed.html and len(body.strip()) < 20:
+        body = html_to_text(parsed.html)
+    parts: list[str] = []
+    total = 0
+    for info in parsed.attachments:
+        if info.filename:
+            parts.append(info.filename)
+        if info.inline and not info.filename:
+            continue
+        if total < MAX_ATTACHMENTS_TEXT and extractor(info.filename, info.content_type):
+            found = get_attachment(raw, info.index)
+            if found is not None:
+                text = attachment_text(info.filename, info.content_type, found[1])
+                if text:
+                    parts.append(text)
+                    total += len(text)
+    return MessageText(body=body[:MAX_BODY], attachments="\n".join(parts)[:MAX_ATTACHMENTS_TEXT])
+
+
+def _people(pairs: list) -> str:
+    return "\n".join(" ".join(p for p in pair if p) for pair in pairs if pair)
+
+
+def mutable_fields(entry: MailboxEntry) -> dict[str, object]:
+    return {"folder": entry.folder_id, "unread": not entry.seen, "flagged": entry.flagged}
+
+
+def build_doc(entry: MailboxEntry, message: Message, text: MessageText) -> SearchDoc:
+    recipients = [*message.to_json, *message.cc_json, *[["", a] for a in entry.bcc_json or []]]
+    return SearchDoc(
+        id=entry.id,
+        owner=entry.member_id,
+        date=entry.received_at,
+        subject=message.subject,
+        sender=f"{message.from_name} {message.from_address}".strip(),
+        recipients=_people(recipients),
+        body=text.body,
+        attachments=text.attachments,
+        has_attachment=message.has_attachments,
+        **mutable_fields(entry),  # type: ignore[arg-type]
+    )
+
+
+class MailSource:
+    """Where the indexer reads ``mail`` documents from: mailbox entries and raw messages."""
+
+    space = MAIL
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+
+    async def ids_after(self, upto: int, limit: int) -> list[int]:
+        return list(
+            await MailboxEntry.filter(id__gt=upto)
+            .order_by("id")
+            .limit(limit)
+            .values_list("id", flat=True)
+        )
+
+    async def entries(self, ids: list[int]) -> dict[int, MailboxEntry]:
+        rows = await MailboxEntry.filter(id__in=ids).select_related("message")
+        return {e.id: e for e in rows}
+
+    def mutable(self, entry: MailboxEntry) -> dict[str, object]:
+        return mutable_fields(entry)
+
+    async def documents(self, entries: list[MailboxEntry]) -> list[SearchDoc]:
+        texts: dict[int, MessageText] = {}
+        docs = []
+        secret = await confidential_by_message([e.message_id for e in entries])  # U17
+        for entry in entries:
+            message = entry.message
+            if message.id not in texts:
+                try:  # confidential mail (U17): no body or attachment text in the index
+                    raw = b"" if message.id in secret else await self.blobs.get(message.sha256)
+                except (OSError, KeyError):
+                    raw = b""
+                texts[message.id] = await asyncio.to_thread(message_text, raw)
+            docs.append(build_doc(entry, message, texts[message.id]))
+        return docs
+
+
+# Member searches -----------------------------------------------------------------------------
+
+
+@dataclass
+class MailSearch:
+    """What a member asked for (GraphQL arguments, already typed)."""
+
+    text: str = ""
+    folder: str | None = None
+    sender: str | None = None
+    recipient: str | None = None
+    since: date | None = None
+    until: date | None = None  # inclusive day
+    has_attachment: bool | None = None
+    unread: bool | None = None
+    sort: Sort = Sort.NEWEST
+    first: int | None = None
+    after: str | None = None
+
+
+@dataclass
+class MailHit:
+    entry: MailboxEntry
+    snippet: str
+    cursor: str
+
+
+@dataclass
+class MailResults:
+    hits: list[MailHit]
+    has_next: bool
+    end_cursor: str | None
+    total: int
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"search:{offset}".encode()).decode()
+
+
+def decode_offset(cursor: str | None) -> int | None:
+    """The offset in a cursor (0 without one); None for a cursor that is not ours."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
+        kind, _, number = text.partition(":")
+        value = int(number)
+    except (ValueError, UnicodeError):
+        return None
+    return value if kind == "search" and 0 <= value else None
+
+
+def _day(value: date) -> datetime:
+    return datetime.combine(value, time.min, tzinfo=UTC)
+
+
+async def search_mail(backend: SearchBackend, member_id: int, request: MailSearch) -> MailResults:
+    """A member's search in their own mailbox, newest (or best) first.
+
+    Hits the index has wrong (gone, moved, read since) are left out and queued for re-indexing.
+    """
+    first = DEFAULT_PAGE if request.first is None else request.first
+    limit = max(1, min(first, MAX_PAGE))  # out of range is clamped, not an error
+    offset = decode_offset(request.after)
+    if offset is None:
+        return MailResults([], False, None, 0)
+    query = SearchQuery(
+        owner=member_id,
+        text=request.text or "",
+        sender=request.sender or None,
+        recipient=request.recipient or None,
+        since=_day(request.since) if request.since else None,
+        until=_day(request.until) + timedelta(days=1) if request.until else None,
+        has_attachment=request.has_attachment,
+        unread=request.unread,
+        sort=request.sort,
+        limit=limit,
+        offset=offset,
+    )
+    if request.folder:
+        try:
+            query.folder = (await resolve_folder(member_id, request.folder)).id
+        except MailError as exc:
+            raise SearchError(SearchErrorCode.NOT_FOUND, exc.message, "folder") from exc
+    else:  # like the web app's "all mail": not Trash or Spam
+        query.exclude_folders = tuple(
+            await Folder.filter(
+                member_id=member_id, role__in=[FolderRole.TRASH, FolderRole.SPAM]
+            ).values_list("id", flat=True)
+        )
+    page = await backend.search(MAIL, query)
+    rows = await MailboxEntry.filter(
+        member_id=member_id, id__in=[h.id for h in page.hits]
+    ).select_related("message")
+    by_id = {e.id: e for e in rows}
+    hits: list[MailHit] = []
+    stale: list[int] = []
+    for n, hit in enumerate(page.hits):
+        entry = by_id.get(hit.id)
+        if entry is None or not _still_matches(entry, query):
+            stale.append(hit.id)
+            continue
+        hits.append(MailHit(entry, hit.snippet, encode_offset(offset + n + 1)))
+    if stale:
+        await record_changes(MAIL, stale)
+    next_offset = offset + len(page.hits)
+    has_next = next_offset < min(page.total, MAX_OFFSET)
+    return MailResults(hits, has_next, encode_offset(next_offset), page.total)
+
+
+def _still_matches(entry: MailboxEntry, query: SearchQuery) -> bool:
+    if query.folder is not None and entry.folder_id != query.folder:
+        return False
+    if entry.folder_id in query.exclude_folders:
+        return False
+    return query.unread is None or query.unread == (not entry.seen)

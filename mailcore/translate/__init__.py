@@ -1,0 +1,1 @@
+"""Offline translation of mail (EN→ZH) with Argos Translate: packages, engine, cache, jobs."""

@@ -1,0 +1,137 @@
+"""WeChat subscribe messages for new mail that arrives while the mini-program is closed.
+
+The mini-program asks with ``wx.requestSubscribeMessage`` and records each acceptance
+(``accept``): WeChat lets a one-time acceptance carry exactly one message, so acceptances
+are counted as credits per member and template. After each ingest, ``notify_new_mail``
+sends one message per Inbox copy of a bound member with a credit left, through
+``cgi-bin/message/subscribe/send`` (``mailcore.wechat.client``). Sending never fails or
+delays ingest; an answer 43101 (no acceptance left on WeChat's side) clears the credits.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from tortoise.expressions import F
+
+from mailcore.config import Settings
+from mailcore.models import FolderRole, WechatBinding, WechatSubscription
+from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.wechat.client import WechatApi, WechatError, send_subscribe_message
+
+if TYPE_CHECKING:
+    from mailcore.mail.ingest import IngestRequest, IngestResult
+
+log = logging.getLogger(__name__)
+
+MAX_CREDITS = 50
+NO_ACCEPTANCE = 43101
+THING = 20  # WeChat's limit on a "thing" value
+PAGE = "pages/message/message?id={id}"
+_settings: Settings | None = None
+
+
+def configure(settings: Settings | None) -> None:
+    """Called by the server at start (and with None at stop): enables sending."""
+    global _settings
+    _settings = settings
+
+
+def template_id(settings: Settings) -> str:
+    return settings.wechat_mail_template if settings.wechat_appid else ""
+
+
+async def accept(settings: Settings, member_id: int, template: str) -> WechatSubscription:
+    """The member accepted one new-mail message (``requestSubscribeMessage`` said accept)."""
+    if not template_id(settings) or template != template_id(settings):
+        raise SecurityError(
+            SecurityErrorCode.INVALID, "this template is not used by the server", "templateId"
+        )
+    if not await WechatBinding.filter(member_id=member_id).exists():
+        raise SecurityError(SecurityErrorCode.WECHAT_NOT_BOUND, "bind WeChat first")
+    row, _ = await WechatSubscription.get_or_create(member_id=member_id, template_id=template)
+    if row.credits < MAX_CREDITS:
+        await WechatSubscription.filter(id=row.id).update(credits=F("credits") + 1)
+        await row.refresh_from_db()
+    return row
+
+
+async def credits_of(member_id: int, template: str) -> int:
+    row = await WechatSubscription.filter(member_id=member_id, template_id=template).first()
+    return row.credits if row else 0
+
+
+def _fields(settings: Settings) -> dict[str, str]:
+    pairs = (p.partition("=") for p in settings.wechat_mail_fields.split(","))
+    return {key.strip(): what.strip() for key, _, what in pairs if key.strip() and what.strip()}
+
+
+def _value(what: str, sender: str, subject: str, when: datetime) -> str:
+    if what == "from":
+        return sender[:THING] or "-"
+    if what == "subject":
+        return (subject or "(无主题)")[:THING]
+    if what == "date":
+        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+    return what[:THING]
+
+
+async def notify_new_mail(request: IngestRequest, result: IngestResult) -> None:
+    """Send the subscribe messages due for a stored message. Never raises."""
+    try:
+        await _notify(request, result)
+    except Exception:  # noqa: BLE001 - a notification must never fail ingest
+        log.exception("could not send WeChat subscribe messages")
+
+
+async def _notify(request: IngestRequest, result: IngestResult) -> None:
+    settings = _settings
+    if settings is None or request.source == "import" or not template_id(settings):
+        return
+    inbox = {s.member_id: s for s in result.entries if s.role is FolderRole.INBOX}
+    if not inbox:
+        return
+    template = template_id(settings)
+    due = await WechatSubscription.filter(
+        member_id__in=list(inbox), template_id=template, credits__gt=0
+    ).values("id", "member_id", "credits")
+    if not due:
+        return
+    openids = dict(
+        await WechatBinding.filter(member_id__in=[d["member_id"] for d in due]).values_list(
+            "member_id", "openid"
+        )
+    )
+    parsed = result.parsed
+    sender = (parsed.from_.name or parsed.from_.address) if parsed.from_ else ""
+    when = parsed.date or datetime.now(UTC)
+    api = WechatApi.from_settings(settings)
+    for row in due:
+        openid = openids.get(row["member_id"])
+        if openid is None:
+            continue
+        # Claim one credit (compare-and-set), so two processes never spend it twice.
+        claimed = await WechatSubscription.filter(id=row["id"], credits__gt=0).update(
+            credits=F("credits") - 1
+        )
+        if not claimed:
+            continue
+        data = {
+            key: _value(what, sender, parsed.subject, when)
+            for key, what in _fields(settings).items()
+        }
+        page = PAGE.format(id=inbox[row["member_id"]].entry_id)
+        try:
+            await send_subscribe_message(api, openid, template, data, page=page)
+        except WechatError as exc:
+            if exc.errcode == NO_ACCEPTANCE:
+                await WechatSubscription.filter(id=row["id"]).update(credits=0)
+            else:  # not sent: give the credit back for the next mail
+                await WechatSubscription.filter(id=row["id"]).update(credits=F("credits") + 1)
+            log.warning("WeChat subscribe message not sent: %s", exc.message)
+            continue
+        await WechatSubscription.filter(id=row["id"]).update(
+            sent=F("sent") + 1, last_sent_at=datetime.now(UTC)
+        )

@@ -1,0 +1,115 @@
+/** The GraphQL documents the mini-program uses. */
+
+const AUTH_RESULT = `
+  __typename
+  ... on LoginSuccess { token me { email name } }
+  ... on AuthError { code field message }
+`
+
+const ROW = `
+  id subject preview date seen flagged hasAttachments conversationId
+  from { name address } to { name address }
+`
+
+module.exports = {
+  CONFIG: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId } }',
+  WECHAT_LOGIN: `mutation WechatLogin($code: String!) {
+    wechatLogin(code: $code) {
+      ${AUTH_RESULT}
+      ... on WechatBindRequired { ticket expiresIn }
+    }
+  }`,
+  BIND_WITH_PASSWORD: `mutation Bind($ticket: String!, $email: String!, $password: String!, $code: String) {
+    bindWechatWithPassword(ticket: $ticket, email: $email, password: $password, code: $code) {
+      ${AUTH_RESULT}
+    }
+  }`,
+  UNBIND: 'mutation { unbindWechat { __typename ... on AuthError { code message } } }',
+  LOGOUT: 'mutation { logout }',
+  ME: '{ me { email name } mySecurity { wechatBound secureLogin totpEnabled } myMailNotifications { templateId remaining } }',
+  ACCEPT_NOTIFICATION: `mutation Accept($t: String!) {
+    acceptMailNotification(templateId: $t) {
+      __typename ... on MailNotifications { remaining } ... on AuthError { code message }
+    }
+  }`,
+  FOLDERS: '{ folders { id name role parentId unread total } }',
+  MESSAGES: `query Messages($folder: String!, $first: Int, $after: String) {
+    messages(folder: $folder, first: $first, after: $after) {
+      edges { cursor node { ${ROW} } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }`,
+  MESSAGE_ROW: `query Row($id: ID!) { message(id: $id) { ${ROW} } }`,
+  MESSAGE: `query Message($id: ID!) {
+    message(id: $id) {
+      ${ROW}
+      cc { name address } text html messageId folderId answered
+      attachments { id index filename contentType size inline contentId url }
+    }
+  }`,
+  CONVERSATION: `query Conversation($id: ID!) {
+    conversation(id: $id) {
+      id subject messageCount unreadCount
+      messages { ${ROW} cc { name address } text html folderId
+        attachments { id index filename contentType size contentId url } }
+    }
+  }`,
+  MARK_READ: `mutation MarkRead($ids: [ID!]!, $read: Boolean!) {
+    markRead(ids: $ids, read: $read) { __typename ... on MailError { code message } }
+  }`,
+  FLAG: `mutation Flag($ids: [ID!]!, $flagged: Boolean!) {
+    flag(ids: $ids, flagged: $flagged) { __typename ... on MailError { code message } }
+  }`,
+  DELETE: `mutation Delete($ids: [ID!]!) {
+    delete(ids: $ids) { __typename ... on MailError { code message } }
+  }`,
+  SEND: `mutation Send($input: ComposeInput!) {
+    sendMail(input: $input) {
+      __typename
+      ... on SendMailSuccess { queued sent { id subject } }
+      ... on MailError { code field message }
+    }
+  }`,
+  SAVE_DRAFT: `mutation Draft($input: ComposeInput!) {
+    saveDraft(input: $input) {
+      __typename ... on DraftSaved { draft { id } } ... on MailError { code field message }
+    }
+  }`,
+  NOTICES: `query Notices($first: Int, $after: String) {
+    notices(first: $first, after: $after) {
+      edges { cursor node { id title createdAt read author { name address } } }
+      pageInfo { hasNextPage endCursor }
+    }
+    unreadNoticeCount
+  }`,
+  NOTICE: `query Notice($id: ID!) {
+    notice(id: $id) { id title body createdAt read byMail author { name address } }
+  }`,
+  MARK_NOTICE_READ: `mutation NoticeRead($id: ID!) {
+    markNoticeRead(id: $id) { __typename }
+  }`,
+  DEPARTMENTS: '{ directoryDepartments { id parentId name depth path } }',
+  DIRECTORY: `query Directory($departmentId: ID, $query: String, $first: Int, $after: String) {
+    directory(departmentId: $departmentId, query: $query, recursive: true, first: $first, after: $after) {
+      edges { cursor node { email name position mobile tel departments { name } } }
+      pageInfo { hasNextPage endCursor }
+      totalCount
+    }
+  }`,
+  GROUPS: `query Groups($query: String!) {
+    groups(query: $query, first: 50) { id kind name address addresses }
+  }`,
+  SCAN_QR: `mutation Scan($ticket: String!) {
+    scanQrLogin(ticket: $ticket) {
+      __typename ... on QrLoginInfo { status ip userAgent createdAt } ... on AuthError { code message }
+    }
+  }`,
+  CONFIRM_QR: `mutation Confirm($ticket: String!, $approve: Boolean!) {
+    confirmQrLogin(ticket: $ticket, approve: $approve) {
+      __typename ... on QrLoginInfo { status } ... on AuthError { code message }
+    }
+  }`,
+  NEW_MAIL: 'subscription { newMail { id subject date folder from { name address } } }',
+  MAILBOX_CHANGED: 'subscription { mailboxChanged { change ids folderId } }',
+  NOTICE_POSTED: 'subscription { noticePosted { id title createdAt author { name address } } }',
+}

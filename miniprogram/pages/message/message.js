@@ -1,0 +1,235 @@
+/**
+ * Reading one message: sanitized HTML through rich-text, attachments (preview/download
+ * through the authenticated route), reply/forward, flag, delete, recall (sent mail),
+ * translation and confidential-mail verification where the server offers them.
+ */
+const api = require('../../lib/api')
+const platform = require('../../lib/platform')
+const config = require('../../lib/config')
+const format = require('../../lib/format')
+const html = require('../../lib/html')
+const store = require('../../lib/store')
+const live = require('../../lib/live')
+const Q = require('../../lib/queries')
+
+const IMAGE = /^image\//
+
+/** Mostly Latin letters: worth offering a translation into Chinese. */
+function looksEnglish(text) {
+  const sample = String(text || '').slice(0, 2000)
+  const latin = (sample.match(/[A-Za-z]/g) || []).length
+  const cjk = (sample.match(/[\u4e00-\u9fff]/g) || []).length
+  return latin > 20 && latin > cjk * 4
+}
+const DOC_TYPES = ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'pdf']
+
+function messageQuery(caps) {
+  const extra = [
+    caps.confidential ? 'confidential { verified channels sender noForward visibleUntil }' : '',
+    caps.recall ? 'recall { recalled results { address status } }' : '',
+  ].join(' ')
+  return Q.MESSAGE.replace('attachments {', `${extra} attachments {`)
+}
+
+Component({
+  data: {
+    id: '',
+    loading: true,
+    error: '',
+    message: null,
+    fromText: '',
+    toText: '',
+    ccText: '',
+    dateText: '',
+    nodes: [],
+    blockedImages: 0,
+    showImages: false,
+    attachments: [],
+    caps: {},
+    isSent: false,
+    english: false,
+    locked: false,
+    codeSent: '',
+    code: '',
+    translated: null,
+    translating: false,
+    recallText: '',
+  },
+  methods: {
+    async onLoad(query) {
+      this.setData({ id: query.id })
+      return this.load()
+    },
+    async load() {
+      this.setData({ loading: true, error: '' })
+      try {
+        const caps = await store.capabilities()
+        const { message } = await api.graphql(messageQuery(caps), { id: this.data.id })
+        const { folders } = await api.graphql(Q.FOLDERS)
+        const folder = folders.find((f) => f.id === message.folderId) || {}
+        const conf = message.confidential
+        this.setData({
+          caps,
+          message,
+          fromText: message.from ? `${format.person(message.from)} <${message.from.address}>` : '',
+          toText: format.people(message.to),
+          ccText: format.people(message.cc),
+          dateText: format.fullDate(message.date),
+          isSent: folder.role === 'SENT',
+          english: looksEnglish(`${message.subject} ${message.text}`),
+          locked: !!(conf && !conf.verified && !conf.sender),
+          attachments: (message.attachments || [])
+            .filter((a) => !a.inline || !a.contentId)
+            .map((a) => Object.assign({}, a, { sizeText: format.size(a.size) })),
+          recallText: this.recallSummary(message.recall),
+        })
+        this.render()
+        platform.setTitle(message.subject || '(无主题)')
+        if (!message.seen) await api.graphql(Q.MARK_READ, { ids: [message.id], read: true })
+      } catch (e) {
+        this.setData({ error: e.message })
+      } finally {
+        this.setData({ loading: false })
+      }
+    },
+    render() {
+      const m = this.data.message
+      if (!m) return
+      if (!m.html) {
+        this.setData({ nodes: html.textNodes(m.text), blockedImages: 0 })
+        return
+      }
+      const cidUrls = {}
+      const token = encodeURIComponent(api.token() || '')
+      ;(m.attachments || []).forEach((a) => {
+        if (a.contentId) cidUrls[a.contentId] = `${config.server()}${a.url}?inline=1&token=${token}`
+      })
+      const out = html.toNodes(m.html, { images: this.data.showImages, cidUrls })
+      this.setData({ nodes: out.nodes, blockedImages: out.blockedImages })
+    },
+    recallSummary(recall) {
+      if (!recall) return ''
+      const total = recall.results.length
+      return `已撤回 ${recall.recalled}/${total} 位收件人`
+    },
+    onShowImages() {
+      this.setData({ showImages: true })
+      this.render()
+    },
+    async onAttachment(e) {
+      const a = this.data.attachments[e.currentTarget.dataset.index]
+      if (!a) return
+      try {
+        platform.toast('正在下载…')
+        const path = await api.download(a.url)
+        if (IMAGE.test(a.contentType)) return platform.previewImage([path], path)
+        const ext = (a.filename.split('.').pop() || '').toLowerCase()
+        if (DOC_TYPES.includes(ext)) return platform.openDocument(path, ext)
+        return platform.toast('该类型附件请在电脑上查看')
+      } catch (err) {
+        platform.toast(err.message)
+      }
+    },
+    onReply() {
+      return platform.navigate('compose', { mode: 'reply', id: this.data.id })
+    },
+    onReplyAll() {
+      return platform.navigate('compose', { mode: 'replyAll', id: this.data.id })
+    },
+    onForward() {
+      const conf = this.data.message && this.data.message.confidential
+      if (conf && conf.noForward) return platform.toast('保密邮件不能转发')
+      return platform.navigate('compose', { mode: 'forward', id: this.data.id })
+    },
+    onConversation() {
+      return platform.navigate('conversation', { id: this.data.message.conversationId })
+    },
+    async onFlag() {
+      const flagged = !this.data.message.flagged
+      await api.graphql(Q.FLAG, { ids: [this.data.id], flagged })
+      this.setData({ 'message.flagged': flagged })
+    },
+    async onUnread() {
+      await api.graphql(Q.MARK_READ, { ids: [this.data.id], read: false })
+      platform.toast('已标为未读')
+      return platform.back()
+    },
+    async onDelete() {
+      if (!(await platform.confirm('删除邮件', '确定删除这封邮件吗？'))) return
+      const result = (await api.graphql(Q.DELETE, { ids: [this.data.id] })).delete
+      if (result.__typename === 'MailError') return platform.toast(result.message)
+      platform.toast('已删除', 'success')
+      return platform.back()
+    },
+    async onRecall() {
+      if (!(await platform.confirm('撤回邮件', '将尝试从企业内尚未阅读的收件人邮箱中撤回这封邮件。'))) return
+      const caps = this.data.caps
+      const doc = `mutation Recall($id: ID!) { ${caps.recallField}(id: $id) {
+        __typename ... on Recall { recalled results { address status } } ... on MailError { code message } } }`
+      try {
+        const result = (await api.graphql(doc, { id: this.data.id }))[caps.recallField]
+        if (result.__typename === 'MailError') return platform.toast(result.message)
+        this.setData({ recallText: this.recallSummary(result) })
+      } catch (e) {
+        platform.toast(e.message)
+      }
+    },
+    async onTranslate() {
+      if (this.data.translated) {
+        this.setData({ translated: null })
+        return
+      }
+      this.setData({ translating: true })
+      try {
+        const fields = '__typename ... on Translation { subject text } ... on TranslateError { code message }'
+        const ask = `query Translate($id: ID!) { translateMessage(id: $id, to: "zh") { ${fields} } }`
+        let result = (await api.graphql(ask, { id: this.data.id })).translateMessage
+        if (result.__typename === 'TranslationPending') {
+          // A long mail: the server pushes the translation when it is done.
+          const wait = `subscription Ready($id: ID!) { translationReady(id: $id, to: "zh") { ${fields} } }`
+          result = (await live.once(wait, { id: this.data.id })).translationReady
+        }
+        if (result.__typename !== 'Translation') throw new Error(result.message || '翻译失败')
+        this.setData({ translated: { subject: result.subject, nodes: html.textNodes(result.text) } })
+      } catch (e) {
+        platform.toast(e.message)
+      } finally {
+        this.setData({ translating: false })
+      }
+    },
+    onCode(e) {
+      this.setData({ code: e.detail.value })
+    },
+    async onRequestCode(e) {
+      const channel = e.currentTarget.dataset.channel
+      if (channel === 'WECHAT') {
+        // WeChat delivers the code as a subscribe message: the member allows it first.
+        const { miniprogramConfig } = await api.graphql(Q.CONFIG)
+        const template = miniprogramConfig.codeTemplateId
+        if (template) await platform.requestSubscribe([template])
+      }
+      const doc = `mutation Code($id: ID!, $channel: ConfidentialChannel!) {
+        requestConfidentialCode(id: $id, channel: $channel) {
+          __typename ... on ConfidentialCodeSent { destination } ... on ConfidentialError { code message } } }`
+      try {
+        const result = (await api.graphql(doc, { id: this.data.id, channel })).requestConfidentialCode
+        if (result.__typename === 'ConfidentialError') return platform.toast(result.message)
+        this.setData({ codeSent: result.destination })
+      } catch (err) {
+        platform.toast(err.message)
+      }
+    },
+    async onVerify() {
+      const doc = `mutation Verify($id: ID!, $code: String!) {
+        verifyConfidentialCode(id: $id, code: $code) {
+          __typename ... on ConfidentialError { code message } } }`
+      try {
+        const result = (await api.graphql(doc, { id: this.data.id, code: this.data.code })).verifyConfidentialCode
+        if (result.__typename === 'ConfidentialError') return platform.toast(result.message)
+        return this.load()
+      } catch (err) {
+        platform.toast(err.message)
+      }
+    },
+  },
+})

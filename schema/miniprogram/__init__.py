@@ -1,0 +1,1 @@
+"""GraphQL of the WeChat mini-program: WeChat sign-in and binding, subscribe messages."""

@@ -1,0 +1,1 @@
+"""GraphQL face of mail policies: recall, mass mail progress, external-sending restrictions."""

@@ -1,0 +1,1 @@
+"""GraphQL face of personal mail rules: filters, auto-reply, forwarding."""

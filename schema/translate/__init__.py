@@ -1,0 +1,1 @@
+"""GraphQL face of mail translation: translateMessage and translationReady."""

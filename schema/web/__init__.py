@@ -1,0 +1,1 @@
+"""GraphQL additions for the web app's screens (the admin dashboard figures)."""

@@ -1,0 +1,226 @@
+"""Restricted external sending (A7): listed members and departments cannot send outside —
+refused at RCPT on the submission port, with a typed error in GraphQL sendMail and in
+forwarding settings; administered within scope and logged. Also the ``Company`` helper
+(an enterprise of its own) the policy tests share."""
+
+from __future__ import annotations
+
+import uuid
+
+import aiosmtplib
+import pytest
+
+from tests.e2e.client import GraphQLClient, login
+from tests.e2e.mail import simple_mail, submission, unique
+from tests.e2e.server import PASSWORD
+from tests.e2e.test_groups import GRANT, NEW_DEPARTMENT, NEW_MEMBER
+
+OUTSIDE = "partner@outside.test"
+ADD = """
+mutation A($email: String, $dep: ID) {
+  addSendRestriction(memberEmail: $email, departmentId: $dep) {
+    __typename
+    ... on SendRestrictionType { id memberEmail departmentId }
+    ... on AdminError { code field message }
+  }
+}
+"""
+REMOVE = """
+mutation R($id: ID!) {
+  removeSendRestriction(id: $id) { __typename ... on AdminError { code } }
+}
+"""
+LIST = "{ sendRestrictions { id memberEmail departmentId } }"
+SEND = """
+mutation S($i: ComposeInput!) {
+  sendMail(input: $i) {
+    __typename
+    ... on SendMailSuccess { queued sent { id } }
+    ... on MailError { code field message }
+  }
+}
+"""
+FORWARD = """
+mutation F($addresses: [String!]) {
+  setForwarding(enabled: true, addresses: $addresses, keepCopy: true) {
+    __typename
+    ... on Forwarding { enabled addresses }
+    ... on RuleError { code field message }
+  }
+}
+"""
+
+
+def tag() -> str:
+    return uuid.uuid4().hex[:8]
+
+
+class Company:
+    """An enterprise of its own (domain, super admin ``boss``), so enterprise-wide policies
+    never touch example.com's members."""
+
+    def __init__(self, server, domain: str, admin: GraphQLClient) -> None:
+        self.server, self.domain, self.admin = server, domain, admin
+
+    @classmethod
+    async def create(cls, server, prefix: str) -> Company:
+        domain = f"{prefix}-{tag()}.test"
+        server.mailcore(  # what `qiyou domain add`, `user add`, `admin grant --super` do
+            """
+            from mailcore.admin.roles import grant
+            from mailcore.admin.scope import system_scope
+            from mailcore.org.service import add_domain, add_member
+            await add_domain(args["domain"], None)
+            boss = await add_member(
+                f"boss@{args['domain']}", args["password"], name="Boss", quota=1 << 30
+            )
+            await grant(system_scope(boss.enterprise_id), boss, is_super=True)
+            return boss.id
+            """,
+            domain=domain,
+            password=PASSWORD,
+        )
+        return cls(server, domain, await login(server.graphql_url, f"boss@{domain}", PASSWORD))
+
+    async def department(self, name: str, parent: str | None = None) -> str:
+        created = (await self.admin.data(NEW_DEPARTMENT, name=name, parent=parent))[
+            "createDepartment"
+        ]
+        assert created["__typename"] == "AdminDepartment", created
+        return created["id"]
+
+    async def member(self, name: str, departments: list[str] | None = None) -> str:
+        email = f"{name}@{self.domain}"
+        i = {"email": email, "password": PASSWORD, "name": name}
+        if departments:
+            i["departmentIds"] = departments
+        created = (await self.admin.data(NEW_MEMBER, i=i))["createMember"]
+        assert created["__typename"] == "AdminMember", created
+        return email
+
+    async def grant(self, email: str, permissions: list[str], departments: list[str]) -> None:
+        granted = await self.admin.data(GRANT, email=email, perms=permissions, deps=departments)
+        assert granted["grantAdmin"]["__typename"] == "AdminRoleType", granted
+
+    async def login(self, email: str) -> GraphQLClient:
+        return await login(self.server.graphql_url, email, PASSWORD)
+
+
+@pytest.fixture(scope="module")
+async def co(server):
+    """sales ⊃ east; quiet (restricted member), free, seller (sales), easterner (east);
+    lead: scoped admin of east with the policies permission; clerk: east, no permission."""
+    company = await Company.create(server, "restrict")
+    sales = await company.department("Sales")
+    east = await company.department("East", parent=sales)
+    people = {
+        "quiet": await company.member("quiet"),
+        "free": await company.member("free"),
+        "seller": await company.member("seller", [sales]),
+        "easterner": await company.member("easterner", [east]),
+        "lead": await company.member("lead", [east]),
+        "clerk": await company.member("clerk", [east]),
+    }
+    await company.grant(people["lead"], ["policies"], [east])
+    await company.grant(people["clerk"], ["members"], [east])
+    added = (await company.admin.data(ADD, email=people["quiet"]))["addSendRestriction"]
+    assert added["__typename"] == "SendRestrictionType", added
+    return {"company": company, "Sales": sales, "East": east, **people}
+
+
+async def send(client: GraphQLClient, **fields) -> dict:
+    fields.setdefault("subject", unique("restrict"))
+    fields.setdefault("text", "hello")
+    return (await client.data(SEND, i=fields))["sendMail"]
+
+
+async def test_restricted_member_gets_a_typed_error_naming_the_field(server, co):
+    quiet = await co["company"].login(co["quiet"])
+    refused = await send(quiet, to=[co["free"]], cc=[OUTSIDE])
+    assert refused["__typename"] == "MailError", refused
+    assert refused["code"] == "EXTERNAL_NOT_ALLOWED" and refused["field"] == "cc"
+    assert "may not send outside the company" in refused["message"]
+    internal = await send(quiet, to=[co["free"]])
+    assert internal["__typename"] == "SendMailSuccess" and internal["queued"] == 0
+    free = await co["company"].login(co["free"])
+    allowed = await send(free, to=[OUTSIDE])
+    assert allowed["__typename"] == "SendMailSuccess" and allowed["queued"] == 1
+
+
+async def test_smtp_submission_refuses_the_external_recipient_at_rcpt(server, co):
+    smtp = await submission(server, user=co["quiet"])
+    await smtp.mail(co["quiet"])
+    with pytest.raises(aiosmtplib.SMTPRecipientRefused) as refused:
+        await smtp.rcpt(OUTSIDE)
+    assert refused.value.code == 550
+    assert "may not send outside the company" in refused.value.message
+    assert OUTSIDE in refused.value.message
+    response = await smtp.rcpt(co["free"])  # the same session still reaches colleagues
+    assert response.code == 250
+    subject = unique("smtp-internal")
+    response = await smtp.data(simple_mail(co["quiet"], co["free"], subject))
+    assert response.code == 250
+    await smtp.quit()
+    queued = server.sql(
+        f"SELECT count(*) FROM outbound_message WHERE envelope_from = '{co['quiet']}'"
+    )
+    assert queued == "0"
+
+
+async def test_department_restriction_covers_sub_departments_and_can_be_lifted(server, co):
+    company = co["company"]
+    added = (await company.admin.data(ADD, dep=co["Sales"]))["addSendRestriction"]
+    assert added["departmentId"] == co["Sales"]
+    easterner = await company.login(co["easterner"])
+    refused = await send(easterner, to=[OUTSIDE])
+    assert refused["__typename"] == "MailError" and refused["code"] == "EXTERNAL_NOT_ALLOWED"
+    smtp = await submission(server, user=co["seller"])
+    await smtp.mail(co["seller"])
+    with pytest.raises(aiosmtplib.SMTPRecipientRefused) as rcpt:
+        await smtp.rcpt(OUTSIDE)
+    assert rcpt.value.code == 550
+    await smtp.quit()
+    removed = (await company.admin.data(REMOVE, id=added["id"]))["removeSendRestriction"]
+    assert removed["__typename"] == "Done"
+    allowed = await send(easterner, to=[OUTSIDE])
+    assert allowed["__typename"] == "SendMailSuccess" and allowed["queued"] == 1
+    logged = server.sql(
+        "SELECT count(*) FROM operation_log WHERE action LIKE 'policy.restrict_external.%' "
+        f"AND target = 'department:{co['Sales']}'"
+    )
+    assert logged == "2"
+
+
+async def test_forwarding_outside_obeys_the_restriction(server, co):
+    quiet = await co["company"].login(co["quiet"])
+    refused = (await quiet.data(FORWARD, addresses=[OUTSIDE]))["setForwarding"]
+    assert refused["__typename"] == "RuleError", refused
+    assert refused["code"] == "EXTERNAL_NOT_ALLOWED" and refused["field"] == "addresses"
+    free = await co["company"].login(co["free"])
+    allowed = (await free.data(FORWARD, addresses=[OUTSIDE]))["setForwarding"]
+    assert allowed == {"__typename": "Forwarding", "enabled": True, "addresses": [OUTSIDE]}
+    off = "mutation { setForwarding(enabled: false) { __typename } }"
+    assert (await free.data(off))["setForwarding"]["__typename"] == "Forwarding"
+
+
+async def test_who_may_manage_restrictions(server, co):
+    company = co["company"]
+    member = await company.login(co["free"])
+    denied = await member.execute(ADD, email=co["seller"])
+    assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    oscar = await login(server.graphql_url, "oscar@other.org", PASSWORD)
+    foreign = (await oscar.data(ADD, email=co["seller"]))["addSendRestriction"]
+    assert foreign["__typename"] == "AdminError" and foreign["code"] == "NOT_FOUND"
+    assert co["quiet"] not in str(await oscar.data(LIST))
+    lead = await company.login(co["lead"])
+    outside = (await lead.data(ADD, email=co["seller"]))["addSendRestriction"]
+    assert outside["__typename"] == "AdminError" and outside["code"] == "FORBIDDEN"
+    inside = (await lead.data(ADD, email=co["easterner"]))["addSendRestriction"]
+    assert inside["__typename"] == "SendRestrictionType", inside
+    listed = [r["memberEmail"] for r in (await lead.data(LIST))["sendRestrictions"]]
+    assert listed == [co["easterner"]]  # the quiet member is outside the lead's scope
+    clerk = await company.login(co["clerk"])
+    no_permission = (await clerk.data(ADD, email=co["easterner"]))["addSendRestriction"]
+    assert no_permission["__typename"] == "AdminError" and no_permission["code"] == "FORBIDDEN"
+    removed = (await lead.data(REMOVE, id=inside["id"]))["removeSendRestriction"]
+    assert removed["__typename"] == "Done"

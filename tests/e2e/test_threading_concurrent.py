@@ -1,0 +1,79 @@
+"""Conversations from mail that arrives at the same moment (committed in one group).
+
+Messages sent together are stored by one group commit; a reply and its parent in the same
+group must still end up in one conversation, whichever of the two the group holds first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from email.message import EmailMessage
+
+import aiosmtplib
+
+from tests.e2e.client import login
+from tests.e2e.mail import find, unique
+from tests.e2e.server import PASSWORD
+
+CONVERSATIONS = """
+{ conversations(folder: "INBOX", first: 100) { edges { node { subject messageCount } } } }
+"""
+
+
+def mail(subject: str, message_id: str, parent: str | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "sender@outside.test", "bob@example.com"
+    msg["Subject"] = f"Re: {subject}" if parent else subject
+    msg["Message-ID"] = message_id
+    if parent:
+        msg["In-Reply-To"] = msg["References"] = parent
+    msg.set_content("body")
+    return msg.as_bytes()
+
+
+async def deliver(port: int, raw: bytes) -> None:
+    await aiosmtplib.send(
+        raw,
+        sender="sender@outside.test",
+        recipients=["bob@example.com"],
+        hostname="127.0.0.1",
+        port=port,
+        timeout=60,
+        start_tls=False,
+    )
+
+
+async def test_parent_and_reply_sent_together_share_a_conversation(server):
+    subjects = [unique("together") for _ in range(10)]
+    raws = []
+    for subject in subjects:
+        parent = f"<{uuid.uuid4().hex}@outside.test>"
+        raws.append(mail(subject, parent))
+        raws.append(mail(subject, f"<{uuid.uuid4().hex}@outside.test>", parent))
+    await asyncio.gather(*(deliver(server.smtp_port, raw) for raw in raws))
+
+    bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
+    assert await find(bob, f"Re: {subjects[-1]}") is not None
+    edges = (await bob.data(CONVERSATIONS))["conversations"]["edges"]
+    counts = {e["node"]["subject"]: e["node"]["messageCount"] for e in edges}
+    for subject in subjects:
+        # A conversation is named after its first message: parent or reply, as they came.
+        assert counts.get(subject, 0) + counts.get(f"Re: {subject}", 0) == 2, subject
+        assert not (subject in counts and f"Re: {subject}" in counts), "split in two"
+
+
+async def test_unrelated_mail_with_the_same_subject_together_stays_apart(server):
+    subject = unique("hello")
+    raws = [mail(subject, f"<{uuid.uuid4().hex}@outside.test>") for _ in range(4)]
+    await asyncio.gather(*(deliver(server.smtp_port, raw) for raw in raws))
+
+    bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
+    assert await find(bob, subject) is not None
+    edges = (await bob.data(CONVERSATIONS))["conversations"]["edges"]
+    assert [e["node"]["messageCount"] for e in edges if e["node"]["subject"] == subject] == [
+        1,
+        1,
+        1,
+        1,
+    ]
