@@ -47,6 +47,7 @@ class Settings:
     webhook_poll: float = 5.0  # seconds between scans of the webhook queue
     dns_servers: tuple[str, ...] = ()  # "ip[:port]" each; empty: the system resolver
     dns_timeout: float = 5.0  # seconds for one DNS lookup (all tries)
+    dns_cache_seconds: float = 60.0  # inbound checks keep DNS answers this long (0: off)
     wechat_api_url: str = "https://api.weixin.qq.com"  # WeChat code-to-session API base URL
     wechat_appid: str = ""  # the mini-program's AppID
     wechat_secret: str = ""  # the mini-program's AppSecret
@@ -142,6 +143,7 @@ class Settings:
                 s.strip() for s in get("QIYOU_DNS_SERVERS", "").split(",") if s.strip()
             ),
             dns_timeout=float(get("QIYOU_DNS_TIMEOUT", "5")),
+            dns_cache_seconds=float(get("QIYOU_DNS_CACHE_SECONDS", "60")),
             public_url=get("QIYOU_PUBLIC_URL", "").rstrip("/"),
             api_token_ttl=int(get("QIYOU_API_TOKEN_TTL", "7200")),
             api_rate_per_ip=int(get("QIYOU_API_RATE_PER_IP", "1200")),

@@ -91,7 +91,8 @@ BACKENDS = [
 
 def start_server(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> Server:
     """Provision and start a server on ``backend`` (``sqlite`` or ``postgres``)."""
-    env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "12M"}
+    # Tests change DNS answers between cases: no answer cache (tests/mailcore/dns tests it).
+    env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "12M", "QIYOU_DNS_CACHE_SECONDS": "0"}
     if backend == "postgres":
         need_services(PG_URL, REDIS_URL)
         env["DATABASE_URL"] = request.getfixturevalue("pg_database")
@@ -121,7 +122,7 @@ def private_server(
     """A provisioned server of its own (extra ``env``; on ``postgres`` its own database and
     Redis), for tests that need special settings or may kill it; ``before_start`` runs
     after provisioning."""
-    env = dict(env or {})
+    env = {"QIYOU_DNS_CACHE_SECONDS": "0", **(env or {})}
     database = None
     if backend == "postgres":
         need_services(PG_URL, REDIS_URL)

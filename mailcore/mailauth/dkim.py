@@ -68,6 +68,9 @@ def _signatures(raw: bytes) -> list[tuple[str, str, str]]:
 
 async def verify(raw: bytes, resolver: Resolver) -> list[DkimResult]:
     """One result per DKIM-Signature (an empty list: the mail is not signed)."""
+    head = re.split(rb"\r?\n\r?\n", raw[:262144], maxsplit=1)[0]
+    if b"dkim-signature" not in head.lower():
+        return []  # not signed: skip normalizing the whole message on the event loop
     message = crlf(raw)
     signatures = _signatures(message)
     if not signatures:

@@ -13,6 +13,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from mailcore.dns import open_resolver
+from mailcore.dns.cache import CachingResolver
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource
 from mailcore.mail.routing import Routes, local_recipients, route
@@ -50,7 +51,8 @@ class InboundHandler:
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
-        self.resolver = open_resolver(runtime.settings)
+        settings = runtime.settings
+        self.resolver = CachingResolver(open_resolver(settings), settings.dns_cache_seconds)
         self.checker = open_checker(runtime.settings.spam_url)
 
     async def handle_RCPT(

@@ -15,9 +15,8 @@ The default threshold is 5.0, so no single rule makes mail spam on its own.
 from __future__ import annotations
 
 import re
-from email import policy
-from email.parser import BytesParser
 
+from mailcore.mime.parse import parse_message
 from mailcore.spam import MessageFacts, SpamVerdict
 
 PHRASES = (
@@ -46,16 +45,15 @@ TEXT_LIMIT = 100_000
 
 
 def _text(raw: bytes) -> tuple[str, str, bool, bool]:
-    message = BytesParser(policy=policy.default).parsebytes(raw[: TEXT_LIMIT * 2])
-    subject = str(message.get("subject", "") or "")
-    body = ""
-    try:
-        part = message.get_body(preferencelist=("plain", "html"))
-        if part is not None:
-            body = str(part.get_content())[:TEXT_LIMIT]
-    except Exception:  # noqa: BLE001 - undecodable bodies are simply not scored
-        body = ""
-    return subject, body, "date" in message, "message-id" in message
+    """Subject, body text, and whether Date and Message-ID are there — through our own MIME
+    parser (several times cheaper on the event loop than the stdlib's default policy)."""
+    parsed = parse_message(raw[: TEXT_LIMIT * 2])
+    return (
+        parsed.subject,
+        (parsed.text or "")[:TEXT_LIMIT],
+        parsed.date is not None,
+        bool(parsed.message_id),
+    )
 
 
 class BuiltinChecker:
