@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from mailcore.admin.errors import AdminError
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.archive.errors import invalid, not_found
@@ -21,6 +20,7 @@ from mailcore.archive.rules import (
     emails,
     members_by_address,
     require_in_scope,
+    visible_rules,
 )
 from mailcore.models import AdminPermission, ApprovalRule, RecipientScope, TimeoutAction
 from mailcore.org.addresses import is_valid_domain, normalize_domain
@@ -52,8 +52,9 @@ class ApprovalRuleView:
     approvers: list[str]
 
 
-async def _view(rule: ApprovalRule) -> ApprovalRuleView:
-    names = await emails([*rule.member_ids, *rule.approver_ids])
+async def _view(rule: ApprovalRule, names: dict[int, str] | None = None) -> ApprovalRuleView:
+    if names is None:
+        names = await emails([*rule.member_ids, *rule.approver_ids])
     return ApprovalRuleView(
         rule=rule,
         members=[names[m] for m in rule.member_ids if m in names],
@@ -77,15 +78,14 @@ async def _rule(scope: AdminScope, rule_id: int) -> ApprovalRule:
 
 
 async def list_rules(scope: AdminScope) -> list[ApprovalRuleView]:
-    scope.require(PERMISSION)
-    views = []
-    for rule in await ApprovalRule.filter(enterprise_id=scope.enterprise_id).order_by("id"):
-        try:
-            await _check_visible(scope, rule)
-        except AdminError:  # outside this admin's scope: not listed
-            continue
-        views.append(await _view(rule))
-    return views
+    rules = await visible_rules(
+        scope,
+        PERMISSION,
+        await ApprovalRule.filter(enterprise_id=scope.enterprise_id).order_by("id"),
+        lambda r: [*r.member_ids, *r.approver_ids],
+    )
+    names = await emails([m for r in rules for m in (*r.member_ids, *r.approver_ids)])
+    return [await _view(rule, names) for rule in rules]
 
 
 def _domains(values: list[str]) -> list[str]:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from mailcore.admin.errors import AdminError
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.archive.errors import PolicyError, invalid, not_found
@@ -21,6 +20,7 @@ from mailcore.archive.rules import (
     emails,
     members_by_address,
     require_in_scope,
+    visible_rules,
 )
 from mailcore.models import AdminPermission, BackupCopy, BackupDirection, BackupRule
 
@@ -47,8 +47,9 @@ class BackupRuleView:
     members: list[str]
 
 
-async def _view(rule: BackupRule) -> BackupRuleView:
-    names = await emails([*rule.member_ids, rule.target_id])
+async def _view(rule: BackupRule, names: dict[int, str] | None = None) -> BackupRuleView:
+    if names is None:
+        names = await emails([*rule.member_ids, rule.target_id])
     return BackupRuleView(
         rule=rule,
         target=names.get(rule.target_id, ""),
@@ -72,15 +73,14 @@ async def _rule(scope: AdminScope, rule_id: int) -> BackupRule:
 
 
 async def list_rules(scope: AdminScope) -> list[BackupRuleView]:
-    scope.require(PERMISSION)
-    views = []
-    for rule in await BackupRule.filter(enterprise_id=scope.enterprise_id).order_by("id"):
-        try:
-            await _check_visible(scope, rule)
-        except AdminError:  # outside this admin's scope: not listed
-            continue
-        views.append(await _view(rule))
-    return views
+    rules = await visible_rules(
+        scope,
+        PERMISSION,
+        await BackupRule.filter(enterprise_id=scope.enterprise_id).order_by("id"),
+        lambda r: [*r.member_ids, r.target_id],
+    )
+    names = await emails([m for r in rules for m in (*r.member_ids, r.target_id)])
+    return [await _view(rule, names) for rule in rules]
 
 
 async def _fields(scope: AdminScope, spec: BackupSpec) -> dict:

@@ -3,11 +3,16 @@ departments of the enterprise, and the admin's scope over both."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from mailcore.admin.errors import forbidden
 from mailcore.admin.scope import AdminScope
 from mailcore.archive.errors import invalid, not_found
 from mailcore.models import AdminPermission, Department, DepartmentMember, Member
 from mailcore.org.addresses import normalize_address
+
+R = TypeVar("R", bound=Any)
 
 MAX_NAME = 64
 MAX_ITEMS = 1000
@@ -73,6 +78,35 @@ async def require_in_scope(
     )
     if any(m not in covered for m in member_ids):
         raise forbidden("that member is outside your administration scope")
+
+
+async def visible_rules(
+    scope: AdminScope,
+    permission: AdminPermission,
+    rules: list[R],
+    parties: Callable[[R], list[int]],
+) -> list[R]:
+    """The rules this admin may see: all their members (``parties``) and departments in
+    scope — ``require_in_scope`` for a whole list, in one query."""
+    scope.require(permission)
+    if scope.is_super:
+        return rules
+    everyone = {m for rule in rules for m in parties(rule)}
+    covered = (
+        set(
+            await DepartmentMember.filter(
+                member_id__in=everyone, department_id__in=list(scope.department_ids)
+            ).values_list("member_id", flat=True)
+        )
+        if everyone
+        else set()
+    )
+    return [
+        rule
+        for rule in rules
+        if all(d in scope.department_ids for d in rule.department_ids)
+        and all(m in covered for m in parties(rule))
+    ]
 
 
 async def emails(member_ids: list[int]) -> dict[int, str]:

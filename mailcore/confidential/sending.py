@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 from mailcore.blobs import BlobStore, blob_key
 from mailcore.confidential.access import confidential_of
 from mailcore.config import Settings
-from mailcore.db import db_text
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.mailbox import get_entry
 from mailcore.mail.request import IngestRequest, IngestResult, IngestSource
+from mailcore.mail.store import message_row
 from mailcore.mime.build import build_message
 from mailcore.mime.parse import parse_message
 from mailcore.mime.types import Address, ParsedMessage
@@ -207,26 +207,14 @@ def _recorder(
 
 
 async def _notice_message(key: str, parsed: ParsedMessage) -> Message:
-    """The stored row of a notice mail (it lives in no mailbox, only in the outbound queue)."""
+    """The stored row of a notice mail (it lives in no mailbox, only in the outbound queue),
+    built as the ingest path builds message rows."""
     existing = await Message.filter(sha256=key).first()
     if existing is not None:
         return existing
-    sender = parsed.from_
-    return await Message.create(
-        sha256=key,
-        size=parsed.size,
-        message_id=db_text(parsed.message_id, 998) or None,
-        in_reply_to=db_text(parsed.in_reply_to, 998) or None,
-        references=db_text(" ".join(parsed.references), 20000),
-        subject=db_text(parsed.subject, 5000),
-        from_name=db_text(sender.name if sender else "", 320),
-        from_address=db_text(sender.address if sender else "", 320),
-        to_json=[[a.name, a.address] for a in parsed.to[:500]],
-        cc_json=[[a.name, a.address] for a in parsed.cc[:500]],
-        date=parsed.date,
-        has_attachments=False,
-        preview=db_text(parsed.preview, 300),
-    )
+    message = message_row(key, parsed)
+    await message.save()
+    return message
 
 
 def notice_mail(original: ParsedMessage, recipient: str, link: str) -> bytes:

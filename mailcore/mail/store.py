@@ -73,7 +73,8 @@ def _addresses(addresses: list) -> list[list[str]]:
     return [[db_text(a.name, 320), db_text(a.address, 320)] for a in addresses[:500]]
 
 
-def _message_row(key: str, parsed: ParsedMessage) -> Message:
+def message_row(key: str, parsed: ParsedMessage) -> Message:
+    """The ``message`` row of a raw mail (not saved): metadata parsed once."""
     sender = parsed.from_
     return Message(
         sha256=key,
@@ -99,7 +100,7 @@ async def _message_rows(items: list[Item]) -> dict[str, int]:
     new = {it.key: it.parsed for it in items if it.key not in known}
     if not new:
         return known
-    await Message.bulk_create([_message_row(k, p) for k, p in new.items()], batch_size=BATCH)
+    await Message.bulk_create([message_row(k, p) for k, p in new.items()], batch_size=BATCH)
     known.update(dict(await Message.filter(sha256__in=list(new)).values_list("sha256", "id")))
     attachments = [
         Attachment(

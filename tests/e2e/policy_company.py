@@ -42,15 +42,30 @@ def tag() -> str:
 
 
 class Company:
+    """An enterprise of its own (domain, super admin ``boss``), so enterprise-wide policies
+    never touch example.com's members."""
+
     def __init__(self, server, domain: str, admin: GraphQLClient) -> None:
         self.server, self.domain, self.admin = server, domain, admin
 
     @classmethod
     async def create(cls, server, prefix: str) -> Company:
         domain = f"{prefix}-{tag()}.test"
-        server.cli("domain", "add", domain)
-        server.cli("user", "add", f"boss@{domain}", "--password", PASSWORD, "--name", "Boss")
-        server.cli("admin", "grant", f"boss@{domain}", "--super")
+        server.mailcore(  # what `qiyou domain add`, `user add`, `admin grant --super` do
+            """
+            from mailcore.admin.roles import grant
+            from mailcore.admin.scope import system_scope
+            from mailcore.org.service import add_domain, add_member
+            await add_domain(args["domain"], None)
+            boss = await add_member(
+                f"boss@{args['domain']}", args["password"], name="Boss", quota=1 << 30
+            )
+            await grant(system_scope(boss.enterprise_id), boss, is_super=True)
+            return boss.id
+            """,
+            domain=domain,
+            password=PASSWORD,
+        )
         return cls(server, domain, await login(server.graphql_url, f"boss@{domain}", PASSWORD))
 
     async def department(self, name: str, parent: str | None = None) -> str:
@@ -75,6 +90,8 @@ class Company:
 
     async def client(self, email: str) -> GraphQLClient:
         return await login(self.server.graphql_url, email, PASSWORD)
+
+    login = client
 
 
 async def wait_for(client: GraphQLClient, subject: str, folder: str = "INBOX", wait: float = 10):

@@ -5,15 +5,13 @@ forwarding settings; administered within scope and logged. Also the ``Company`` 
 
 from __future__ import annotations
 
-import uuid
-
 import aiosmtplib
 import pytest
 
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import simple_mail, submission, unique
+from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
-from tests.e2e.test_groups import GRANT, NEW_DEPARTMENT, NEW_MEMBER
 
 OUTSIDE = "partner@outside.test"
 ADD = """
@@ -49,61 +47,6 @@ mutation F($addresses: [String!]) {
   }
 }
 """
-
-
-def tag() -> str:
-    return uuid.uuid4().hex[:8]
-
-
-class Company:
-    """An enterprise of its own (domain, super admin ``boss``), so enterprise-wide policies
-    never touch example.com's members."""
-
-    def __init__(self, server, domain: str, admin: GraphQLClient) -> None:
-        self.server, self.domain, self.admin = server, domain, admin
-
-    @classmethod
-    async def create(cls, server, prefix: str) -> Company:
-        domain = f"{prefix}-{tag()}.test"
-        server.mailcore(  # what `qiyou domain add`, `user add`, `admin grant --super` do
-            """
-            from mailcore.admin.roles import grant
-            from mailcore.admin.scope import system_scope
-            from mailcore.org.service import add_domain, add_member
-            await add_domain(args["domain"], None)
-            boss = await add_member(
-                f"boss@{args['domain']}", args["password"], name="Boss", quota=1 << 30
-            )
-            await grant(system_scope(boss.enterprise_id), boss, is_super=True)
-            return boss.id
-            """,
-            domain=domain,
-            password=PASSWORD,
-        )
-        return cls(server, domain, await login(server.graphql_url, f"boss@{domain}", PASSWORD))
-
-    async def department(self, name: str, parent: str | None = None) -> str:
-        created = (await self.admin.data(NEW_DEPARTMENT, name=name, parent=parent))[
-            "createDepartment"
-        ]
-        assert created["__typename"] == "AdminDepartment", created
-        return created["id"]
-
-    async def member(self, name: str, departments: list[str] | None = None) -> str:
-        email = f"{name}@{self.domain}"
-        i = {"email": email, "password": PASSWORD, "name": name}
-        if departments:
-            i["departmentIds"] = departments
-        created = (await self.admin.data(NEW_MEMBER, i=i))["createMember"]
-        assert created["__typename"] == "AdminMember", created
-        return email
-
-    async def grant(self, email: str, permissions: list[str], departments: list[str]) -> None:
-        granted = await self.admin.data(GRANT, email=email, perms=permissions, deps=departments)
-        assert granted["grantAdmin"]["__typename"] == "AdminRoleType", granted
-
-    async def login(self, email: str) -> GraphQLClient:
-        return await login(self.server.graphql_url, email, PASSWORD)
 
 
 @pytest.fixture(scope="module")

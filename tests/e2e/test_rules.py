@@ -12,8 +12,9 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import find, mx, simple_mail, unique
+from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
-from tests.e2e.test_restrict import Company, send
+from tests.e2e.test_restrict import send
 
 FILTER_FIELDS = """
   __typename
