@@ -332,30 +332,38 @@ def search() -> None:
 
 
 @search.command("reindex")
+@click.option(
+    "--space",
+    type=click.Choice(["all", "mail", "archive"]),
+    default="all",
+    show_default=True,
+    help="Which index: members' mail, the archive, or both.",
+)
 @click.pass_context
-def search_reindex(ctx: click.Context) -> None:
-    """Rebuild the mail search index from the database (safe while the server runs)."""
+def search_reindex(ctx: click.Context, space: str) -> None:
+    """Rebuild search indexes from the database (safe while the server runs)."""
     from mailcore.search.admin import reindex
-    from mailcore.search.contract import SearchUnavailable
+    from mailcore.search.contract import SPACES, SearchUnavailable
 
     settings = _settings(ctx)
     bars: list[Any] = []
 
     def start(total: int) -> None:
-        bars.append(click.progressbar(length=total, label="indexing mail", show_pos=True))
+        bars.append(click.progressbar(length=total, label=f"indexing {space}", show_pos=True))
         bars[0].__enter__()
 
     def progress(count: int) -> None:
         bars[0].update(count)
 
     try:
-        done = _run_with_db(settings, lambda: reindex(settings, start, progress))
+        spaces = SPACES if space == "all" else (space,)
+        done = _run_with_db(settings, lambda: reindex(settings, start, progress, spaces))
     except SearchUnavailable as exc:
         raise click.ClickException(str(exc)) from exc
     finally:
         if bars:
             bars[0].__exit__(None, None, None)
-    click.echo(f"{done} mailbox entries indexed")
+    click.echo(f"{done} documents indexed")
 
 
 @search.command("status")

@@ -8,6 +8,7 @@ class PolicyErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     INVALID = "INVALID"
     CONFLICT = "CONFLICT"  # e.g. a held message that was already decided
+    UNAVAILABLE = "UNAVAILABLE"  # e.g. the archive's search index cannot answer
 
 
 class PolicyError(Exception):

@@ -1,6 +1,7 @@
 """Retention: archive records older than their enterprise's retention period are removed.
 
-Run by ``qiyou archive purge`` and periodically by the policy jobs of ``qiyou serve``. The
+Run by ``qiyou archive purge`` and periodically by the policy jobs of ``qiyou serve``; the
+removed records are queued for removal from the search index in the same transaction. The
 blob files stay (nothing deletes blobs; a future blob collector must keep every sha256 that
 an ``archive_record`` or a ``message`` row still references).
 """
@@ -12,6 +13,8 @@ from datetime import UTC, datetime, timedelta
 from tortoise.transactions import in_transaction
 
 from mailcore.models import ArchiveParty, ArchiveRecord, ArchiveSettings
+from mailcore.search.contract import ARCHIVE
+from mailcore.search.indexer import record_changes
 
 BATCH = 500
 
@@ -30,4 +33,5 @@ async def purge_expired(now: datetime | None = None) -> int:
             async with in_transaction():
                 await ArchiveParty.filter(record_id__in=ids).delete()
                 removed += await ArchiveRecord.filter(id__in=ids).delete()
+                await record_changes(ARCHIVE, ids)  # the indexer drops them from the index
     return removed

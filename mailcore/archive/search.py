@@ -1,23 +1,35 @@
 """Searching the archive, behind one function (``search``).
 
-SQL over the archive rows: sender, recipients, subject, attachment names and the body text
-stored with each record (case-insensitive substring match, which also serves Chinese text),
-limited to the auditor's scope — records with a party (sender or recipient) who is now a
-member of one of the auditor's departments, archived within the auditor's date range.
-Newest first, keyset pagination by record id. The embedded tantivy index (``mailcore/search``)
-can replace the text conditions later without changing this function's contract.
+Through the search contract (``mailcore/search``, space ``archive``, one document per record,
+owned by its enterprise; see ``mailcore/archive/index.py``): sender, recipients, subject,
+attachment names and text (``text`` anywhere, ``body`` too: the index keeps a record's words
+as one text) with the same tokenizing as members' search, so 会议 matches inside 会议室. The
+auditor's scope goes into the query: the labels of the members now in their departments and
+their date range; every hit is checked against the database again (``in_scope``) before it
+is shown. Newest first, offset cursors like members' search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
+from mailcore import search as index
 from mailcore.archive.auditors import AuditorView
+from mailcore.archive.errors import PolicyError, PolicyErrorCode
+from mailcore.archive.index import member_label
 from mailcore.models import ArchiveParty, ArchiveRecord, DepartmentMember
+from mailcore.search.contract import (
+    ARCHIVE,
+    MAX_OFFSET,
+    SearchQuery,
+    SearchUnavailable,
+    decode_offset,
+    encode_offset,
+)
 
 MAX_PAGE = 100
 
@@ -37,8 +49,10 @@ class ArchiveQuery:
 @dataclass
 class ArchivePage:
     items: list[ArchiveRecord] = field(default_factory=list)
+    snippets: dict[int, str] = field(default_factory=dict)  # record id -> highlighted match
     has_next: bool = False
     end_cursor: str | None = None
+    total: int = 0
 
 
 def in_scope(view: AuditorView) -> QuerySet[ArchiveRecord]:
@@ -59,49 +73,69 @@ def _text(value: str) -> str:
     return value.strip()[:200]
 
 
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    a, b = _utc(a), _utc(b)
+    return max(a, b) if a and b else a or b
+
+
+def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
+    a, b = _utc(a), _utc(b)
+    return min(a, b) if a and b else a or b
+
+
+async def scope_labels(view: AuditorView) -> tuple[str, ...]:
+    members = await DepartmentMember.filter(
+        department_id__in=list(view.department_ids)
+    ).values_list("member_id", flat=True)
+    return tuple(sorted({member_label(m) for m in members}))
+
+
 async def search(
     view: AuditorView, q: ArchiveQuery, first: int = 20, after: str | None = None
 ) -> ArchivePage:
-    query = in_scope(view)
-    if sender := _text(q.sender):
-        query = query.filter(
-            Q(from_address__icontains=sender)
-            | Q(envelope_from__icontains=sender)
-            | Q(from_name__icontains=sender)
-        )
-    if recipient := _text(q.recipient):
-        query = query.filter(recipients_text__icontains=recipient.lower())
-    if subject := _text(q.subject):
-        query = query.filter(subject__icontains=subject)
-    if body := _text(q.body):
-        query = query.filter(body_text__icontains=body)
-    if attachment := _text(q.attachment):
-        query = query.filter(attachments_text__icontains=attachment)
-    if text := _text(q.text):
-        query = query.filter(
-            Q(from_address__icontains=text)
-            | Q(from_name__icontains=text)
-            | Q(recipients_text__icontains=text.lower())
-            | Q(subject__icontains=text)
-            | Q(body_text__icontains=text)
-            | Q(attachments_text__icontains=text)
-        )
-    if q.date_from is not None:
-        query = query.filter(archived_at__gte=q.date_from)
-    if q.date_to is not None:
-        query = query.filter(archived_at__lte=q.date_to)
-    if after:
-        try:
-            query = query.filter(id__lt=int(after))
-        except ValueError:
-            return ArchivePage()
+    offset = decode_offset(after)
+    if offset is None:
+        return ArchivePage()
     size = max(1, min(first, MAX_PAGE))
-    rows = list(await query.order_by("-id").limit(size + 1))
-    page = rows[:size]
+    until = _earlier(view.date_to, q.date_to)
+    query = SearchQuery(
+        owner=view.enterprise_id,
+        text=" ".join(t for t in (_text(q.text), _text(q.body)) if t),
+        sender=_text(q.sender) or None,
+        recipient=_text(q.recipient) or None,
+        subject=_text(q.subject) or None,
+        attachment=_text(q.attachment) or None,
+        since=_later(view.date_from, q.date_from),
+        until=until + timedelta(microseconds=1) if until else None,  # inclusive
+        labels_any=await scope_labels(view),
+        limit=size,
+        offset=offset,
+    )
+    try:
+        page = await index.backend().search(ARCHIVE, query)
+    except SearchUnavailable as exc:
+        raise PolicyError(
+            PolicyErrorCode.UNAVAILABLE, "archive search is not available right now"
+        ) from exc
+    wanted = [h.id for h in page.hits]
+    rows = {r.id: r for r in await in_scope(view).filter(id__in=wanted)}
+    gone = set(wanted) - set(rows)
+    if gone:  # deleted records the index still has: let the indexer drop them
+        kept = set(await ArchiveRecord.filter(id__in=gone).values_list("id", flat=True))
+        await index.documents_changed(ARCHIVE, sorted(gone - kept))
+    next_offset = offset + len(page.hits)
     return ArchivePage(
-        items=page,
-        has_next=len(rows) > size,
-        end_cursor=str(page[-1].id) if page else None,
+        items=[rows[i] for i in wanted if i in rows],
+        snippets={h.id: h.snippet for h in page.hits},
+        has_next=next_offset < min(page.total, MAX_OFFSET),
+        end_cursor=encode_offset(next_offset),
+        total=page.total,
     )
 
 

@@ -134,7 +134,7 @@ async def _publish_logged(request: IngestRequest, result: IngestResult) -> None:
 
 
 async def _publish(request: IngestRequest, result: IngestResult) -> None:
-    search.entries_added([stored.entry_id for stored in result.entries])  # wake the indexer
+    search.committed()  # wake the indexer
     parsed = result.parsed
     for stored in result.entries:
         common = {"id": str(stored.entry_id), "origin": request.origin_session}

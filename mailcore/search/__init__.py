@@ -5,9 +5,10 @@
 - ``meili+http://host:7700?key=KEY&prefix=qiyou_`` (or ``meili+https://``): a Meilisearch
   server; ``key`` is an API key allowed to manage the indexes, ``prefix`` starts index names.
 
-The server starts one indexer (``start``); mailcore calls ``entries_added`` and
-``entries_changed`` after mailbox changes, which never fail the caller. Searches go through
-``backend()`` (see ``mail.search_mail``).
+The server starts one indexer (``start``) for every space (``sources``: mail, archive);
+mailcore calls ``committed`` and ``entries_changed`` after mailbox changes, which never fail
+the caller. Searches go through ``backend()`` (see ``mail.search_mail`` and
+``mailcore/archive/search.py``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from mailcore.search.contract import (
     SearchUnavailable,
     Sort,
 )
-from mailcore.search.indexer import Indexer, record_changes
+from mailcore.search.indexer import Indexer, Source, record_changes
 
 __all__ = [
     "ARCHIVE",
@@ -40,7 +41,8 @@ __all__ = [
     "SearchUnavailable",
     "Sort",
     "backend",
-    "entries_added",
+    "committed",
+    "documents_changed",
     "entries_changed",
     "open_backend",
     "start",
@@ -77,17 +79,24 @@ def open_backend(url: str, data_dir: Path) -> SearchBackend:
 async def start(url: str, data_dir: Path, blobs: BlobStore, *, paused: bool = False) -> Indexer:
     """Open the backend and start the indexer (it first catches up on what is outstanding)."""
     global _indexer
-    from mailcore.search.mail import MailSource
 
     search_backend = open_backend(url, data_dir)
     try:
         await search_backend.open()
     except SearchUnavailable as exc:  # e.g. Meilisearch not up yet: the indexer retries
         log.warning("search backend not available yet: %s", exc)
-    indexer = Indexer(search_backend, [MailSource(blobs)], paused=paused)
+    indexer = Indexer(search_backend, sources(blobs), paused=paused)
     indexer.start()
     _indexer = indexer
     return indexer
+
+
+def sources(blobs: BlobStore) -> list[Source]:
+    """Every search space and where its documents come from."""
+    from mailcore.archive.index import ArchiveSource
+    from mailcore.search.mail import MailSource
+
+    return [MailSource(blobs), ArchiveSource()]
 
 
 async def stop() -> None:
@@ -108,18 +117,24 @@ def indexer() -> Indexer | None:
     return _indexer
 
 
-def entries_added(ids: list[int]) -> None:
-    """New mailbox entries were committed: wake the indexer (the high-water mark finds them)."""
-    if _indexer is not None and ids:
+def committed() -> None:
+    """Mail was committed (mailbox entries, archive records): wake the indexer; the
+    high-water marks find what is new."""
+    if _indexer is not None:
         _indexer.notify()
 
 
 async def entries_changed(ids: list[int]) -> None:
     """Mailbox entries changed (flags, folder) or were removed: re-read them into the index."""
+    await documents_changed(MAIL, ids)
+
+
+async def documents_changed(space: str, ids: list[int]) -> None:
+    """Documents of a space changed or were removed: re-read them into the index."""
     try:
-        await record_changes(MAIL, [int(i) for i in ids])
+        await record_changes(space, [int(i) for i in ids])
     except Exception:  # noqa: BLE001 - the change itself stands; search hides stale hits
-        log.exception("could not record search changes for %d entries", len(ids))
+        log.exception("could not record search changes for %d documents", len(ids))
         return
     if _indexer is not None:
         _indexer.notify()

@@ -9,6 +9,7 @@ searches: no query can reach another owner's documents. ``labels`` carry extra k
 
 from __future__ import annotations
 
+import base64
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field, fields
 from datetime import datetime
@@ -60,8 +61,10 @@ class SearchQuery:
     text: str = ""
     folder: int | None = None
     exclude_folders: tuple[int, ...] = ()
-    sender: str | None = None
-    recipient: str | None = None
+    sender: str | None = None  # words in the sender's name or address
+    recipient: str | None = None  # words in the recipients' names or addresses
+    subject: str | None = None  # words in the subject
+    attachment: str | None = None  # words in the attachment names (and text)
     since: datetime | None = None
     until: datetime | None = None  # exclusive
     has_attachment: bool | None = None
@@ -84,6 +87,26 @@ class Hit:
 class SearchPage:
     hits: list[Hit]
     total: int  # documents matching (may be an estimate with Meilisearch above 10,000)
+
+
+# Paging: a cursor is the offset of the next hit.
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"search:{offset}".encode()).decode()
+
+
+def decode_offset(cursor: str | None) -> int | None:
+    """The offset in a cursor (0 without one); None for a cursor that is not ours."""
+    if not cursor:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
+        kind, _, number = text.partition(":")
+        value = int(number)
+    except (ValueError, UnicodeError):
+        return None
+    return value if kind == "search" and 0 <= value else None
 
 
 class SearchUnavailable(Exception):

@@ -9,7 +9,6 @@ so a stale index can hide a message for a moment but never show one that is gone
 from __future__ import annotations
 
 import asyncio
-import base64
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -20,7 +19,16 @@ from mailcore.mail.folders import resolve_folder
 from mailcore.mime.parse import get_attachment, parse_message
 from mailcore.mime.sanitize import html_to_text
 from mailcore.models import Folder, FolderRole, MailboxEntry, Message
-from mailcore.search.contract import MAIL, MAX_OFFSET, SearchBackend, SearchDoc, SearchQuery, Sort
+from mailcore.search.contract import (
+    MAIL,
+    MAX_OFFSET,
+    SearchBackend,
+    SearchDoc,
+    SearchQuery,
+    Sort,
+    decode_offset,
+    encode_offset,
+)
 from mailcore.search.errors import SearchError, SearchErrorCode
 from mailcore.search.extract import attachment_text, extractor
 from mailcore.search.indexer import record_changes
@@ -156,23 +164,6 @@ class MailResults:
     has_next: bool
     end_cursor: str | None
     total: int
-
-
-def encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"search:{offset}".encode()).decode()
-
-
-def decode_offset(cursor: str | None) -> int | None:
-    """The offset in a cursor (0 without one); None for a cursor that is not ours."""
-    if not cursor:
-        return 0
-    try:
-        text = base64.urlsafe_b64decode(cursor.encode("ascii")).decode()
-        kind, _, number = text.partition(":")
-        value = int(number)
-    except (ValueError, UnicodeError):
-        return None
-    return value if kind == "search" and 0 <= value else None
 
 
 def _day(value: date) -> datetime:

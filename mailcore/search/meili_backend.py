@@ -38,6 +38,8 @@ from mailcore.search.tokens import Group, best_snippet, parse_query, tokens, wor
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+LAYOUT = 2  # a new layout starts new indexes (``<prefix><space>_v2``), filled by the indexer
+MAX_TERMS_TEXT = 20_000  # characters of attachment text whose words become filter terms
 TASK_TIMEOUT_MS = 60_000
 BATCH = 1000
 FILTERABLE = [
@@ -51,6 +53,8 @@ FILTERABLE = [
     "labels",
     "sender_terms",
     "recipient_terms",
+    "subject_terms",
+    "attachment_terms",
 ]
 SNIPPET_FIELDS = ("body", "subject", "attachments", "sender", "recipients")
 SETTINGS: dict[str, Any] = {
@@ -88,6 +92,8 @@ def to_document(doc: SearchDoc) -> dict[str, Any]:
         "labels": list(doc.labels),
         "sender_terms": sorted(set(words(doc.sender))),
         "recipient_terms": sorted({t.text for t in tokens(doc.recipients)}),
+        "subject_terms": sorted(set(words(doc.subject))),
+        "attachment_terms": sorted({t.text for t in tokens(doc.attachments[:MAX_TERMS_TEXT])}),
     }
     for name in TEXT_FIELDS:
         text = getattr(doc, name)
@@ -110,7 +116,12 @@ def build_filter(q: SearchQuery) -> list[str]:
         parts.append(f"folder = {int(q.folder)}")
     for folder in q.exclude_folders:
         parts.append(f"folder != {int(folder)}")
-    for attribute, value in (("sender_terms", q.sender), ("recipient_terms", q.recipient)):
+    for attribute, value in (
+        ("sender_terms", q.sender),
+        ("recipient_terms", q.recipient),
+        ("subject_terms", q.subject),
+        ("attachment_terms", q.attachment),
+    ):
         if value is not None:
             parts.extend(f"{attribute} = {_literal(t)}" for t in words(value))
     if q.since is not None:
@@ -175,7 +186,7 @@ class MeiliBackend(SearchBackend):
             raise SearchUnavailable(f"meilisearch task {done.uid}: {done.status} {done.error}")
 
     def _index(self, space: str) -> Any:
-        uid = f"{self.prefix}{space}"
+        uid = f"{self.prefix}{space}_v{LAYOUT}"
         if space not in self._ready:
             try:
                 self._wait(self.client.create_index(uid, {"primaryKey": "id"}))

@@ -48,12 +48,19 @@ from mailcore.search.tokens import (
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 2  # a new version starts a new index directory, filled again by the indexer
+SCHEMA_VERSION = 3  # a new version starts a new index directory, filled again by the indexer
 WRITER_HEAP = 64 * 1024 * 1024
 RELOAD_EVERY = 1.0  # seconds: pick up commits made by another process (a CLI reindex)
 SUBJECT_BOOST = 2.0
 MAX_EXPANSIONS = 64  # words a prefix stands for
 SNIPPET_FIELDS = ("body", "subject", "attachments", "sender", "recipients")
+# SearchQuery attribute -> the indexed field its words must be in
+FIELD_FILTERS = {
+    "subject": "subject",
+    "sender": "sender",
+    "recipient": "recipients",
+    "attachment": "attachments",
+}
 
 
 def _fatal(exc: BaseException) -> bool:
@@ -62,8 +69,9 @@ def _fatal(exc: BaseException) -> bool:
 
 def build_schema() -> tantivy.Schema:
     """Filters as fast fields; one ``text`` field holds every searchable word (one posting
-    list per word, not five); ``subject`` again for ranking; ``sender``/``recipients`` for
-    their filters; the text as written is stored once, compressed, in ``source``."""
+    list per word, not five); ``subject``, ``sender``, ``recipients`` and ``attachments``
+    again for their filters (and ``subject`` for ranking); the text as written is stored
+    once, compressed, in ``source``."""
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", stored=True, indexed=True, fast=True)
     sb.add_integer_field("owner", stored=True, indexed=True, fast=True)
@@ -74,7 +82,7 @@ def build_schema() -> tantivy.Schema:
         sb.add_boolean_field(name, stored=True, indexed=True, fast=True)
     sb.add_text_field("labels", stored=True, tokenizer_name="raw")
     sb.add_text_field("text", tokenizer_name=ANALYZER, index_option="position")
-    for name in ("subject", "sender", "recipients"):
+    for name in FIELD_FILTERS.values():
         sb.add_text_field(name, tokenizer_name=ANALYZER, index_option="position")
     sb.add_bytes_field("source", stored=True, indexed=False, fast=False)
     return sb.build()
@@ -104,6 +112,7 @@ def _document(doc: SearchDoc) -> tantivy.Document:
         subject=doc.subject,
         sender=doc.sender,
         recipients=doc.recipients,
+        attachments=doc.attachments,
         source=json.dumps(source, ensure_ascii=False).encode(),
     )
 
@@ -318,7 +327,8 @@ class TantivyBackend(SearchBackend):
             clauses.append(
                 (tantivy.Occur.MustNot, tantivy.Query.term_query(schema, "folder", int(folder)))
             )
-        for field, value in (("sender", q.sender), ("recipients", q.recipient)):
+        for attribute, field in FIELD_FILTERS.items():
+            value = getattr(q, attribute)
             if value is not None:
                 tokens = words(value)
                 if tokens:

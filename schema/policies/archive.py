@@ -83,9 +83,13 @@ class ArchivedMessage:
     archived_at: datetime
     size: int
     attachment_names: list[str]
+    snippet: str | None = strawberry.field(
+        default=None,
+        description="In search results: HTML, escaped text with the matched words in <mark>.",
+    )
 
     @classmethod
-    def of(cls, row: ArchiveRecord) -> ArchivedMessage:
+    def of(cls, row: ArchiveRecord, snippet: str | None = None) -> ArchivedMessage:
         return cls(
             id=strawberry.ID(str(row.id)),
             direction=row.direction.value,
@@ -97,6 +101,7 @@ class ArchivedMessage:
             archived_at=row.archived_at,
             size=row.size,
             attachment_names=list(row.attachment_names),
+            snippet=snippet,
         )
 
 
@@ -113,6 +118,7 @@ class ArchiveSearchPage:
     items: list[ArchivedMessage]
     has_next: bool
     end_cursor: str | None
+    total: int = strawberry.field(description="Records matching (as far as the index knows).")
 
 
 @strawberry.input
@@ -175,7 +181,8 @@ class ArchiveQuery:
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
-        description="Auditors: search the archived mail of your scope, newest first.",
+        description="Auditors: search the archived mail of your scope, newest first "
+        "(UNAVAILABLE when the search index cannot answer).",
     )
     async def archive_search(
         self,
@@ -205,9 +212,10 @@ class ArchiveQuery:
             view, "archive.search", "", **{k: str(v)[:200] for k, v in terms.items()}
         )
         return ArchiveSearchPage(
-            items=[ArchivedMessage.of(r) for r in page.items],
+            items=[ArchivedMessage.of(r, page.snippets.get(r.id)) for r in page.items],
             has_next=page.has_next,
             end_cursor=page.end_cursor,
+            total=page.total,
         )
 
     @strawberry.field(permission_classes=[IsAuthenticated])

@@ -4,6 +4,7 @@ who may configure it; every auditor action in the operation log."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import io
 import mailbox
@@ -40,8 +41,10 @@ mutation G($email: String!, $deps: [ID!]!, $from: DateTime, $to: DateTime) {
 SEARCH = """
 query S($w: ArchiveSearchInput, $first: Int!, $after: String) {
   archiveSearch(where: $w, first: $first, after: $after) {
-    hasNext endCursor
-    items { id direction envelopeFrom from { address } recipients subject attachmentNames }
+    hasNext endCursor total
+    items {
+      id direction envelopeFrom from { address } recipients subject attachmentNames snippet
+    }
   }
 }
 """
@@ -151,7 +154,19 @@ async def traffic(server, company):
     await a1.data(DELETE, ids=[copy["id"]])  # to Trash
     await a1.data(DELETE, ids=[copy["id"]])  # and for good
     assert await wait_for(a1, f"{subject} in", folder="TRASH", wait=0) is None
+    await indexed(await company.client(p["aud"]), subject, 3)
     return {"subject": subject, "word": word}
+
+
+async def indexed(auditor, subject: str, count: int, wait: float = 30.0) -> list[dict]:
+    """The archive is searched through the search index, which the indexer fills moments
+    after the commit: wait until ``count`` records with this subject are found."""
+    deadline = asyncio.get_running_loop().time() + wait
+    while True:
+        found = await search(auditor, subject=subject)
+        if len(found) >= count or asyncio.get_running_loop().time() > deadline:
+            return found
+        await asyncio.sleep(0.2)
 
 
 async def test_archive_keeps_inbound_internal_and_outbound_mail_after_the_users_delete_it(
@@ -193,6 +208,26 @@ async def test_archive_keeps_inbound_internal_and_outbound_mail_after_the_users_
     async with httpx.AsyncClient(base_url=server.url, headers=auditor.headers()) as http:
         got = await http.get(attachment["url"])
     assert got.status_code == 200 and got.content == b"%PDF-1.4 test"
+
+
+async def test_archive_search_goes_through_the_search_index(server, company, traffic):
+    auditor = await company.client(company.people["aud"])
+    s, word = traffic["subject"], traffic["word"]
+    [hit] = await search(auditor, text=word)
+    assert hit["subject"] == f"{s} in" and f"<mark>{word}</mark>" in hit["snippet"]
+    assert [i["subject"] for i in await search(auditor, attachment="合", subject=s)] == [
+        f"{s} in"
+    ]  # one Chinese character of 合同.pdf
+    assert await search(auditor, attachment="同合", subject=s) == []  # in that order only
+    page = (await auditor.data(SEARCH, w={"subject": s}, first=1))["archiveSearch"]
+    assert page["total"] == 3 and page["hasNext"]
+    for nasty in ['"', "((", "😀", "\t\n", "x" * 5000, "AND OR"]:
+        found = await search(auditor, text=nasty, subject=s)  # results or none, no error
+        assert {i["subject"] for i in found} <= {f"{s} in", f"{s} int", f"{s} out"}
+
+    rebuilt = server.cli("search", "reindex", "--space", "archive").stdout
+    assert "documents indexed" in rebuilt
+    assert len(await indexed(auditor, s, 3)) == 3
 
 
 async def test_auditors_see_only_their_departments_and_dates(server, company, traffic):
@@ -278,6 +313,13 @@ async def test_retention_purge_removes_only_expired_records(server, company, tra
     assert "purged" in out
     left = await search(auditor, subject=traffic["subject"])
     assert [i["id"] for i in left] == [i["id"] for i in items[:-1]]
+    # ... and the search index lets go of it too (its total counts what the index holds)
+    for _ in range(150):
+        page = await auditor.data(SEARCH, w={"subject": traffic["subject"]}, first=5)
+        if page["archiveSearch"]["total"] == len(items) - 1:
+            break
+        await asyncio.sleep(0.2)
+    assert page["archiveSearch"]["total"] == len(items) - 1
 
 
 async def test_who_may_configure_the_archive(server, company):

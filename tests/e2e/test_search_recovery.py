@@ -42,7 +42,7 @@ async def test_mail_stored_before_a_crash_is_indexed_after_restart(backend, tmp_
         assert "entries_to_index: 0" in srv.cli("search", "status").stdout
 
         rebuilt = srv.cli("search", "reindex")  # while the server runs
-        assert "mailbox entries indexed" in rebuilt.stdout
+        assert "documents indexed" in rebuilt.stdout
         again = await until_found(bob, f"{tag} 纪要", 3, wait=30)
         assert len(again["edges"]) == 3
         alice = await login(srv.graphql_url, "alice@example.com", PASSWORD)

@@ -103,6 +103,13 @@ async def test_filters(backend: SearchBackend) -> None:
     assert await ids(backend, "", sender="carol@partner.example") == [4]
     assert await ids(backend, "", sender="Carol") == [4]
     assert await ids(backend, "", recipient="dave@example.com") == [5]
+    assert await ids(backend, "", subject="report") == [4]  # not doc 1's body 季度报告 ...
+    assert await ids(backend, "", subject="报告") == []  # ... nor its body
+    assert await ids(backend, "", subject="会议室") == [1]
+    assert await ids(backend, "", attachment="budget-2026.xlsx") == [4]
+    assert await ids(backend, "", attachment="纪要") == [4]
+    assert await ids(backend, "", attachment="meeting") == []  # in doc 4's body only
+    assert await ids(backend, "meeting", subject="quarterly", sender="carol") == [4]
     assert await ids(backend, "", labels_any=("dept:7", "dept:8")) == [5]
     assert await ids(backend, "", labels_any=()) == []
     since, until = T0 + timedelta(days=2), T0 + timedelta(days=4)
