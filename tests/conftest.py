@@ -66,14 +66,64 @@ def _psql(sql: str) -> None:
     )
 
 
+def _pg_url(database: str) -> str:
+    return urlparse(PG_URL)._replace(path=f"/{database}").geturl()
+
+
+# Provisioned templates. Migrating an empty database takes tortoise ~5 s and provisioning
+# (argon2 for every member) ~2 s; each server of a test process starts from a copy of one
+# database, migrated and provisioned once per backend: a SQLite file copied into the data
+# dir, a PostgreSQL database created with ``TEMPLATE``. The server's own start-up still runs
+# its migration check (then a no-op) as in production.
+_templates: dict[str, str] = {}
+
+
+def _template(backend: str) -> str:
+    """The provisioned template of ``backend``: a SQLite file path or a PostgreSQL name."""
+    if backend not in _templates:
+        import tempfile
+
+        data_dir = Path(tempfile.mkdtemp(prefix=f"qiyou-template-{backend}-"))
+        env: dict[str, str] = {}
+        if backend == "postgres":
+            name = f"qiyou_tpl_{uuid.uuid4().hex[:10]}"
+            _psql(f"CREATE DATABASE {name}")
+            _templates[backend] = name  # dropped at the end of the session even if this fails
+            env["DATABASE_URL"] = _pg_url(name)
+        provision(Server(data_dir=data_dir, env=env))
+        if backend == "sqlite":
+            _templates[backend] = str(data_dir / "qiyou.sqlite3")
+    return _templates[backend]
+
+
+def provisioned_copy(backend: str, data_dir: Path) -> str | None:
+    """Give a new server the provisioned database: the PostgreSQL name it should use, or
+    None for SQLite (the file is now in ``data_dir``)."""
+    template = _template(backend)
+    if backend == "postgres":
+        name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
+        _psql(f"CREATE DATABASE {name} TEMPLATE {template}")
+        return name
+    import shutil
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(template, data_dir / "qiyou.sqlite3")
+    return None
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    name = _templates.pop("postgres", None)
+    if name:
+        _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
 @pytest.fixture(scope="session")
 def pg_database() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test session; dropped afterwards."""
+    """A provisioned PostgreSQL database for one test session; dropped afterwards."""
     need_services(PG_URL)
-    name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-    _psql(f"CREATE DATABASE {name}")
-    parsed = urlparse(PG_URL)
-    yield parsed._replace(path=f"/{name}").geturl()
+    name = provisioned_copy("postgres", Path())
+    assert name is not None
+    yield _pg_url(name)
     _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
@@ -98,8 +148,9 @@ def start_server(request: pytest.FixtureRequest, backend: str, data_dir: Path) -
         env["DATABASE_URL"] = request.getfixturevalue("pg_database")
         env["BROADCAST_URL"] = REDIS_URL
         env["QIYOU_CHANNEL_PREFIX"] = f"qiyou-{uuid.uuid4().hex[:8]}"  # runs share the Redis
+    else:
+        provisioned_copy(backend, data_dir)
     srv = Server(data_dir=data_dir, env=env)
-    provision(srv)
     srv.start()
     return srv
 
@@ -123,17 +174,15 @@ def private_server(
     Redis), for tests that need special settings or may kill it; ``before_start`` runs
     after provisioning."""
     env = {"QIYOU_DNS_CACHE_SECONDS": "0", **(env or {})}
-    database = None
     if backend == "postgres":
         need_services(PG_URL, REDIS_URL)
-        database = f"qiyou_test_{uuid.uuid4().hex[:10]}"
-        _psql(f"CREATE DATABASE {database}")
-        env["DATABASE_URL"] = urlparse(PG_URL)._replace(path=f"/{database}").geturl()
+    database = provisioned_copy(backend, data_dir)
+    if database:
+        env["DATABASE_URL"] = _pg_url(database)
         env["BROADCAST_URL"] = REDIS_URL
         env["QIYOU_CHANNEL_PREFIX"] = f"qiyou-{uuid.uuid4().hex[:8]}"  # runs share the Redis
     srv = Server(data_dir=data_dir, env=env)
     try:
-        provision(srv)
         if before_start is not None:
             before_start(srv)
         srv.start()
