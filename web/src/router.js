@@ -22,6 +22,7 @@ export const router = createRouter({
         { path: 'directory', name: 'directory', component: () => import('./views/Directory.vue') },
         { path: 'notices', name: 'notices', component: () => import('./views/Notices.vue') },
         { path: 'settings', name: 'settings', component: () => import('./views/Settings.vue') },
+        { path: 'audit', name: 'audit', component: () => import('./views/Audit.vue') },
         {
           path: 'admin',
           component: () => import('./views/admin/AdminLayout.vue'),
@@ -50,5 +51,6 @@ router.beforeEach(async (to) => {
   if (!session.ready) await loadSession()
   if (!to.meta.public && !session.me) return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
   if (to.path.startsWith('/admin') && !session.scope) return '/mail/INBOX'
+  if (to.name === 'audit' && !session.audit) return '/mail/INBOX'
   return true
 })

@@ -2,9 +2,19 @@
 import { reactive } from 'vue'
 import { gql, mutate, setToken, subscribe, token } from './api/client.js'
 
-export const session = reactive({ me: null, scope: null, unreadNotices: 0, ready: false })
+export const session = reactive({ me: null, scope: null, audit: null, unreadNotices: 0, ready: false })
 
 const ME = `query { me { id email name vip quota used conversationMode } adminScope { isSuper permissions departmentIds } unreadNoticeCount }`
+const AUDIT_SCOPE = `query { myAuditScope { departmentIds dateFrom dateTo } }`
+
+/** The auditor's scope, or null: a member who is not an auditor gets FORBIDDEN (expected, not shown). */
+async function auditScope() {
+  try {
+    return (await gql(AUDIT_SCOPE)).myAuditScope
+  } catch {
+    return null // FORBIDDEN for everyone but auditors; any other failure also hides the screen
+  }
+}
 
 export async function loadSession() {
   if (!token.value) {
@@ -13,9 +23,10 @@ export async function loadSession() {
     return null
   }
   try {
-    const data = await gql(ME)
+    const [data, audit] = await Promise.all([gql(ME), auditScope()])
     session.me = data.me
     session.scope = data.adminScope
+    session.audit = audit
     session.unreadNotices = data.unreadNoticeCount
   } catch {
     session.me = null
@@ -36,6 +47,7 @@ export async function signOut() {
   setToken('')
   session.me = null
   session.scope = null
+  session.audit = null
 }
 
 // Live events: screens register listeners; one subscription per kind for the whole app.

@@ -59,7 +59,13 @@ export const client = new Client({
   ],
 })
 
-export class RequestError extends Error {}
+/** A failed request; `code` is the GraphQL error's `extensions.code` (FORBIDDEN, ...) when it has one. */
+export class RequestError extends Error {
+  constructor(message, code = '') {
+    super(message)
+    this.code = code
+  }
+}
 
 /** Run a query, return its data; a transport or GraphQL error throws RequestError. */
 export async function gql(query, variables = {}) {
@@ -73,11 +79,22 @@ export async function mutate(query, variables = {}) {
 
 function unwrap(result) {
   if (result.error) {
-    const gqlMessage = result.error.graphQLErrors?.[0]?.message
+    const first = result.error.graphQLErrors?.[0]
+    const gqlMessage = first?.message
     if (/sign in|not authenticated|authentication/i.test(gqlMessage || '')) onSignedOut()
-    throw new RequestError(gqlMessage || result.error.networkError?.message || result.error.message)
+    throw new RequestError(gqlMessage || result.error.networkError?.message || result.error.message, first?.extensions?.code || '')
   }
   return result.data
+}
+
+/** A download URL with the session token as `?token=` (for links the browser follows itself). */
+export function withToken(url) {
+  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token.value)}`
+}
+
+/** Authorization header of the session, for fetch() calls outside GraphQL. */
+export function authHeaders() {
+  return token.value ? { Authorization: `Bearer ${token.value}` } : {}
 }
 
 let signedOutHandler = () => {}
