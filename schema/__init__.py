@@ -18,6 +18,7 @@ from schema.directory.mutations import DirectoryMutation
 from schema.directory.queries import DirectoryQuery
 from schema.domains.mutations import DomainsMutation
 from schema.domains.queries import DomainsQuery
+from schema.execution import QiyouExecutionContext
 from schema.extensions import ForgetPolicyPresence, RejectNulCharacters
 from schema.groups.mutations import GroupsMutation
 from schema.groups.queries import GroupsQuery
@@ -119,12 +120,14 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
+    execution_context_class=QiyouExecutionContext,
     extensions=[
         RejectNulCharacters,
         ForgetPolicyPresence,
         PasswordChangeGate,
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        # Factories: a fresh extension for every request (strawberry deprecates instances).
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
     ],
 )
