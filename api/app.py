@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 
@@ -66,6 +67,11 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
             rule_sender = RuleSender(runtime)  # forwards and auto-replies of mail rules
             rule_sender.start()
             wechat_subscribe.configure(settings)  # new-mail subscribe messages
+            # What start-up built (modules, schema, models) lives as long as the process: keep
+            # it out of every later full garbage collection, which otherwise scans it each
+            # time (~90 ms on the event loop).
+            gc.collect()
+            gc.freeze()
             log.info("Qiyou ready: http %s:%s", settings.host, settings.http_port)
             try:
                 yield

@@ -70,6 +70,9 @@ def serve(ctx: click.Context, **flags: Any) -> None:
         ws="websockets-sansio",
         log_level="info",
         ws_ping_interval=20,
+        # Pushes are small JSON frames: compressing each one for each socket costs more CPU
+        # (and ~300 KB of zlib state per socket) than it saves on the wire.
+        ws_per_message_deflate=False,
         # The client IP (IP login limits, throttling, logs) is the peer's address unless the
         # peer is a configured proxy: X-Forwarded-For is not believed by default.
         proxy_headers=bool(settings.trusted_proxies),

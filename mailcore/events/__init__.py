@@ -66,9 +66,27 @@ async def publish(member_id: int, kind: str, **payload: Any) -> None:
         await _bus.publish(member_channel(member_id), json.dumps({"kind": kind, **payload}))
 
 
+async def publish_many(events: list[tuple[int, str, dict[str, Any]]]) -> None:
+    """Publish ``(member id, kind, payload)`` events in order, together (one Redis round trip)."""
+    if _bus is not None and events:
+        await _bus.publish_many(
+            [
+                (member_channel(member_id), json.dumps({"kind": kind, **payload}))
+                for member_id, kind, payload in events
+            ]
+        )
+
+
+@lru_cache(maxsize=1024)  # a fan-out to many members interleaves their events
+def _decode_shared(message: str) -> dict[str, Any]:
+    """One decoded dict per event message for all its subscribers (read-only for them)."""
+    return json.loads(message)
+
+
 @asynccontextmanager
 async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-    """Yield an async iterator of the member's events (dicts with a ``kind``)."""
+    """Yield an async iterator of the member's events (dicts with a ``kind``); the sessions of
+    one member share each decoded event, which they must not change."""
     if _bus is None:
         raise RuntimeError("the event bus is not connected")
     async with _bus.subscribe(member_channel(member_id)) as subscriber:
@@ -77,7 +95,7 @@ async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any
             async for event in subscriber:
                 if event is None:
                     return
-                yield json.loads(event.message)
+                yield _decode_shared(event.message)
 
         yield events()
 
@@ -85,11 +103,6 @@ async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any
 async def publish_enterprise(enterprise_id: int, kind: str, **payload: Any) -> None:
     if _bus is not None:
         await _bus.publish(enterprise_channel(enterprise_id), json.dumps({"kind": kind, **payload}))
-
-
-@lru_cache(maxsize=64)
-def _decode_shared(message: str) -> dict[str, Any]:
-    return json.loads(message)
 
 
 @asynccontextmanager

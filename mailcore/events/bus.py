@@ -4,7 +4,8 @@ broadcaster 0.3.1 checks whether a channel has subscribers, awaits the backend's
 then replaces the channel's subscriber set: two subscriptions to one channel arriving
 together (a member's devices reconnecting after a restart) overwrite each other, and one of
 them never receives anything. Here a lock per channel orders subscribe and unsubscribe, and
-the set is only ever added to or removed from.
+the set is only ever added to or removed from. ``publish_many`` sends several messages in one
+go (one Redis round trip for a mail to many members).
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ class SafeBroadcast(Broadcast):
     def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - as Broadcast
         super().__init__(*args, **kwargs)
         self._locks: dict[str, asyncio.Lock] = {}
+
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        """Publish ``(channel, message)`` pairs in order."""
+        many = getattr(self._backend, "publish_many", None)
+        if many is not None:
+            await many(messages)
+            return
+        for channel, message in messages:
+            await self._backend.publish(channel, message)
 
     @asynccontextmanager
     async def subscribe(self, channel: str) -> AsyncIterator[Subscriber]:

@@ -51,6 +51,13 @@ class RedisBackend(BroadcastBackend):
     async def publish(self, channel: str, message: Any) -> None:
         await self._conn.publish(channel, message)
 
+    async def publish_many(self, messages: list[tuple[str, str]]) -> None:
+        """Several PUBLISH commands in one round trip (a pipeline, not a transaction)."""
+        async with self._conn.pipeline(transaction=False) as pipe:
+            for channel, message in messages:
+                pipe.publish(channel, message)
+            await pipe.execute()
+
     async def next_published(self) -> Event:
         return await self._queue.get()
 

@@ -136,20 +136,21 @@ async def _publish_logged(request: IngestRequest, result: IngestResult) -> None:
 async def _publish(request: IngestRequest, result: IngestResult) -> None:
     search.committed()  # wake the indexer
     parsed = result.parsed
+    new_mail = {
+        "subject": parsed.subject,
+        "from_name": parsed.from_.name if parsed.from_ else "",
+        "from_address": parsed.from_.address if parsed.from_ else "",
+        "date": (parsed.date or datetime.now(UTC)).isoformat(),
+    }
+    published: list[tuple[int, str, dict]] = []
     for stored in result.entries:
         common = {"id": str(stored.entry_id), "origin": request.origin_session}
         if stored.role in (FolderRole.INBOX, FolderRole.SPAM):
-            await events.publish(
-                stored.member_id,
-                events.NEW_MAIL,
-                subject=parsed.subject,
-                from_name=parsed.from_.name if parsed.from_ else "",
-                from_address=parsed.from_.address if parsed.from_ else "",
-                date=(parsed.date or datetime.now(UTC)).isoformat(),
-                folder=stored.role.value,
-                **common,
-            )
+            payload = {**new_mail, "folder": stored.role.value, **common}
+            published.append((stored.member_id, events.NEW_MAIL, payload))
         else:
-            await events.publish(stored.member_id, events.MAILBOX_CHANGED, change="added", **common)
+            payload = {"change": "added", **common}
+            published.append((stored.member_id, events.MAILBOX_CHANGED, payload))
+    await events.publish_many(published)  # one round trip for a mail to many members
     await enqueue_new_mail(request, result)  # open API new-mail webhooks (queued, not sent)
     await notify_wechat(request, result)  # WeChat subscribe messages (mini-program)
