@@ -115,6 +115,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     name = _templates.pop("postgres", None)
     if name:
         _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    path = _templates.pop("sqlite", None)
+    if path:
+        import shutil
+
+        shutil.rmtree(Path(path).parent, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
