@@ -28,6 +28,7 @@ class DeliveryState(StrEnum):
     QUEUED = "QUEUED"  # waiting for (or in) remote delivery
     SENT = "SENT"  # accepted by the remote server
     FAILED = "FAILED"
+    RECALLED = "RECALLED"  # recalled by the sender before it was handed on
 
 
 class RecipientKind(StrEnum):
@@ -50,6 +51,7 @@ _OUTBOUND = {
     OutboundStatus.SENDING: DeliveryState.QUEUED,
     OutboundStatus.SENT: DeliveryState.SENT,
     OutboundStatus.FAILED: DeliveryState.FAILED,
+    OutboundStatus.RECALLED: DeliveryState.RECALLED,
 }
 
 

@@ -123,6 +123,7 @@ class OutboundStatus(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    RECALLED = "recalled"  # the sender recalled it before it was handed on
 
 
 class OutboundMessage(Model):

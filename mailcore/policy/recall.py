@@ -1,5 +1,8 @@
 """Recall (U3, A4): take back a sent message from internal recipients' mailboxes.
 
+External copies still waiting in the outbound queue (deferred by the remote server, or not
+yet tried) are not sent at all; once handed on they cannot be taken back.
+
 A sender recalls within the enterprise's window: unread copies go, read copies stay unless the
 enterprise allows recalling them. Administrators recall read and unread copies of any mail in
 their scope. Every copy is removed through ``mailcore.mail.changes.expunge`` (quota given
@@ -31,6 +34,7 @@ from mailcore.models import (
     Member,
     Message,
     OutboundMessage,
+    OutboundStatus,
     Recall,
     RecallStatus,
 )
@@ -96,6 +100,31 @@ async def _copy_pks(entry: MailboxEntry) -> list[int]:
     return pks
 
 
+async def _stop_external(pks: list[int]) -> dict[str, RecallStatus]:
+    """External copies still waiting in the outbound queue are not sent (RECALLED); those
+    being handed on or already out cannot be taken back (EXTERNAL_NOT_RECALLABLE)."""
+    rows = await OutboundMessage.filter(message_id__in=pks).values_list("id", "recipient")
+    if not rows:
+        return {}
+    # One conditional update: a copy the delivery worker claims at the same moment is
+    # SENDING, not QUEUED, and stays as it is.
+    await OutboundMessage.filter(
+        id__in=[pk for pk, _ in rows], status=OutboundStatus.QUEUED
+    ).update(status=OutboundStatus.RECALLED, last_error="recalled by the sender")
+    stopped = set(
+        await OutboundMessage.filter(
+            id__in=[pk for pk, _ in rows], status=OutboundStatus.RECALLED
+        ).values_list("id", flat=True)
+    )
+    statuses: dict[str, RecallStatus] = {}
+    for pk, recipient in rows:
+        address = normalize_address(recipient)
+        status = RecallStatus.RECALLED if pk in stopped else RecallStatus.EXTERNAL_NOT_RECALLABLE
+        if statuses.get(address) is not RecallStatus.EXTERNAL_NOT_RECALLABLE:
+            statuses[address] = status
+    return statuses
+
+
 def _result(address: str, status: RecallStatus) -> dict[str, str]:
     return {"address": address, "status": status.value}
 
@@ -133,10 +162,9 @@ async def recall_sent(member: Member, entry_id: int | str, origin: int | None = 
             status = RecallStatus.RECALLED
         results.append(_result(holder.email, status))
         done.add(holder.email)
-    external = await OutboundMessage.filter(message_id__in=pks).values_list("recipient", flat=True)
-    for address in dict.fromkeys(normalize_address(a) for a in external):
+    for address, status in (await _stop_external(pks)).items():
         if address not in done:
-            results.append(_result(address, RecallStatus.EXTERNAL_NOT_RECALLABLE))
+            results.append(_result(address, status))
             done.add(address)
     listed = [a for _, a in [*message.to_json, *message.cc_json]] + list(entry.bcc_json)
     if len(pks) > 1:  # separate copies: the job knows every recipient

@@ -4,6 +4,7 @@ DSN to the sender), delay warnings, and the administrators' queue view with its 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from email import message_from_bytes
 
@@ -255,6 +256,50 @@ async def test_admins_see_retry_and_cancel_queued_mail_in_their_scope(remote):
 
     report = (await until(told, what="the cancellation report"))[0]
     assert b"cancelled by the administrator" in report
+
+
+RECALL = """
+mutation R($id: ID!) {
+  recallMessage(id: $id) {
+    __typename ... on Recall { results { address status } } ... on MailError { code message }
+  }
+}
+"""
+
+
+async def test_a_recall_stops_external_copies_still_in_the_queue(remote):
+    srv, _, sink = remote
+    alice = await login(srv.graphql_url, "alice@example.com", PASSWORD)
+    subject = unique("recall-queued")
+    waiting = f"busy-{uuid.uuid4().hex[:6]}@flaky.test"
+    gone = f"quick-{uuid.uuid4().hex[:6]}@one.test"
+    sink.rcpt_script[waiting] = ["451 4.3.0 Mailbox busy"] * 1000
+    await _send(srv, [waiting, gone], subject)
+    entry = await sent_id(alice, subject)
+
+    async def one_out_one_deferred():
+        rows = await deliveries(alice, entry)
+        return rows.get(gone, {}).get("status") == "SENT" and rows[waiting]["attempts"] >= 1
+
+    await until(one_out_one_deferred, what="one copy sent, the other deferred")
+
+    async def recalled():  # a copy in the middle of an attempt is not waiting: ask again
+        answer = (await alice.data(RECALL, id=entry))["recallMessage"]
+        assert answer["__typename"] == "Recall", answer
+        results = {r["address"]: r["status"] for r in answer["results"]}
+        assert results[gone] == "EXTERNAL_NOT_RECALLABLE", "handed on: cannot be taken back"
+        return results[waiting] == "RECALLED"
+
+    await until(recalled, what="the queued copy recalled")
+    rows = await deliveries(alice, entry)
+    assert rows[waiting]["status"] == "RECALLED" and rows[gone]["status"] == "SENT"
+    attempts = rows[waiting]["attempts"]
+    sink.rcpt_script[waiting] = []  # the remote would now accept it: it must not be sent
+    await asyncio.sleep(2)
+    assert not sink.for_recipient(waiting)
+    assert (await deliveries(alice, entry))[waiting]["attempts"] == attempts
+    undelivered = [await raw(srv, alice, b["id"]) for b in await in_folder(alice, "Undelivered")]
+    assert not [r for r in undelivered if waiting.encode() in r], "a recall is no bounce"
 
 
 # --- inbound authentication (SPF, DKIM, DMARC) with answers from the same DNS server -------

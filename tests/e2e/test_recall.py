@@ -91,18 +91,19 @@ async def test_sender_recalls_unread_copies_and_clients_see_them_go(server, co):
         recall = (await sender.data(RECALL, id=sent_id))["recallMessage"]
         event = await live.next()
     assert event["mailboxChanged"] == {"change": "recalled", "ids": [copy1["id"]]}
-    assert recall["__typename"] == "Recall" and recall["recalled"] == 1
     results = {r["address"]: r["status"] for r in recall["results"]}
-    assert results == {
-        co["r1"]: "RECALLED",
-        co["r2"]: "ALREADY_READ",
-        OUTSIDE: "EXTERNAL_NOT_RECALLABLE",
-    }
+    # This server has no DNS: the external copy waits in the outbound queue and is stopped,
+    # unless a delivery attempt holds it at that moment (test_delivery.py covers both).
+    outside = results.pop(OUTSIDE)
+    assert outside in ("RECALLED", "EXTERNAL_NOT_RECALLABLE")
+    assert results == {co["r1"]: "RECALLED", co["r2"]: "ALREADY_READ"}
+    recalled = 1 + (outside == "RECALLED")
+    assert recall["__typename"] == "Recall" and recall["recalled"] == recalled
     assert await find(r1, subject, wait=0) is None
     assert await find(r2, subject, wait=0) is not None
     assert used(server, co["r1"]) < before
     stored = (await sender.data(STATUS, id=sent_id))["message"]["recall"]
-    assert stored["recalled"] == 1 and len(stored["results"]) == 3
+    assert stored["recalled"] == recalled and len(stored["results"]) == 3
     again = (await sender.data(RECALL, id=sent_id))["recallMessage"]
     assert {r["address"]: r["status"] for r in again["results"]}[co["r1"]] == "NOT_FOUND"
 
