@@ -93,6 +93,10 @@ def _template(backend: str) -> str:
         provision(Server(data_dir=data_dir, env=env))
         if backend == "sqlite":
             _templates[backend] = str(data_dir / "qiyou.sqlite3")
+        else:  # the database holds everything
+            import shutil
+
+            shutil.rmtree(data_dir, ignore_errors=True)
     return _templates[backend]
 
 
