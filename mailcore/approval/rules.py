@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.archive.errors import invalid, not_found
+from mailcore.archive.errors import invalid
 from mailcore.archive.rules import (
     check_departments,
     check_keywords,
@@ -20,6 +20,7 @@ from mailcore.archive.rules import (
     emails,
     members_by_address,
     require_in_scope,
+    rule_in_scope,
     visible_rules,
 )
 from mailcore.models import AdminPermission, ApprovalRule, RecipientScope, TimeoutAction
@@ -54,7 +55,7 @@ class ApprovalRuleView:
 
 async def _view(rule: ApprovalRule, names: dict[int, str] | None = None) -> ApprovalRuleView:
     if names is None:
-        names = await emails([*rule.member_ids, *rule.approver_ids])
+        names = await emails(_parties(rule))
     return ApprovalRuleView(
         rule=rule,
         members=[names[m] for m in rule.member_ids if m in names],
@@ -62,19 +63,14 @@ async def _view(rule: ApprovalRule, names: dict[int, str] | None = None) -> Appr
     )
 
 
-async def _check_visible(scope: AdminScope, rule: ApprovalRule) -> None:
-    await require_in_scope(
-        scope, PERMISSION, [*rule.member_ids, *rule.approver_ids], list(rule.department_ids)
-    )
+def _parties(rule: ApprovalRule) -> list[int]:
+    """The members a rule names (its scope check and its view)."""
+    return [*rule.member_ids, *rule.approver_ids]
 
 
 async def _rule(scope: AdminScope, rule_id: int) -> ApprovalRule:
-    scope.require(PERMISSION)
-    rule = await ApprovalRule.filter(id=rule_id, enterprise_id=scope.enterprise_id).first()
-    if rule is None:
-        raise not_found("no such approval rule")
-    await _check_visible(scope, rule)
-    return rule
+    found = await ApprovalRule.filter(id=rule_id, enterprise_id=scope.enterprise_id).first()
+    return await rule_in_scope(scope, PERMISSION, found, _parties, "approval rule")
 
 
 async def list_rules(scope: AdminScope) -> list[ApprovalRuleView]:
@@ -82,9 +78,9 @@ async def list_rules(scope: AdminScope) -> list[ApprovalRuleView]:
         scope,
         PERMISSION,
         await ApprovalRule.filter(enterprise_id=scope.enterprise_id).order_by("id"),
-        lambda r: [*r.member_ids, *r.approver_ids],
+        _parties,
     )
-    names = await emails([m for r in rules for m in (*r.member_ids, *r.approver_ids)])
+    names = await emails([m for rule in rules for m in _parties(rule)])
     return [await _view(rule, names) for rule in rules]
 
 

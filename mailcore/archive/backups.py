@@ -12,7 +12,7 @@ from tortoise.transactions import in_transaction
 
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.archive.errors import PolicyError, invalid, not_found
+from mailcore.archive.errors import PolicyError, invalid
 from mailcore.archive.rules import (
     check_departments,
     check_keywords,
@@ -20,6 +20,7 @@ from mailcore.archive.rules import (
     emails,
     members_by_address,
     require_in_scope,
+    rule_in_scope,
     visible_rules,
 )
 from mailcore.models import AdminPermission, BackupCopy, BackupDirection, BackupRule
@@ -49,7 +50,7 @@ class BackupRuleView:
 
 async def _view(rule: BackupRule, names: dict[int, str] | None = None) -> BackupRuleView:
     if names is None:
-        names = await emails([*rule.member_ids, rule.target_id])
+        names = await emails(_parties(rule))
     return BackupRuleView(
         rule=rule,
         target=names.get(rule.target_id, ""),
@@ -57,19 +58,14 @@ async def _view(rule: BackupRule, names: dict[int, str] | None = None) -> Backup
     )
 
 
-async def _check_visible(scope: AdminScope, rule: BackupRule) -> None:
-    await require_in_scope(
-        scope, PERMISSION, [*rule.member_ids, rule.target_id], list(rule.department_ids)
-    )
+def _parties(rule: BackupRule) -> list[int]:
+    """The members a rule names (its scope check and its view)."""
+    return [*rule.member_ids, rule.target_id]
 
 
 async def _rule(scope: AdminScope, rule_id: int) -> BackupRule:
-    scope.require(PERMISSION)
-    rule = await BackupRule.filter(id=rule_id, enterprise_id=scope.enterprise_id).first()
-    if rule is None:
-        raise not_found("no such backup rule")
-    await _check_visible(scope, rule)
-    return rule
+    found = await BackupRule.filter(id=rule_id, enterprise_id=scope.enterprise_id).first()
+    return await rule_in_scope(scope, PERMISSION, found, _parties, "backup rule")
 
 
 async def list_rules(scope: AdminScope) -> list[BackupRuleView]:
@@ -77,9 +73,9 @@ async def list_rules(scope: AdminScope) -> list[BackupRuleView]:
         scope,
         PERMISSION,
         await BackupRule.filter(enterprise_id=scope.enterprise_id).order_by("id"),
-        lambda r: [*r.member_ids, r.target_id],
+        _parties,
     )
-    names = await emails([m for r in rules for m in (*r.member_ids, r.target_id)])
+    names = await emails([m for rule in rules for m in _parties(rule)])
     return [await _view(rule, names) for rule in rules]
 
 

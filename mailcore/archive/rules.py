@@ -80,6 +80,22 @@ async def require_in_scope(
         raise forbidden("that member is outside your administration scope")
 
 
+async def rule_in_scope(
+    scope: AdminScope,
+    permission: AdminPermission,
+    found: R | None,
+    parties: Callable[[R], list[int]],
+    what: str,
+) -> R:
+    """One rule (already looked up within the enterprise) that this admin may see and change:
+    NOT_FOUND when missing, FORBIDDEN when a member or department is outside their scope."""
+    scope.require(permission)
+    if found is None:
+        raise not_found(f"no such {what}")
+    await require_in_scope(scope, permission, parties(found), list(found.department_ids))
+    return found
+
+
 async def visible_rules(
     scope: AdminScope,
     permission: AdminPermission,
