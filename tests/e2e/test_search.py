@@ -76,11 +76,17 @@ async def search(client: GraphQLClient, query: str, **args) -> dict:
 
 
 async def until_found(client: GraphQLClient, query: str, count: int, wait: float = 20, **args):
-    """Search until ``count`` hits come back (indexing runs off the request path)."""
+    """Search until the index itself holds ``count`` hits (indexing runs off the request path).
+
+    Hits are checked again in the database before they are shown, so the edges can
+    be right while the index still lags: wait for ``totalCount`` (the index's own
+    figure) to agree as well.
+    """
     deadline = asyncio.get_running_loop().time() + wait
     while True:
         result = await search(client, query, **args)
-        if len(result["edges"]) == count or asyncio.get_running_loop().time() > deadline:
+        settled = len(result["edges"]) == count == result["totalCount"]
+        if settled or asyncio.get_running_loop().time() > deadline:
             return result
         await asyncio.sleep(0.1)
 
