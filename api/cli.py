@@ -56,6 +56,9 @@ def serve(ctx: click.Context, **flags: Any) -> None:
     settings = _settings(ctx).with_overrides(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # aiosmtpd logs every MAIL, RCPT and DATA at INFO: five lines per message on the event
+    # loop. Deliveries are in the mail logs (database); keep its warnings and errors.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
     click.echo(
         f"Qiyou: http://{settings.host}:{settings.http_port}/graphql  "
         f"smtp {settings.host}:{settings.smtp_port}  "

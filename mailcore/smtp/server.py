@@ -9,6 +9,7 @@ from aiosmtpd.smtp import SMTP
 
 from mailcore.runtime import Runtime
 from mailcore.smtp.inbound import InboundHandler
+from mailcore.smtp.protocol import QiyouSMTP
 from mailcore.smtp.submission import SubmissionHandler
 from mailcore.smtp.tls import ensure_self_signed, server_context
 
@@ -27,8 +28,7 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
     settings = runtime.settings
     context = tls_context(runtime)
     loop = asyncio.get_running_loop()
-    # Accept over-long lines (as Postfix does) as long as the whole message fits the limit.
-    protocol = type("QiyouSMTP", (SMTP,), {"line_length_limit": settings.max_message_size + 2})
+    protocol = QiyouSMTP
     inbound = InboundHandler(runtime)
     submission = SubmissionHandler(runtime)
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import aiosmtplib
+import httpx
 
 from mailcore.smtp import replies
 from tests.e2e.client import login
@@ -73,6 +76,59 @@ async def test_message_over_the_size_limit_gets_552(server):
         smtp.rcpt("bob@example.com")
         code, text = smtp.data(b"Subject: big\r\n\r\n" + body)
     assert code == 552, text
+
+
+async def _replies(reader: asyncio.StreamReader, count: int) -> list[bytes]:
+    """``count`` complete SMTP replies (multi-line ones folded into their last line)."""
+    got = []
+    while len(got) < count:
+        line = await asyncio.wait_for(reader.readline(), 30)
+        assert line, f"connection closed after {got}"
+        if line[3:4] != b"-":
+            got.append(line.rstrip())
+    return got
+
+
+async def test_dot_stuffed_data_pipelined_after_an_oversized_message(server):
+    """Transparency (RFC 5321 4.5.2) and pipelining (RFC 2920) through the DATA reader: one
+    write carries a message, its end and the next commands."""
+    subject = unique("dots")
+    lines = [
+        "..leading dot",  # sent stuffed: stored as ".leading dot"
+        "a sentence ends here.",  # ends in ".<CRLF>" without ending the data
+        "..",  # a line holding one dot
+        "",
+        "....three dots",
+        "last line.",
+    ]
+    body = "\r\n".join(lines)
+    head = f"From: s@remote.test\r\nTo: bob@example.com\r\nSubject: {subject}\r\n\r\n"
+    big = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 13_500 + b"x.\r\n.\r\n"
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.smtp_port)
+    try:
+        await _replies(reader, 1)  # greeting
+        writer.write(b"EHLO test.example\r\n")
+        await _replies(reader, 1)
+        # The 552 comes once the whole oversized message is read; the session stays in step.
+        writer.write(b"MAIL FROM:<s@remote.test>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
+        assert [r[:3] for r in await _replies(reader, 3)] == [b"250", b"250", b"354"]
+        writer.write(big)
+        assert (await _replies(reader, 1))[0][:3] == b"552"
+        writer.write(b"MAIL FROM:<s@remote.test>\r\nRCPT TO:<bob@example.com>\r\nDATA\r\n")
+        assert [r[:3] for r in await _replies(reader, 3)] == [b"250", b"250", b"354"]
+        writer.write((head + body + "\r\n.\r\nRSET\r\nQUIT\r\n").encode())
+        codes = [r[:3] for r in await _replies(reader, 3)]
+        assert codes == [b"250", b"250", b"221"], codes
+    finally:
+        writer.close()
+    bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
+    node = await find(bob, subject)
+    assert node is not None
+    async with httpx.AsyncClient(timeout=30) as http:
+        raw = await http.get(f"{server.url}/messages/{node['id']}/raw", headers=bob.headers())
+    stored = raw.content.split(b"\r\n\r\n", 1)[1]
+    expected = [".leading dot", "a sentence ends here.", ".", "", "...three dots", "last line."]
+    assert stored.decode() == "\r\n".join(expected) + "\r\n"
 
 
 async def test_declared_size_over_the_limit_is_refused_at_mail_from(server):
