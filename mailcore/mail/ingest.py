@@ -48,6 +48,13 @@ class _Pending:
     future: asyncio.Future[IngestResult]
 
 
+async def parse(raw: bytes) -> ParsedMessage:
+    """parse_message, in a thread for a big message (it would hold the event loop)."""
+    if len(raw) > PARSE_IN_THREAD_ABOVE:
+        return await asyncio.to_thread(parse_message, raw)
+    return parse_message(raw)
+
+
 class Ingestor:
     """Runs the ingest path against one blob store, committing concurrent ingests in groups."""
 
@@ -58,10 +65,7 @@ class Ingestor:
         self._publishing: set[asyncio.Task[None]] = set()
 
     async def ingest(self, request: IngestRequest) -> IngestResult:
-        if len(request.raw) > PARSE_IN_THREAD_ABOVE:
-            parsed = await asyncio.to_thread(parse_message, request.raw)
-        else:
-            parsed = parse_message(request.raw)
+        parsed = request.parsed or await parse(request.raw)
         await before_store(request, parsed)  # may reshape the request or refuse the mail
         key = await self.blobs.put(request.raw)
         future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
@@ -134,8 +138,8 @@ async def _publish_logged(request: IngestRequest, result: IngestResult) -> None:
 
 
 async def _publish(request: IngestRequest, result: IngestResult) -> None:
-    search.committed()  # wake the indexer
     parsed = result.parsed
+    search.committed(result.sha256, parsed)  # wake the indexer, which may reuse the parse
     new_mail = {
         "subject": parsed.subject,
         "from_name": parsed.from_.name if parsed.from_ else "",

@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from mailcore.blobs import BlobStore
+from mailcore.mime.types import ParsedMessage
 from mailcore.search.contract import (
     ARCHIVE,
     MAIL,
@@ -117,10 +118,14 @@ def indexer() -> Indexer | None:
     return _indexer
 
 
-def committed() -> None:
+def committed(sha256: str | None = None, parsed: ParsedMessage | None = None) -> None:
     """Mail was committed (mailbox entries, archive records): wake the indexer; the
-    high-water marks find what is new."""
+    high-water marks find what is new. Ingest also hands over its parse of the message."""
     if _indexer is not None:
+        if sha256 and parsed is not None:
+            from mailcore.search.mail import remember
+
+            remember(sha256, parsed)
         _indexer.notify()
 
 

@@ -25,6 +25,12 @@ BATCH = 200
 PENDING_BATCH = 500
 POLL = 30.0  # seconds: also pick up work recorded by other processes (CLI, other servers)
 RETRY = (1.0, 5.0, 30.0)
+# A burst of mail is indexed in a few commits, not one per message: after a wake the worker
+# lets work gather for a moment, and keeps the backend's writer between rounds (opening an
+# embedded writer costs its memory arena and threads; each commit makes a segment to merge).
+GATHER = 0.2  # seconds
+RELEASE_IDLE = 1.0  # seconds without work: let the writer go (a CLI reindex may want it)
+RELEASE_EVERY = 5.0  # seconds: and at least this often while mail keeps coming
 
 
 class Source(Protocol):
@@ -94,10 +100,13 @@ class Indexer:
 
     async def _run(self) -> None:
         failures = 0
+        loop = asyncio.get_running_loop()
+        held_since = None  # when the backend's writer was last taken
         while True:
             if not self.paused:
+                held_since = held_since or loop.time()
                 try:
-                    await self.catch_up()
+                    await self.catch_up(release=False)
                     failures = 0
                     self._idle.set()
                 except (SearchUnavailable, OSError) as exc:
@@ -107,14 +116,38 @@ class Indexer:
                     log.exception("search indexing failed, will retry")
                     failures += 1
             delay = RETRY[min(failures, len(RETRY)) - 1] if failures else POLL
-            try:
-                await asyncio.wait_for(self._wake.wait(), delay)
-            except TimeoutError:
-                pass
+            if held_since is not None and loop.time() - held_since > RELEASE_EVERY:
+                await self._release()
+                held_since = None
+            woken = await self._woken(min(delay, RELEASE_IDLE))
+            if not woken:
+                if held_since is not None:
+                    await self._release()
+                    held_since = None
+                woken = await self._woken(max(delay - RELEASE_IDLE, 0.0))
             self._wake.clear()
+            if woken:
+                await asyncio.sleep(GATHER)
 
-    async def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        """Index everything outstanding; answer how many documents were handled."""
+    async def _woken(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._wake.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    async def _release(self) -> None:
+        try:
+            await self.backend.release()
+        except Exception:  # noqa: BLE001 - the next round opens a writer again
+            log.exception("releasing the search writer failed")
+
+    async def catch_up(
+        self, progress: Callable[[int], None] | None = None, *, release: bool = True
+    ) -> int:
+        """Index everything outstanding; answer how many documents were handled. The
+        backend's writer is let go at the end unless ``release`` is false (the worker keeps
+        it across a burst of mail)."""
         done = 0
         for source in self.sources.values():
             if source.space not in self._checked:
@@ -129,7 +162,8 @@ class Indexer:
                 done += handled
                 if not handled:
                     break
-        await self.backend.release()
+        if release:
+            await self.backend.release()
         return done
 
     async def _pending(self, source: Source) -> int:

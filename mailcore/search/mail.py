@@ -9,6 +9,7 @@ so a stale index can hide a message for a moment but never show one that is gone
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -18,6 +19,7 @@ from mailcore.mail.errors import MailError
 from mailcore.mail.folders import resolve_folder
 from mailcore.mime.parse import get_attachment, parse_message
 from mailcore.mime.sanitize import html_to_text
+from mailcore.mime.types import ParsedMessage
 from mailcore.models import Folder, FolderRole, MailboxEntry, Message
 from mailcore.search.contract import (
     MAIL,
@@ -37,6 +39,19 @@ MAX_BODY = 200_000  # characters of body text indexed
 MAX_ATTACHMENTS_TEXT = 300_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+RECENT = 512  # messages just ingested whose parse the indexer may reuse
+
+# sha256 of a stored message → what ingest parsed from those very bytes (newest last).
+_recent: OrderedDict[str, ParsedMessage] = OrderedDict()
+
+
+def remember(sha256: str, parsed: ParsedMessage) -> None:
+    """Ingest hands over its parse, so indexing new mail neither reads the blob back nor
+    parses it again (unless an attachment's text is wanted)."""
+    _recent[sha256] = parsed
+    _recent.move_to_end(sha256)
+    while len(_recent) > RECENT:
+        _recent.popitem(last=False)
 
 
 @dataclass
@@ -45,9 +60,18 @@ class MessageText:
     attachments: str
 
 
-def message_text(raw: bytes) -> MessageText:
-    """Body text (HTML turned into text) and attachment names + text. CPU-bound: run in a thread."""
-    parsed = parse_message(raw)
+def wants_raw(parsed: ParsedMessage) -> bool:
+    """Whether an attachment's text is to be extracted (which needs the raw message)."""
+    return any(
+        extractor(a.filename, a.content_type) and (a.filename or not a.inline)
+        for a in parsed.attachments
+    )
+
+
+def message_text(raw: bytes, parsed: ParsedMessage | None = None) -> MessageText:
+    """Body text (HTML turned into text) and attachment names + text. CPU-bound: run in a
+    thread. ``parsed`` is ``raw`` parsed already, if at hand."""
+    parsed = parsed or parse_message(raw)
     body = parsed.text or ""
     if parsed.html and len(body.strip()) < 20:
         body = html_to_text(parsed.html)
@@ -122,11 +146,15 @@ class MailSource:
         for entry in entries:
             message = entry.message
             if message.id not in texts:
+                parsed = None if message.id in secret else _recent.get(message.sha256)
                 try:  # confidential mail (U17): no body or attachment text in the index
-                    raw = b"" if message.id in secret else await self.blobs.get(message.sha256)
+                    if message.id in secret or (parsed is not None and not wants_raw(parsed)):
+                        raw = b""
+                    else:
+                        raw = await self.blobs.get(message.sha256)
                 except (OSError, KeyError):
                     raw = b""
-                texts[message.id] = await asyncio.to_thread(message_text, raw)
+                texts[message.id] = await asyncio.to_thread(message_text, raw, parsed)
             docs.append(build_doc(entry, message, texts[message.id]))
         return docs
 
