@@ -372,6 +372,7 @@ def _figures(
         errors.update(out["errors"])
     wall = (max(r[3] for r in records) - min(r[1] for r in records)) if records else 0.0
     latencies = [r[3] - r[2] for r in ok]
+    envelopes = [r[2] - r[1] for r in ok]  # MAIL, RCPT, DATA round trips and the 20 KB sent
     samples = [s for out in outs for s in out["samples"]]
     visible = [s[1] for s in samples if s[1] is not None]
     polls = [s[2] for s in samples]
@@ -396,6 +397,7 @@ def _figures(
         "ack_p50_ms": ms(percentile(latencies, 50)),
         "ack_p99_ms": ms(percentile(latencies, 99)),
         "ack": summary_ms(latencies),
+        "envelope": summary_ms(envelopes),
         "visibility_p50_ms": ms(percentile(visible, 50)),
         "visibility_p99_ms": ms(percentile(visible, 99)),
         "visibility": {
@@ -448,6 +450,8 @@ def print_summary(f: dict[str, Any]) -> None:
         f"  DATA end → 250  p50 {fmt_ms(f['ack_p50_ms'])}  p99 {fmt_ms(f['ack_p99_ms'])}  "
         f"max {fmt_ms(f['ack']['max_ms'])}"
     )
+    e = f["envelope"]
+    print(f"  MAIL → DATA end p50 {fmt_ms(e['p50_ms'])}  p99 {fmt_ms(e['p99_ms'])}")
     v = f["visibility"]
     print(
         f"  250 → GraphQL   p50 {fmt_ms(f['visibility_p50_ms'])}  "

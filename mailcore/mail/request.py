@@ -69,3 +69,6 @@ class IngestRequest:
     sender_member_id: int | None = None
     origin_session: int | None = None
     on_commit: list[OnCommit] = field(default_factory=list)
+    # ``raw`` parsed already by the caller (the MX port parses once for screening and
+    # storing); None: ingest parses it.
+    parsed: ParsedMessage | None = None

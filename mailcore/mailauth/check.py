@@ -12,25 +12,38 @@ from mailcore.mailauth.results import AuthResults
 from mailcore.mailauth.spf import check_spf
 
 
-def from_domain(raw: bytes) -> str:
-    """The RFC5322.From domain; empty when there is not exactly one From address."""
+def from_address(raw: bytes) -> str:
+    """The RFC5322.From address; empty when there is not exactly one."""
     headers = BytesHeaderParser().parsebytes(raw[:65536])
     values = headers.get_all("from", [])
     addresses = [a for _, a in getaddresses([str(v) for v in values]) if a]
-    if len(addresses) != 1 or "@" not in addresses[0]:
+    return addresses[0] if len(addresses) == 1 else ""
+
+
+def domain_of(address: str) -> str:
+    if "@" not in address:
         return ""
-    return addresses[0].rpartition("@")[2].strip().rstrip(".").lower()
+    return address.rpartition("@")[2].strip().rstrip(".").lower()
 
 
 async def check_inbound(
-    resolver: Resolver, raw: bytes, *, ip: str, helo: str, mail_from: str
+    resolver: Resolver,
+    raw: bytes,
+    *,
+    ip: str,
+    helo: str,
+    mail_from: str,
+    author: str | None = None,
 ) -> AuthResults:
+    """SPF, DKIM, then DMARC for the From domain (``author``: the From address, if the
+    caller has it already)."""
     results = AuthResults(mail_from=mail_from, helo=helo)
     (spf_result, spf_domain), signatures = await asyncio.gather(
         check_spf(resolver, ip, mail_from, helo), dkim.verify(raw, resolver)
     )
     results.spf, results.spf_domain, results.dkim = spf_result, spf_domain, signatures
-    await dmarc.evaluate(resolver, results, from_domain(raw))
+    author = from_address(raw) if author is None else author
+    await dmarc.evaluate(resolver, results, domain_of(author))
     return results
 
 

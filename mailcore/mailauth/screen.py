@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
-from email.utils import getaddresses
 
 from mailcore.dns import Resolver
-from mailcore.mailauth.check import check_inbound
+from mailcore.mailauth.check import check_inbound, from_address
 from mailcore.mailauth.results import AuthResults, Disposition
+from mailcore.mime.types import ParsedMessage
 from mailcore.models import FolderRole, Member
 from mailcore.policy import lists
 from mailcore.policy.lists import Verdict
@@ -35,12 +34,6 @@ class Screening:
     spam: SpamVerdict | None = None
 
 
-def header_from(raw: bytes) -> str:
-    headers = BytesHeaderParser().parsebytes(raw[:65536])
-    found = [a for _, a in getaddresses([str(v) for v in headers.get_all("from", [])]) if a]
-    return found[0] if len(found) == 1 else ""
-
-
 async def screen(
     raw: bytes,
     *,
@@ -52,10 +45,17 @@ async def screen(
     resolver: Resolver,
     checker: SpamChecker,
     hostname: str,
+    parsed: ParsedMessage | None = None,
 ) -> Screening:
     result = Screening()
     try:
-        auth = await check_inbound(resolver, raw, ip=ip, helo=helo, mail_from=mail_from)
+        author = from_address(raw)
+    except Exception:  # noqa: BLE001 - an unreadable From header: no author
+        author = ""
+    try:
+        auth = await check_inbound(
+            resolver, raw, ip=ip, helo=helo, mail_from=mail_from, author=author
+        )
     except Exception:  # noqa: BLE001 - a broken check must not lose or refuse mail
         log.exception("authentication checks failed")
         auth = AuthResults(spf="temperror", mail_from=mail_from, helo=helo, dmarc="temperror")
@@ -63,7 +63,7 @@ async def screen(
     if auth.disposition is Disposition.REJECT:
         result.refusal = DMARC_REJECT.format(domain=auth.header_from)
         return result
-    senders = [s for s in (mail_from, header_from(raw)) if s]
+    senders = [s for s in (mail_from, author) if s]
     verdicts = await lists.verdicts(senders, member_ids)
     enterprises = dict(await Member.filter(id__in=member_ids).values_list("id", "enterprise_id"))
     spam_policies = await policies(set(enterprises.values()))
@@ -76,7 +76,7 @@ async def screen(
     ]
     spam = None
     if wants_check:
-        facts = MessageFacts(ip, helo, mail_from, tuple(recipients), auth)
+        facts = MessageFacts(ip, helo, mail_from, tuple(recipients), auth, parsed)
         try:
             spam = await checker.check(raw, facts)
         except Exception:  # noqa: BLE001 - an outage of the filter never loses mail

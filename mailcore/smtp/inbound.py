@@ -5,6 +5,7 @@ fsync."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 from email.utils import formatdate
@@ -15,7 +16,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from mailcore.dns import open_resolver
 from mailcore.dns.cache import CachingResolver
 from mailcore.groups.posting import Sender, refused_groups
-from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource
+from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource, parse
 from mailcore.mail.routing import Routes, local_recipients, route
 from mailcore.mailauth.check import strip_forged
 from mailcore.mailauth.screen import screen
@@ -110,6 +111,9 @@ class InboundHandler:
         peer: Any = session.peer
         ip = peer[0] if isinstance(peer, tuple) else ""
         helo = (session.host_name or "").strip()[:255]
+        # Parsed once, for the spam check and for storing: the parser reads nothing from the
+        # trace headers prepended below ...
+        parsed = await parse(raw)
         try:
             screening = await screen(
                 raw,
@@ -121,6 +125,7 @@ class InboundHandler:
                 resolver=self.resolver,
                 checker=self.checker,
                 hostname=settings.hostname,
+                parsed=parsed,
             )
         except Exception:
             log.exception("inbound screening failed")
@@ -131,10 +136,14 @@ class InboundHandler:
             f"X-Original-To: {address}\r\n" for address in transfers
         )
         stored = _trace(session, settings.hostname) + extra.encode("utf-8", "replace")
+        stored += strip_forged(raw, settings.hostname)
+        # (a leading folded line or mbox "From " line would parse differently behind them)
+        reuse = not raw[:1].isspace() and not raw.startswith(b"From ")
         try:
             result = await self.runtime.ingestor.ingest(
                 IngestRequest(
-                    raw=stored + strip_forged(raw, settings.hostname),
+                    raw=stored,
+                    parsed=dataclasses.replace(parsed, size=len(stored)) if reuse else None,
                     source=IngestSource.SMTP_INBOUND,
                     envelope_from=envelope.mail_from or "",
                     deliveries=[

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from mailcore.mailauth.results import AuthResults
+from mailcore.mime.types import ParsedMessage
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class MessageFacts:
     mail_from: str = ""
     recipients: tuple[str, ...] = ()
     auth: AuthResults | None = None
+    parsed: ParsedMessage | None = None  # the raw message, parsed already (if at hand)
 
 
 @dataclass(frozen=True)
