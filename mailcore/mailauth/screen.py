@@ -46,7 +46,10 @@ async def screen(
     checker: SpamChecker,
     hostname: str,
     parsed: ParsedMessage | None = None,
+    enterprises: dict[int, int] | None = None,
 ) -> Screening:
+    """``enterprises``: member id → enterprise id for the recipients the caller knows already
+    (the rest are looked up)."""
     result = Screening()
     try:
         author = from_address(raw)
@@ -65,7 +68,9 @@ async def screen(
         return result
     senders = [s for s in (mail_from, author) if s]
     verdicts = await lists.verdicts(senders, member_ids)
-    enterprises = dict(await Member.filter(id__in=member_ids).values_list("id", "enterprise_id"))
+    enterprises = {m: e for m, e in (enterprises or {}).items() if m in member_ids}
+    if missing := [m for m in member_ids if m not in enterprises]:
+        enterprises.update(await Member.filter(id__in=missing).values_list("id", "enterprise_id"))
     spam_policies = await policies(set(enterprises.values()))
     wants_check = [
         m

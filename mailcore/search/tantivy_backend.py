@@ -4,8 +4,8 @@ Every tantivy call runs in a worker thread under a per-space lock and is guarded
 raises Rust panics (``pyo3_runtime.PanicException``, a ``BaseException``) on some inputs. A
 failed query answers an empty page; a failed write raises ``SearchUnavailable`` so the indexer
 keeps the work for later. The writer (which holds tantivy's lock file) is opened for a batch
-of writes and released when the indexer goes idle, so ``qiyou search reindex`` can run beside
-a live server.
+of writes and released when the indexer has been idle for a moment (``indexer.py``), so
+``qiyou search reindex`` can run beside a live server.
 """
 
 from __future__ import annotations

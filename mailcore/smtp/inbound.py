@@ -84,6 +84,7 @@ class InboundHandler:
         else:
             member_id = transferred or next(iter(routes.local.values()))
             member = await Member.get(id=member_id)
+            _enterprises(envelope)[member.id] = member.enterprise_id
             if not member.has_room_for(declared_size(envelope.mail_options)):
                 return replies.MAILBOX_FULL.format(address=address)
             verdict = (await lists.verdicts([sender], [member_id])).get(member_id)
@@ -126,6 +127,7 @@ class InboundHandler:
                 checker=self.checker,
                 hostname=settings.hostname,
                 parsed=parsed,
+                enterprises=_enterprises(envelope),
             )
         except Exception:
             log.exception("inbound screening failed")
@@ -178,6 +180,15 @@ def _transfers(envelope: Envelope) -> dict[str, int]:
     if found is None:
         found = {}
         envelope.qiyou_transfers = found  # type: ignore[attr-defined]
+    return found
+
+
+def _enterprises(envelope: Envelope) -> dict[int, int]:
+    """Member id → enterprise id of the members looked up at RCPT (screening needs them)."""
+    found = getattr(envelope, "qiyou_enterprises", None)
+    if found is None:
+        found = {}
+        envelope.qiyou_enterprises = found  # type: ignore[attr-defined]
     return found
 
 

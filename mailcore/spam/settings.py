@@ -8,6 +8,7 @@ from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.models import AdminPermission, SpamSetting
+from mailcore.policy.presence import Presence
 
 DEFAULT_THRESHOLD = 5.0
 
@@ -43,13 +44,24 @@ async def set_policy(
         await SpamSetting.create(
             enterprise_id=scope.enterprise_id, enabled=new.enabled, threshold=new.threshold
         )
+    WITH_SETTING.forget()
     await record(scope, "spam.set", "", enabled=new.enabled, threshold=new.threshold)
     return new
 
 
+async def _enterprises_with_a_setting() -> list[int]:
+    return list(await SpamSetting.all().values_list("enterprise_id", flat=True))
+
+
+# Most enterprises keep the default: no query per message to learn that.
+WITH_SETTING = Presence(_enterprises_with_a_setting)
+
+
 async def policies(enterprise_ids: list[int] | set[int]) -> dict[int, SpamPolicy]:
+    configured = await WITH_SETTING.owners()
+    wanted = [e for e in enterprise_ids if e in configured]
     rows = {
         s.enterprise_id: SpamPolicy(s.enabled, s.threshold)
-        for s in await SpamSetting.filter(enterprise_id__in=list(enterprise_ids))
+        for s in (await SpamSetting.filter(enterprise_id__in=wanted) if wanted else [])
     }
     return {e: rows.get(e, SpamPolicy()) for e in enterprise_ids}
