@@ -33,6 +33,7 @@ from mailcore.spam import open_checker
 log = logging.getLogger(__name__)
 
 MAX_RECIPIENTS = 500
+_QUOTA_FIELDS = ("id", "enterprise_id", "is_vip", "used_bytes", "quota_bytes")
 _SIZE = re.compile(r"^SIZE=(\d+)$", re.IGNORECASE)
 SENDER_BLOCKED = (
     "550 5.7.1 <{address}>: mail from your address is refused by the recipient's organization"
@@ -83,7 +84,7 @@ class InboundHandler:
                     return SENDER_BLOCKED.format(address=sender)
         else:
             member_id = transferred or next(iter(routes.local.values()))
-            member = await Member.get(id=member_id)
+            member = await Member.filter(id=member_id).only(*_QUOTA_FIELDS).get()
             _enterprises(envelope)[member.id] = member.enterprise_id
             if not member.has_room_for(declared_size(envelope.mail_options)):
                 return replies.MAILBOX_FULL.format(address=address)
