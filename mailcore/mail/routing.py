@@ -47,13 +47,11 @@ async def route(addresses: list[str]) -> Routes:
     owners: dict[str, int] = dict(
         await Member.filter(email__in=in_hosted, enabled=True).values_list("email", "id")
     )
-    owners.update(
-        dict(
-            await Alias.filter(email__in=in_hosted, member__enabled=True).values_list(
-                "email", "member_id"
-            )
-        )
-    )
+    # An address is a member's, an alias or a group, never two (the directory sees to it):
+    # what members answered needs no alias query.
+    if unowned := [a for a in in_hosted if a not in owners]:
+        aliases = Alias.filter(email__in=unowned, member__enabled=True)
+        owners.update(dict(await aliases.values_list("email", "member_id")))
     rest = [a for a in in_hosted if a not in owners]
     groups: dict[str, int] = (
         dict(await MailGroup.filter(email__in=rest).values_list("email", "id")) if rest else {}
