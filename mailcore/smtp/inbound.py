@@ -8,8 +8,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from collections.abc import Callable
 from email.utils import formatdate
-from typing import Any
+from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
@@ -31,6 +32,7 @@ from mailcore.smtp import replies
 from mailcore.spam import open_checker
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MAX_RECIPIENTS = 500
 _QUOTA_FIELDS = ("id", "enterprise_id", "is_vip", "used_bytes", "quota_bytes")
@@ -165,32 +167,29 @@ class InboundHandler:
         return replies.QUEUED.format(id=result.sha256[:16])
 
 
+def _kept(envelope: Envelope, name: str, make: Callable[[], T]) -> T:
+    """What this transaction keeps on its envelope (aiosmtpd makes one per transaction)."""
+    value = getattr(envelope, name, None)
+    if value is None:
+        value = make()
+        setattr(envelope, name, value)
+    return value
+
+
 def _accepted_routes(envelope: Envelope) -> Routes:
-    """The routes of the recipients accepted so far in this transaction (kept on the envelope,
-    which aiosmtpd makes anew for every transaction), so DATA does not resolve them again."""
-    routes = getattr(envelope, "qiyou_routes", None)
-    if routes is None:
-        routes = Routes()
-        envelope.qiyou_routes = routes  # type: ignore[attr-defined]
-    return routes
+    """The routes of the recipients accepted so far in this transaction, so DATA does not
+    resolve them again."""
+    return _kept(envelope, "qiyou_routes", Routes)
 
 
 def _transfers(envelope: Envelope) -> dict[str, int]:
     """Unknown addresses accepted for a domain's transfer mailbox: address → member id."""
-    found = getattr(envelope, "qiyou_transfers", None)
-    if found is None:
-        found = {}
-        envelope.qiyou_transfers = found  # type: ignore[attr-defined]
-    return found
+    return _kept(envelope, "qiyou_transfers", dict)
 
 
 def _enterprises(envelope: Envelope) -> dict[int, int]:
     """Member id → enterprise id of the members looked up at RCPT (screening needs them)."""
-    found = getattr(envelope, "qiyou_enterprises", None)
-    if found is None:
-        found = {}
-        envelope.qiyou_enterprises = found  # type: ignore[attr-defined]
-    return found
+    return _kept(envelope, "qiyou_enterprises", dict)
 
 
 def _trace(session: Session, hostname: str) -> bytes:
