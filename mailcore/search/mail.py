@@ -39,19 +39,34 @@ MAX_BODY = 200_000  # characters of body text indexed
 MAX_ATTACHMENTS_TEXT = 300_000
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
-RECENT = 512  # messages just ingested whose parse the indexer may reuse
+# Messages just ingested whose parse the indexer may reuse: at most RECENT of them with
+# RECENT_TEXT characters of text in all, none bigger than RECENT_ONE (a big one is read back
+# from its blob).
+RECENT = 2048
+RECENT_TEXT = 32_000_000
+RECENT_ONE = 1_000_000
 
-# sha256 of a stored message → what ingest parsed from those very bytes (newest last).
-_recent: OrderedDict[str, ParsedMessage] = OrderedDict()
+# sha256 of a stored message → (what ingest parsed from those very bytes, its text's size).
+_recent: OrderedDict[str, tuple[ParsedMessage, int]] = OrderedDict()
+_recent_text = 0
 
 
 def remember(sha256: str, parsed: ParsedMessage) -> None:
     """Ingest hands over its parse, so indexing new mail neither reads the blob back nor
     parses it again (unless an attachment's text is wanted)."""
-    _recent[sha256] = parsed
-    _recent.move_to_end(sha256)
-    while len(_recent) > RECENT:
-        _recent.popitem(last=False)
+    global _recent_text
+    size = len(parsed.text or "") + len(parsed.html or "")
+    if size > RECENT_ONE or sha256 in _recent:
+        return
+    _recent[sha256] = (parsed, size)
+    _recent_text += size
+    while _recent_text > RECENT_TEXT or len(_recent) > RECENT:
+        _recent_text -= _recent.popitem(last=False)[1][1]
+
+
+def _remembered(sha256: str) -> ParsedMessage | None:
+    found = _recent.get(sha256)
+    return found[0] if found else None
 
 
 @dataclass
@@ -146,7 +161,7 @@ class MailSource:
         for entry in entries:
             message = entry.message
             if message.id not in texts:
-                parsed = None if message.id in secret else _recent.get(message.sha256)
+                parsed = None if message.id in secret else _remembered(message.sha256)
                 try:  # confidential mail (U17): no body or attachment text in the index
                     if message.id in secret or (parsed is not None and not wants_raw(parsed)):
                         raw = b""
