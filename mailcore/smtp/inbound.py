@@ -115,9 +115,7 @@ class InboundHandler:
         peer: Any = session.peer
         ip = peer[0] if isinstance(peer, tuple) else ""
         helo = (session.host_name or "").strip()[:255]
-        # Parsed once, for the spam check and for storing: the parser reads nothing from the
-        # trace headers prepended below ...
-        parsed = await parse(raw)
+        parsed = await parse(raw)  # once, for the spam check and for storing
         try:
             screening = await screen(
                 raw,
@@ -142,7 +140,8 @@ class InboundHandler:
         )
         stored = _trace(session, settings.hostname) + extra.encode("utf-8", "replace")
         stored += strip_forged(raw, settings.hostname)
-        # (a leading folded line or mbox "From " line would parse differently behind them)
+        # The parser reads nothing from the trace headers prepended, unless the mail starts
+        # with what would join them (a folded line) or stop them (an mbox "From " line).
         reuse = not raw[:1].isspace() and not raw.startswith(b"From ")
         try:
             result = await self.runtime.ingestor.ingest(

@@ -24,8 +24,10 @@ _END = b".\r\n"
 
 class QiyouSMTP(SMTP):
     def __init__(self, handler, *, data_size_limit: int, **kwargs) -> None:
-        # The stream limit bounds how much one readuntil buffers: the size limit (+ CRLF).
-        self.line_length_limit = data_size_limit + 2
+        # The stream limit bounds how much one readuntil buffers: the size limit (+ CRLF);
+        # without one, aiosmtpd's default (the DATA reader takes longer stretches in parts).
+        if data_size_limit:
+            self.line_length_limit = data_size_limit + 2
         super().__init__(handler, data_size_limit=data_size_limit, **kwargs)
 
     async def smtp_DATA(self, arg: str) -> None:
