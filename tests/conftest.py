@@ -7,6 +7,7 @@ unless QIYOU_REQUIRE_SERVICES=1 (CI), where it fails instead.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
@@ -94,8 +95,6 @@ def _template(backend: str) -> str:
         if backend == "sqlite":
             _templates[backend] = str(data_dir / "qiyou.sqlite3")
         else:  # the database holds everything
-            import shutil
-
             shutil.rmtree(data_dir, ignore_errors=True)
     return _templates[backend]
 
@@ -108,8 +107,6 @@ def provisioned_copy(backend: str, data_dir: Path) -> str | None:
         name = f"qiyou_test_{uuid.uuid4().hex[:10]}"
         _psql(f"CREATE DATABASE {name} TEMPLATE {template}")
         return name
-    import shutil
-
     data_dir.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(template, data_dir / "qiyou.sqlite3")
     return None
@@ -121,8 +118,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     path = _templates.pop("sqlite", None)
     if path:
-        import shutil
-
         shutil.rmtree(Path(path).parent, ignore_errors=True)
 
 

@@ -61,9 +61,14 @@ def is_connected() -> bool:
     return _bus is not None
 
 
+def _encode(kind: str, payload: dict[str, Any]) -> str:
+    """One event as sent on the bus: a JSON object with its ``kind``."""
+    return json.dumps({"kind": kind, **payload})
+
+
 async def publish(member_id: int, kind: str, **payload: Any) -> None:
     if _bus is not None:
-        await _bus.publish(member_channel(member_id), json.dumps({"kind": kind, **payload}))
+        await _bus.publish(member_channel(member_id), _encode(kind, payload))
 
 
 async def publish_many(events: list[tuple[int, str, dict[str, Any]]]) -> None:
@@ -71,7 +76,7 @@ async def publish_many(events: list[tuple[int, str, dict[str, Any]]]) -> None:
     if _bus is not None and events:
         await _bus.publish_many(
             [
-                (member_channel(member_id), json.dumps({"kind": kind, **payload}))
+                (member_channel(member_id), _encode(kind, payload))
                 for member_id, kind, payload in events
             ]
         )
@@ -102,7 +107,7 @@ async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any
 
 async def publish_enterprise(enterprise_id: int, kind: str, **payload: Any) -> None:
     if _bus is not None:
-        await _bus.publish(enterprise_channel(enterprise_id), json.dumps({"kind": kind, **payload}))
+        await _bus.publish(enterprise_channel(enterprise_id), _encode(kind, payload))
 
 
 @asynccontextmanager

@@ -68,7 +68,8 @@ async def screen(
         return result
     senders = [s for s in (mail_from, author) if s]
     verdicts = await lists.verdicts(senders, member_ids)
-    enterprises = {m: e for m, e in (enterprises or {}).items() if m in member_ids}
+    wanted = set(member_ids)
+    enterprises = {m: e for m, e in (enterprises or {}).items() if m in wanted}
     if missing := [m for m in member_ids if m not in enterprises]:
         enterprises.update(await Member.filter(id__in=missing).values_list("id", "enterprise_id"))
     spam_policies = await policies(set(enterprises.values()))

@@ -19,7 +19,7 @@ from mailcore.mail.errors import MailError
 from mailcore.mail.folders import resolve_folder
 from mailcore.mime.parse import get_attachment, parse_message
 from mailcore.mime.sanitize import html_to_text
-from mailcore.mime.types import ParsedMessage
+from mailcore.mime.types import ParsedAttachment, ParsedMessage
 from mailcore.models import Folder, FolderRole, MailboxEntry, Message
 from mailcore.search.contract import (
     MAIL,
@@ -75,12 +75,16 @@ class MessageText:
     attachments: str
 
 
+def _text_wanted(info: ParsedAttachment) -> bool:
+    """Whether this attachment's text is indexed (not an unnamed inline image or part)."""
+    return bool(extractor(info.filename, info.content_type)) and not (
+        info.inline and not info.filename
+    )
+
+
 def wants_raw(parsed: ParsedMessage) -> bool:
     """Whether an attachment's text is to be extracted (which needs the raw message)."""
-    return any(
-        extractor(a.filename, a.content_type) and (a.filename or not a.inline)
-        for a in parsed.attachments
-    )
+    return any(_text_wanted(a) for a in parsed.attachments)
 
 
 def message_text(raw: bytes, parsed: ParsedMessage | None = None) -> MessageText:
@@ -95,9 +99,7 @@ def message_text(raw: bytes, parsed: ParsedMessage | None = None) -> MessageText
     for info in parsed.attachments:
         if info.filename:
             parts.append(info.filename)
-        if info.inline and not info.filename:
-            continue
-        if total < MAX_ATTACHMENTS_TEXT and extractor(info.filename, info.content_type):
+        if total < MAX_ATTACHMENTS_TEXT and _text_wanted(info):
             found = get_attachment(raw, info.index)
             if found is not None:
                 text = attachment_text(info.filename, info.content_type, found[1])

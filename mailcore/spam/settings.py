@@ -44,7 +44,6 @@ async def set_policy(
         await SpamSetting.create(
             enterprise_id=scope.enterprise_id, enabled=new.enabled, threshold=new.threshold
         )
-    WITH_SETTING.forget()
     await record(scope, "spam.set", "", enabled=new.enabled, threshold=new.threshold)
     return new
 
