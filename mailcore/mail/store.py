@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from tortoise.expressions import F
+from tortoise.expressions import Case, F, When
 from tortoise.transactions import in_transaction
 
 from mailcore.db import db_text
@@ -178,11 +178,26 @@ async def _store_copies(
         d = copy.delivery
         results[copy.item].entries.append(StoredEntry(d.member_id, d.role, entry_id))
         used[d.member_id] += items[copy.item].parsed.size
+    await _add_used(used)
+
+
+async def _add_used(used: dict[int, int]) -> None:
+    """Add each member's bytes to their usage in a few statements: one per amount shared by
+    several members (a mail to many), one CASE for each batch of the rest (a group of mails
+    to different members)."""
     by_amount: dict[int, list[int]] = defaultdict(list)
     for member_id, amount in used.items():
         by_amount[amount].append(member_id)
+    single = [(ids[0], amount) for amount, ids in by_amount.items() if len(ids) == 1]
     for amount, ids in by_amount.items():
-        await Member.filter(id__in=ids).update(used_bytes=F("used_bytes") + amount)
+        if len(ids) > 1:
+            await Member.filter(id__in=ids).update(used_bytes=F("used_bytes") + amount)
+    for start in range(0, len(single), BATCH):
+        batch = single[start : start + BATCH]
+        # Each branch adds to the column, so PostgreSQL types the amounts as the column's.
+        whens = [When(id=m, then=F("used_bytes") + amount) for m, amount in batch]
+        ids = [member_id for member_id, _ in batch]
+        await Member.filter(id__in=ids).update(used_bytes=Case(*whens, default=F("used_bytes")))
 
 
 async def _insert_entries(

@@ -10,11 +10,13 @@ from mailcore.dns import Resolver
 from mailcore.mailauth import dkim, dmarc
 from mailcore.mailauth.results import AuthResults
 from mailcore.mailauth.spf import check_spf
+from mailcore.mime.structure import split_headers
 
 
 def from_address(raw: bytes) -> str:
     """The RFC5322.From address; empty when there is not exactly one."""
-    headers = BytesHeaderParser().parsebytes(raw[:65536])
+    _, body = split_headers(raw, 0, min(len(raw), 65536))
+    headers = BytesHeaderParser().parsebytes(raw[:body])  # the header block only
     values = headers.get_all("from", [])
     addresses = [a for _, a in getaddresses([str(v) for v in values]) if a]
     return addresses[0] if len(addresses) == 1 else ""

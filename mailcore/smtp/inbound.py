@@ -22,7 +22,7 @@ from mailcore.mail.routing import Routes, local_recipients, route
 from mailcore.mailauth.check import strip_forged
 from mailcore.mailauth.screen import screen
 from mailcore.models import FolderRole, MailGroup, Member
-from mailcore.org.addresses import split_address
+from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 from mailcore.policy import lists
 from mailcore.policy.lists import Verdict
 from mailcore.policy.pipeline import PolicyRefusal
@@ -64,12 +64,13 @@ class InboundHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return replies.TOO_MANY_RECIPIENTS
-        routes = await route([address])
+        sender = envelope.mail_from or ""
+        member = await _own_member(address)  # most mail: one query, quota fields included
+        routes = Routes(local={member.email: member.id}) if member else await route([address])
         if routes.invalid:
             return replies.BAD_ADDRESS
         if routes.external:
             return replies.NO_RELAY.format(domain=split_address(address)[1])
-        sender = envelope.mail_from or ""
         transferred = None
         if routes.unknown:
             transferred = await transfer_target(address)
@@ -86,7 +87,8 @@ class InboundHandler:
                     return SENDER_BLOCKED.format(address=sender)
         else:
             member_id = transferred or next(iter(routes.local.values()))
-            member = await Member.filter(id=member_id).only(*_QUOTA_FIELDS).get()
+            if member is None or member.id != member_id:
+                member = await Member.filter(id=member_id).only(*_QUOTA_FIELDS).get()
             _enterprises(envelope)[member.id] = member.enterprise_id
             if not member.has_room_for(declared_size(envelope.mail_options)):
                 return replies.MAILBOX_FULL.format(address=address)
@@ -164,6 +166,16 @@ class InboundHandler:
         if member_ids and not result.entries and result.over_quota:  # not a rule's forward
             return replies.ALL_MAILBOXES_FULL
         return replies.QUEUED.format(id=result.sha256[:16])
+
+
+async def _own_member(address: str) -> Member | None:
+    """The enabled member whose own address this is, with the fields the quota check reads;
+    None for anything else (aliases, groups, alias domains, unknown): ``route`` sorts those."""
+    normalized = normalize_address(address)
+    if not is_valid_address(normalized):
+        return None
+    fields = (*_QUOTA_FIELDS, "email")
+    return await Member.filter(email=normalized, enabled=True).only(*fields).first()
 
 
 def _kept(envelope: Envelope, name: str, make: Callable[[], T]) -> T:

@@ -13,12 +13,14 @@ from email.message import EmailMessage
 import aiosmtplib
 
 from tests.e2e.client import login
-from tests.e2e.mail import find, unique
+from tests.e2e.mail import find, simple_mail, unique
 from tests.e2e.server import PASSWORD
 
 CONVERSATIONS = """
 { conversations(folder: "INBOX", first: 100) { edges { node { subject messageCount } } } }
 """
+
+SIZES = '{ messages(folder: "INBOX", first: 100) { edges { node { subject size } } } }'
 
 
 def mail(subject: str, message_id: str, parent: str | None = None) -> bytes:
@@ -77,3 +79,33 @@ async def test_unrelated_mail_with_the_same_subject_together_stays_apart(server)
         1,
         1,
     ]
+
+
+async def test_mail_stored_together_adds_each_size_to_its_own_recipient(server):
+    """A group commit adds each copy's size to its own member's usage (one statement for
+    several members and amounts); a member with two mails in the group gets both."""
+    members = ["alice@example.com", "bob@example.com", "olga@other.org", "oscar@other.org"]
+    clients = {m: await login(server.graphql_url, m, PASSWORD) for m in members}
+    used = {m: (await c.data("{ me { used } }"))["me"]["used"] for m, c in clients.items()}
+    tag = unique("usage")
+    sends = [(m, f"{tag} {i}", "x" * (700 * (i + 1))) for i, m in enumerate(members + members)]
+    await asyncio.gather(
+        *(
+            aiosmtplib.send(
+                simple_mail("sender@outside.test", member, subject, body),
+                sender="sender@outside.test",
+                recipients=[member],
+                hostname="127.0.0.1",
+                port=server.smtp_port,
+                timeout=60,
+                start_tls=False,
+            )
+            for member, subject, body in sends
+        )
+    )
+    for member, client in clients.items():
+        edges = (await client.data(SIZES))["messages"]["edges"]
+        sizes = [e["node"]["size"] for e in edges if e["node"]["subject"].startswith(tag)]
+        assert len(set(sizes)) == 2  # its two mails, of different sizes
+        now = (await client.data("{ me { used } }"))["me"]["used"]
+        assert now - used[member] == sum(sizes), member
