@@ -1,7 +1,8 @@
 """SPF (RFC 7208) through pyspf, with its DNS lookups answered by our injectable resolver.
 
 pyspf is synchronous: it runs in a worker thread and each lookup is handed to the event
-loop that owns the resolver.
+loop that owns the resolver. Behind a ``CachingResolver`` (the MX path) a result is kept as
+long as DNS answers are, per (IP, sender, HELO); a temporary error is never kept.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import spf
 
 from mailcore.dns import DnsError, Resolver
+from mailcore.dns.cache import CachingResolver
 
 LOOKUP_TIMEOUT = 20.0  # all SPF lookups of one check together (RFC 7208 4.6.4 suggests 20s)
 
@@ -65,14 +67,29 @@ async def check_spf(resolver: Resolver, ip: str, mail_from: str, helo: str) -> t
     domain = sender.rpartition("@")[2].lower()
     if not ip or not domain:
         return "none", domain
+    if isinstance(resolver, CachingResolver):  # the result lives as long as its answers
+        key = ("spf", ip, sender.lower(), (helo or domain).lower())
+        result = await resolver.derived(
+            key, lambda: _evaluate(resolver, ip, sender, helo or domain), _not_temporary
+        )
+    else:
+        result = await _evaluate(resolver, ip, sender, helo or domain)
+    return result, domain
+
+
+def _not_temporary(result: str) -> bool:
+    return result != "temperror"
+
+
+async def _evaluate(resolver: Resolver, ip: str, sender: str, helo: str) -> str:
     loop = asyncio.get_running_loop()
 
     def run() -> str:
-        query = _Query(i=ip, s=sender, h=helo or domain, resolver=resolver, loop=loop)
+        query = _Query(i=ip, s=sender, h=helo, resolver=resolver, loop=loop)
         result, _code, _explanation = query.check()
         return str(result)
 
     try:
-        return await asyncio.to_thread(run), domain
+        return await asyncio.to_thread(run)
     except Exception:  # noqa: BLE001 - a malformed record or address is a permanent error
-        return "permerror", domain
+        return "permerror"
