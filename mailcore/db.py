@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.connection import get_connections
 
 from mailcore.config import Settings
 
@@ -38,6 +39,20 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+async def select(sql: str, *values: Any) -> list[dict[str, Any]]:
+    """Run a hand-written SELECT (``?`` placeholders, quoted names) on the default connection.
+
+    Only for a lookup on the hot SMTP path: tortoise builds even a one-line SELECT in about
+    0.5 ms of Python, several times what SQLite takes to run it. Everything else uses the
+    ORM. The SQL must be plain enough for both SQLite and PostgreSQL.
+    """
+    connection = get_connections().get("default")
+    if connection.capabilities.dialect == "postgres":
+        parts = sql.split("?")
+        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+    return [dict(row) for row in await connection.execute_query_dict(sql, list(values))]
 
 
 async def migrate(settings: Settings) -> None:

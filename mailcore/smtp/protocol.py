@@ -1,4 +1,4 @@
-"""aiosmtpd's SMTP protocol with a faster DATA reader.
+"""aiosmtpd's SMTP protocol with a faster DATA reader and address parser.
 
 aiosmtpd reads DATA one line at a time: a 20 KB mail in base64 is ~270 ``readuntil``
 calls, each with its own bookkeeping, on the event loop. ``QiyouSMTP`` reads up to each
@@ -8,18 +8,26 @@ before the 354, the same replies (552 once the whole oversized message has been 
 the same ``handle_DATA`` hook and state reset after it.
 
 Over-long lines are accepted (as Postfix does) as long as the message fits the size limit.
+
+aiosmtpd parses the address of each MAIL and RCPT with the email package's header parser
+and defines a class on every call (~170 µs). A plain ``<dot-atom@domain>`` is taken as is
+(the same address and rest); anything else (quoted local parts, address literals, UTF-8,
+comments, the null sender) still goes to aiosmtpd's parser.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 
 from aiosmtpd.smtp import MISSING, SMTP
 
 log = logging.getLogger(__name__)
 
 _END = b".\r\n"
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 
 
 class QiyouSMTP(SMTP):
@@ -29,6 +37,16 @@ class QiyouSMTP(SMTP):
         if data_size_limit:
             self.line_length_limit = data_size_limit + 2
         super().__init__(handler, data_size_limit=data_size_limit, **kwargs)
+
+    def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
+        plain = _PLAIN_ADDRESS.match(arg)
+        rest = arg[plain.end() :].lstrip(" \t") if plain else ""
+        if plain is None or rest.startswith("("):
+            return super()._getaddr(arg)
+        address = plain.group(1)
+        if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
+            return None, None
+        return address, rest
 
     async def smtp_DATA(self, arg: str) -> None:
         if await self.check_helo_needed():
