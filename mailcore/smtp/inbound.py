@@ -37,10 +37,9 @@ T = TypeVar("T")
 
 MAX_RECIPIENTS = 500
 _QUOTA_FIELDS = ("id", "enterprise_id", "is_vip", "used_bytes", "quota_bytes")
-_OWN_MEMBER = (
-    'SELECT "id", "enterprise_id", "is_vip", "used_bytes", "quota_bytes", "email" FROM "member"'
-    ' WHERE "email" = ? AND "enabled" = ? LIMIT 1'
-)
+_COLUMNS = ", ".join(f'"{name}"' for name in (*_QUOTA_FIELDS, "email"))
+# A member's own address, with the fields the quota check reads.
+_OWN_MEMBER = f'SELECT {_COLUMNS} FROM "member" WHERE "email" = ? AND "enabled" = ? LIMIT 1'
 _SIZE = re.compile(r"^SIZE=(\d+)$", re.IGNORECASE)
 SENDER_BLOCKED = (
     "550 5.7.1 <{address}>: mail from your address is refused by the recipient's organization"
