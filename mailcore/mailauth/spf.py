@@ -67,13 +67,14 @@ async def check_spf(resolver: Resolver, ip: str, mail_from: str, helo: str) -> t
     domain = sender.rpartition("@")[2].lower()
     if not ip or not domain:
         return "none", domain
+    name = helo or domain  # the HELO name pyspf checks (the sender's domain without one)
     if isinstance(resolver, CachingResolver):  # the result lives as long as its answers
-        key = ("spf", ip, sender.lower(), (helo or domain).lower())
+        key = ("spf", ip, sender.lower(), name.lower())
         result = await resolver.derived(
-            key, lambda: _evaluate(resolver, ip, sender, helo or domain), _not_temporary
+            key, lambda: _evaluate(resolver, ip, sender, name), _not_temporary
         )
     else:
-        result = await _evaluate(resolver, ip, sender, helo or domain)
+        result = await _evaluate(resolver, ip, sender, name)
     return result, domain
 
 

@@ -34,11 +34,11 @@ def mail(subject: str, message_id: str, parent: str | None = None) -> bytes:
     return msg.as_bytes()
 
 
-async def deliver(port: int, raw: bytes) -> None:
+async def deliver(port: int, raw: bytes, to: str = "bob@example.com") -> None:
     await aiosmtplib.send(
         raw,
         sender="sender@outside.test",
-        recipients=["bob@example.com"],
+        recipients=[to],
         hostname="127.0.0.1",
         port=port,
         timeout=60,
@@ -91,16 +91,8 @@ async def test_mail_stored_together_adds_each_size_to_its_own_recipient(server):
     sends = [(m, f"{tag} {i}", "x" * (700 * (i + 1))) for i, m in enumerate(members + members)]
     await asyncio.gather(
         *(
-            aiosmtplib.send(
-                simple_mail("sender@outside.test", member, subject, body),
-                sender="sender@outside.test",
-                recipients=[member],
-                hostname="127.0.0.1",
-                port=server.smtp_port,
-                timeout=60,
-                start_tls=False,
-            )
-            for member, subject, body in sends
+            deliver(server.smtp_port, simple_mail("sender@outside.test", to, subject, body), to)
+            for to, subject, body in sends
         )
     )
     for member, client in clients.items():
