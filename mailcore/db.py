@@ -8,6 +8,7 @@ from tortoise import Tortoise
 from tortoise.connection import get_connections
 
 from mailcore.config import Settings
+from mailcore.sqlwork import postgres_sql
 
 APP = "qiyou"
 
@@ -50,8 +51,7 @@ async def select(sql: str, *values: Any) -> list[dict[str, Any]]:
     """
     connection = get_connections().get("default")
     if connection.capabilities.dialect == "postgres":
-        parts = sql.split("?")
-        sql = parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+        sql = postgres_sql(sql)
     return [dict(row) for row in await connection.execute_query_dict(sql, list(values))]
 
 

@@ -1,14 +1,20 @@
-"""Conversation threading per mailbox: Message-ID / In-Reply-To / References, subject fallback."""
+"""Conversation threading per mailbox: Message-ID / In-Reply-To / References, subject fallback.
+
+Run as part of the ingest group commit's unit of SQL work (``mailcore/sqlwork.py``).
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from mailcore import sqlwork
 from mailcore.db import db_text
 from mailcore.mime.subject import normalize_subject
 from mailcore.mime.types import ParsedMessage
-from mailcore.models import MailboxEntry, Thread
+from mailcore.models import Thread
+from mailcore.sqlwork import Statement, Work, marks
 
 SUBJECT_WINDOW = timedelta(days=30)
 MAX_KEY = 500
@@ -33,19 +39,31 @@ class ThreadRequest:
     when: datetime
 
 
-async def assign_threads(
-    member_ids: list[int], parsed: ParsedMessage, when: datetime
-) -> dict[int, int]:
-    """Each member's thread id for one message: found (and touched) or new."""
-    [found] = await assign_thread_group([ThreadRequest(member_ids, parsed, when)])
-    return found
-
-
 def _refs(parsed: ParsedMessage) -> list[str]:
     return [db_text(i, 998) for i in [*parsed.references, parsed.in_reply_to] if i][-50:]
 
 
-async def assign_thread_group(requests: list[ThreadRequest]) -> list[dict[int, int]]:
+# Entries of these members whose message has one of these Message-IDs (or answers one).
+_BY_MESSAGE = (
+    'SELECT "e"."member_id", "m"."{column}", "e"."thread_id" FROM "mailbox_entry" "e"'
+    ' JOIN "message" "m" ON "m"."id" = "e"."message_id"'
+    ' WHERE "e"."member_id" IN ({members}) AND "m"."{column}" IN ({ids})'
+    ' ORDER BY "e"."received_at", "e"."id"'
+)
+_BY_SUBJECT = (
+    'SELECT "member_id", "subject_key", "id", "last_date" FROM "thread"'
+    ' WHERE "member_id" IN ({members}) AND "subject_key" IN ({keys}) AND "last_date" >= ?'
+    ' ORDER BY "last_date", "id"'
+)
+_TOUCH = 'UPDATE "thread" SET "last_date" = ? WHERE "id" IN ({ids}) AND "last_date" < ?'
+
+
+def _by_message(column: str, members: list[int], ids: list[str]) -> Statement:
+    sql = _BY_MESSAGE.format(column=column, members=marks(len(members)), ids=marks(len(ids)))
+    return Statement(sql, [*members, *ids])
+
+
+def thread_group(requests: list[ThreadRequest]) -> Work[list[dict[int, int]]]:
     """Each request's thread id per member, for a group of messages stored together.
 
     Set-based: three lookups for the whole group (referenced messages, replies that arrived
@@ -53,40 +71,29 @@ async def assign_thread_group(requests: list[ThreadRequest]) -> list[dict[int, i
     the group see each other in order (a reply right after its parent joins its thread).
     A match's rank orders candidates: the latest entry (or thread) wins, as one at a time.
     """
-    members = {m for r in requests for m in r.member_ids}
-    refs = {i for r in requests for i in _refs(r.parsed)}
-    own_ids = {db_text(r.parsed.message_id, 998) for r in requests if r.parsed.message_id}
+    members = list({m for r in requests for m in r.member_ids})
+    refs = list({i for r in requests for i in _refs(r.parsed)})
+    own_ids = list({db_text(r.parsed.message_id, 998) for r in requests if r.parsed.message_id})
     by_ref: dict[tuple[int, str], tuple[tuple, int]] = {}
     by_parent: dict[tuple[int, str], tuple[tuple, int]] = {}
     by_subject: dict[tuple[int, str], tuple[tuple, int, datetime]] = {}
     if refs:
-        rows = (
-            await MailboxEntry.filter(member_id__in=members, message__message_id__in=refs)
-            .order_by("received_at", "id")
-            .values_list("member_id", "message__message_id", "thread_id")
-        )
+        rows = yield _by_message("message_id", members, refs)
         for pos, (member_id, mid, thread_id) in enumerate(rows):
             by_ref[(member_id, mid)] = ((0, pos), thread_id)
     if own_ids:
-        rows = (
-            await MailboxEntry.filter(member_id__in=members, message__in_reply_to__in=own_ids)
-            .order_by("received_at", "id")
-            .values_list("member_id", "message__in_reply_to", "thread_id")
-        )
+        rows = yield _by_message("in_reply_to", members, own_ids)
         for pos, (member_id, parent, thread_id) in enumerate(rows):
             by_parent[(member_id, parent)] = ((0, pos), thread_id)
     replies = [r for r in requests if subject_key(r.parsed.subject) and _looks_like_reply(r.parsed)]
     if replies:
-        rows = (
-            await Thread.filter(
-                member_id__in={m for r in replies for m in r.member_ids},
-                subject_key__in={subject_key(r.parsed.subject) for r in replies},
-                last_date__gte=min(r.when for r in replies) - SUBJECT_WINDOW,
-            )
-            .order_by("last_date", "id")
-            .values_list("member_id", "subject_key", "id", "last_date")
-        )
+        reply_members = list({m for r in replies for m in r.member_ids})
+        keys = list({subject_key(r.parsed.subject) for r in replies})
+        since = min(r.when for r in replies) - SUBJECT_WINDOW
+        sql = _BY_SUBJECT.format(members=marks(len(reply_members)), keys=marks(len(keys)))
+        rows = yield Statement(sql, [*reply_members, *keys, since])
         for pos, (member_id, key, thread_id, last) in enumerate(rows):
+            last = sqlwork.python_value(Thread, "last_date", last)
             by_subject[(member_id, key)] = ((0, pos), thread_id, last)
 
     new: list[Thread] = []  # thread -(i + 1) is new[i] until inserted
@@ -132,36 +139,26 @@ async def assign_thread_group(requests: list[ThreadRequest]) -> list[dict[int, i
                 by_parent[(member_id, db_text(parsed.in_reply_to, 998))] = (rank, thread_id)
         answers.append(found)
 
-    real = await _insert_threads(new)
+    real = yield from _insert_threads(new)
     by_when: dict[datetime, list[int]] = {}
     for thread_id, when in touched.items():
         by_when.setdefault(when, []).append(thread_id)
     for when, ids in by_when.items():
-        await Thread.filter(id__in=ids, last_date__lt=when).update(last_date=when)
+        sql = _TOUCH.format(ids=marks(len(ids)))
+        yield Statement(sql, [when, *ids, when])
     return [{m: (t if t > 0 else real[-t - 1]) for m, t in found.items()} for found in answers]
 
 
-async def _insert_threads(new: list[Thread]) -> list[int]:
-    """Insert new threads; their ids in order. Bulk inserts return no ids: rows are read back
-    by (member, subject key, date) — threads alike in these are interchangeable — newest last."""
+def _insert_threads(new: list[Thread]) -> Work[list[int]]:
+    """Insert new threads; their ids in order. The ids come back in no particular order,
+    with (member, subject key, date): threads alike in these are interchangeable."""
     if not new:
         return []
-    await Thread.bulk_create(new, batch_size=500)
-    rows = (
-        await Thread.filter(
-            member_id__in={t.member_id for t in new},
-            subject_key__in={t.subject_key for t in new},
-            last_date__in={t.last_date for t in new},
-        )
-        .order_by("id")
-        .values_list("member_id", "subject_key", "last_date", "id")
-    )
-    buckets: dict[tuple, list[int]] = {}
-    for member_id, key, last, thread_id in rows:
-        buckets.setdefault((member_id, key, last), []).append(thread_id)
-    wanted: dict[tuple, int] = {}
-    for t in new:
-        bucket = (t.member_id, t.subject_key, t.last_date)
-        wanted[bucket] = wanted.get(bucket, 0) + 1
-    taken = {b: ids[len(ids) - wanted[b] :] for b, ids in buckets.items() if b in wanted}
-    return [taken[(t.member_id, t.subject_key, t.last_date)].pop(0) for t in new]
+    returning = ("member_id", "subject_key", "last_date", "id")
+    buckets: dict[tuple, list[int]] = defaultdict(list)
+    for member_id, key, last, thread_id in (yield from sqlwork.insert(Thread, new, returning)):
+        last = sqlwork.python_value(Thread, "last_date", last)
+        buckets[(member_id, key, last)].append(thread_id)
+    for ids in buckets.values():
+        ids.sort()
+    return [buckets[(t.member_id, t.subject_key, t.last_date)].pop(0) for t in new]
