@@ -28,7 +28,7 @@ from mailcore.approval.service import Services as PolicyServices
 from mailcore.approval.worker import PolicyJobs
 from mailcore.confidential import sending as confidential_sending
 from mailcore.config import Settings
-from mailcore.db import migrate, tortoise_config
+from mailcore.db import close_readers, migrate, tortoise_config
 from mailcore.delivery.worker import OutboundWorker
 from mailcore.openapi.webhooks import WebhookWorker
 from mailcore.policy.massmail import MassMailWorker
@@ -88,6 +88,7 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
                     await server.wait_closed()
                 await events.disconnect()
                 await runtime.close()
+                close_readers()
 
     graphql = QiyouGraphQL(
         schema,

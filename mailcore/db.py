@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.connection import get_connections
 
 from mailcore.config import Settings
@@ -43,16 +48,72 @@ def tortoise_config(settings: Settings) -> dict[str, Any]:
 
 
 async def select(sql: str, *values: Any) -> list[dict[str, Any]]:
-    """Run a hand-written SELECT (``?`` placeholders, quoted names) on the default connection.
+    """Run a hand-written SELECT (``?`` placeholders, quoted names) on the default database.
 
     Only for a lookup on the hot SMTP path: tortoise builds even a one-line SELECT in about
     0.5 ms of Python, several times what SQLite takes to run it. Everything else uses the
-    ORM. The SQL must be plain enough for both SQLite and PostgreSQL.
+    ORM. The SQL must be plain enough for both SQLite and PostgreSQL. On a SQLite file the
+    query runs on a read-only connection of its own (``SqliteReader``), so it neither waits
+    for tortoise's connection lock nor for a group commit holding it.
     """
     connection = get_connections().get("default")
-    if connection.capabilities.dialect == "postgres":
+    dialect = connection.capabilities.dialect
+    if dialect == "postgres":
         sql = postgres_sql(sql)
+    elif dialect == "sqlite" and not isinstance(connection, TransactionalDBClient):
+        path = getattr(connection, "filename", ":memory:")
+        if path != ":memory:":
+            return await _reader(path).select(sql, values)
     return [dict(row) for row in await connection.execute_query_dict(sql, list(values))]
+
+
+class SqliteReader:
+    """A second SQLite connection, read-only, in a thread of its own.
+
+    In WAL mode (tortoise's default) readers and the writer do not block each other, so a
+    lookup sees the last committed rows at once while a group commit is being written.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="qiyou-sqlite-read")
+        self._connection: sqlite3.Connection | None = None
+
+    async def select(self, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._thread, self._select, sql, values)
+
+    def _select(self, sql: str, values: Sequence[Any]) -> list[dict[str, Any]]:
+        if self._connection is None:
+            self._connection = sqlite3.connect(self.path, check_same_thread=False)
+            self._connection.execute("PRAGMA query_only = ON")
+            self._connection.row_factory = sqlite3.Row
+        return [dict(row) for row in self._connection.execute(sql, values)]
+
+    def close(self) -> None:
+        def close_connection() -> None:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+
+        self._thread.submit(close_connection)
+        self._thread.shutdown(wait=True)
+
+
+_readers: dict[str, SqliteReader] = {}
+
+
+def _reader(path: str) -> SqliteReader:
+    reader = _readers.get(path)
+    if reader is None:
+        reader = _readers[path] = SqliteReader(path)
+    return reader
+
+
+def close_readers() -> None:
+    """Close the read-only SQLite connections (with tortoise's own, at shutdown)."""
+    while _readers:
+        _readers.popitem()[1].close()
 
 
 async def migrate(settings: Settings) -> None:
@@ -75,6 +136,7 @@ async def open_db(settings: Settings) -> None:
 
 async def close_db() -> None:
     await Tortoise.close_connections()
+    close_readers()
 
 
 # For the ``tortoise`` CLI (makemigrations): ``tortoise -c mailcore.db.TORTOISE_ORM ...``
