@@ -14,6 +14,9 @@ class BlobStore(Protocol):
     async def put(self, data: bytes) -> str:
         """Store ``data`` durably (on stable storage when this returns); return its key."""
 
+    async def put_many(self, datas: list[bytes]) -> list[str]:
+        """``put`` for several blobs at once (one sync for all where the store can)."""
+
     async def get(self, key: str) -> bytes: ...
 
     async def delete(self, key: str) -> None: ...

@@ -1,18 +1,33 @@
-"""Local content-addressed blob files under the data dir, fsynced before ``put`` returns."""
+"""Local content-addressed blob files under the data dir, fsynced before ``put`` returns.
+
+A file is written under a temporary name, fsynced, renamed to its key, and its directory
+fsynced. ``put_many`` does the same for a group of blobs (the ingest group commit) in one
+thread call, all writes first, then the syncs: each fsync forces a journal commit of the
+file system, and under load they queue, so a group costs a few commits rather than two per
+blob.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import ctypes.util
 import os
+import sys
 from pathlib import Path
 
 from mailcore.blobs import blob_key
+
+_libc = (
+    ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True) if sys.platform == "linux" else None
+)
 
 
 class LocalBlobStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self.root.mkdir(parents=True, exist_ok=True)
+        self._syncfs = _libc is not None and hasattr(_libc, "syncfs")
 
     def path_for(self, key: str) -> Path:
         if len(key) != 64 or not all(c in "0123456789abcdef" for c in key):
@@ -24,26 +39,55 @@ class LocalBlobStore:
         await asyncio.to_thread(self._write, key, data)
         return key
 
+    async def put_many(self, datas: list[bytes]) -> list[str]:
+        keys = [blob_key(data) for data in datas]
+        await asyncio.to_thread(self._write_many, dict(zip(keys, datas, strict=True)))
+        return keys
+
     def _write(self, key: str, data: bytes) -> None:
-        path = self.path_for(key)
-        if path.exists():
-            return  # content-addressed: the same bytes are already stored
-        directory = path.parent
-        if not directory.exists():
-            directory.mkdir(parents=True, exist_ok=True)
-            _fsync_dir(directory.parent)
-        tmp = directory / f".{key}.{os.getpid()}.{id(data)}.tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+        self._write_many({key: data})
+
+    def _write_many(self, blobs: dict[str, bytes]) -> None:
+        written: list[tuple[Path, Path]] = []  # (temporary name, final path)
+        directories: set[Path] = set()
         try:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
-                view = view[written:]
-            os.fsync(fd)
+            for key, data in blobs.items():
+                path = self.path_for(key)
+                if path.exists():
+                    continue  # content-addressed: the same bytes are already stored
+                directory = path.parent
+                if not directory.exists():
+                    directory.mkdir(parents=True, exist_ok=True)
+                    directories.add(directory.parent)
+                tmp = directory / f".{key}.{os.getpid()}.{id(data)}.tmp"
+                written.append((tmp, path))
+                _write_file(tmp, data, sync=not self._syncfs)
+            if written and self._syncfs:
+                self._sync_all()  # the files' contents, before any takes its final name
+        except BaseException:
+            for tmp, _ in written:
+                tmp.unlink(missing_ok=True)
+            raise
+        for tmp, path in written:
+            os.replace(tmp, path)
+            directories.add(path.parent)
+        if self._syncfs:
+            if directories:
+                self._sync_all()  # the names
+            return
+        for directory in directories:
+            _fsync_dir(directory)
+
+    def _sync_all(self) -> None:
+        """One syncfs(2) of the file system holding the store: every dirty file and directory
+        on it, with one journal commit instead of one per fsync."""
+        fd = os.open(self.root, os.O_RDONLY)
+        try:
+            if _libc.syncfs(fd) != 0:
+                err = ctypes.get_errno()
+                raise OSError(err, os.strerror(err), str(self.root))
         finally:
             os.close(fd)
-        os.replace(tmp, path)
-        _fsync_dir(directory)
 
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self.path_for(key).read_bytes)
@@ -56,6 +100,19 @@ class LocalBlobStore:
             self.path_for(key).unlink()
         except FileNotFoundError:
             pass
+
+
+def _write_file(path: Path, data: bytes, sync: bool) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        if sync:
+            os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -3,9 +3,10 @@
 parse once → policies (``mailcore/policy``) → store the raw blob once (content-addressed,
 fsynced) → in one database transaction: message row, attachments, per-recipient mailbox
 entries with threads and quota usage, outbound queue rows (``mailcore/mail/store.py``) →
-publish events. Concurrent ingests are committed in groups (one transaction, one fsync, a
-fixed number of statements for many messages); ``ingest`` returns only after its group
-committed, so an SMTP 250 sent after it never precedes durable storage.
+publish events. Concurrent ingests are committed in groups: the group's blobs are written
+and synced together, then one transaction (one fsync, a fixed number of statements for
+many messages) stores their rows; ``ingest`` returns only after its group committed, so an
+SMTP 250 sent after it never precedes durable storage.
 """
 
 from __future__ import annotations
@@ -44,8 +45,8 @@ MAX_GROUP = 64
 class _Pending:
     request: IngestRequest
     parsed: ParsedMessage
-    key: str
     future: asyncio.Future[IngestResult]
+    key: str = ""  # the blob's key, once written
 
 
 async def parse(raw: bytes) -> ParsedMessage:
@@ -67,11 +68,10 @@ class Ingestor:
     async def ingest(self, request: IngestRequest) -> IngestResult:
         parsed = request.parsed or await parse(request.raw)
         await before_store(request, parsed)  # may reshape the request or refuse the mail
-        key = await self.blobs.put(request.raw)
         future: asyncio.Future[IngestResult] = asyncio.get_running_loop().create_future()
         self._ensure_worker()
         assert self._queue is not None
-        await self._queue.put(_Pending(request, parsed, key, future))
+        await self._queue.put(_Pending(request, parsed, future))
         result = await future
         # Events go out after the commit but off the caller's path: an SMTP 250 does not wait
         # for a fan-out to thousands of subscribers (or Redis round trips).
@@ -103,6 +103,16 @@ class Ingestor:
             group = [await queue.get()]
             while not queue.empty() and len(group) < MAX_GROUP:
                 group.append(queue.get_nowait())
+            try:
+                keys = await self.blobs.put_many([item.request.raw for item in group])
+            except Exception as exc:  # noqa: BLE001 - reported to the callers, who refuse
+                log.exception("storing the blobs of a group failed")
+                for item in group:
+                    if not item.future.done():
+                        item.future.set_exception(exc)
+                continue
+            for item, key in zip(group, keys, strict=True):
+                item.key = key
             try:
                 results = await _commit(group)
             except Exception:
