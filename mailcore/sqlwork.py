@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import sqlite3
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -31,8 +31,10 @@ from tortoise.transactions import in_transaction
 T = TypeVar("T")
 Rows = list[tuple[Any, ...]]
 
-# Rows per multi-row INSERT: far below SQLite's and asyncpg's limits on bound values.
+# Rows per multi-row INSERT, values per IN list: far below SQLite's and asyncpg's limits
+# on bound values (32,766 and 32,767), whatever else a statement binds.
 INSERT_ROWS = 200
+IN_LIST = 500
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ def postgres_sql(sql: str) -> str:
     """``?`` placeholders as PostgreSQL's ``$1, $2, …`` (the SQL holds no other ``?``)."""
     parts = sql.split("?")
     return parts[0] + "".join(f"${n}{part}" for n, part in enumerate(parts[1:], start=1))
+
+
+def batches(values: Sequence[T], size: int = IN_LIST) -> Iterator[Sequence[T]]:
+    """``values`` in slices of at most ``size`` (an IN list each)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def marks(count: int) -> str:
@@ -122,10 +130,8 @@ def insert(
     head = f'INSERT INTO "{meta.db_table}" ({columns}) VALUES '
     tail = " RETURNING " + ", ".join(f'"{c}"' for c in returning) if returning else ""
     row_marks = f"({marks(len(fields))})"
-    rows = list(instances)
     found: Rows = []
-    for start in range(0, len(rows), INSERT_ROWS):
-        chunk = rows[start : start + INSERT_ROWS]
+    for chunk in batches(list(instances), INSERT_ROWS):
         values = [f.to_db_value(getattr(row, n), row) for row in chunk for n, f in fields]
         sql = head + ", ".join([row_marks] * len(chunk)) + tail
         found += yield Statement(sql, values)

@@ -23,9 +23,7 @@ from mailcore.mail.request import Delivery, IngestRequest, IngestResult, IngestS
 from mailcore.mail.threading import ThreadRequest, thread_group
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import Attachment, MailboxEntry, Member, Message, OutboundMessage
-from mailcore.sqlwork import Statement, Work, marks
-
-BATCH = 500
+from mailcore.sqlwork import Statement, Work, batches, marks
 
 
 @dataclass
@@ -107,8 +105,7 @@ def _message_rows(items: list[Item]) -> Work[dict[str, int]]:
     """Message id per blob key: existing rows (the same raw mail again) or new ones."""
     keys = list(dict.fromkeys(it.key for it in items))
     known: dict[str, int] = {}
-    for start in range(0, len(keys), BATCH):
-        batch = keys[start : start + BATCH]
+    for batch in batches(keys):
         sql = f'SELECT "sha256", "id" FROM "message" WHERE "sha256" IN ({marks(len(batch))})'
         known.update((yield Statement(sql, batch)))
     new = {it.key: it.parsed for it in items if it.key not in known}
@@ -139,8 +136,7 @@ def _within_quota(items: list[Item], results: list[IngestResult]) -> Work[list[_
     members out of room go to their result's ``over_quota``."""
     wanted = list({d.member_id for it in items for d in it.request.deliveries})
     members: dict[int, Member] = {}
-    for start in range(0, len(wanted), BATCH):
-        batch = wanted[start : start + BATCH]
+    for batch in batches(wanted):
         sql = (
             'SELECT "id", "is_vip", "used_bytes", "quota_bytes" FROM "member"'
             f' WHERE "id" IN ({marks(len(batch))})'
@@ -176,8 +172,7 @@ def _store_copies(
     member_ids = list(dict.fromkeys(c.delivery.member_id for c in copies))
     roles = list({str(c.delivery.role) for c in copies})
     folders: dict[tuple[int, str], int] = {}
-    for start in range(0, len(member_ids), BATCH):
-        batch = member_ids[start : start + BATCH]
+    for batch in batches(member_ids):
         sql = (
             'SELECT "member_id", "role", "id" FROM "folder"'
             f' WHERE "member_id" IN ({marks(len(batch))}) AND "role" IN ({marks(len(roles))})'
@@ -218,15 +213,13 @@ def _add_used(used: dict[int, int]) -> Work[None]:
     single = [(ids[0], amount) for amount, ids in by_amount.items() if len(ids) == 1]
     shared = [(amount, ids) for amount, ids in by_amount.items() if len(ids) > 1]
     for amount, ids in shared:
-        for start in range(0, len(ids), BATCH):
-            batch = ids[start : start + BATCH]
+        for batch in batches(ids):
             sql = (
                 'UPDATE "member" SET "used_bytes" = "used_bytes" + CAST(? AS BIGINT)'
                 f' WHERE "id" IN ({marks(len(batch))})'
             )
             yield Statement(sql, [amount, *batch])
-    for start in range(0, len(single), BATCH):
-        batch = single[start : start + BATCH]
+    for batch in batches(single):
         cases = " ".join(["WHEN ? THEN CAST(? AS BIGINT)"] * len(batch))
         sql = (
             f'UPDATE "member" SET "used_bytes" = "used_bytes" + CASE "id" {cases} ELSE 0 END'

@@ -14,7 +14,7 @@ from mailcore.db import db_text
 from mailcore.mime.subject import normalize_subject
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import Thread
-from mailcore.sqlwork import Statement, Work, marks
+from mailcore.sqlwork import Rows, Statement, Work, batches, marks
 
 SUBJECT_WINDOW = timedelta(days=30)
 MAX_KEY = 500
@@ -58,9 +58,13 @@ _BY_SUBJECT = (
 _TOUCH = 'UPDATE "thread" SET "last_date" = ? WHERE "id" IN ({ids}) AND "last_date" < ?'
 
 
-def _by_message(column: str, members: list[int], ids: list[str]) -> Statement:
-    sql = _BY_MESSAGE.format(column=column, members=marks(len(members)), ids=marks(len(ids)))
-    return Statement(sql, [*members, *ids])
+def _by_message(column: str, members: list[int], ids: list[str]) -> Work[Rows]:
+    """Rows of ``_BY_MESSAGE``; in order for each member (a member is in one batch)."""
+    rows: Rows = []
+    for batch in batches(members):
+        sql = _BY_MESSAGE.format(column=column, members=marks(len(batch)), ids=marks(len(ids)))
+        rows += yield Statement(sql, [*batch, *ids])
+    return rows
 
 
 def thread_group(requests: list[ThreadRequest]) -> Work[list[dict[int, int]]]:
@@ -78,11 +82,11 @@ def thread_group(requests: list[ThreadRequest]) -> Work[list[dict[int, int]]]:
     by_parent: dict[tuple[int, str], tuple[tuple, int]] = {}
     by_subject: dict[tuple[int, str], tuple[tuple, int, datetime]] = {}
     if refs:
-        rows = yield _by_message("message_id", members, refs)
+        rows = yield from _by_message("message_id", members, refs)
         for pos, (member_id, mid, thread_id) in enumerate(rows):
             by_ref[(member_id, mid)] = ((0, pos), thread_id)
     if own_ids:
-        rows = yield _by_message("in_reply_to", members, own_ids)
+        rows = yield from _by_message("in_reply_to", members, own_ids)
         for pos, (member_id, parent, thread_id) in enumerate(rows):
             by_parent[(member_id, parent)] = ((0, pos), thread_id)
     replies = [r for r in requests if subject_key(r.parsed.subject) and _looks_like_reply(r.parsed)]
@@ -90,8 +94,10 @@ def thread_group(requests: list[ThreadRequest]) -> Work[list[dict[int, int]]]:
         reply_members = list({m for r in replies for m in r.member_ids})
         keys = list({subject_key(r.parsed.subject) for r in replies})
         since = min(r.when for r in replies) - SUBJECT_WINDOW
-        sql = _BY_SUBJECT.format(members=marks(len(reply_members)), keys=marks(len(keys)))
-        rows = yield Statement(sql, [*reply_members, *keys, since])
+        rows = []
+        for batch in batches(reply_members):
+            sql = _BY_SUBJECT.format(members=marks(len(batch)), keys=marks(len(keys)))
+            rows += yield Statement(sql, [*batch, *keys, since])
         for pos, (member_id, key, thread_id, last) in enumerate(rows):
             last = sqlwork.python_value(Thread, "last_date", last)
             by_subject[(member_id, key)] = ((0, pos), thread_id, last)
@@ -144,8 +150,8 @@ def thread_group(requests: list[ThreadRequest]) -> Work[list[dict[int, int]]]:
     for thread_id, when in touched.items():
         by_when.setdefault(when, []).append(thread_id)
     for when, ids in by_when.items():
-        sql = _TOUCH.format(ids=marks(len(ids)))
-        yield Statement(sql, [when, *ids, when])
+        for batch in batches(ids):
+            yield Statement(_TOUCH.format(ids=marks(len(batch))), [when, *batch, when])
     return [{m: (t if t > 0 else real[-t - 1]) for m, t in found.items()} for found in answers]
 
 
