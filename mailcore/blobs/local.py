@@ -1,10 +1,11 @@
 """Local content-addressed blob files under the data dir, fsynced before ``put`` returns.
 
 A file is written under a temporary name, fsynced, renamed to its key, and its directory
-fsynced. ``put_many`` does the same for a group of blobs (the ingest group commit) in one
-thread call, all writes first, then the syncs: each fsync forces a journal commit of the
-file system, and under load they queue, so a group costs a few commits rather than two per
-blob.
+fsynced. ``put_many`` stores a group of blobs (the ingest group commit) in one thread call:
+on Linux all files are written, one syncfs(2) makes them durable, they are renamed, and a
+second syncfs makes the names durable. Each fsync forces a journal commit of the file
+system and under load they queue behind each other, so a group costs two commits instead
+of two per blob. syncfs flushes whatever else is dirty on that file system too.
 """
 
 from __future__ import annotations
@@ -48,32 +49,32 @@ class LocalBlobStore:
         self._write_many({key: data})
 
     def _write_many(self, blobs: dict[str, bytes]) -> None:
+        new = [(key, data) for key, data in blobs.items() if not self.path_for(key).exists()]
+        # One blob: its own two fsyncs. Several: two syncfs(2) for all of them.
+        together = self._syncfs and len(new) > 1
         written: list[tuple[Path, Path]] = []  # (temporary name, final path)
         directories: set[Path] = set()
         try:
-            for key, data in blobs.items():
+            for key, data in new:
                 path = self.path_for(key)
-                if path.exists():
-                    continue  # content-addressed: the same bytes are already stored
                 directory = path.parent
                 if not directory.exists():
                     directory.mkdir(parents=True, exist_ok=True)
                     directories.add(directory.parent)
                 tmp = directory / f".{key}.{os.getpid()}.{id(data)}.tmp"
                 written.append((tmp, path))
-                _write_file(tmp, data, sync=not self._syncfs)
-            if written and self._syncfs:
+                _write_file(tmp, data, sync=not together)
+            if together:
                 self._sync_all()  # the files' contents, before any takes its final name
         except BaseException:
             for tmp, _ in written:
                 tmp.unlink(missing_ok=True)
             raise
         for tmp, path in written:
-            os.replace(tmp, path)
+            os.replace(tmp, path)  # content-addressed: a concurrent twin holds the same bytes
             directories.add(path.parent)
-        if self._syncfs:
-            if directories:
-                self._sync_all()  # the names
+        if together:
+            self._sync_all()  # the names
             return
         for directory in directories:
             _fsync_dir(directory)
