@@ -4,8 +4,8 @@ A unit of work is a generator that yields ``Statement``s (``?`` placeholders, qu
 SQL plain enough for SQLite and PostgreSQL) and receives each statement's rows as tuples.
 ``run`` drives it inside an open tortoise transaction, ``run_transaction`` in one of its own:
 
-* SQLite: the whole generator runs in the aiosqlite thread, one hand-off for every
-  statement, so the transaction holds the connection for the time SQLite needs, not for a
+* SQLite: the whole generator runs in the aiosqlite thread, one hand-off for all its
+  statements, so the transaction holds the connection for the time SQLite needs, not for a
   round trip through a busy event loop per statement;
 * PostgreSQL: statement by statement over the transaction's connection.
 
@@ -101,10 +101,11 @@ def _transaction_sqlite(work: Work[T], conn: sqlite3.Connection) -> T:
     conn.execute("BEGIN")
     try:
         result = _drive_sqlite(work, conn)
+        conn.execute("COMMIT")
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # a failed COMMIT may leave it open (SQLITE_BUSY)
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
     return result
 
 
