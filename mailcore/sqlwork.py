@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextvars
 import sqlite3
-from collections.abc import Generator, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -66,10 +66,7 @@ def marks(count: int) -> str:
 async def run(work: Work[T], connection: BaseDBAsyncClient) -> T:
     """Drive ``work`` on ``connection``, a transaction opened by the caller."""
     if connection.capabilities.dialect == "sqlite":
-        aio = connection._connection  # type: ignore[attr-defined]
-        # The model fields read tortoise's settings (time zone) from the caller's context.
-        context = contextvars.copy_context()
-        return await aio._execute(context.run, _drive_sqlite, work, aio._conn)  # type: ignore[no-any-return]
+        return await _in_sqlite_thread(connection._connection, _drive_sqlite, work)  # type: ignore[attr-defined]
     rows: Rows | None = None
     try:
         while True:
@@ -92,9 +89,17 @@ async def run_transaction(work: Work[T]) -> T:
     if client.capabilities.dialect != "sqlite" or isinstance(client, TransactionalDBClient):
         async with in_transaction() as connection:
             return await run(work, connection)
-    context = contextvars.copy_context()
     async with client.acquire_connection() as aio:
-        return await aio._execute(context.run, _transaction_sqlite, work, aio._conn)  # type: ignore[no-any-return]
+        return await _in_sqlite_thread(aio, _transaction_sqlite, work)
+
+
+async def _in_sqlite_thread(
+    aio: Any, drive: Callable[[Work[T], sqlite3.Connection], T], work: Work[T]
+) -> T:
+    """``drive(work, connection)`` in the aiosqlite connection's thread, in the caller's
+    context (the model fields read tortoise's settings, the time zone, from it)."""
+    context = contextvars.copy_context()
+    return await aio._execute(context.run, drive, work, aio._conn)  # type: ignore[no-any-return]
 
 
 def _transaction_sqlite(work: Work[T], conn: sqlite3.Connection) -> T:

@@ -36,17 +36,13 @@ class LocalBlobStore:
         return self.root / key[:2] / key[2:4] / key
 
     async def put(self, data: bytes) -> str:
-        key = blob_key(data)
-        await asyncio.to_thread(self._write, key, data)
+        [key] = await self.put_many([data])
         return key
 
     async def put_many(self, datas: list[bytes]) -> list[str]:
         keys = [blob_key(data) for data in datas]
         await asyncio.to_thread(self._write_many, dict(zip(keys, datas, strict=True)))
         return keys
-
-    def _write(self, key: str, data: bytes) -> None:
-        self._write_many({key: data})
 
     def _write_many(self, blobs: dict[str, bytes]) -> None:
         new = [(key, data) for key, data in blobs.items() if not self.path_for(key).exists()]

@@ -34,6 +34,21 @@ def simple_mail(sender: str, to: str, subject: str, body: str = "hello") -> byte
     return msg.as_bytes()
 
 
+def conversation_mail(
+    subject: str, message_id: str, parent: str | None = None, to: str = "bob@example.com"
+) -> bytes:
+    """A mail from outside with this Message-ID; with ``parent``, a reply to it (``Re:``,
+    In-Reply-To and References)."""
+    msg = EmailMessage()
+    msg["From"], msg["To"] = "sender@outside.test", to
+    msg["Subject"] = f"Re: {subject}" if parent else subject
+    msg["Message-ID"] = message_id
+    if parent:
+        msg["In-Reply-To"] = msg["References"] = parent
+    msg.set_content("body")
+    return msg.as_bytes()
+
+
 def client_tls() -> ssl.SSLContext:
     """The test server's certificate is self-signed: trust it without verification."""
     context = ssl.create_default_context()

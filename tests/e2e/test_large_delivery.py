@@ -10,10 +10,9 @@ usage counted once per copy.
 from __future__ import annotations
 
 import uuid
-from email.message import EmailMessage
 
 from tests.e2e.client import login
-from tests.e2e.mail import find
+from tests.e2e.mail import conversation_mail, find
 from tests.e2e.server import PASSWORD
 
 MEMBERS = 1_200
@@ -65,23 +64,13 @@ return {
 """
 
 
-def mail(domain: str, subject: str, message_id: str, parent: str | None = None) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"] = "ceo@outside.test", f"all@{domain}"
-    msg["Subject"] = f"Re: {subject}" if parent else subject
-    msg["Message-ID"] = message_id
-    if parent:
-        msg["In-Reply-To"] = msg["References"] = parent
-    msg.set_content("body")
-    return msg.as_bytes()
-
-
 async def test_a_mail_to_more_members_than_a_statement_holds(server):
     domain = f"big-{uuid.uuid4().hex[:8]}.test"
     subject = f"All hands {uuid.uuid4().hex[:8]}"
     parent = f"<{uuid.uuid4().hex}@outside.test>"
-    first = mail(domain, subject, parent)
-    reply = mail(domain, subject, f"<{uuid.uuid4().hex}@outside.test>", parent)
+    to = f"all@{domain}"
+    first = conversation_mail(subject, parent, to=to)
+    reply = conversation_mail(subject, f"<{uuid.uuid4().hex}@outside.test>", parent, to=to)
 
     got = server.mailcore(
         COMMIT, domain=domain, members=MEMBERS, first=first.decode(), reply=reply.decode()

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from email.message import EmailMessage
 
 import aiosmtplib
 
 from tests.e2e.client import login
-from tests.e2e.mail import find, simple_mail, unique
+from tests.e2e.mail import conversation_mail, find, simple_mail, unique
 from tests.e2e.server import PASSWORD
 
 CONVERSATIONS = """
@@ -21,17 +20,6 @@ CONVERSATIONS = """
 """
 
 SIZES = '{ messages(folder: "INBOX", first: 100) { edges { node { subject size } } } }'
-
-
-def mail(subject: str, message_id: str, parent: str | None = None) -> bytes:
-    msg = EmailMessage()
-    msg["From"], msg["To"] = "sender@outside.test", "bob@example.com"
-    msg["Subject"] = f"Re: {subject}" if parent else subject
-    msg["Message-ID"] = message_id
-    if parent:
-        msg["In-Reply-To"] = msg["References"] = parent
-    msg.set_content("body")
-    return msg.as_bytes()
 
 
 async def deliver(port: int, raw: bytes, to: str = "bob@example.com") -> None:
@@ -51,8 +39,8 @@ async def test_parent_and_reply_sent_together_share_a_conversation(server):
     raws = []
     for subject in subjects:
         parent = f"<{uuid.uuid4().hex}@outside.test>"
-        raws.append(mail(subject, parent))
-        raws.append(mail(subject, f"<{uuid.uuid4().hex}@outside.test>", parent))
+        raws.append(conversation_mail(subject, parent))
+        raws.append(conversation_mail(subject, f"<{uuid.uuid4().hex}@outside.test>", parent))
     await asyncio.gather(*(deliver(server.smtp_port, raw) for raw in raws))
 
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
@@ -67,7 +55,7 @@ async def test_parent_and_reply_sent_together_share_a_conversation(server):
 
 async def test_unrelated_mail_with_the_same_subject_together_stays_apart(server):
     subject = unique("hello")
-    raws = [mail(subject, f"<{uuid.uuid4().hex}@outside.test>") for _ in range(4)]
+    raws = [conversation_mail(subject, f"<{uuid.uuid4().hex}@outside.test>") for _ in range(4)]
     await asyncio.gather(*(deliver(server.smtp_port, raw) for raw in raws))
 
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
