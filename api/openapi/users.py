@@ -24,8 +24,9 @@ ERRORS: dict[Any, Errcode] = {
     (AdminErrorCode.ALREADY_EXISTS, "email"): Errcode.USERID_EXISTS,
     (AdminErrorCode.ALREADY_EXISTS, "alias"): Errcode.USERID_EXISTS,
     (AdminErrorCode.INVALID, "email"): Errcode.INVALID_USERID,
-    # A system scope is refused only what belongs to another enterprise: an address there.
-    AdminErrorCode.FORBIDDEN: Errcode.INVALID_USERID,
+    # An address in another enterprise; any other refusal (an administrator) is 48002.
+    (AdminErrorCode.FORBIDDEN, "email"): Errcode.INVALID_USERID,
+    (AdminErrorCode.FORBIDDEN, "alias"): Errcode.INVALID_USERID,
     (AdminErrorCode.NOT_FOUND, "email"): Errcode.USERID_NOT_FOUND,
     (AdminErrorCode.NOT_FOUND, "department"): Errcode.DEPARTMENT_NOT_FOUND,
     (AdminErrorCode.NOT_FOUND, "departmentIds"): Errcode.DEPARTMENT_NOT_FOUND,

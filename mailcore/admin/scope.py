@@ -4,6 +4,13 @@ Every admin service takes an ``AdminScope`` and calls its ``require_*`` checks b
 reads or changes anything, so the check cannot be forgotten in a resolver. A super admin
 may do everything in their enterprise; a scoped admin only what their permissions name,
 and, for members and departments, only inside their departments' subtrees.
+
+Rank: ``require_member`` also refuses to administer an administrator who holds rights the
+caller does not (``require_rank``). A super admin is administered only by super admins; a
+scoped admin only by an admin whose permissions include theirs and whose departments (with
+descendants) include theirs. Open API apps (``actor="app:..."``) act for the enterprise on
+plain members only: they never change, reset, disable, delete or sign in as an administrator.
+The CLI and the system (``system_scope``) are trusted with everything.
 """
 
 from __future__ import annotations
@@ -12,6 +19,8 @@ from dataclasses import dataclass, field
 
 from mailcore.admin.errors import forbidden
 from mailcore.models import AdminPermission, AdminRole, Department, DepartmentMember, Member
+
+APP_PREFIX = "app:"  # the actor of an open API app's scope
 
 
 @dataclass(frozen=True)
@@ -43,8 +52,12 @@ class AdminScope:
         if not self.covers_department(department_id):
             raise forbidden("that department is outside your administration scope")
 
-    async def require_member(self, permission: AdminPermission, member: Member) -> None:
-        """The member must be in this enterprise and (scoped admins) in one of their departments."""
+    @property
+    def is_app(self) -> bool:
+        return self.actor_member_id is None and self.actor.startswith(APP_PREFIX)
+
+    async def require_visible(self, permission: AdminPermission, member: Member) -> None:
+        """For reads: the member is in this enterprise and (scoped admins) their departments."""
         self.require(permission)
         self.require_enterprise(member.enterprise_id)
         if self.is_super:
@@ -54,6 +67,30 @@ class AdminScope:
         )
         if not any(d in self.department_ids for d in departments):
             raise forbidden("that member is outside your administration scope")
+
+    async def require_member(self, permission: AdminPermission, member: Member) -> None:
+        """The caller may administer (change, act as) this member: in scope and of lower rank."""
+        await self.require_visible(permission, member)
+        await self.require_rank(member)
+
+    async def require_rank(self, member: Member) -> None:
+        """Refuse if ``member`` is an administrator with rights this caller does not hold."""
+        if self.actor_member_id is not None and self.actor_member_id == member.id:
+            return  # their own account: they hold their own rights
+        role = await AdminRole.filter(member_id=member.id).first()
+        if role is None:
+            return
+        if self.is_app:
+            raise forbidden("an open API app may not administer an administrator")
+        if self.is_super:
+            return
+        if role.is_super:
+            raise forbidden("only a super administrator may administer a super administrator")
+        if not {AdminPermission(p) for p in role.permissions} <= self.permissions:
+            raise forbidden("that administrator has permissions you do not have")
+        theirs = await descendants(member.enterprise_id, list(role.department_ids))
+        if not theirs <= self.department_ids:
+            raise forbidden("that administrator administers departments outside your scope")
 
 
 async def descendants(enterprise_id: int, roots: list[int]) -> set[int]:

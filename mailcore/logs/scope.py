@@ -25,5 +25,5 @@ async def member_filter(scope: AdminScope, email: str | None, field: str, login_
     member = await find_member(email[:320])
     if member is None:
         return Q(**{login_field: email.strip().lower()[:320]})
-    await scope.require_member(AdminPermission.LOGS, member)
+    await scope.require_visible(AdminPermission.LOGS, member)
     return Q(**{field: member.id})

@@ -25,8 +25,9 @@ TICKET_SECONDS = 300
 
 
 async def create_ticket(scope: AdminScope, member: Member) -> str:
-    """A one-time ticket signing ``member`` in (stored hashed)."""
+    """A one-time ticket signing ``member`` in (stored hashed); never for an administrator."""
     scope.require_enterprise(member.enterprise_id)
+    await scope.require_rank(member)
     now = datetime.now(UTC)
     await SsoTicket.filter(member_id=member.id, expires_at__lt=now).delete()
     ticket = secrets.token_urlsafe(32)

@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from mailcore.admin.scope import AdminScope, descendants, system_scope
+from mailcore.admin.scope import APP_PREFIX, AdminScope, descendants, system_scope
 from mailcore.directory.tree import root_department
 from mailcore.models import AppKind, AppToken, OpenApp
 from mailcore.openapi.apps import KIND_PERMISSIONS
@@ -32,7 +32,7 @@ class AppAccess:
 
     @property
     def actor(self) -> str:
-        return f"app:{self.corpid}"
+        return f"{APP_PREFIX}{self.corpid}"
 
 
 def is_app_token(token: str) -> bool:

@@ -44,7 +44,7 @@ def parse_type(value: object) -> OptionType:
 async def get_options(
     scope: AdminScope, member: Member, types: list[OptionType]
 ) -> dict[OptionType, bool]:
-    await scope.require_member(AdminPermission.SECURITY, member)
+    await scope.require_visible(AdminPermission.SECURITY, member)
     values: dict[OptionType, bool] = {}
     for option in types or list(OptionType):
         if option is OptionType.SECURE_LOGIN_STATUS:
