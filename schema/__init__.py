@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import strawberry
-from strawberry.extensions import MaxAliasesLimiter, MaxTokensLimiter, QueryDepthLimiter
+from strawberry.extensions import AddValidationRules, MaxTokensLimiter
 from strawberry.tools import merge_types
 
 from schema.admin.resolvers import AdminMutation, AdminQuery
@@ -18,10 +17,12 @@ from schema.directory.mutations import DirectoryMutation
 from schema.directory.queries import DirectoryQuery
 from schema.domains.mutations import DomainsMutation
 from schema.domains.queries import DomainsQuery
+from schema.error_log import QiyouSchema
 from schema.execution import QiyouExecutionContext
-from schema.extensions import ForgetPolicyPresence, RejectNulCharacters
+from schema.extensions import ForgetPolicyPresence, IntrospectionGate, RejectNulCharacters
 from schema.groups.mutations import GroupsMutation
 from schema.groups.queries import GroupsQuery
+from schema.limits import operation_limits
 from schema.logs.queries import LogsAdminQuery, LogsQuery
 from schema.mail.mutations import MailMutation
 from schema.mail.queries import MailQuery
@@ -46,8 +47,11 @@ from schema.translate.subscriptions import TranslateSubscription
 from schema.web.queries import WebQuery
 
 MAX_DEPTH = 10
+MAX_INTROSPECTION_DEPTH = 15  # GraphiQL's introspection query is 14 deep
+MAX_FIELDS = 500  # fields after spreading fragments: the clients' largest is 55, GraphiQL's 231
 MAX_TOKENS = 4000
 MAX_ALIASES = 30
+LIMITS = operation_limits(MAX_DEPTH, MAX_INTROSPECTION_DEPTH, MAX_FIELDS, MAX_ALIASES)
 
 # One line per domain: add yours to each tuple it contributes to.
 Query = merge_types(
@@ -116,7 +120,7 @@ Subscription = merge_types(
     ),
 )
 
-schema = strawberry.Schema(
+schema = QiyouSchema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
@@ -125,9 +129,11 @@ schema = strawberry.Schema(
         RejectNulCharacters,
         ForgetPolicyPresence,
         PasswordChangeGate,
+        IntrospectionGate,
         # Factories: a fresh extension for every request (strawberry deprecates instances).
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        # Depth, fields and aliases: schema/limits.py (strawberry's limiters walk every
+        # fragment spread anew and skip introspection).
+        lambda: AddValidationRules([LIMITS]),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
     ],
 )

@@ -1,12 +1,13 @@
 """Schema extensions: refuse NUL characters in any argument (no database stores them);
-after a mutation, forget the cached policy presence (``mailcore/policy/presence.py``)."""
+after a mutation, forget the cached policy presence (``mailcore/policy/presence.py``);
+in production, no schema introspection for anonymous callers."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import GraphQLError
+from graphql import FieldNode, GraphQLError, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
@@ -49,3 +50,33 @@ class ForgetPolicyPresence(SchemaExtension):
             return
         if mutation:
             forget_all()
+
+
+INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})
+
+
+class NoIntrospection(ValidationRule):
+    def enter_field(self, node: FieldNode, *_: Any) -> None:
+        if node.name.value in INTROSPECTION_FIELDS:
+            self.report_error(
+                GraphQLError(
+                    "introspection needs a signed-in member on this server",
+                    node,
+                    extensions={"code": "INTROSPECTION_DISABLED"},
+                )
+            )
+
+
+class IntrospectionGate(SchemaExtension):
+    """With ``QIYOU_ENV=production`` an anonymous caller may not read the schema (``__schema``,
+    ``__type``): members, app tokens and development servers may. The web app and the
+    mini-program read it only once signed in (``miniprogram/lib/store.js``)."""
+
+    def on_operation(self) -> Iterator[None]:
+        execution = self.execution_context
+        context = execution.context
+        runtime = getattr(context, "runtime", None)  # None: run in-process without a server
+        production = runtime is not None and runtime.settings.production
+        if production and context.identity is None and context.app is None:
+            execution.validation_rules = (*execution.validation_rules, NoIntrospection)
+        yield
