@@ -52,10 +52,13 @@ def serve(ctx: click.Context, **flags: Any) -> None:
     import uvicorn
 
     from api.app import create_app
+    from api.connections import LimitedWebSocket, http_protocol
+    from mailcore.net.limits import ConnectionLimits
 
     settings = _settings(ctx).with_overrides(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = _fit_connection_limits(settings)
     # aiosmtpd logs every MAIL, RCPT and DATA at INFO: five lines per message on the event
     # loop. Deliveries are in the mail logs (database); keep its warnings and errors.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
@@ -64,13 +67,22 @@ def serve(ctx: click.Context, **flags: Any) -> None:
         f"smtp {settings.host}:{settings.smtp_port}  "
         f"submission {settings.host}:{settings.submission_port}  data {settings.data_dir}"
     )
+    http_limits = ConnectionLimits(
+        "http",
+        per_ip=settings.http_max_connections_per_ip,
+        total=settings.http_max_connections,
+        exempt=settings.trusted_proxies,
+    )
     config = uvicorn.Config(
         create_app(settings),
+        http=http_protocol(http_limits, settings.http_header_timeout),
+        timeout_keep_alive=settings.http_keepalive_timeout,  # type: ignore[arg-type]
+        backlog=4096,
         host=settings.host,
         port=settings.http_port,
         loop="auto",  # uvloop when installed (uvicorn[standard] brings it)
         lifespan="on",
-        ws="websockets-sansio",
+        ws=LimitedWebSocket,  # websockets-sansio, counted in the HTTP connection limits
         log_level="info",
         ws_ping_interval=20,
         # Pushes are small JSON frames: compressing each one for each socket costs more CPU
@@ -82,6 +94,21 @@ def serve(ctx: click.Context, **flags: Any) -> None:
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
     uvicorn.Server(config).run()
+
+
+def _fit_connection_limits(settings: Settings) -> Settings:
+    """Raise the descriptor limit to the hard one and keep the listeners' totals below it."""
+    from mailcore.net.limits import fit_totals, raise_nofile
+
+    totals = fit_totals(
+        {
+            "http_max_connections": settings.http_max_connections,
+            "smtp_max_connections": settings.smtp_max_connections,
+            "submission_max_connections": settings.submission_max_connections,
+        },
+        raise_nofile(),
+    )
+    return settings.with_overrides(**totals)
 
 
 @main.command()

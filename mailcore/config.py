@@ -88,6 +88,18 @@ class Settings:
     mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
     search_url: str = "tantivy://"  # tantivy:// (embedded) or meili+http://host:7700?key=...
     search_paused: bool = False  # the search indexer does not run (bulk imports, tests)
+    # Connection limits and timeouts of the listeners (mailcore/net/limits.py); 0: no limit
+    smtp_max_connections: int = 5000  # MX connections in all
+    smtp_max_connections_per_ip: int = 50  # MX connections from one address
+    submission_max_connections: int = 2000
+    submission_max_connections_per_ip: int = 100
+    http_max_connections: int = 10000  # HTTP and websocket connections in all
+    http_max_connections_per_ip: int = 500  # not for QIYOU_TRUSTED_PROXIES (their clients')
+    smtp_command_timeout: float = 300.0  # seconds an SMTP client may take to send a command
+    smtp_data_timeout: float = 300.0  # seconds without a byte during DATA
+    stress_timeout: float = 10.0  # command timeout before a first mail, above 80 % of a limit
+    http_header_timeout: float = 10.0  # seconds to send a whole request head
+    http_keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -184,6 +196,19 @@ class Settings:
             spam_url=get("QIYOU_SPAM_URL", "builtin"),
             search_url=get("SEARCH_URL", "tantivy://"),
             search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
+            smtp_max_connections=int(get("QIYOU_SMTP_MAX_CONNECTIONS", "5000")),
+            smtp_max_connections_per_ip=int(get("QIYOU_SMTP_MAX_CONNECTIONS_PER_IP", "50")),
+            submission_max_connections=int(get("QIYOU_SUBMISSION_MAX_CONNECTIONS", "2000")),
+            submission_max_connections_per_ip=int(
+                get("QIYOU_SUBMISSION_MAX_CONNECTIONS_PER_IP", "100")
+            ),
+            http_max_connections=int(get("QIYOU_HTTP_MAX_CONNECTIONS", "10000")),
+            http_max_connections_per_ip=int(get("QIYOU_HTTP_MAX_CONNECTIONS_PER_IP", "500")),
+            smtp_command_timeout=float(get("QIYOU_SMTP_COMMAND_TIMEOUT", "300")),
+            smtp_data_timeout=float(get("QIYOU_SMTP_DATA_TIMEOUT", "300")),
+            stress_timeout=float(get("QIYOU_STRESS_TIMEOUT", "10")),
+            http_header_timeout=float(get("QIYOU_HTTP_HEADER_TIMEOUT", "10")),
+            http_keepalive_timeout=float(get("QIYOU_HTTP_KEEPALIVE_TIMEOUT", "5")),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -17,3 +17,9 @@ SENDER_NOT_OWNED = "553 5.7.1 <{address}>: sender address not owned by the authe
 TEMP_FAILURE = "451 4.3.0 Temporary failure storing the message, please try again later"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 ACCOUNT_DISABLED = "535 5.7.8 Authentication credentials invalid"
+
+# Connection limits and timeouts (mailcore/net/limits.py, mailcore/smtp/protocol.py)
+TOO_MANY_FROM_IP = "421 4.7.0 {hostname} Too many connections from your address"
+TOO_MANY_CONNECTIONS = "421 4.7.0 {hostname} Too many connections, try again later"
+IDLE_CLOSED = "421 4.7.0 {hostname} Too many connections, closing this idle one"
+TIMEOUT = "421 4.4.2 {hostname} Timeout exceeded, closing connection"

@@ -1,4 +1,8 @@
-"""Start the SMTP listeners (MX and submission) inside the running asyncio loop."""
+"""Start the SMTP listeners (MX and submission) inside the running asyncio loop.
+
+Each listener counts its connections (per address and in all) with a ``ConnectionLimits``
+of its own; the command, DATA and stress timeouts come from the settings.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from pathlib import Path
 
 from aiosmtpd.smtp import SMTP
 
+from mailcore.net.limits import ConnectionLimits
 from mailcore.runtime import Runtime
 from mailcore.smtp.inbound import InboundHandler
 from mailcore.smtp.protocol import QiyouSMTP
@@ -31,6 +36,19 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
     protocol = QiyouSMTP
     inbound = InboundHandler(runtime)
     submission = SubmissionHandler(runtime)
+    mx_limits = ConnectionLimits(
+        "smtp", per_ip=settings.smtp_max_connections_per_ip, total=settings.smtp_max_connections
+    )
+    msa_limits = ConnectionLimits(
+        "submission",
+        per_ip=settings.submission_max_connections_per_ip,
+        total=settings.submission_max_connections,
+    )
+    timeouts = {
+        "timeout": settings.smtp_command_timeout,
+        "data_timeout": settings.smtp_data_timeout,
+        "stress_timeout": settings.stress_timeout,
+    }
 
     def mx() -> SMTP:
         return protocol(
@@ -42,6 +60,8 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
             require_starttls=False,
             auth_exclude_mechanism=["LOGIN", "PLAIN"],
             ident="Qiyou ESMTP",
+            limits=mx_limits,
+            **timeouts,
         )
 
     def msa() -> SMTP:
@@ -55,9 +75,12 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
             auth_required=True,
             auth_require_tls=True,
             ident="Qiyou ESMTP submission",
+            limits=msa_limits,
+            **timeouts,
         )
 
+    backlog = 4096  # a burst of connections waits to be accepted (and told 421 if over)
     return [
-        await loop.create_server(mx, settings.host, settings.smtp_port),
-        await loop.create_server(msa, settings.host, settings.submission_port),
+        await loop.create_server(mx, settings.host, settings.smtp_port, backlog=backlog),
+        await loop.create_server(msa, settings.host, settings.submission_port, backlog=backlog),
     ]

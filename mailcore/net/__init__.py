@@ -1,0 +1,1 @@
+"""What every network listener shares, whatever its protocol (connection limits)."""
