@@ -1,5 +1,9 @@
-"""DKIM-sign a message at delivery time with the key of its From domain (or, failing that,
-the envelope sender's domain), when that domain is hosted here. Bcc headers are removed."""
+"""DKIM-sign a message at delivery time, only ever with a key of the sending member's own
+enterprise: its From domain if that domain is one of the enterprise's, else the envelope
+sender's domain if it is, else not at all (a rule forward keeps the original From and is
+signed by the forwarding member's domain). System mail, with no sending member, is signed
+by the enterprise of its From (or envelope) domain, which Qiyou wrote itself. Bcc headers
+are removed."""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ import time
 
 from mailcore.domains.dkim import ensure_dkim
 from mailcore.mailauth import dkim
-from mailcore.models import Domain
+from mailcore.models import Domain, Member
 from mailcore.org.addresses import split_address
 
 log = logging.getLogger(__name__)
@@ -39,9 +43,20 @@ class Signer:
         self._keys[name] = (time.monotonic(), domain)
         return domain
 
-    async def prepare(self, raw: bytes, from_address: str, envelope_from: str) -> bytes:
-        """The bytes to send: CRLF, no Bcc, DKIM-signed when we hold the domain's key."""
+    async def _enterprise(self, member_id: int) -> int | None:
+        rows = await Member.filter(id=member_id).values_list("enterprise_id", flat=True)
+        return rows[0] if rows else None
+
+    async def prepare(
+        self, raw: bytes, from_address: str, envelope_from: str, sender_id: int | None = None
+    ) -> bytes:
+        """The bytes to send: CRLF, no Bcc, DKIM-signed when a domain of the sender's
+        enterprise (``sender_id``: the sending member; None for system mail) is its From or
+        envelope domain."""
         message = strip_bcc(dkim.crlf(raw))
+        enterprise = await self._enterprise(sender_id) if sender_id is not None else None
+        if sender_id is not None and enterprise is None:
+            return message  # the sender was removed meanwhile: nobody to sign for
         for address in (from_address, envelope_from):
             name = split_address(address or "")[1] if "@" in (address or "") else ""
             if not name:
@@ -49,6 +64,8 @@ class Signer:
             domain = await self._domain(name)
             if domain is None or not domain.dkim_private_key:
                 continue
+            if enterprise is not None and domain.enterprise_id != enterprise:
+                continue  # another tenant's domain: never its key
             try:
                 return await dkim.sign(
                     message, domain.name, domain.dkim_selector, domain.dkim_private_key

@@ -140,7 +140,10 @@ class OutboundWorker:
             return
         message = await Message.get(id=rows[0].message_id)
         raw = await self.runtime.blobs.get(message.sha256)
-        data = await self.signer.prepare(raw, message.from_address, rows[0].envelope_from)
+        first = rows[0]
+        data = await self.signer.prepare(
+            raw, message.from_address, first.envelope_from, first.sender_id
+        )
         by_recipient = {r.recipient: r for r in rows}
         last = ConnectionFailed("421 4.4.2 no mail host could be reached")
         last_host = ""

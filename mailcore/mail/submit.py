@@ -1,24 +1,76 @@
-"""Sending as a member: one function shared by SMTP submission and GraphQL compose."""
+"""Sending as a member: one function shared by SMTP submission and GraphQL compose.
+
+The rule of who may send as what lives here (``refused_senders``): the envelope sender and
+every address of the ``From`` and ``Sender`` headers must be the member's own address or
+one of their aliases, at any domain of the enterprise (alias domains included)."""
 
 from __future__ import annotations
+
+from email.parser import BytesHeaderParser
+from email.utils import getaddresses
 
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 from mailcore.mail.routing import local_recipients, route
+from mailcore.mime.charset import decode_header_bytes
+from mailcore.mime.headers import decode_words, parse_addresses
+from mailcore.mime.structure import split_headers
 from mailcore.models import FolderRole, Member
 from mailcore.org.addresses import normalize_address
-from mailcore.org.service import member_addresses
+
+SENDER_HEADERS = ("from", "sender")
+
+
+class SenderNotAllowed(MailError):
+    """The member may not send as ``address`` (envelope or header sender)."""
+
+    def __init__(self, address: str) -> None:
+        super().__init__(
+            MailErrorCode.SENDER_NOT_ALLOWED,
+            f"<{address}>: you may not send as this address",
+            "from",
+        )
+        self.address = address
+
+
+def header_senders(raw: bytes) -> list[str]:
+    """Every address of the ``From`` and ``Sender`` headers, as two header splitters and two
+    address parsers read them (ours, whose reading the apps show, and the standard
+    library's, as other mail readers do); a header in which neither finds an address is
+    returned whole, so it is refused rather than skipped."""
+    ours, body = split_headers(raw, 0, min(len(raw), 65536))
+    values = [decode_header_bytes(v) for name, v in ours if name in SENDER_HEADERS]
+    theirs = BytesHeaderParser().parsebytes(raw[:body] if body else raw[:65536])
+    values += [str(v) for name in SENDER_HEADERS for v in theirs.get_all(name, [])]
+    found: list[str] = []
+    for text in values:
+        addresses = [a for _, a in getaddresses([text]) if "@" in a]
+        addresses += [a.address for a in parse_addresses(decode_words(text)) if "@" in a.address]
+        if not addresses and text.strip():
+            addresses = [text.strip()[:200]]
+        found += addresses
+    return list(dict.fromkeys(found))
+
+
+async def refused_senders(member: Member, addresses: list[str]) -> list[str]:
+    """The addresses the member may not send as: all but their own address and aliases, at
+    the domain they are stored with or an alias domain of it."""
+    routes = await route(addresses)
+    return [a for a in addresses if routes.local.get(normalize_address(a)) != member.id]
 
 
 async def check_sender(member: Member, envelope_from: str) -> None:
-    """The envelope sender must be the member's own address or one of their aliases."""
-    if normalize_address(envelope_from) not in await member_addresses(member.id):
-        raise MailError(
-            MailErrorCode.SENDER_NOT_ALLOWED,
-            f"{member.email} may not send as {envelope_from}",
-            "from",
-        )
+    """The envelope sender must be an address the member may send as."""
+    if refused := await refused_senders(member, [envelope_from]):
+        raise SenderNotAllowed(refused[0])
+
+
+async def check_senders(member: Member, envelope_from: str, raw: bytes) -> None:
+    """The envelope sender and the ``From``/``Sender`` headers: every way of sending calls
+    this (a missing ``From`` header is accepted)."""
+    if refused := await refused_senders(member, [envelope_from, *header_senders(raw)]):
+        raise SenderNotAllowed(refused[0])
 
 
 async def submit(
@@ -33,7 +85,9 @@ async def submit(
     origin_session: int | None = None,
 ) -> IngestResult:
     """Deliver local recipients now (groups expanded to their members, if the member may post
-    to them), queue external ones, keep a copy in the sender's Sent."""
+    to them), queue external ones, keep a copy in the sender's Sent. The member must be
+    allowed to send as the envelope sender and the From/Sender addresses."""
+    await check_senders(member, envelope_from, raw)
     routes = await route(recipients)
     if routes.invalid:
         raise MailError(

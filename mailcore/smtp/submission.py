@@ -1,4 +1,5 @@
-"""SMTP submission: STARTTLS then AUTH PLAIN/LOGIN; the sender must be the member or an alias;
+"""SMTP submission: STARTTLS then AUTH PLAIN/LOGIN; the envelope sender and the From/Sender
+headers must be addresses the member may send as (``mailcore.mail.submit``);
 local recipients delivered at once, external ones queued, a copy kept in Sent."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.errors import MailError, MailErrorCode
 from mailcore.mail.ingest import IngestSource
 from mailcore.mail.routing import route
-from mailcore.mail.submit import check_sender, submit
+from mailcore.mail.submit import SenderNotAllowed, check_sender, submit
 from mailcore.models import ClientKind, Member
 from mailcore.org.addresses import normalize_address
 from mailcore.policy import restrict
@@ -160,6 +161,8 @@ class SubmissionHandler:
             )
         except PolicyRefusal as refusal:
             return refusal.smtp_reply
+        except SenderNotAllowed as exc:  # a From/Sender header the member may not use
+            return replies.SENDER_NOT_ALLOWED.format(address=exc.address)
         except MailError as exc:
             if exc.code is MailErrorCode.QUOTA_EXCEEDED:
                 return replies.MAILBOX_FULL.format(address=member.email)
