@@ -41,6 +41,7 @@ from schema.search.queries import SearchQuery
 from schema.security.admin import SecurityAdminMutation, SecurityAdminQuery
 from schema.security.gate import PasswordChangeGate
 from schema.security.member import SecurityMutation, SecurityQuery
+from schema.security.spoofing import SpoofingMutation, SpoofingQuery
 from schema.security.subscriptions import SecuritySubscription
 from schema.translate.queries import TranslateQuery
 from schema.translate.subscriptions import TranslateSubscription
@@ -69,6 +70,7 @@ Query = merge_types(
         OpenApiQuery,
         SecurityQuery,
         SecurityAdminQuery,
+        SpoofingQuery,
         LogsQuery,
         LogsAdminQuery,
         ConfidentialQuery,
@@ -98,6 +100,7 @@ Mutation = merge_types(
         OpenApiMutation,
         SecurityMutation,
         SecurityAdminMutation,
+        SpoofingMutation,
         ConfidentialMutation,
         DeliveryMutation,
         DeliveryAdminMutation,

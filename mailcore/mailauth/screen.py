@@ -1,8 +1,9 @@
 """Screening of inbound (MX) mail before it is stored: authentication, lists, spam.
 
 ``screen`` decides, for one message and its recipient members, whether the message is
-refused (DMARC ``reject``), which folder each copy goes to (Inbox or Spam) and which trace
-headers are prepended (``Authentication-Results``, ``X-Spam*``).
+refused (a hosted domain claimed without SPF/DKIM, see ``spoofing``; DMARC ``reject``),
+which folder each copy goes to (Inbox or Spam) and which trace headers are prepended
+(``Authentication-Results``, ``X-Spam*``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 
 from mailcore.dns import Resolver
+from mailcore.mailauth import spoofing
 from mailcore.mailauth.check import check_inbound, from_address
 from mailcore.mailauth.results import AuthResults, Disposition
 from mailcore.mime.types import ParsedMessage
@@ -32,6 +34,7 @@ class Screening:
     roles: dict[int, FolderRole] = field(default_factory=dict)
     auth: AuthResults | None = None
     spam: SpamVerdict | None = None
+    spoofed: list[str] = field(default_factory=list)  # hosted domains claimed, unverified
 
 
 async def screen(
@@ -63,6 +66,11 @@ async def screen(
         log.exception("authentication checks failed")
         auth = AuthResults(spf="temperror", mail_from=mail_from, helo=helo, dmarc="temperror")
     result.auth = auth
+    claim = await spoofing.judge(auth, ip=ip, mail_from=mail_from, author=author)
+    if claim.refusal:
+        result.refusal = claim.refusal
+        return result
+    result.spoofed = claim.spoofed
     if auth.disposition is Disposition.REJECT:
         result.refusal = DMARC_REJECT.format(domain=auth.header_from)
         return result
@@ -93,8 +101,8 @@ async def screen(
         verdict = verdicts.get(member_id, Verdict.NONE)
         policy = spam_policies.get(enterprises.get(member_id, 0))
         is_spam = False
-        if verdict in (Verdict.SPAM, Verdict.REFUSE):
-            is_spam = True
+        if verdict in (Verdict.SPAM, Verdict.REFUSE) or result.spoofed:
+            is_spam = True  # a claimed hosted domain: Spam even for an allowed sender
         elif verdict is not Verdict.ALLOW:
             if auth.disposition is Disposition.QUARANTINE:
                 is_spam = True

@@ -79,6 +79,7 @@ from mailcore.models.security import (
     WechatBinding,
 )
 from mailcore.models.signatures import MemberSignature
+from mailcore.models.spoofing import SpoofAction, SpoofMark, SpoofSetting
 from mailcore.models.translate import MessageTranslation
 from mailcore.models.wechat import WechatBindTicket, WechatSubscription
 
@@ -88,6 +89,9 @@ __all__ = [
     "ListKind",
     "SenderListEntry",
     "SpamSetting",
+    "SpoofAction",
+    "SpoofMark",
+    "SpoofSetting",
     "ApprovalRule",
     "ApprovalToken",
     "ArchiveDirection",

@@ -1,7 +1,7 @@
 """SMTP inbound (MX): no AUTH, no relay; hosted recipients (members, aliases, groups the
 envelope sender may post to, unknown addresses of a domain with a transfer mailbox) only;
-sender black lists at RCPT; SPF/DKIM/DMARC and spam screening at DATA; quota; 250 after
-fsync."""
+sender black lists at RCPT; SPF/DKIM/DMARC, hosted domains claimed from outside
+(``mailcore.mailauth.spoofing``) and spam screening at DATA; quota; 250 after fsync."""
 
 from __future__ import annotations
 
@@ -18,8 +18,10 @@ from mailcore.db import select
 from mailcore.dns import open_resolver
 from mailcore.dns.cache import CachingResolver
 from mailcore.groups.posting import Sender, refused_groups
-from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource, parse
+from mailcore.mail.ingest import Delivery, IngestRequest, IngestResult, IngestSource, parse
+from mailcore.mail.request import OnCommit
 from mailcore.mail.routing import Routes, local_recipients, route
+from mailcore.mailauth import spoofing
 from mailcore.mailauth.check import strip_forged
 from mailcore.mailauth.screen import screen
 from mailcore.models import FolderRole, MailGroup, Member
@@ -160,6 +162,7 @@ class InboundHandler:
                         Delivery(member_id=mid, role=screening.roles.get(mid, FolderRole.INBOX))
                         for mid in member_ids
                     ],
+                    on_commit=_spoof_mark(screening.spoofed),
                 )
             )
         except PolicyRefusal as exc:
@@ -180,6 +183,18 @@ async def _own_member(address: str) -> Member | None:
         return None
     rows = await select(_OWN_MEMBER, normalized, True)  # ORM-built, it would cost 5x as much
     return Member(**rows[0]) if rows else None
+
+
+def _spoof_mark(domains: list[str]) -> list[OnCommit]:
+    """Mail claiming a hosted domain, kept (in Spam) by the owner's choice: the warning the
+    apps show is recorded with it."""
+    if not domains:
+        return []
+
+    async def mark(result: IngestResult) -> None:
+        await spoofing.mark(result.message_pk, domains)
+
+    return [mark]
 
 
 def _kept(envelope: Envelope, name: str, make: Callable[[], T]) -> T:

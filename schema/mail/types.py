@@ -12,6 +12,7 @@ from strawberry.types import Info
 from mailcore.mail.errors import MailErrorCode as CoreCode
 from mailcore.mail.mailbox import Conversation as CoreConversation
 from mailcore.mail.mailbox import FolderCount, outbound_status
+from mailcore.mailauth.spoofing import warning as spoofing_warning
 from mailcore.mime.parse import parse_message
 from mailcore.mime.sanitize import sanitize_html
 from mailcore.mime.types import ParsedMessage
@@ -184,6 +185,13 @@ class Message:
     @strawberry.field(description="Confidential mail (U17): null for ordinary mail.")
     async def confidential(self, info: Info) -> ConfidentialInfo | None:
         return await confidential_gate.confidential_info(info, self.entry)
+
+    @strawberry.field(
+        description="A warning to show prominently: the mail came from outside claiming a "
+        "domain of this mail system, without passing SPF or DKIM for it. Null for other mail."
+    )
+    async def spoof_warning(self) -> str | None:
+        return await spoofing_warning(self.entry.message_id)
 
     async def _parsed(self, info: Info) -> ParsedMessage:
         if await confidential_gate.locked(info, self.entry):  # U17: a notice until verified
