@@ -23,6 +23,7 @@ from api import (
 )
 from api.graphql import QiyouGraphQL
 from api.limits import BodyLimit
+from api.live_sockets import RevocationListener
 from mailcore import events, search
 from mailcore.approval.service import Services as PolicyServices
 from mailcore.approval.worker import PolicyJobs
@@ -52,6 +53,8 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
             app.state.runtime = runtime
             confidential_sending.configure(settings, runtime.blobs)  # U17 notice links
             await events.connect(settings.broadcast_url, settings.channel_prefix)
+            revocations = RevocationListener()  # closes the sockets of revoked sessions
+            await revocations.start()
             servers = await start_smtp(runtime) if with_smtp else []
             webhooks = WebhookWorker(settings)
             webhooks.start()
@@ -86,6 +89,7 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
                     server.close()
                 for server in servers:
                     await server.wait_closed()
+                await revocations.stop()
                 await events.disconnect()
                 await runtime.close()
                 close_readers()

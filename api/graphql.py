@@ -1,19 +1,39 @@
-"""The GraphQL endpoint: bearer tokens over HTTP, ``{"token": ...}`` in connection_init."""
+"""The GraphQL endpoint: bearer tokens over HTTP, ``{"token": ...}`` in connection_init.
+
+Websockets speak graphql-transport-ws only (``SessionSocket``): a signed-in socket is
+registered in ``api.live_sockets`` and closed (4401) when its session is revoked on any node;
+it also re-checks its session before each operation and push, at most once a second.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
+from contextlib import suppress
 from typing import Any
 
 from starlette.requests import Request
-from starlette.websockets import WebSocket
+from starlette.websockets import WebSocket, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
+    ConnectionInitMessage,
+    Message,
+    SubscribeMessage,
+)
 
+from api import live_sockets
 from mailcore.openapi.tokens import identify_app, is_app_token
-from mailcore.org.sessions import identify
+from mailcore.org.sessions import Identity, identify, live_identity
 from schema.context import Context
 
 QR_LOGIN = "qrLogin"  # connection purpose of an anonymous websocket (see qrLoginStatus)
+REVOKED = 4401  # close code of a socket whose session has ended
+RECHECK_SECONDS = 1.0  # a socket's session is looked up again when older than this
 
 
 def bearer_token(request: Request | WebSocket) -> str:
@@ -21,7 +41,103 @@ def bearer_token(request: Request | WebSocket) -> str:
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
+class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
+    """graphql-transport-ws for one connection, bound to the session it signed in with."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.revoked = False
+        self._checked_at = 0.0
+        self._closing: asyncio.Task[None] | None = None
+
+    @property
+    def member_id(self) -> int:
+        assert self.context.identity is not None, "registered once signed in"
+        return self.context.identity.member.id
+
+    @property
+    def session_id(self) -> int:
+        assert self.context.identity is not None, "registered once signed in"
+        return self.context.identity.session_id
+
+    async def handle_connection_init(self, message: ConnectionInitMessage) -> None:
+        await super().handle_connection_init(message)
+        if self.connection_acknowledged and self.context.identity is not None:
+            self._checked_at = time.monotonic()
+            live_sockets.add(self)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        if not await self._session_valid():
+            await self.revoke("the session has ended")
+            return
+        await super().handle_subscribe(message)
+
+    async def send_message(self, message: Message) -> None:
+        if self.revoked:
+            return
+        if message["type"] == "next" and not await self._session_valid():
+            # sent from an operation's task: close from another one, which cancels this
+            self._closing = self._closing or asyncio.create_task(
+                self.revoke("the session has ended")
+            )
+            return
+        await super().send_message(message)
+
+    async def shutdown(self) -> None:
+        if self.context.identity is not None:
+            live_sockets.discard(self)
+        await super().shutdown()
+
+    async def revoke(self, reason: str) -> None:
+        """Stop every operation and close the socket with code 4401."""
+        if self.revoked:
+            return
+        self.revoked = True
+        live_sockets.discard(self)
+        for operation_id in list(self.operations):
+            await self.cleanup_operation(operation_id)
+        socket: WebSocket = self.context.response
+        if socket.application_state is WebSocketState.CONNECTED:
+            with suppress(RuntimeError):  # the client closed it meanwhile
+                await self.websocket.close(code=REVOKED, reason=reason)
+
+    async def _session_valid(self) -> bool:
+        """Whether the socket's session still holds (looked up at most once a second); a
+        fresh lookup also gives later operations a fresh context (member, admin rights)."""
+        identity = self.context.identity
+        if self.revoked:
+            return False
+        if identity is None or time.monotonic() - self._checked_at < RECHECK_SECONDS:
+            return True
+        fresh = await live_identity(identity.session_id)
+        if fresh is None:
+            return False
+        self._checked_at = time.monotonic()
+        self.context = _renewed(self.context, fresh)
+        return True
+
+
+def _renewed(context: Context, identity: Identity) -> Context:
+    """A new context for the socket's next operations: the same connection, a fresh identity,
+    empty per-request caches."""
+    return Context(
+        request=context.request,
+        response=context.response,
+        runtime=context.runtime,
+        identity=identity,
+        connection_params=context.connection_params,
+        app=context.app,
+    )
+
+
 class QiyouGraphQL(GraphQL):
+    graphql_transport_ws_handler_class = SessionSocket
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # The legacy graphql-ws protocol is not offered: its sockets would not be re-checked.
+        kwargs.setdefault("subscription_protocols", (GRAPHQL_TRANSPORT_WS_PROTOCOL,))
+        super().__init__(*args, **kwargs)
+
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         runtime = request.app.state.runtime
         identity = app = None

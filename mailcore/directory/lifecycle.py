@@ -17,6 +17,7 @@ from mailcore.admin.scope import AdminScope, system_scope
 from mailcore.directory import validate
 from mailcore.directory.members import MEMBERS, hash_off_loop
 from mailcore.models import AuthSession, Member
+from mailcore.org.sessions import revoked_everywhere
 
 
 def restorable_until(member: Member, restore_days: int) -> datetime | None:
@@ -46,7 +47,11 @@ async def set_enabled(scope: AdminScope, member: Member, enabled: bool) -> Membe
         return member
     async with in_transaction():
         await Member.filter(id=member.id).update(enabled=enabled)
+        if not enabled:  # for good: enabling them again does not revive their tokens
+            await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(scope, "member.enable" if enabled else "member.disable", member.email)
+    if not enabled:
+        await revoked_everywhere(member.id)  # their open sockets close on every node
     return await Member.get(id=member.id)
 
 
@@ -59,6 +64,7 @@ async def delete_member(scope: AdminScope, member: Member) -> Member:
         await Member.filter(id=member.id).update(enabled=False, deleted_at=datetime.now(UTC))
         await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(scope, "member.delete", member.email)
+    await revoked_everywhere(member.id)
     return await Member.get(id=member.id)
 
 
@@ -92,6 +98,7 @@ async def reset_password(
         )
         await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(scope, "member.reset_password", member.email, must_change=must_change)
+    await revoked_everywhere(member.id)
     return await Member.get(id=member.id)
 
 

@@ -23,6 +23,7 @@ from mailcore.mail.folders import ensure_system_folders
 from mailcore.models import (
     AdminPermission,
     Alias,
+    AuthSession,
     DepartmentMember,
     Domain,
     MailGroup,
@@ -30,6 +31,7 @@ from mailcore.models import (
 )
 from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 from mailcore.org.passwords import hash_password
+from mailcore.org.sessions import revoked_everywhere
 
 MEMBERS = AdminPermission.MEMBERS
 MAX_DEPARTMENTS = 20
@@ -243,6 +245,8 @@ async def update_member(
             await Member.filter(id=member.id).update(**values)
         if departments is not None and tree is not None:
             await set_departments(scope, tree, member.id, departments)
+        if password_hash is not None:  # a new password set by an admin signs them out
+            await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(
             scope,
             "member.update",
@@ -250,6 +254,8 @@ async def update_member(
             fields=_named(given),
             **({"department_ids": departments} if departments is not None else {}),
         )
+    if password_hash is not None:
+        await revoked_everywhere(member.id)
     return await Member.get(id=member.id)
 
 

@@ -2,13 +2,15 @@
 
 mailcore publishes here after a change is committed; GraphQL subscriptions (and later
 webhooks) consume. Without a connected bus (e.g. a CLI command) publishing does nothing.
+One more channel, followed by every process, says which login sessions were revoked, so each
+node closes the websockets they hold open.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +19,7 @@ from broadcaster import Broadcast
 NEW_MAIL = "new_mail"
 MAILBOX_CHANGED = "mailbox_changed"
 NOTICE_POSTED = "notice_posted"
+SESSIONS_REVOKED = "sessions_revoked"
 
 _bus: Broadcast | None = None
 _prefix = "qiyou"
@@ -29,6 +32,11 @@ def member_channel(member_id: int) -> str:
 def enterprise_channel(enterprise_id: int) -> str:
     """One channel per enterprise: one event reaches every subscriber, who filters locally."""
     return f"{_prefix}.enterprise.{enterprise_id}"
+
+
+def sessions_channel() -> str:
+    """The one channel of session revocations, which every process follows."""
+    return f"{_prefix}.sessions"
 
 
 def _broadcast(url: str) -> Broadcast:
@@ -89,12 +97,11 @@ def _decode_shared(message: str) -> dict[str, Any]:
 
 
 @asynccontextmanager
-async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
-    """Yield an async iterator of the member's events (dicts with a ``kind``); the sessions of
-    one member share each decoded event, which they must not change."""
+async def _subscribe(channel: str) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+    """Yield an async iterator of a channel's decoded events, once the subscription exists."""
     if _bus is None:
         raise RuntimeError("the event bus is not connected")
-    async with _bus.subscribe(member_channel(member_id)) as subscriber:
+    async with _bus.subscribe(channel) as subscriber:
 
         async def events() -> AsyncIterator[dict[str, Any]]:
             async for event in subscriber:
@@ -103,6 +110,12 @@ async def subscribe(member_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any
                 yield _decode_shared(event.message)
 
         yield events()
+
+
+def subscribe(member_id: int) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+    """Yield an async iterator of the member's events (dicts with a ``kind``); the sessions of
+    one member share each decoded event, which they must not change."""
+    return _subscribe(member_channel(member_id))
 
 
 async def publish_enterprise(enterprise_id: int, kind: str, **payload: Any) -> None:
@@ -110,18 +123,25 @@ async def publish_enterprise(enterprise_id: int, kind: str, **payload: Any) -> N
         await _bus.publish(enterprise_channel(enterprise_id), _encode(kind, payload))
 
 
-@asynccontextmanager
-async def subscribe_enterprise(enterprise_id: int) -> AsyncIterator[AsyncIterator[dict[str, Any]]]:
+def subscribe_enterprise(
+    enterprise_id: int,
+) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
     """Yield an async iterator of the enterprise's events; every subscriber of one event gets
     the same decoded dict (decoded once), which it must not change."""
-    if _bus is None:
-        raise RuntimeError("the event bus is not connected")
-    async with _bus.subscribe(enterprise_channel(enterprise_id)) as subscriber:
+    return _subscribe(enterprise_channel(enterprise_id))
 
-        async def events() -> AsyncIterator[dict[str, Any]]:
-            async for event in subscriber:
-                if event is None:
-                    return
-                yield _decode_shared(event.message)
 
-        yield events()
+async def publish_sessions_revoked(
+    member_id: int, *, session_id: int | None = None, keep_session_id: int | None = None
+) -> None:
+    """Tell every process that a member's sessions were revoked: the one ``session_id``, or
+    all of them but ``keep_session_id``."""
+    if _bus is not None:
+        payload = {"member_id": member_id, "session_id": session_id, "keep": keep_session_id}
+        await _bus.publish(sessions_channel(), _encode(SESSIONS_REVOKED, payload))
+
+
+def subscribe_sessions() -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+    """Yield an async iterator of session revocations (``member_id``, ``session_id``, ``keep``),
+    once the subscription exists."""
+    return _subscribe(sessions_channel())

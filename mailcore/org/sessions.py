@@ -1,7 +1,9 @@
-"""Login sessions: password check, opaque bearer tokens (stored hashed), logout.
+"""Login sessions: password check, opaque bearer tokens (stored hashed), logout, revocation.
 
 The login flow itself (lockouts, IP limits, second factors, history) is in
-``mailcore.security.login``, which starts sessions here.
+``mailcore.security.login``, which starts sessions here. A revoked session stays revoked (its
+row is kept, flagged); every revocation is announced on the event bus after it is stored, so
+each process closes the websockets of the sessions it ended (``api.live_sockets``).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from mailcore import events
 from mailcore.models import AuthSession, ClientKind, Member
 from mailcore.org.errors import OrgError, OrgErrorCode
 from mailcore.org.passwords import verify_password
@@ -82,7 +85,40 @@ async def revoke_other_sessions(member_id: int, keep_session_id: int | None) -> 
     query = AuthSession.filter(member_id=member_id, revoked=False)
     if keep_session_id is not None:
         query = query.exclude(id=keep_session_id)
-    return await query.update(revoked=True)
+    count = await query.update(revoked=True)
+    await events.publish_sessions_revoked(member_id, keep_session_id=keep_session_id)
+    return count
+
+
+async def revoked_everywhere(member_id: int) -> None:
+    """Announce that all of a member's sessions were revoked (call it after the transaction
+    that revoked them commits): every process closes their sockets."""
+    await events.publish_sessions_revoked(member_id)
+
+
+async def revoke_session(session_id: int) -> None:
+    """Revoke one session (logout, a deleted app password) and close its sockets everywhere."""
+    member_ids = await AuthSession.filter(id=session_id).values_list("member_id", flat=True)
+    await AuthSession.filter(id=session_id).update(revoked=True)
+    if member_ids:
+        await events.publish_sessions_revoked(member_ids[0], session_id=session_id)
+
+
+async def live_identity(session_id: int) -> Identity | None:
+    """The identity of a session that is still valid (not revoked or expired, its member
+    enabled), freshly loaded; None otherwise. For sockets re-checking a long-lived session."""
+    session = (
+        await AuthSession.filter(id=session_id, revoked=False).select_related("member").first()
+    )
+    return _valid(session)
+
+
+def _valid(session: AuthSession | None) -> Identity | None:
+    if session is None or session.expires_at < datetime.now(UTC):
+        return None
+    if not session.member.enabled or session.member.deleted_at is not None:
+        return None
+    return Identity(member=session.member, session_id=session.id)
 
 
 async def identify(token: str) -> Identity | None:
@@ -94,12 +130,8 @@ async def identify(token: str) -> Identity | None:
         .select_related("member")
         .first()
     )
-    if session is None or session.expires_at < datetime.now(UTC):
-        return None
-    if not session.member.enabled or session.member.deleted_at is not None:
-        return None
-    return Identity(member=session.member, session_id=session.id)
+    return _valid(session)
 
 
 async def logout(session_id: int) -> None:
-    await AuthSession.filter(id=session_id).update(revoked=True)
+    await revoke_session(session_id)
