@@ -25,7 +25,8 @@ neither sent a message nor logged in; during DATA the ``data_timeout`` counts si
 slow upload that keeps coming is not cut). Every timeout says 421 before it closes.
 
 The MX has no AUTH mechanism; aiosmtpd would still list an empty ``250-AUTH`` after
-STARTTLS, which QiyouSMTP leaves out.
+STARTTLS, which QiyouSMTP leaves out. Control characters that aiosmtpd echoes back from a
+command (an unknown verb, a VRFY argument) are replaced with ``?`` in the reply.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ _END = b".\r\n"
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _PLAIN_ADDRESS = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_REPLY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMPTY_AUTH = "250-AUTH "
 
 
@@ -157,6 +159,11 @@ class QiyouSMTP(SMTP):
     async def push(self, status) -> None:
         if status == _EMPTY_AUTH:  # EHLO after STARTTLS on the MX: no mechanism to list
             return
+        if isinstance(status, str) and _REPLY_CONTROL.search(status):
+            # aiosmtpd echoes what the client sent ("500 Error: command "\rEHLO" not
+            # recognized", "502 Could not VRFY ..."): a bare CR or ESC must not reach the
+            # client's screen or parser as if it were ours.
+            status = _REPLY_CONTROL.sub("?", status)
         await super().push(status)
 
     async def smtp_MAIL(self, arg: str | None) -> None:
@@ -180,7 +187,12 @@ class QiyouSMTP(SMTP):
         plain = _PLAIN_ADDRESS.match(arg)
         rest = arg[plain.end() :].lstrip(" \t") if plain else ""
         if plain is None or rest.startswith("("):
-            return super()._getaddr(arg)
+            try:
+                return super()._getaddr(arg)
+            except Exception:
+                # The email package's parser raises more than HeaderParseError on some
+                # malformed input (IndexError on "MAIL FROM:<"): a malformed address too.
+                return None, None
         address = plain.group(1)
         if self.local_part_limit and len(address.rpartition("@")[0]) > self.local_part_limit:
             return None, None
