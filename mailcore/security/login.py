@@ -92,17 +92,18 @@ async def verify(attempt: Attempt, limits: Limits) -> Member:
     member = await find_member(attempt.login) if attempt.login else None
     member_id = member.id if member else None
     try:
-        await throttle.check(member_id, attempt.login, attempt.ip)
+        await throttle.attempt(member_id, attempt.login, attempt.ip, limits)
     except SecurityError as exc:
         raise await _refuse(attempt, LoginReason.LOCKED, exc, member) from None
     ok = await verify_password(member.password_hash if member else None, attempt.password)
     if member is None or not ok:
-        await throttle.failed(member_id, attempt.login, attempt.ip, limits)
+        await throttle.confirm_failure(member_id, attempt.login, attempt.ip, limits)
         reason = LoginReason.BAD_PASSWORD if member else LoginReason.NO_SUCH_ACCOUNT
         error = SecurityError(
             SecurityErrorCode.INVALID_CREDENTIALS, "wrong address or password", "password"
         )
         raise await _refuse(attempt, reason, error, member)
+    await throttle.uncount(member_id, attempt.login, attempt.ip)
     if not member.enabled or member.deleted_at is not None:
         error = SecurityError(SecurityErrorCode.ACCOUNT_DISABLED, "this account is disabled")
         raise await _refuse(attempt, LoginReason.DISABLED, error, member)
@@ -245,19 +246,21 @@ async def complete_totp(
     if not member.enabled or member.deleted_at is not None:
         error = SecurityError(SecurityErrorCode.ACCOUNT_DISABLED, "this account is disabled")
         raise await _refuse(attempt, LoginReason.DISABLED, error, member)
-    try:
-        await throttle.check(member.id, member.email, ip)
-    except SecurityError as exc:
-        raise await _refuse(attempt, LoginReason.LOCKED, exc, member) from None
     if not await ip_allowed(member, ip):
         error = SecurityError(
             SecurityErrorCode.IP_NOT_ALLOWED, f"signing in from {ip} is not allowed"
         )
         raise await _refuse(attempt, LoginReason.IP_NOT_ALLOWED, error, member)
+    limits = Limits.from_settings(settings)
+    try:
+        await throttle.attempt(member.id, member.email, ip, limits)
+    except SecurityError as exc:
+        raise await _refuse(attempt, LoginReason.LOCKED, exc, member) from None
     if not await totp.verify(member, code):
-        await _count_bad_code(row, attempt, settings)
+        await _count_bad_code(row, attempt, limits)
         error = SecurityError(SecurityErrorCode.INVALID_CODE, "wrong or used code", "code")
         raise await _refuse(attempt, LoginReason.BAD_CODE, error, member)
+    await throttle.uncount(member.id, member.email, ip)
     if not await QrTicket.filter(id=row.id).delete():
         raise SecurityError(
             SecurityErrorCode.TICKET_EXPIRED, "this login is already done", "ticket"
@@ -272,8 +275,8 @@ async def complete_totp(
     )
 
 
-async def _count_bad_code(row: QrTicket, attempt: Attempt, settings: Settings) -> None:
-    await throttle.failed(row.member_id, attempt.login, attempt.ip, Limits.from_settings(settings))
+async def _count_bad_code(row: QrTicket, attempt: Attempt, limits: Limits) -> None:
+    await throttle.confirm_failure(row.member_id, attempt.login, attempt.ip, limits)
     if row.attempts + 1 >= MAX_TICKET_ATTEMPTS:
         await QrTicket.filter(id=row.id).delete()
     else:

@@ -4,6 +4,9 @@
 ``m:<member id>|ip:<ip>`` (a known account from one IP), ``l:<hash>|ip:<ip>`` (an unknown
 login from one IP) and ``ip:<ip>`` (everything from one IP). A successful login clears its
 account key. Administrators see and clear account locks of their members.
+
+An attempt is counted before its secret is verified (``attempt``), so parallel attempts
+cannot all pass a check made before any of them was counted; a right secret is uncounted.
 """
 
 from __future__ import annotations
@@ -12,9 +15,9 @@ import hashlib
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
+from tortoise.connection import get_connections
 from tortoise.transactions import in_transaction
 
 from mailcore.admin.oplog import record
@@ -24,6 +27,7 @@ from mailcore.models import AdminPermission, DepartmentMember, LoginThrottle, Me
 from mailcore.org.addresses import normalize_address
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.scope import member_for
+from mailcore.sqlwork import postgres_sql, python_value
 
 
 @dataclass(frozen=True)
@@ -69,49 +73,131 @@ def retry_after(locked_until: datetime, now: datetime) -> int:
     return max(1, math.ceil((locked_until - now).total_seconds()))
 
 
-async def check(member_id: int | None, login: str, ip: str) -> None:
-    """Raise LOCKED (with the seconds to wait) when the account+IP or the IP is locked."""
-    now = datetime.now(UTC)
-    keys = [account_key(member_id, login, ip), ip_key(ip)]
-    locks = await LoginThrottle.filter(key__in=keys, locked_until__gt=now).values_list(
-        "key", "locked_until"
-    )
-    if not locks:
-        return
-    key, until = max(locks, key=lambda row: row[1])
+def _locked(key: str, until: datetime, now: datetime) -> SecurityError:
     what = "this address" if key.startswith("ip:") else "this account from this address"
     seconds = retry_after(until, now)
-    raise SecurityError(
+    return SecurityError(
         SecurityErrorCode.LOCKED,
         f"too many failed logins for {what}: try again in {seconds} seconds",
         retry_after=seconds,
     )
 
 
-async def _count(key: str, limit: int, limits: Limits, now: datetime) -> None:
-    row = await LoginThrottle.filter(key=key).first()
-    if row is None:
-        try:
-            row = await LoginThrottle.create(key=key, failures=0, window_start=now)
-        except IntegrityError:
-            row = await LoginThrottle.get(key=key)
-    if row.window_start <= now - limits.window:
-        await LoginThrottle.filter(id=row.id, window_start=row.window_start).update(
-            failures=0, window_start=now
-        )
-    await LoginThrottle.filter(id=row.id).update(failures=F("failures") + 1)
-    failures = await LoginThrottle.filter(id=row.id).values_list("failures", flat=True)
-    if failures and failures[0] >= limit:
-        await LoginThrottle.filter(id=row.id).update(
-            failures=0, window_start=now, locked_until=now + limits.lock
-        )
+async def check(member_id: int | None, login: str, ip: str) -> None:
+    """Raise LOCKED (with the seconds to wait) when the account+IP or the IP is locked.
+
+    Only for sign-ins proven without a password or code (a bound WeChat account): anything
+    that verifies a secret goes through ``attempt`` instead."""
+    now = datetime.now(UTC)
+    keys = [account_key(member_id, login, ip), ip_key(ip)]
+    locks = await LoginThrottle.filter(key__in=keys, locked_until__gt=now).values_list(
+        "key", "locked_until"
+    )
+    if locks:
+        key, until = max(locks, key=lambda row: row[1])
+        raise _locked(key, until, now)
+
+
+# One statement per key, atomic on SQLite and PostgreSQL alike (SET reads the old row): a
+# locked key stays as it is; an expired lock or window starts over at 1; otherwise +1.
+_COUNT = """
+INSERT INTO "login_throttle" ("key", "failures", "window_start") VALUES (?, 1, ?)
+ON CONFLICT ("key") DO UPDATE SET
+  "failures" = CASE
+    WHEN "login_throttle"."locked_until" > ? THEN "login_throttle"."failures"
+    WHEN "login_throttle"."locked_until" IS NOT NULL OR "login_throttle"."window_start" <= ?
+      THEN 1
+    ELSE "login_throttle"."failures" + 1 END,
+  "window_start" = CASE
+    WHEN "login_throttle"."locked_until" > ? THEN "login_throttle"."window_start"
+    WHEN "login_throttle"."locked_until" IS NOT NULL OR "login_throttle"."window_start" <= ?
+      THEN ?
+    ELSE "login_throttle"."window_start" END,
+  "locked_until" = CASE
+    WHEN "login_throttle"."locked_until" > ? THEN "login_throttle"."locked_until" END
+RETURNING "failures", "window_start", "locked_until"
+"""
+_UNCOUNT = """
+UPDATE "login_throttle" SET "failures" = "failures" - 1 WHERE "key" = ? AND "failures" > 0
+"""
+_LOCK = """
+UPDATE "login_throttle" SET "locked_until" = ?
+WHERE "key" = ? AND "failures" >= ? AND ("locked_until" IS NULL OR "locked_until" <= ?)
+"""
+
+
+def _db_time(value: datetime) -> Any:
+    return LoginThrottle._meta.fields_map["window_start"].to_db_value(value, None)
+
+
+async def _execute(sql: str, *values: Any) -> list[dict[str, Any]]:
+    connection = get_connections().get("default")
+    if connection.capabilities.dialect == "postgres":
+        sql = postgres_sql(sql)
+    return await connection.execute_query_dict(sql, list(values))
+
+
+async def _count(key: str, now: datetime, limits: Limits) -> tuple[int, datetime, datetime | None]:
+    """Count one attempt on ``key``: its failures (this one included), window and lock."""
+    at, floor = _db_time(now), _db_time(now - limits.window)
+    row = (await _execute(_COUNT, key, at, at, floor, at, floor, at, at))[0]
+    start = python_value(LoginThrottle, "window_start", row["window_start"])
+    until = python_value(LoginThrottle, "locked_until", row["locked_until"])
+    return int(row["failures"]), start, until
+
+
+def _keys(member_id: int | None, login: str, ip: str, limits: Limits) -> list[tuple[str, int]]:
+    return [(account_key(member_id, login, ip), limits.per_account), (ip_key(ip), limits.per_ip)]
+
+
+async def attempt(member_id: int | None, login: str, ip: str, limits: Limits) -> None:
+    """Count an attempt BEFORE its password or code is verified; raise LOCKED when a key is
+    locked or already holds its limit of failures and attempts in progress.
+
+    Counting first, in one statement per key, is what makes the limit hold for parallel
+    attempts (and across nodes, which share the database): at most ``limit`` secrets are
+    verified per key until the window or the lock ends. Follow it with ``uncount`` when the
+    secret was right, ``confirm_failure`` when it was wrong. An attempt refused here is not
+    counted: it verified nothing.
+    """
+    now = datetime.now(UTC)
+    refusal: SecurityError | None = None
+    counted: list[str] = []
+    for key, limit in _keys(member_id, login, ip, limits):
+        failures, start, until = await _count(key, now, limits)
+        if until is not None:
+            refusal = refusal or _locked(key, until, now)
+            continue
+        counted.append(key)
+        if failures > limit:
+            refusal = refusal or _locked(key, max(start + limits.window, now), now)
+    if refusal is not None:
+        for key in counted:
+            await _execute(_UNCOUNT, key)
+        raise refusal
+
+
+async def uncount(member_id: int | None, login: str, ip: str) -> None:
+    """The attempt's secret was right: it is no failure."""
+    for key in (account_key(member_id, login, ip), ip_key(ip)):
+        await _execute(_UNCOUNT, key)
+
+
+async def confirm_failure(member_id: int | None, login: str, ip: str, limits: Limits) -> None:
+    """The counted attempt failed: lock each key whose failures reached its limit."""
+    now = datetime.now(UTC)
+    until, at = _db_time(now + limits.lock), _db_time(now)
+    for key, limit in _keys(member_id, login, ip, limits):
+        await _execute(_LOCK, until, key, limit, at)
 
 
 async def failed(member_id: int | None, login: str, ip: str, limits: Limits) -> None:
-    """Count one failed attempt against the account+IP and the IP."""
+    """Count one failure that was not counted as an attempt before (a WeChat account that
+    does not match, a wrong code after a right password); lock at the limit."""
     now = datetime.now(UTC)
-    await _count(account_key(member_id, login, ip), limits.per_account, limits, now)
-    await _count(ip_key(ip), limits.per_ip, limits, now)
+    for key, _ in _keys(member_id, login, ip, limits):
+        await _count(key, now, limits)
+    await confirm_failure(member_id, login, ip, limits)
 
 
 async def succeeded(member_id: int, ip: str) -> None:
