@@ -20,8 +20,8 @@ from starlette.routing import Route
 
 from mailcore.confidential import external
 from mailcore.confidential.errors import ConfidentialError, ConfidentialErrorCode
+from mailcore.mime.display import display_html
 from mailcore.mime.parse import get_attachment, parse_message
-from mailcore.mime.sanitize import sanitize_html
 
 COOKIE = "qiyou_confidential"
 MAX_FORM = 4096
@@ -176,7 +176,7 @@ async def _message_page(request: Request, token: str, opened: external.Opened) -
     raw = await request.app.state.runtime.blobs.get(opened.message.sha256)
     parsed = parse_message(raw)
     body = (
-        f'<div class="mail">{sanitize_html(parsed.html)}</div>'
+        f'<div class="mail">{await display_html(parsed.html, parsed.text)}</div>'
         if parsed.html
         else f'<div class="mail"><pre>{esc(parsed.text)}</pre></div>'
     )

@@ -88,6 +88,11 @@ class Settings:
     mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
     search_url: str = "tantivy://"  # tantivy:// (embedded) or meili+http://host:7700?key=...
     search_paused: bool = False  # the search indexer does not run (bulk imports, tests)
+    # Mail HTML shown to users (mailcore/mime/display.py)
+    html_budget: float = 3.0  # seconds to sanitize one HTML body before the text is shown
+    html_max_size: int = 4 * MB  # characters of HTML above which the text is shown
+    html_cache_size: int = 32 * MB  # sanitized HTML kept in memory per process
+    html_workers: int = 2  # child processes sanitizing large HTML
     # Connection limits and timeouts of the listeners (mailcore/net/limits.py); 0: no limit
     smtp_max_connections: int = 5000  # MX connections in all
     smtp_max_connections_per_ip: int = 50  # MX connections from one address
@@ -196,6 +201,10 @@ class Settings:
             spam_url=get("QIYOU_SPAM_URL", "builtin"),
             search_url=get("SEARCH_URL", "tantivy://"),
             search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
+            html_budget=float(get("QIYOU_HTML_BUDGET", "3")),
+            html_max_size=parse_size(get("QIYOU_HTML_MAX_SIZE", "4M")),
+            html_cache_size=parse_size(get("QIYOU_HTML_CACHE_SIZE", "32M")),
+            html_workers=int(get("QIYOU_HTML_WORKERS", "2")),
             smtp_max_connections=int(get("QIYOU_SMTP_MAX_CONNECTIONS", "5000")),
             smtp_max_connections_per_ip=int(get("QIYOU_SMTP_MAX_CONNECTIONS_PER_IP", "50")),
             submission_max_connections=int(get("QIYOU_SUBMISSION_MAX_CONNECTIONS", "2000")),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from mailcore.blobs import BlobStore, open_blob_store
 from mailcore.config import Settings
 from mailcore.mail.ingest import Ingestor
+from mailcore.mime import display
 
 
 @dataclass
@@ -18,6 +19,12 @@ class Runtime:
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
         blobs = open_blob_store(str(settings.blob_dir))
+        display.configure(
+            settings.html_budget,
+            settings.html_max_size,
+            settings.html_cache_size,
+            settings.html_workers,
+        )
         return cls(settings=settings, blobs=blobs, ingestor=Ingestor(blobs))
 
     async def close(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ class Context:
     identity: Identity | None = None
     connection_params: dict[str, Any] | None = None
     app: AppAccess | None = None  # an open API app's token instead of a member session
-    parsed: dict[int, ParsedMessage] = field(default_factory=dict)
+    parsed: dict[int, asyncio.Future[ParsedMessage]] = field(default_factory=dict)  # by id
     _admin: AdminScope | None = None
     _admin_loaded: bool = False
 

@@ -18,7 +18,8 @@ from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.branding.errors import BrandingError, BrandingErrorCode
-from mailcore.mime.sanitize import html_to_text, sanitize_html
+from mailcore.mime.display import display_html
+from mailcore.mime.sanitize import html_to_text
 from mailcore.models import (
     AdminPermission,
     Department,
@@ -83,14 +84,14 @@ async def member_fields(member: Member) -> dict[str, str]:
     }
 
 
-def render(template: str, fields: dict[str, str]) -> str:
+async def render(template: str, fields: dict[str, str]) -> str:
     """Fill the placeholders (values escaped), then sanitize the result."""
 
     def fill(match: re.Match[str]) -> str:
         name = match.group(1)
         return htmllib.escape(fields[name]) if name in fields else match.group(0)
 
-    return sanitize_html(_PLACEHOLDER.sub(fill, template))
+    return await display_html(_PLACEHOLDER.sub(fill, template))
 
 
 async def get_template(scope: AdminScope, viewer: Member | None = None) -> TemplateView:
@@ -98,7 +99,7 @@ async def get_template(scope: AdminScope, viewer: Member | None = None) -> Templ
     scope.require(AdminPermission.BRANDING)
     row = await SignatureTemplate.filter(enterprise_id=scope.enterprise_id).first()
     html, enforced = (row.html, row.enforced) if row else ("", False)
-    preview = render(html, await member_fields(viewer)) if viewer and html else ""
+    preview = await render(html, await member_fields(viewer)) if viewer and html else ""
     return TemplateView(html, enforced, preview)
 
 
@@ -108,7 +109,7 @@ async def set_template(
     scope.require(AdminPermission.BRANDING)
     if len(html) > MAX_SIGNATURE:
         raise AdminError(AdminErrorCode.INVALID, TOO_LONG, "html")
-    clean = sanitize_html(html)
+    clean = await display_html(html)
     async with in_transaction():
         await SignatureTemplate.update_or_create(
             defaults={"html": clean, "enforced": enforced}, enterprise_id=scope.enterprise_id
@@ -120,7 +121,7 @@ async def set_template(
 async def set_own(member: Member, html: str) -> MySignature:
     if len(html) > MAX_SIGNATURE:
         raise BrandingError(BrandingErrorCode.INVALID, TOO_LONG, "html")
-    clean = sanitize_html(html)
+    clean = await display_html(html)
     await MemberSignature.update_or_create(defaults={"html": clean}, member_id=member.id)
     return await my_signature(member)
 
@@ -130,7 +131,7 @@ async def my_signature(member: Member) -> MySignature:
     template = await SignatureTemplate.filter(enterprise_id=member.enterprise_id).first()
     enforced = bool(template and template.enforced and template.html)
     if enforced or (own_row is None and template and template.html):
-        html = render(template.html, await member_fields(member)) if template else ""
+        html = await render(template.html, await member_fields(member)) if template else ""
     else:
         html = own_row.html if own_row else ""
     effective = Signature(html=html, text=html_to_text(html)) if html.strip() else None

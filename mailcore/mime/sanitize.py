@@ -1,4 +1,9 @@
-"""HTML for display: nh3 sanitizing of mail HTML, and a linear-time HTML to plain-text converter."""
+"""HTML for display: nh3 sanitizing of mail HTML, and a linear-time HTML to plain-text converter.
+
+``sanitize_html`` is synchronous and CPU-bound; code that serves requests calls
+``mailcore.mime.display.display_html`` instead, which runs it off the event loop, within a
+time budget, and once per distinct HTML.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import html as htmllib
 import re
 
 import nh3
+
+from mailcore.mime.depth import limit_depth
 
 _TAGS = set(nh3.ALLOWED_TAGS) | {"font", "tfoot", "caption", "u", "s", "big"}
 _TAGS -= {"map", "area"}
@@ -63,12 +70,26 @@ _CLEANER = nh3.Cleaner(
 
 
 def sanitize_html(html: str) -> str:
-    """Return mail HTML safe to embed: no scripts, handlers, forms, frames or dangerous URLs."""
+    """Return mail HTML safe to embed: no scripts, handlers, forms, frames or dangerous URLs.
+
+    Nesting beyond ``depth.MAX_DEPTH`` is flattened first: html5ever is quadratic in it."""
     if not html:
         return ""
     if not html.isascii() and _SURROGATES.search(html):
         html = _SURROGATES.sub("\ufffd", html)  # lone surrogates cannot cross into Rust
-    return _CLEANER.clean(html.replace("\x00", ""))
+    return _CLEANER.clean(limit_depth(html.replace("\x00", "")))
+
+
+def max_output(size: int) -> int:
+    """The longest sanitized HTML shown for ``size`` characters of input (html5ever re-opens
+    unclosed formatting elements, so a small input can grow many times over)."""
+    return 4 * size + 256 * 1024
+
+
+def bounded_sanitize(html: str) -> str | None:
+    """``sanitize_html``, or None when the result grew beyond ``max_output``."""
+    clean = sanitize_html(html)
+    return clean if len(clean) <= max_output(len(html)) else None
 
 
 _BLOCK = frozenset(

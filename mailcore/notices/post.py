@@ -21,7 +21,7 @@ from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 from mailcore.mime.build import build_message
-from mailcore.mime.sanitize import sanitize_html
+from mailcore.mime.display import display_html
 from mailcore.mime.types import Address
 from mailcore.models import AdminPermission, Department, Enterprise, Member, Notice, NoticeReceipt
 from mailcore.notices.audience import recipients
@@ -54,13 +54,13 @@ def text_to_html(text: str) -> str:
     return html.escape(text).replace("\r\n", "\n").replace("\n", "<br>\n")
 
 
-def _clean(draft: NoticeDraft) -> tuple[str, str, list[int]]:
+async def _clean(draft: NoticeDraft) -> tuple[str, str, list[int]]:
     title = " ".join(draft.title.split())
     if not 1 <= len(title) <= MAX_TITLE:
         raise _invalid(f"the title needs 1 to {MAX_TITLE} characters", "title")
     if len(draft.body.encode("utf-8", "replace")) > MAX_BODY:
         raise _invalid(f"the body is limited to {MAX_BODY // 1024} KB", "body")
-    body = sanitize_html(draft.body) if draft.html else text_to_html(draft.body)
+    body = await display_html(draft.body) if draft.html else text_to_html(draft.body)
     departments = list(dict.fromkeys(draft.department_ids))
     if len(departments) > MAX_DEPARTMENTS:
         raise _invalid(f"at most {MAX_DEPARTMENTS} departments", "departmentIds")
@@ -85,7 +85,7 @@ async def post_notice(
     ingestor: Ingestor | None = None,
 ) -> Notice:
     """Store the notice and its receipts (returns after the commit), then push it."""
-    title, body, departments = _clean(draft)
+    title, body, departments = await _clean(draft)
     found = await Department.filter(id__in=departments, enterprise_id=author.enterprise_id).count()
     if found != len(departments):
         raise NoticeError(NoticeErrorCode.NOT_FOUND, "no such department", "departmentIds")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
@@ -13,8 +14,8 @@ from mailcore.mail.errors import MailErrorCode as CoreCode
 from mailcore.mail.mailbox import Conversation as CoreConversation
 from mailcore.mail.mailbox import FolderCount, outbound_status
 from mailcore.mailauth.spoofing import warning as spoofing_warning
+from mailcore.mime.display import display_html
 from mailcore.mime.parse import parse_message
-from mailcore.mime.sanitize import sanitize_html
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import MailboxEntry
 from mailcore.policy.massmail import job_for_sent, progress
@@ -197,10 +198,14 @@ class Message:
         if await confidential_gate.locked(info, self.entry):  # U17: a notice until verified
             return confidential_gate.notice(self.entry)
         cache = info.context.parsed
-        if self.entry.message_id not in cache:
-            raw = await info.context.runtime.blobs.get(self.entry.message.sha256)
-            cache[self.entry.message_id] = parse_message(raw)
-        return cache[self.entry.message_id]
+        if self.entry.message_id not in cache:  # one parse for text, html and attachments
+            cache[self.entry.message_id] = asyncio.ensure_future(self._parse(info))
+        return await asyncio.shield(cache[self.entry.message_id])
+
+    async def _parse(self, info: Info) -> ParsedMessage:
+        raw = await info.context.runtime.blobs.get(self.entry.message.sha256)
+        # off the loop: parsing a large HTML mail (its text version) takes most of a second
+        return await asyncio.to_thread(parse_message, raw)
 
     @strawberry.field
     async def text(self, info: Info) -> str:
@@ -208,8 +213,8 @@ class Message:
 
     @strawberry.field(description="The HTML body, sanitized for display; null for plain mail.")
     async def html(self, info: Info) -> str | None:
-        html = (await self._parsed(info)).html
-        return sanitize_html(html) if html else None
+        parsed = await self._parsed(info)
+        return await display_html(parsed.html, parsed.text) if parsed.html else None
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
