@@ -22,6 +22,7 @@ from api import (
     routes_web,
 )
 from api.graphql import QiyouGraphQL
+from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
 from mailcore import events, search
@@ -116,6 +117,9 @@ def create_app(settings: Settings, *, with_smtp: bool = True) -> Starlette:
             *routes_approval.routes,
             *routes_web.routes,  # the web app and its fallback: keep it last
         ],
-        middleware=[Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024)],
+        middleware=[
+            Middleware(SecurityHeaders),  # CSP, nosniff, Referrer-Policy where a route set none
+            Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024),
+        ],
         lifespan=lifespan,
     )

@@ -1,4 +1,5 @@
-"""Plain HTTP routes: health, authenticated attachment and raw-message downloads."""
+"""Plain HTTP routes: health, authenticated attachment and raw-message downloads (both
+sandboxed: ``DOWNLOAD_CSP``, ``nosniff``; the raw message as a ``.eml`` attachment)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from api.graphql import bearer_token
+from api.headers import DOWNLOAD_CSP
 from mailcore.mail.errors import MailError
 from mailcore.mail.mailbox import raw_message, read_attachment
 from mailcore.org.sessions import identify
@@ -41,7 +43,7 @@ async def attachment(request: Request) -> Response:
         headers={
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(info.filename)}",
             "X-Content-Type-Options": "nosniff",
-            "Content-Security-Policy": "sandbox",
+            "Content-Security-Policy": DOWNLOAD_CSP,
         },
     )
 
@@ -56,4 +58,13 @@ async def raw(request: Request) -> Response:
         )
     except MailError:
         return JSONResponse({"error": "no such message"}, status_code=404)
-    return Response(data, media_type="message/rfc822")
+    name = f"message-{request.path_params['entry']}.eml"
+    return Response(
+        data,
+        media_type="message/rfc822",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": DOWNLOAD_CSP,
+        },
+    )

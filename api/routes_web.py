@@ -1,6 +1,7 @@
 """The web app (``web/dist``, built by Vite) served at ``/``, with a fallback to index.html.
 
-Built files are served as they are (hashed assets cached for a year); any other GET path
+Built files are served as they are (hashed assets cached for a year, security headers from
+``api.headers``: the page CSP on HTML, a sandbox on anything else); any other GET path
 that is not an API path gets index.html so client routes such as ``/mail/INBOX`` load the
 app. API prefixes (``/graphql``, ``/attachments``, ``/login`` ...) never fall back: their
 own routes come first, and a miss under them stays a 404.
@@ -14,6 +15,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from api.headers import PAGE_CSP
+
 DIST = Path(__file__).resolve().parents[1] / "web" / "dist"
 API_PREFIXES = (
     "graphql", "health", "attachments", "messages", "branding", "cards", "cgi-bin", "sso",
@@ -22,15 +25,9 @@ API_PREFIXES = (
 )  # fmt: skip
 _LONG_CACHE = "public, max-age=31536000, immutable"
 
-# The app's own pages: scripts and styles from this origin only, no plugins, no framing.
-# Mail bodies are shown in sandboxed srcdoc iframes, which inherit this policy and add their
-# own stricter one (no remote images until the reader allows them): so img-src admits http(s).
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data: blob: http: https:; connect-src 'self' ws: wss:; "
-    "frame-src 'self' about:; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
+# The app's own pages (PAGE_CSP: scripts and styles from this origin only, no plugins, no
+# framing) and the other built files get their security headers from api.headers; index.html
+# also under its own name, so ``/index.html`` is the same response as ``/``.
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
@@ -43,7 +40,7 @@ def _index(dist: Path) -> Response:
         )
     return FileResponse(
         index,
-        headers={**HEADERS, "Cache-Control": "no-cache", "Content-Security-Policy": CSP},
+        headers={**HEADERS, "Cache-Control": "no-cache", "Content-Security-Policy": PAGE_CSP},
     )
 
 
@@ -53,7 +50,7 @@ async def web_app(request: Request) -> Response:
     first = path.split("/", 1)[0]
     if first in API_PREFIXES:
         return JSONResponse({"error": "not found"}, status_code=404)
-    if path:
+    if path and path != "index.html":
         candidate = (dist / path).resolve()
         if candidate.is_relative_to(dist.resolve()) and candidate.is_file():
             cache = _LONG_CACHE if path.startswith("assets/") else "public, max-age=300"

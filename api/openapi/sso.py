@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -64,11 +65,15 @@ async def landing(request: Request) -> Response:
     script = (
         f"localStorage.setItem({json.dumps(TOKEN_KEY)}, {json.dumps(token)});location.replace('/');"
     )
-    return HTMLResponse(_page("Signing in…", member.email, script), headers=headers)
+    nonce = secrets.token_urlsafe(16)
+    headers["Content-Security-Policy"] = (
+        f"default-src 'none'; script-src 'nonce-{nonce}'; base-uri 'none'; frame-ancestors 'none'"
+    )
+    return HTMLResponse(_page("Signing in…", member.email, script, nonce), headers=headers)
 
 
-def _page(title: str, text: str, script: str) -> str:
-    body = f"<script>{script}</script>" if script else ""
+def _page(title: str, text: str, script: str, nonce: str = "") -> str:
+    body = f'<script nonce="{nonce}">{script}</script>' if script else ""
     return (
         "<!doctype html><html><head><meta charset='utf-8'>"
         f"<title>{html.escape(title)}</title></head>"
