@@ -22,6 +22,7 @@ from schema.execution import QiyouExecutionContext
 from schema.extensions import ForgetPolicyPresence, IntrospectionGate, RejectNulCharacters
 from schema.groups.mutations import GroupsMutation
 from schema.groups.queries import GroupsQuery
+from schema.ids import RefuseImpossibleIds
 from schema.limits import operation_limits
 from schema.logs.queries import LogsAdminQuery, LogsQuery
 from schema.mail.mutations import MailMutation
@@ -133,6 +134,7 @@ schema = QiyouSchema(
         ForgetPolicyPresence,
         PasswordChangeGate,
         IntrospectionGate,
+        RefuseImpossibleIds,
         # Factories: a fresh extension for every request (strawberry deprecates instances).
         # Depth, fields and aliases: schema/limits.py (strawberry's limiters walk every
         # fragment spread anew and skip introspection).

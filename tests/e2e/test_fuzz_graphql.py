@@ -100,3 +100,25 @@ def test_generated_operations_never_crash_the_server(fuzzed):
         assert http.get(f"{server.url}/health").status_code == 200
     log = (server.data_dir / "server.log").read_text(errors="replace")
     assert "Traceback" not in log, log[log.index("Traceback") - 2000 :][:6000]
+
+
+BIG = "99999999999999999999"  # no 32-bit key: asyncpg failed with "out of int32 range"
+
+
+def test_an_id_beyond_any_key_is_refused_with_a_code(fuzzed):
+    server, tokens = fuzzed
+    headers = {"Authorization": f"Bearer {tokens['admin@example.com']}"}
+    calls = [
+        (f'{{ message(id: "{BIG}") {{ id }} }}', {}),
+        ("mutation M($i: [ID!]!) { markRead(ids: $i, read: true) { __typename } }", {"i": [BIG]}),
+        ("mutation D($i: ID!) { deleteMailFilter(id: $i) { __typename } }", {"i": BIG}),
+    ]
+    log = server.data_dir / "server.log"
+    start = log.stat().st_size
+    for query, variables in calls:
+        body = httpx.post(
+            server.graphql_url, json={"query": query, "variables": variables}, headers=headers
+        ).json()
+        assert [e["extensions"]["code"] for e in body["errors"]] == ["INVALID"], body
+        assert "out of range" in body["errors"][0]["message"]
+    assert "Traceback" not in log.read_bytes()[start:].decode(errors="replace")
