@@ -1,18 +1,23 @@
-"""The one async entry point for showing untrusted HTML: ``await display_html(html, text)``.
+"""Showing a stored message without stalling the server: ``await parse_blob(sha256, load)``
+and ``await display_html(html, text)``, the one entry point for untrusted HTML.
 
-Why: nh3 (html5ever) on a hostile mail can take seconds, and a mail is opened again and
-again. So, per distinct HTML (key: SHA-256 of its text, the same for every copy of a blob's
-part, and for notices and signatures too):
+Why: nh3 (html5ever) on a hostile mail can take seconds, the Python parts (parsing a large
+mail, its text version, the depth pre-pass) hold the GIL, and a mail is opened again and
+again. So:
 
-- it is sanitized once: concurrent callers share one computation and the result is kept in
-  an LRU cache bounded in bytes (per process; a restart sanitizes again);
+- HTML is sanitized once per distinct HTML (key: SHA-256 of its text, the same for every
+  copy of a blob's part, and for notices and signatures too): concurrent callers share one
+  computation and the result is kept in an LRU cache bounded in bytes (per process; a
+  restart sanitizes again);
 - HTML over ``max_chars`` is not parsed at all: the text version is shown;
 - small HTML (up to ``INLINE_CHARS``) is sanitized in a thread of this process (nh3 releases
   the GIL, and the depth pre-pass costs milliseconds at that size); larger HTML goes to a
-  child process (``sanitize_worker``), because the Python pre-pass holds the GIL and three
-  of them in threads delayed the event loop by up to 0.3 s;
+  child process (``mailcore.mime.worker``), because the Python pre-pass holds the GIL and
+  three of them in threads delayed the event loop by up to 0.3 s;
 - a child that needs more than ``budget`` seconds is killed and the text version is shown
-  (and remembered); the same happens when the result grows too large (``max_output``).
+  (and remembered); the same happens when the result grows too large (``max_output``);
+- mail over ``PARSE_INLINE_BYTES`` is parsed by a child too, once for concurrent readers,
+  and the result kept (LRU, same byte bound).
 
 The text version is the message's plain text, escaped, in a ``<div class="qiyou-text">``.
 """
@@ -22,17 +27,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import html as htmllib
+import pickle
 import subprocess
 import sys
 import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from mailcore.mime import worker as protocol
+from mailcore.mime.parse import parse_message
 from mailcore.mime.sanitize import bounded_sanitize, html_to_text
-from mailcore.mime.sanitize_worker import read_frame, write_frame
+from mailcore.mime.types import ParsedMessage
 
 INLINE_CHARS = 32 * 1024
+PARSE_INLINE_BYTES = 256 * 1024  # smaller mail is parsed in a thread, each time it is asked
 MB = 1024 * 1024
 
 
@@ -42,22 +52,23 @@ def text_version(text: str) -> str:
 
 
 class _Worker:
-    """One ``sanitize_worker`` child, used by one thread at a time."""
+    """One ``mailcore.mime.worker`` child, used by one thread at a time."""
 
     def __init__(self) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mailcore.mime.sanitize_worker"],
+            [sys.executable, "-m", "mailcore.mime.worker"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
         )
 
-    def run(self, html: str) -> str | None:
+    def run(self, request: bytes) -> bytes | None:
+        """The result of ``request`` (see the worker's protocol), None for "too large"."""
         assert self.proc.stdin is not None and self.proc.stdout is not None
-        write_frame(self.proc.stdin, html.encode("utf-8", "surrogatepass"))
-        answer = read_frame(self.proc.stdout)
+        protocol.write_frame(self.proc.stdin, request)
+        answer = protocol.read_frame(self.proc.stdout)
         if answer is None:
-            raise ChildProcessError("the sanitizer process ended")
-        return answer[1:].decode("utf-8", "surrogatepass") if answer[:1] == b"+" else None
+            raise ChildProcessError("the MIME worker process ended")
+        return answer[1:] if answer[:1] == b"+" else None
 
     def kill(self) -> None:
         self.proc.kill()
@@ -66,7 +77,7 @@ class _Worker:
 
 @dataclass
 class _Job:
-    html: str
+    request: bytes
     worker: _Worker | None = None  # set once a child runs it
     killed: bool = False
 
@@ -75,12 +86,12 @@ class _Children:
     """At most ``size`` children, one per thread of a private pool, started on first use."""
 
     def __init__(self, size: int) -> None:
-        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="html-sanitize")
+        self.pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="mime-worker")
         self.local = threading.local()
         self.lock = threading.Lock()
         self.started: list[_Worker] = []
 
-    def run(self, job: _Job) -> str | None:
+    def run(self, job: _Job) -> bytes | None:
         worker: _Worker | None = getattr(self.local, "worker", None)
         if worker is None or worker.proc.poll() is not None:
             worker = self.local.worker = _Worker()
@@ -91,7 +102,7 @@ class _Children:
                 raise TimeoutError("over the time budget before it started")
             job.worker = worker
         try:
-            return worker.run(job.html)
+            return worker.run(job.request)
         except (OSError, ChildProcessError):
             self.local.worker = None
             worker.kill()
@@ -131,6 +142,9 @@ class HtmlDisplay:
         self.cache: OrderedDict[bytes, str] = OrderedDict()
         self.cached_bytes = 0
         self.running: dict[bytes, asyncio.Future[str]] = {}
+        self.parsed: OrderedDict[str, tuple[ParsedMessage, int]] = OrderedDict()
+        self.parsed_bytes = 0
+        self.parsing: dict[str, asyncio.Future[ParsedMessage]] = {}
         self.computed = 0  # distinct HTML sanitized (or given up on) by this display
         self.fallbacks = 0  # of which answered with the text version
 
@@ -172,17 +186,54 @@ class HtmlDisplay:
 
     async def _in_child(self, html: str) -> tuple[str | None, bool]:
         """(sanitized HTML or None, whether that answer is final for this HTML)."""
-        job = _Job(html)
+        job = _Job(protocol.HTML + html.encode("utf-8", "surrogatepass"))
         task = asyncio.get_running_loop().run_in_executor(
             self.children.pool, self.children.run, job
         )
         try:
-            return await asyncio.wait_for(task, self.budget), True
+            clean = await asyncio.wait_for(task, self.budget)
+            return (None if clean is None else clean.decode("utf-8", "surrogatepass")), True
         except TimeoutError:
             return None, self.children.kill(job)  # waiting in the queue is not its fault
         except (OSError, ChildProcessError):
             self.children.kill(job)
             return None, False
+
+    async def parse(self, key: str, load: Callable[[], Awaitable[bytes]]) -> ParsedMessage:
+        """The parsed message of blob ``key`` (``load`` reads it). Large mail is parsed once
+        by a child (its text version of big HTML is seconds of Python) for all concurrent
+        callers and kept, LRU by size; small mail is parsed in a thread each time."""
+        found = self.parsed.get(key)
+        if found is not None:
+            self.parsed.move_to_end(key)
+            return found[0]
+        running = self.parsing.get(key)
+        if running is None or running.get_loop() is not asyncio.get_running_loop():
+            running = asyncio.ensure_future(self._parse(key, load))
+            self.parsing[key] = running
+            running.add_done_callback(lambda _: self.parsing.pop(key, None))
+        return await asyncio.shield(running)
+
+    async def _parse(self, key: str, load: Callable[[], Awaitable[bytes]]) -> ParsedMessage:
+        raw = await load()
+        if len(raw) <= PARSE_INLINE_BYTES:
+            return await asyncio.to_thread(parse_message, raw)
+        job = _Job(protocol.PARSE + raw)
+        try:
+            data = await asyncio.get_running_loop().run_in_executor(
+                self.children.pool, self.children.run, job
+            )
+            parsed: ParsedMessage = pickle.loads(data or b"")  # from our own child
+        except (OSError, ChildProcessError, pickle.UnpicklingError, EOFError):
+            parsed = await asyncio.to_thread(parse_message, raw)
+        size = 2 * len(raw)  # its text and HTML
+        if size <= self.cache_bytes:
+            self.parsed[key] = (parsed, size)
+            self.parsed_bytes += size
+            while self.parsed_bytes > self.cache_bytes:
+                _, (_, old) = self.parsed.popitem(last=False)
+                self.parsed_bytes -= old
+        return parsed
 
     def _remember(self, key: bytes, clean: str) -> None:
         size = len(clean) + 100
@@ -211,6 +262,12 @@ def configure(budget: float, max_chars: int, cache_bytes: int, workers: int) -> 
 
 def current() -> HtmlDisplay:
     return _display
+
+
+async def parse_blob(key: str, load: Callable[[], Awaitable[bytes]]) -> ParsedMessage:
+    """The parsed message stored under blob ``key``, parsed off the event loop (see
+    ``HtmlDisplay.parse``); ``load`` reads the blob when it has to be parsed."""
+    return await _display.parse(key, load)
 
 
 async def display_html(html: str, text: str | None = None) -> str:

@@ -14,8 +14,7 @@ from mailcore.mail.errors import MailErrorCode as CoreCode
 from mailcore.mail.mailbox import Conversation as CoreConversation
 from mailcore.mail.mailbox import FolderCount, outbound_status
 from mailcore.mailauth.spoofing import warning as spoofing_warning
-from mailcore.mime.display import display_html
-from mailcore.mime.parse import parse_message
+from mailcore.mime.display import display_html, parse_blob
 from mailcore.mime.types import ParsedMessage
 from mailcore.models import MailboxEntry
 from mailcore.policy.massmail import job_for_sent, progress
@@ -203,9 +202,9 @@ class Message:
         return await asyncio.shield(cache[self.entry.message_id])
 
     async def _parse(self, info: Info) -> ParsedMessage:
-        raw = await info.context.runtime.blobs.get(self.entry.message.sha256)
-        # off the loop: parsing a large HTML mail (its text version) takes most of a second
-        return await asyncio.to_thread(parse_message, raw)
+        sha256 = self.entry.message.sha256
+        # off the loop (a large HTML mail takes seconds), once for concurrent readers
+        return await parse_blob(sha256, lambda: info.context.runtime.blobs.get(sha256))
 
     @strawberry.field
     async def text(self, info: Info) -> str:

@@ -66,3 +66,26 @@ async def test_the_cache_is_bounded_in_bytes() -> None:
         assert display.children.started == []  # small HTML stays in this process
     finally:
         display.close()
+
+
+async def test_large_mail_is_parsed_by_a_child_once_for_concurrent_readers() -> None:
+    display = HtmlDisplay()
+    loads = 0
+    raw = (
+        b"Subject: big\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + DEEP.encode() + b"\r\n"
+    )
+
+    async def load() -> bytes:
+        nonlocal loads
+        loads += 1
+        return raw
+
+    try:
+        parsed = await asyncio.gather(*(display.parse("sha-big", load) for _ in range(10)))
+        assert len({id(p) for p in parsed}) == 1 and loads == 1
+        assert parsed[0].subject == "big" and "deep" in parsed[0].text
+        assert parsed[0].html is not None and len(parsed[0].html) > len(DEEP)
+        assert len(display.children.started) == 1
+        assert await display.parse("sha-big", load) is parsed[0] and loads == 1
+    finally:
+        display.close()
