@@ -39,6 +39,11 @@ mutation R($email: String!, $password: String!) {
   resetMemberPassword(email: $email, password: $password) { __typename }
 }
 """
+UPDATE = """
+mutation U($email: String!, $input: UpdateMemberInput!) {
+  updateMember(email: $email, input: $input) { __typename }
+}
+"""
 REVOKED = (4401, 4403)
 WITHIN = 1.0  # seconds from the revoking answer to the socket's close
 
@@ -202,7 +207,7 @@ async def test_password_change_closes_the_members_other_sockets(server):
             assert (await on_laptop.query(ME))["payload"]["data"]["me"]["email"] == email
 
 
-@pytest.mark.parametrize("action", ["disable", "reset", "delete"])
+@pytest.mark.parametrize("action", ["disable", "reset", "update", "delete"])
 async def test_admin_actions_close_every_socket_of_the_member(server, action):
     email, admin = await new_member(server)
     member = await login(server.graphql_url, email, PASSWORD)
@@ -213,11 +218,15 @@ async def test_admin_actions_close_every_socket_of_the_member(server, action):
         elif action == "reset":
             answer = await admin.data(RESET, email=email, password="reset-horse-5")
             answer = answer["resetMemberPassword"]
+        elif action == "update":  # a new password among the profile's fields
+            answer = await admin.data(UPDATE, email=email, input={"password": "update-horse-3"})
+            answer = answer["updateMember"]
         else:
             answer = (await admin.data(DELETE, email=email))["deleteMember"]
         revoked_at = time.monotonic()
         assert answer["__typename"] == "AdminMember", answer
-        await assert_revoked(server, socket, email, revoked_at, mail_in=action == "reset")
+        mail_in = action in ("reset", "update")  # a disabled or deleted member gets no mail
+        await assert_revoked(server, socket, email, revoked_at, mail_in=mail_in)
 
 
 async def test_reenabling_a_member_does_not_revive_their_tokens(server):
