@@ -15,6 +15,7 @@ The CLI and the system (``system_scope``) are trusted with everything.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mailcore.admin.errors import forbidden
@@ -75,22 +76,34 @@ class AdminScope:
 
     async def require_rank(self, member: Member) -> None:
         """Refuse if ``member`` is an administrator with rights this caller does not hold."""
-        if self.actor_member_id is not None and self.actor_member_id == member.id:
+        if member.id == self.actor_member_id:
             return  # their own account: they hold their own rights
         role = await AdminRole.filter(member_id=member.id).first()
-        if role is None:
-            return
+        refusal = await self._refusal(role) if role is not None else None
+        if refusal:
+            raise forbidden(refusal)
+
+    async def outranked(self, member_ids: Iterable[int]) -> set[int]:
+        """Of these members, the administrators this caller may not administer (for bulk work
+        on many members' mail, where the others are still served)."""
+        wanted = [pk for pk in set(member_ids) if pk != self.actor_member_id]
+        roles = await AdminRole.filter(member_id__in=wanted) if wanted else []
+        return {role.member_id for role in roles if await self._refusal(role)}
+
+    async def _refusal(self, role: AdminRole) -> str | None:
+        """Why this caller may not administer the holder of ``role`` (None: they may)."""
         if self.is_app:
-            raise forbidden("an open API app may not administer an administrator")
+            return "an open API app may not administer an administrator"
         if self.is_super:
-            return
+            return None
         if role.is_super:
-            raise forbidden("only a super administrator may administer a super administrator")
+            return "only a super administrator may administer a super administrator"
         if not {AdminPermission(p) for p in role.permissions} <= self.permissions:
-            raise forbidden("that administrator has permissions you do not have")
-        theirs = await descendants(member.enterprise_id, list(role.department_ids))
+            return "that administrator has permissions you do not have"
+        theirs = await descendants(role.enterprise_id, list(role.department_ids))
         if not theirs <= self.department_ids:
-            raise forbidden("that administrator administers departments outside your scope")
+            return "that administrator administers departments outside your scope"
+        return None
 
 
 async def descendants(enterprise_id: int, roots: list[int]) -> set[int]:

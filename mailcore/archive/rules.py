@@ -63,12 +63,19 @@ async def check_departments(scope: AdminScope, department_ids: list[int]) -> lis
 async def require_in_scope(
     scope: AdminScope, permission: AdminPermission, member_ids: list[int], department_ids: list[int]
 ) -> None:
-    """A scoped admin may only name members and departments of their own departments."""
+    """A scoped admin may only name members and departments of their own departments, and
+    no administrator of higher rank among them or in those departments (a rule would let them
+    read that administrator's mail)."""
     scope.require(permission)
     if scope.is_super:
         return
     if any(d not in scope.department_ids for d in department_ids):
         raise forbidden("that department is outside your administration scope")
+    in_departments = await DepartmentMember.filter(department_id__in=department_ids).values_list(
+        "member_id", flat=True
+    )
+    if await scope.outranked([*member_ids, *in_departments]):
+        raise forbidden("a rule may not cover an administrator of higher rank than yours")
     if not member_ids:
         return
     covered = set(

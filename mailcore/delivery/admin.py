@@ -41,6 +41,10 @@ async def _rows(scope: AdminScope, ids: list[int]) -> list[OutboundMessage]:
     rows = await _in_scope(scope).filter(id__in=ids)
     if len(rows) != len(set(ids)):
         raise AdminError(AdminErrorCode.NOT_FOUND, "some queue entries are not yours to see", "ids")
+    if await scope.outranked(r.sender_id for r in rows if r.sender_id):
+        raise AdminError(
+            AdminErrorCode.FORBIDDEN, "some queue entries are mail of a higher administrator"
+        )
     return rows
 
 

@@ -226,6 +226,7 @@ async def admin_recall(scope: AdminScope, message_id: str) -> Recall:
             "member_id", "department_id"
         )
         in_scope = {m for m, d in rows if d in scope.department_ids}
+        in_scope -= await scope.outranked(in_scope)  # administrators of higher rank
         if not in_scope:
             raise AdminError(
                 AdminErrorCode.FORBIDDEN, "that message's recipients are outside your scope"

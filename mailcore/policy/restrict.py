@@ -125,7 +125,7 @@ async def _visible(scope: AdminScope, row: SendRestriction) -> bool:
     if row.member_id:
         member = await Member.get(id=row.member_id)
         try:
-            await scope.require_member(AdminPermission.POLICIES, member)
+            await scope.require_visible(AdminPermission.POLICIES, member)
         except AdminError:
             return False
         return True
@@ -176,6 +176,8 @@ async def remove_restriction(scope: AdminScope, restriction_id: int) -> None:
     row = await SendRestriction.filter(id=restriction_id, enterprise_id=scope.enterprise_id).first()
     if row is None or not await _visible(scope, row):
         raise AdminError(AdminErrorCode.NOT_FOUND, "no such restriction", "id")
+    if row.member_id:
+        await scope.require_rank(await Member.get(id=row.member_id))
     await row.delete()
     target = f"member:{row.member_id}" if row.member_id else f"department:{row.department_id}"
     await oplog.record(scope, "policy.restrict_external.remove", target)
