@@ -20,8 +20,8 @@ from starlette.routing import Route
 
 from mailcore.confidential import external
 from mailcore.confidential.errors import ConfidentialError, ConfidentialErrorCode
-from mailcore.mime.display import display_html
-from mailcore.mime.parse import get_attachment, parse_message
+from mailcore.mime.display import display_html, parse_blob
+from mailcore.mime.parse import get_attachment
 
 COOKIE = "qiyou_confidential"
 MAX_FORM = 4096
@@ -173,8 +173,8 @@ async def verify(request: Request) -> Response:
 
 
 async def _message_page(request: Request, token: str, opened: external.Opened) -> Response:
-    raw = await request.app.state.runtime.blobs.get(opened.message.sha256)
-    parsed = parse_message(raw)
+    blobs, sha256 = request.app.state.runtime.blobs, opened.message.sha256
+    parsed = await parse_blob(sha256, lambda: blobs.get(sha256))
     body = (
         f'<div class="mail">{await display_html(parsed.html, parsed.text)}</div>'
         if parsed.html

@@ -18,8 +18,8 @@ from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_f
 from mailcore.archive.search import get_record, in_scope
 from mailcore.blobs import BlobStore
 from mailcore.mail.ingest import Delivery, Ingestor, IngestSource
-from mailcore.mime.display import display_html
-from mailcore.mime.parse import get_attachment, parse_message
+from mailcore.mime.display import display_html, parse_blob
+from mailcore.mime.parse import get_attachment
 from mailcore.mime.types import ParsedAttachment, ParsedMessage
 from mailcore.models import ArchiveRecord, DepartmentMember
 from mailcore.org.service import find_member
@@ -44,7 +44,7 @@ async def _record(view: AuditorView, record_id: int) -> ArchiveRecord:
 
 async def view_mail(blobs: BlobStore, view: AuditorView, record_id: int) -> ArchivedMail:
     record = await _record(view, record_id)
-    parsed = parse_message(await blobs.get(record.sha256))
+    parsed = await parse_blob(record.sha256, lambda: blobs.get(record.sha256))
     await log_action(view, "archive.view", record.subject[:300], record_id=record.id)
     html = await display_html(parsed.html, parsed.text) if parsed.html else None
     return ArchivedMail(record=record, parsed=parsed, html=html)
