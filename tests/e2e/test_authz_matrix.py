@@ -342,6 +342,12 @@ ADMIN: dict[str, Admin] = {
     "setSpamPolicy": Admin(
         "policies", enterprise=fixed(enabled=True), no_rank="a company setting", own_only=OWN
     ),
+    "setSpoofPolicy": Admin(
+        "policies",
+        enterprise=fixed(action="SPAM", partners=["192.0.2.0/24"]),
+        no_rank="a company setting",
+        own_only=OWN,
+    ),
     "retryOutbound": Admin("policies", member=queued_mail),
     "cancelOutbound": Admin("policies", member=queued_mail),
     "adminRecallMessage": Admin("policies", member=received_mail),
