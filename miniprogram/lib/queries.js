@@ -43,7 +43,7 @@ module.exports = {
   MESSAGE: `query Message($id: ID!) {
     message(id: $id) {
       ${ROW}
-      cc { name address } text html messageId folderId answered
+      cc { name address } text html messageId folderId answered spoofWarning
       attachments { id index filename contentType size inline contentId url }
     }
   }`,

@@ -267,6 +267,51 @@ describe('security in the reading pane', () => {
     while (!payload.hits.includes('/remote.png') && Date.now() < deadline) await page.waitForTimeout(100)
     assert.deepEqual(payload.hits, ['/remote.png'], 'an allowed image loads (the watcher works)')
   })
+
+  test('signing the session out elsewhere sends the open tab to the sign-in screen', async () => {
+    const { page, watch } = await userPage('alice@example.com')
+    const token = await page.evaluate(() => localStorage.getItem('qiyou.token'))
+    assert.ok(token, 'the tab holds a session token')
+    // The live socket is up once the inbox is shown; wait for a push to be sure it is.
+    const ping = `ping ${Date.now()}`
+    server.smtp('partner@remote.test', 'alice@example.com', [rawMail('partner@remote.test', 'alice@example.com', ping, '<p>ping</p>')])
+    await page.locator('[data-test=message-list]', { hasText: ping }).waitFor({ timeout: 15_000 })
+    const out = await server.graphql('mutation { logout }', {}, token)
+    assert.equal(out.logout, true)
+    await page.waitForURL(/\/signin/, { timeout: 5_000 })
+    assert.equal(await page.evaluate(() => localStorage.getItem('qiyou.token')), null, 'the revoked token is forgotten')
+    noConsoleErrors(watch, 'revoked session')
+  })
+
+  test('a mail from outside forging a colleague is kept in Spam with a warning the reader shows', async () => {
+    const admin = await server.token('admin@example.com')
+    const set = await server.graphql('mutation { setSpoofPolicy(action: SPAM) { __typename ... on SpoofPolicy { action } } }', {}, admin)
+    assert.equal(set.setSpoofPolicy.action, 'SPAM')
+    const forged = `urgent wire transfer ${Date.now()}`
+    const genuine = `partner news ${Date.now()}`
+    server.smtp('alice@example.com', 'bob@example.com', [rawMail('alice@example.com', 'bob@example.com', forged, '<p>Pay this invoice today.</p>')])
+    server.smtp('news@partner.test', 'bob@example.com', [rawMail('news@partner.test', 'bob@example.com', genuine, '<p>Hello</p>')])
+    const token = await server.token('bob@example.com')
+    const ids = {}
+    for (const folder of ['SPAM', 'INBOX']) {
+      const list = await server.graphql('query($f:String!){ messages(folder:$f, first:50){ edges { node { id subject } } } }', { f: folder }, token)
+      for (const e of list.messages.edges) ids[e.node.subject] = [folder, e.node.id]
+    }
+    assert.equal(ids[forged]?.[0], 'SPAM', 'the forged mail is in Spam')
+    assert.equal(ids[genuine]?.[0], 'INBOX', 'mail from a foreign domain is not touched')
+
+    const { page, watch } = await userPage('bob@example.com')
+    await page.goto(`/mail/SPAM/${ids[forged][1]}`)
+    await page.locator('[data-test=subject]', { hasText: forged }).waitFor()
+    const warning = page.locator('[data-test=spoof-warning]')
+    await warning.waitFor()
+    assert.match(await warning.innerText(), /example\.com/)
+    await shot(page, 'spoof-warning')
+    await page.goto(`/mail/INBOX/${ids[genuine][1]}`)
+    await page.locator('[data-test=subject]', { hasText: genuine }).waitFor()
+    assert.equal(await page.locator('[data-test=spoof-warning]').count(), 0, 'no warning on ordinary mail')
+    noConsoleErrors(watch, 'spoof warning')
+  })
 })
 
 describe('admin console', () => {

@@ -19,6 +19,7 @@ function wsUrl() {
   return `${proto}//${location.host}/graphql`
 }
 
+const SIGNED_OUT_CODES = new Set([4401, 4403])
 let ws = null
 export const wsState = ref('idle')
 
@@ -28,11 +29,16 @@ function getWs() {
       url: wsUrl(),
       lazy: true,
       retryAttempts: Infinity,
-      shouldRetry: () => true,
+      // 4401: the server revoked this session (logout elsewhere, password change, disabled);
+      // 4403: the token was refused at connect. Neither gets better by retrying.
+      shouldRetry: (event) => !SIGNED_OUT_CODES.has(event?.code),
       connectionParams: () => ({ token: token.value }),
       on: {
         connected: () => (wsState.value = 'connected'),
-        closed: () => (wsState.value = 'closed'),
+        closed: (event) => {
+          wsState.value = 'closed'
+          if (SIGNED_OUT_CODES.has(event?.code) && token.value) onSignedOut()
+        },
       },
     })
   }

@@ -7,7 +7,7 @@ export const MESSAGES = `query($f:String!,$n:Int,$a:String){ messages(folder:$f,
 export const CONVERSATIONS = `query($f:String,$n:Int,$a:String){ conversations(folder:$f, first:$n, after:$a){
   edges { cursor node { id subject lastDate messageCount unreadCount participants { ${ADDR} }
   latest { ${ITEM} } messages { id } } } pageInfo { hasNextPage endCursor } } }`
-export const MESSAGE = `query($id:ID!){ message(id:$id){ ${ITEM} cc { ${ADDR} } bcc { ${ADDR} } receivedAt messageId text html size
+export const MESSAGE = `query($id:ID!){ message(id:$id){ ${ITEM} cc { ${ADDR} } bcc { ${ADDR} } receivedAt messageId text html size spoofWarning
   attachments { id index filename contentType size inline contentId url } deliveries { recipient status attempts lastError }
   recall { recalled createdAt results { address status } } confidential { verified channels sender visibleUntil noForward } } }`
 const UPDATE = `__typename ... on MailError { code field message }`
