@@ -494,7 +494,13 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     raise_nofile_limit()
-    server = BenchServer(db=args.db, broadcast=args.broadcast, keep=args.keep)
+    # One load generator on loopback stands for many clients: no per-address limit.
+    server = BenchServer(
+        db=args.db,
+        broadcast=args.broadcast,
+        keep=args.keep,
+        extra_env={"QIYOU_HTTP_MAX_CONNECTIONS_PER_IP": "0"},
+    )
     clients: WsClients | None = None
     try:
         server.create_database()
