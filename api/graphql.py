@@ -2,12 +2,12 @@
 
 Websockets speak graphql-transport-ws only (``SessionSocket``): a signed-in socket is
 registered in ``api.live_sockets`` and closed (4401) when its session is revoked on any node;
-it also re-checks its session before each operation and push, at most once a second.
+it also re-checks its session before each new operation (at most once a second), and the
+sweeper of ``api.live_sockets`` re-checks all open sockets' sessions once a second.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from contextlib import suppress
 from typing import Any
@@ -48,7 +48,6 @@ class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self.revoked = False
         self._checked_at = 0.0
-        self._closing: asyncio.Task[None] | None = None
 
     @property
     def member_id(self) -> int:
@@ -73,13 +72,9 @@ class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
         await super().handle_subscribe(message)
 
     async def send_message(self, message: Message) -> None:
+        # No query per push (a mail to 1,000 sockets would make 1,000): the sweeper of
+        # ``api.live_sockets`` re-checks every open socket's session once a second.
         if self.revoked:
-            return
-        if message["type"] == "next" and not await self._session_valid():
-            # sent from an operation's task: close from another one, which cancels this
-            self._closing = self._closing or asyncio.create_task(
-                self.revoke("the session has ended")
-            )
             return
         await super().send_message(message)
 

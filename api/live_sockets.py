@@ -3,8 +3,9 @@
 Revoking sessions (logout, a password change, an admin's reset, disable or delete) is
 announced on the event bus (``mailcore.events.publish_sessions_revoked``); every process
 follows that channel from start-up (``follow_revocations``) and closes its matching sockets.
-The sockets themselves (``api.graphql.SessionSocket``) also re-check their session at each
-operation and push, so a lost event cannot leave one usable.
+A sweeper also re-checks the sessions of all open sockets once a second in one query, and a
+socket re-checks its own before each new operation (``api.graphql.SessionSocket``), so a lost
+event cannot leave one usable; pushes cost no query.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from contextlib import suppress
 from typing import Any, Protocol
 
 from mailcore import events
+from mailcore.org.sessions import live_session_ids
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,7 @@ class RevocableSocket(Protocol):
     async def revoke(self, reason: str) -> None: ...
 
 
+SWEEP_SECONDS = 1.0  # every open socket's session is re-checked this often (one query)
 _open: dict[int, set[RevocableSocket]] = {}  # member id -> their open sockets
 
 
@@ -53,6 +56,18 @@ def matching(member_id: int, session_id: int | None, keep: int | None) -> list[R
     ]
 
 
+async def sweep() -> int:
+    """Close the open sockets whose session no longer holds (revoked, expired, member disabled
+    or deleted), whether or not an event said so: one query for all of them; how many."""
+    open_sockets = [socket for sockets in _open.values() for socket in sockets]
+    if not open_sockets:
+        return 0
+    valid = await live_session_ids(socket.session_id for socket in open_sockets)
+    ended = [socket for socket in open_sockets if socket.session_id not in valid]
+    await asyncio.gather(*(socket.revoke("the session has ended") for socket in ended))
+    return len(ended)
+
+
 async def close_revoked(event: dict[str, Any]) -> int:
     """Close the sockets a revocation event names; how many."""
     sockets = matching(event["member_id"], event.get("session_id"), event.get("keep"))
@@ -63,12 +78,15 @@ async def close_revoked(event: dict[str, Any]) -> int:
 class RevocationListener:
     """Follows the bus's session revocations for as long as the app runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, every: float = SWEEP_SECONDS) -> None:
+        self.every = every
         self._task: asyncio.Task[None] | None = None
+        self._sweeper: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         """Subscribe, and return once the subscription exists (no revocation is missed after)."""
         ready = asyncio.Event()
+        self._sweeper = asyncio.create_task(self._sweep(), name="qiyou-session-sweeper")
         self._task = asyncio.create_task(self._follow(ready), name="qiyou-session-revocations")
         waiting = asyncio.create_task(ready.wait())
         await asyncio.wait({self._task, waiting}, return_when=asyncio.FIRST_COMPLETED)
@@ -77,10 +95,21 @@ class RevocationListener:
             self._task.result()  # raises why it could not subscribe
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._sweeper):
+            if task is not None:
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+
+    async def _sweep(self) -> None:
+        """Defence in depth: a revocation whose event was lost (or made in the database by
+        hand) still closes its sockets within ``every`` seconds."""
+        while True:
+            await asyncio.sleep(self.every)
+            try:
+                await sweep()
+            except Exception:  # a database hiccup must not stop the sweeper
+                log.exception("re-checking the sessions of open sockets failed")
 
     async def _follow(self, ready: asyncio.Event) -> None:
         async with events.subscribe_sessions() as stream:

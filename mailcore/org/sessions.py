@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -111,6 +112,23 @@ async def live_identity(session_id: int) -> Identity | None:
         await AuthSession.filter(id=session_id, revoked=False).select_related("member").first()
     )
     return _valid(session)
+
+
+async def live_session_ids(session_ids: Iterable[int]) -> set[int]:
+    """Of these sessions, the ones still valid (not revoked or expired, member enabled and
+    not deleted): one query per 500, for a process re-checking all its open sockets."""
+    wanted, now, valid = sorted(set(session_ids)), datetime.now(UTC), set()
+    for start in range(0, len(wanted), 500):
+        valid.update(
+            await AuthSession.filter(
+                id__in=wanted[start : start + 500],
+                revoked=False,
+                expires_at__gt=now,
+                member__enabled=True,
+                member__deleted_at__isnull=True,
+            ).values_list("id", flat=True)
+        )
+    return valid
 
 
 def _valid(session: AuthSession | None) -> Identity | None:
