@@ -118,7 +118,20 @@ class Server:
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout.strip().splitlines()[-1])
 
-    def start(self) -> None:
+    def start(self, tries: int = 3) -> None:
+        """Start and wait until every listener answers. A port that ``free_port`` saw free
+        may be taken by another process before the server binds it (two test workers start
+        servers at once): then the server starts again on other free ports."""
+        for attempt in range(tries):
+            try:
+                return self._start()
+            except PortTaken:
+                if attempt == tries - 1:
+                    raise
+                self.http_port, self.smtp_port = free_port(), free_port()
+                self.submission_port = free_port()
+
+    def _start(self) -> None:
         self.log = open(self.data_dir / "server.log", "wb")  # noqa: SIM115
         self.process = subprocess.Popen(
             [*QIYOU, "serve"], env=self.full_env(), cwd=ROOT, stdout=self.log, stderr=self.log
@@ -126,7 +139,11 @@ class Server:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server exited: {(self.data_dir / 'server.log').read_text()}")
+                self.log.close()
+                log = (self.data_dir / "server.log").read_text()
+                if "address already in use" in log:
+                    raise PortTaken(log)
+                raise RuntimeError(f"server exited: {log}")
             try:
                 if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
                     if _listening(self.smtp_port) and _listening(self.submission_port):
@@ -146,6 +163,10 @@ class Server:
                 self.process.wait()
         if self.log is not None:
             self.log.close()
+
+
+class PortTaken(RuntimeError):
+    """The server could not bind a port chosen for it."""
 
 
 def _listening(port: int) -> bool:

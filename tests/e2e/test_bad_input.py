@@ -37,11 +37,24 @@ async def deliver_and_read(server, raw: bytes, rcpt: str = "dave@example.com") -
     return (await client.data(READ, id=edges[0]["node"]["id"]))["message"]
 
 
+PARTNERS = """mutation($partners: [String!]) { setSpoofPolicy(partners: $partners) {
+  __typename ... on SpoofPolicy { partners } } }"""
+
+
 @pytest.fixture(scope="module")
-def dave(server):
-    """A member who receives only the bad-input mail, so 'newest' is the one just sent."""
+async def dave(server):
+    """A member who receives only the bad-input mail, so 'newest' is the one just sent.
+
+    Corpus mail claims senders of example.com, a domain hosted by the test server: the MX
+    would refuse it as forged (tests/e2e/test_mx_spoofing.py). The loopback is listed as a
+    partner server of example.com while this module runs, and taken off again after it."""
     server.cli("user", "add", "dave@example.com", "--password", PASSWORD, "--vip")
-    return "dave@example.com"
+    admin = await login(server.graphql_url, "admin@example.com", PASSWORD)
+    listed = await admin.data(PARTNERS, partners=["127.0.0.0/8"])
+    assert listed["setSpoofPolicy"]["partners"] == ["127.0.0.0/8"], listed
+    yield "dave@example.com"
+    cleared = await admin.data(PARTNERS, partners=[])
+    assert cleared["setSpoofPolicy"]["partners"] == [], cleared
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
