@@ -10,24 +10,13 @@ from __future__ import annotations
 
 import httpx
 
+from mailcore.models import AdminPermission
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import unique
 from tests.e2e.server import PASSWORD
 from tests.e2e.test_openapi import app_api
 
-ALL_PERMISSIONS = [
-    "members",
-    "departments",
-    "groups",
-    "domains",
-    "security",
-    "logs",
-    "notices",
-    "policies",
-    "branding",
-    "openapi",
-    "archive",
-]
+ALL_PERMISSIONS = [p.value for p in AdminPermission]  # every permission there is
 CREATE_DEPARTMENT = """
 mutation D($name: String!, $parent: ID) {
   createDepartment(name: $name, parentId: $parent, order: 0, hidden: false) {

@@ -37,6 +37,7 @@ import httpx
 import pytest
 from graphql import GraphQLUnionType, get_named_type
 
+from mailcore.models import AdminPermission
 from schema import schema
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.policy_company import Company, tag
@@ -45,19 +46,7 @@ from tests.e2e.server import PASSWORD
 Vars = dict[str, Any]
 ForTarget = Callable[["World", str], Awaitable[Vars]]
 ForEnterprise = Callable[["World"], Awaitable[Vars]]
-PERMISSIONS = [
-    "members",
-    "departments",
-    "groups",
-    "domains",
-    "security",
-    "logs",
-    "notices",
-    "policies",
-    "branding",
-    "openapi",
-    "archive",
-]
+PERMISSIONS = [p.value for p in AdminPermission]  # every permission there is
 OWN = "names nothing of ours: another enterprise's admin changes their own enterprise"
 ANYWHERE = "0.0.0.0/0"  # an IP rule that locks nobody out
 REFUSALS = {"FORBIDDEN", "NOT_FOUND", "UNAUTHENTICATED"}
