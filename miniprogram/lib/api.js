@@ -29,6 +29,12 @@ function onSignedOut(listener) {
   return () => listeners.signedOut.splice(listeners.signedOut.indexOf(listener), 1)
 }
 
+/** The session is over (revoked or expired): forget the token and tell the pages. */
+function signedOut() {
+  setToken(null)
+  listeners.signedOut.slice().forEach((l) => l())
+}
+
 function headers(extra) {
   const result = Object.assign({ 'X-Qiyou-Client': 'miniprogram' }, extra || {})
   const t = token()
@@ -52,8 +58,7 @@ function unwrap(res) {
     const first = body.errors[0]
     const ext = first.extensions || {}
     if (ext.code === 'UNAUTHENTICATED') {
-      setToken(null)
-      listeners.signedOut.slice().forEach((l) => l())
+      signedOut()
       throw new ApiError('登录已失效，请重新登录', 'UNAUTHENTICATED')
     }
     throw new ApiError(first.message || '请求失败', ext.code, ext.field)
@@ -168,4 +173,4 @@ function download(path) {
   return platform.downloadFile({ url: `${config.server()}${path}`, header: headers() })
 }
 
-module.exports = { ApiError, token, setToken, onSignedOut, graphql, upload, download, multipartBody }
+module.exports = { ApiError, token, setToken, onSignedOut, signedOut, graphql, upload, download, multipartBody }

@@ -11,6 +11,8 @@ const config = require('./config')
 const api = require('./api')
 const Q = require('./queries')
 
+const SIGNED_OUT_CODES = [4401, 4403]
+
 const STREAMS = {
   newMail: Q.NEW_MAIL,
   mailboxChanged: Q.MAILBOX_CHANGED,
@@ -59,15 +61,18 @@ function start() {
     keepAlive: 20000,
     retryAttempts: Infinity,
     retryWait: backoff,
-    shouldRetry: () => !!api.token(),
+    // 4401: the server revoked this session (signed out elsewhere, password changed,
+    // disabled); 4403: the token was refused. Retrying cannot help: sign out instead.
+    shouldRetry: (event) => !!api.token() && !SIGNED_OUT_CODES.includes(event && event.code),
     on: {
       connected: () => {
         if (!state.connected && state.reconnects++ > 0) emit('reconnected', {})
         state.connected = true
         emit('connected', {})
       },
-      closed: () => {
+      closed: (event) => {
         state.connected = false
+        if (SIGNED_OUT_CODES.includes(event && event.code) && api.token()) api.signedOut()
       },
     },
   })

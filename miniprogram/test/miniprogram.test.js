@@ -436,6 +436,24 @@ describe('WeChat notifications and unbinding', () => {
     expect(sent.page).toMatch(/^pages\/message\/message\?id=\d+$/)
   })
 
+  test('signed out elsewhere: the server closes the live socket and the app returns to its start', async () => {
+    global.App = (definition) => definition.onLaunch() // the app's own sign-out handling
+    require('../app')
+    live.start()
+    await h.until(() => live.isConnected(), 'the live socket is up')
+    const sockets = env.log.sockets.length
+    const { logout } = await h.graphql(server.url, 'mutation { logout }', {}, api.token())
+    expect(logout).toBe(true)
+    await h.until(() => lastNavigation() === 'relaunch:/pages/launch/launch', 'back to the start page', 5000)
+    expect(api.token()).toBeFalsy()
+    expect(live.isConnected()).toBe(false)
+    expect(env.log.sockets.length).toBe(sockets) // no reconnecting with the revoked token
+    const launch = await h.openPage(simulate, 'launch') // WeChat still proves who it is
+    expect(lastNavigation()).toBe('tab:/pages/inbox/inbox')
+    expect(api.token()).toBeTruthy()
+    h.closePage(launch)
+  })
+
   test('unbinding in the mini-program signs out; the next start asks to bind again', async () => {
     const me = await h.openPage(simulate, 'me')
     await me.instance.onUnbind()
