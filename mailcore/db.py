@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -116,16 +118,51 @@ def close_readers() -> None:
         _readers.popitem()[1].close()
 
 
+# Key of the PostgreSQL advisory lock held while migrating (any constant of our own).
+MIGRATION_LOCK = 0x71697A6F75  # "qiyou"
+
+
+@contextlib.asynccontextmanager
+async def migration_lock(settings: Settings) -> AsyncIterator[None]:
+    """One process migrates at a time: several started together on an empty database would
+    otherwise create the same tables at once (PostgreSQL: ``duplicate key ...
+    pg_type_typname_nsp_index``). PostgreSQL: a session advisory lock on a connection of its
+    own, so every process sharing the database waits its turn; SQLite: an exclusive ``flock``
+    on a file beside the database (processes sharing a data dir)."""
+    url = normalize_url(settings.db_url)
+    if url.startswith("postgres://"):
+        import asyncpg
+
+        connection = await asyncpg.connect(url.split("?", 1)[0])
+        try:
+            await connection.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                yield
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+        finally:
+            await connection.close()
+        return
+    with open(settings.data_dir / "migrate.lock", "a+b") as file:
+        await asyncio.to_thread(fcntl.flock, file.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(file.fileno(), fcntl.LOCK_UN)
+
+
 async def migrate(settings: Settings) -> None:
-    """Apply every pending migration (idempotent), then close the connections it opened."""
+    """Apply every pending migration (idempotent, one process at a time), then close the
+    connections it opened."""
     from tortoise.migrations.api import migrate as run_migrations
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    try:
-        await run_migrations(config=tortoise_config(settings))
-    finally:
-        # Also on failure: an open SQLite connection thread would keep the process alive.
-        await Tortoise.close_connections()
+    async with migration_lock(settings):
+        try:
+            await run_migrations(config=tortoise_config(settings))
+        finally:
+            # Also on failure: an open SQLite connection thread would keep the process alive.
+            await Tortoise.close_connections()
 
 
 async def open_db(settings: Settings) -> None:
