@@ -2,8 +2,9 @@
 
 Logout, a password change, an admin's reset, disabling and deleting a member each close the
 sockets of the sessions they end (code 4401 with a reason); a socket whose session was ended
-without an event (a lost message, a change made straight in the database) is refused at its
-next operation or push; re-enabling a member does not revive their old tokens.
+without an event (a lost message, a change made straight in the database) is closed at its
+next operation or by the once-a-second sweep of open sockets; re-enabling a member does
+not revive their old tokens.
 """
 
 from __future__ import annotations
@@ -243,7 +244,8 @@ async def test_reenabling_a_member_does_not_revive_their_tokens(server):
 
 async def test_a_session_ended_without_an_event_is_refused_at_the_next_operation(server):
     """Defence in depth: a session revoked in the database only (a lost event) cannot keep
-    using its socket: the next operation or push finds it revoked and closes the socket."""
+    using its socket: the next operation, or the process's once-a-second sweep of its open
+    sockets, finds it revoked and closes the socket."""
     email, _ = await new_member(server)
     member = await login(server.graphql_url, email, PASSWORD)
     async with LiveSocket(server.ws_url, member.token) as socket:
@@ -261,7 +263,7 @@ async def test_a_session_ended_without_an_event_is_refused_at_the_next_operation
         assert closed.value.rcvd is not None and closed.value.rcvd.code in REVOKED
 
 
-async def test_a_pushed_event_rechecks_the_session(server):
+async def test_no_push_reaches_a_session_ended_without_an_event(server):
     email, _ = await new_member(server)
     member = await login(server.graphql_url, email, PASSWORD)
     async with LiveSocket(server.ws_url, member.token) as socket:
