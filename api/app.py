@@ -25,18 +25,19 @@ from api.graphql import QiyouGraphQL
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
-from mailcore import events, search
+from mailcore import search
 from mailcore.approval.service import Services as PolicyServices
 from mailcore.approval.worker import PolicyJobs
 from mailcore.confidential import sending as confidential_sending
-from mailcore.config import Settings
-from mailcore.db import close_readers, migrate, tortoise_config
+from mailcore.core import events
+from mailcore.core.config import Settings
+from mailcore.core.db import close_readers, migrate, tortoise_config
 from mailcore.delivery.worker import OutboundWorker
 from mailcore.openapi.webhooks import WebhookWorker
 from mailcore.policy.massmail import MassMailWorker
+from mailcore.protocols.smtp.server import start_smtp
 from mailcore.rules.sender import RuleSender
 from mailcore.runtime import Runtime
-from mailcore.smtp.server import start_smtp
 from mailcore.wechat import subscribe as wechat_subscribe
 from schema import schema
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from mailcore.config import Settings, parse_size
+from mailcore.core.config import Settings, parse_size
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -19,7 +19,7 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _run_with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
-    from mailcore.db import close_db, open_db
+    from mailcore.core.db import close_db, open_db
 
     async def main() -> Any:
         await open_db(settings)
@@ -53,7 +53,7 @@ def serve(ctx: click.Context, **flags: Any) -> None:
 
     from api.app import create_app
     from api.connections import LimitedWebSocket, http_protocol
-    from mailcore.net.limits import ConnectionLimits
+    from mailcore.core.net.limits import ConnectionLimits
 
     settings = _settings(ctx).with_overrides(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -98,7 +98,7 @@ def serve(ctx: click.Context, **flags: Any) -> None:
 
 def _fit_connection_limits(settings: Settings) -> Settings:
     """Raise the descriptor limit to the hard one and keep the listeners' totals below it."""
-    from mailcore.net.limits import fit_totals, raise_nofile
+    from mailcore.core.net.limits import fit_totals, raise_nofile
 
     totals = fit_totals(
         {
@@ -115,7 +115,7 @@ def _fit_connection_limits(settings: Settings) -> Settings:
 @click.pass_context
 def migrate(ctx: click.Context) -> None:
     """Apply database migrations."""
-    from mailcore.db import migrate as run
+    from mailcore.core.db import migrate as run
 
     asyncio.run(run(_settings(ctx)))
     click.echo("migrations applied")

@@ -5,7 +5,7 @@ sends a partial head and then one byte now and then keeps its connection forever
 (slowloris), and one that connects and says nothing is never closed either. ``LimitedHttp``
 (uvicorn's httptools protocol) adds:
 
-* the listener's ``ConnectionLimits`` (mailcore/net/limits.py): a connection over the
+* the listener's ``ConnectionLimits`` (mailcore/core/net/limits.py): a connection over the
   limit for its address, or over the total, is answered ``503 Service Unavailable`` with
   ``Connection: close`` at once, half-closed so the answer is read, and closed when the
   client closes or after ``LINGER`` seconds;
@@ -30,7 +30,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
-from mailcore.net.limits import ConnectionLimits, Lease, Refusal, peer_ip
+from mailcore.core.net.limits import ConnectionLimits, Lease, Refusal, peer_ip
 
 LINGER = 1.0  # seconds a refused connection waits for its client to close first
 

@@ -1,7 +1,7 @@
 """The open GraphQL websockets of this process, by member, closed when their session is revoked.
 
 Revoking sessions (logout, a password change, an admin's reset, disable or delete) is
-announced on the event bus (``mailcore.events.publish_sessions_revoked``); every process
+announced on the event bus (``mailcore.core.events.publish_sessions_revoked``); every process
 follows that channel from start-up (``follow_revocations``) and closes its matching sockets.
 A sweeper also re-checks the sessions of all open sockets once a second in one query, and a
 socket re-checks its own before each new operation (``api.graphql.SessionSocket``), so a lost
@@ -15,7 +15,7 @@ import logging
 from contextlib import suppress
 from typing import Any, Protocol
 
-from mailcore import events
+from mailcore.core import events
 from mailcore.org.sessions import live_session_ids
 
 log = logging.getLogger(__name__)

@@ -10,9 +10,9 @@ from starlette.responses import JSONResponse, Response
 
 from api.graphql import bearer_token
 from api.headers import DOWNLOAD_CSP
-from mailcore.mail.errors import MailError
 from mailcore.mail.mailbox import raw_message, read_attachment
 from mailcore.org.sessions import identify
+from mailcore.store.errors import MailError
 
 
 async def health(request: Request) -> Response:

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from mailcore.approval import service
 from mailcore.archive.errors import PolicyError
-from mailcore.models import HeldStatus
+from mailcore.core.models import HeldStatus
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">

@@ -20,8 +20,8 @@ from starlette.routing import Route
 
 from mailcore.confidential import external
 from mailcore.confidential.errors import ConfidentialError, ConfidentialErrorCode
-from mailcore.mime.display import display_html, parse_blob
-from mailcore.mime.parse import get_attachment
+from mailcore.core.mime.display import display_html, parse_blob
+from mailcore.core.mime.parse import get_attachment
 
 COOKIE = "qiyou_confidential"
 MAX_FORM = 4096

@@ -24,11 +24,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.benchlib import PG_ADMIN_URL, make_mail  # noqa: E402
-from mailcore.config import Settings  # noqa: E402
-from mailcore.db import close_db, open_db  # noqa: E402
-from mailcore.mail.ingest import Delivery, IngestRequest, IngestSource  # noqa: E402
+from mailcore.core.config import Settings  # noqa: E402
+from mailcore.core.db import close_db, open_db  # noqa: E402
 from mailcore.org.service import add_domain, add_member  # noqa: E402
 from mailcore.runtime import Runtime  # noqa: E402
+from mailcore.store.ingest import Delivery, IngestRequest, IngestSource  # noqa: E402
 
 
 async def provision(members: int) -> list[int]:

@@ -54,10 +54,10 @@ JOB = "query J($id: ID!) { massMailJob(id: $id) { status processed delivered que
 
 CREATE_MEMBERS = """
 import asyncio, sys
-from mailcore.config import Settings
-from mailcore.db import close_db, open_db
-from mailcore.mail.folders import ensure_system_folders
-from mailcore.models import Member
+from mailcore.core.config import Settings
+from mailcore.core.db import close_db, open_db
+from mailcore.store.folders import ensure_system_folders
+from mailcore.core.models import Member
 
 async def main(first, count):
     await open_db(Settings.from_env())
@@ -131,8 +131,8 @@ async def mass_mail(server: BenchServer, recipients: int, external: int) -> dict
 async def rule_cost(rules: int, messages: int) -> dict:
     """Policy cost per message with ``rules`` filters, on a fresh SQLite database."""
     sys.path.insert(0, str(ROOT))
-    from mailcore.config import Settings
-    from mailcore.db import close_db, open_db
+    from mailcore.core.config import Settings
+    from mailcore.core.db import close_db, open_db
 
     with tempfile.TemporaryDirectory() as data_dir:
         await open_db(Settings(data_dir=Path(data_dir)))
@@ -143,13 +143,13 @@ async def rule_cost(rules: int, messages: int) -> dict:
 
 
 async def _measure(rules: int, messages: int) -> dict:
-    from mailcore.mail.request import Delivery, IngestRequest, IngestSource
-    from mailcore.mime.parse import parse_message
+    from mailcore.core.mime.parse import parse_message
     from mailcore.org.service import add_domain, add_member
     from mailcore.policy import restrict
     from mailcore.policy.pipeline import POLICIES
     from mailcore.rules import apply as rules_policy
     from mailcore.rules.filters import Actions, Condition, FilterSpec, create_filter
+    from mailcore.store.request import Delivery, IngestRequest, IngestSource
 
     await add_domain("rules.example", None)
     member = await add_member("owner@rules.example", PASSWORD, quota=1 << 30)

@@ -100,12 +100,12 @@ async def _provision(env: dict[str, str], members: int, departments: int) -> Non
 
     from mailcore.admin.roles import grant
     from mailcore.admin.scope import system_scope
-    from mailcore.config import Settings
-    from mailcore.db import close_db, open_db
+    from mailcore.core.config import Settings
+    from mailcore.core.db import close_db, open_db
+    from mailcore.core.models import Department, DepartmentMember, Folder, Member
     from mailcore.directory.tree import root_department
-    from mailcore.mail.folders import SYSTEM_FOLDERS
-    from mailcore.models import Department, DepartmentMember, Folder, Member
     from mailcore.org.service import add_domain, add_member
+    from mailcore.store.folders import SYSTEM_FOLDERS
 
     await open_db(Settings.from_env(env))
     try:

@@ -24,11 +24,10 @@ sys.path.insert(0, str(ROOT))
 
 async def main(messages: int) -> None:
     from mailcore.archive import capture
-    from mailcore.config import Settings
-    from mailcore.db import close_db, open_db
-    from mailcore.mail.request import Delivery, IngestRequest, IngestSource
-    from mailcore.mime.parse import parse_message
-    from mailcore.models import (
+    from mailcore.core.config import Settings
+    from mailcore.core.db import close_db, open_db
+    from mailcore.core.mime.parse import parse_message
+    from mailcore.core.models import (
         ApprovalRule,
         ArchiveSettings,
         BackupRule,
@@ -40,6 +39,7 @@ async def main(messages: int) -> None:
     )
     from mailcore.org.service import add_domain, add_member
     from mailcore.policy import approval, backup
+    from mailcore.store.request import Delivery, IngestRequest, IngestSource
 
     settings = Settings(data_dir=Path(tempfile.mkdtemp(prefix="qiyou-bench-policy-")))
     await open_db(settings)

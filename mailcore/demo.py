@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from mailcore.admin.roles import grant
 from mailcore.admin.scope import system_scope
-from mailcore.config import Settings
+from mailcore.core.config import Settings
+from mailcore.core.models import Domain, FolderRole
 from mailcore.mail.compose import ComposeInput, send_mail
-from mailcore.mail.folders import folder_by_role
 from mailcore.mail.mailbox import list_messages
-from mailcore.models import Domain, FolderRole
 from mailcore.org.service import add_domain, add_member
 from mailcore.runtime import Runtime
+from mailcore.store.folders import folder_by_role
 
 DOMAIN = "demo.qiyou.test"
 PASSWORD = "qiyou-demo"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailcore.blobs import BlobStore, open_blob_store
-from mailcore.config import Settings
-from mailcore.mail.ingest import Ingestor
-from mailcore.mime import display
+from mailcore.core.blobs import BlobStore, open_blob_store
+from mailcore.core.config import Settings
+from mailcore.core.mime import display
+from mailcore.store.ingest import Ingestor
 
 
 @dataclass

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.websockets import WebSocket
 
 from mailcore.admin.scope import AdminScope, scope_for
-from mailcore.mime.types import ParsedMessage
+from mailcore.core.mime.types import ParsedMessage
 from mailcore.openapi.tokens import AppAccess, graphql_scope
 from mailcore.org.sessions import Identity
 from mailcore.runtime import Runtime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from graphql import GraphQLError
 
-from mailcore.mail.errors import MailError
+from mailcore.store.errors import MailError
 
 
 def query_error(exc: MailError) -> GraphQLError:

@@ -10,8 +10,8 @@ from typing import Any
 from api.openapi.errcodes import ApiError, Errcode, invalid
 from api.openapi.framework import Call, endpoint, translate
 from mailcore.admin.errors import AdminError, AdminErrorCode
+from mailcore.core.models import AppKind
 from mailcore.directory import departments
-from mailcore.models import AppKind
 from mailcore.openapi.ids import ROOT_ID, DepartmentIds, department_ids
 
 ERRORS: dict[Any, Errcode] = {

@@ -21,9 +21,9 @@ from starlette.responses import JSONResponse, Response
 from api.openapi.errcodes import ApiError, Errcode, invalid
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.scope import AdminScope
-from mailcore.config import Settings
+from mailcore.core.config import Settings
+from mailcore.core.models import AppKind
 from mailcore.logs.errors import LogError
-from mailcore.models import AppKind
 from mailcore.openapi.errors import OpenApiError, OpenApiErrorCode
 from mailcore.openapi.ratelimit import RateLimiter
 from mailcore.openapi.tokens import AppAccess, authenticate, rest_scope

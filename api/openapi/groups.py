@@ -12,8 +12,8 @@ from typing import Any
 from api.openapi.errcodes import Errcode, invalid
 from api.openapi.framework import Call, endpoint, translate
 from mailcore.admin.errors import AdminError, AdminErrorCode
+from mailcore.core.models import AppKind, PostingPermission
 from mailcore.groups import admin as groups
-from mailcore.models import AppKind, PostingPermission
 from mailcore.openapi.ids import department_ids, group_pks
 
 ERRORS: dict[Any, Errcode] = {

@@ -14,9 +14,9 @@ from api.openapi.errcodes import invalid
 from api.openapi.framework import Call, endpoint
 from api.openapi.lookup import check_userid, member_of
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AppKind, ClientKind
 from mailcore.logs.admin import LoginFilter, OperationFilter, login_logs, operation_logs
 from mailcore.logs.maillog import Direction, MailFilter, MailLogRow, mail_logs
-from mailcore.models import AppKind, ClientKind
 from mailcore.openapi.ids import enterprise_domains
 from mailcore.org.addresses import normalize_domain, split_address
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from api.openapi.errcodes import ApiError, Errcode
 from api.openapi.framework import Call
-from mailcore.models import Member
+from mailcore.core.models import Member
 from mailcore.org.addresses import is_valid_address, normalize_address
 from mailcore.org.service import find_member
 

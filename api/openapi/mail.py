@@ -6,7 +6,7 @@ from typing import Any
 
 from api.openapi.framework import Call, endpoint
 from api.openapi.lookup import member_of
-from mailcore.models import AppKind
+from mailcore.core.models import AppKind
 from mailcore.openapi.newmail import unread_count
 
 

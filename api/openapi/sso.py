@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from api.openapi.errcodes import ApiError, Errcode
 from api.openapi.framework import Call, client_ip, endpoint
 from api.openapi.lookup import member_of
-from mailcore.models import AppKind
+from mailcore.core.models import AppKind
 from mailcore.openapi.errors import OpenApiError
 from mailcore.openapi.sso import TICKET_SECONDS, create_ticket, redeem_ticket
 

@@ -11,7 +11,7 @@ from typing import Any
 from api.openapi.errcodes import invalid
 from api.openapi.framework import Call, Params, endpoint
 from api.openapi.lookup import member_of
-from mailcore.models import AppKind
+from mailcore.core.models import AppKind
 from mailcore.openapi.useroption import OptionType, get_options, parse_type, set_options
 
 

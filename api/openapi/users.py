@@ -14,8 +14,8 @@ from api.openapi.errcodes import ApiError, Errcode, invalid
 from api.openapi.framework import Call, endpoint, translate
 from api.openapi.lookup import check_userid, member_of
 from mailcore.admin.errors import AdminError, AdminErrorCode
+from mailcore.core.models import AppKind, Member
 from mailcore.directory import aliases, lifecycle, listing, members
-from mailcore.models import AppKind, Member
 from mailcore.openapi.addresses import MAX_CHECK, address_kinds
 from mailcore.openapi.ids import ROOT_ID, DepartmentIds, department_ids
 from mailcore.org.addresses import normalize_address

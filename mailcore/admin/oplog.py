@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from mailcore.admin.scope import AdminScope
-from mailcore.db import db_text
-from mailcore.models import OperationLog
+from mailcore.core.db import db_text
+from mailcore.core.models import OperationLog
 
 
 async def record(scope: AdminScope, action: str, target: str = "", **detail: Any) -> None:

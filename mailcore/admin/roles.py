@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, AdminRole, Department, Member
+from mailcore.core.models import AdminPermission, AdminRole, Department, Member
 
 
 async def grant(

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mailcore.admin.errors import forbidden
-from mailcore.models import AdminPermission, AdminRole, Department, DepartmentMember, Member
+from mailcore.core.models import AdminPermission, AdminRole, Department, DepartmentMember, Member
 
 APP_PREFIX = "app:"  # the actor of an open API app's scope
 

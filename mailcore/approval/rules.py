@@ -23,7 +23,7 @@ from mailcore.archive.rules import (
     rule_in_scope,
     visible_rules,
 )
-from mailcore.models import AdminPermission, ApprovalRule, RecipientScope, TimeoutAction
+from mailcore.core.models import AdminPermission, ApprovalRule, RecipientScope, TimeoutAction
 from mailcore.org.addresses import is_valid_domain, normalize_domain
 
 PERMISSION = AdminPermission.POLICIES

@@ -15,16 +15,15 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore import events
 from mailcore.archive.envelope import ReleasedRequest, SystemRequest
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
-from mailcore.blobs import BlobStore
-from mailcore.config import Settings
-from mailcore.db import db_text
-from mailcore.mail.ingest import Delivery, Ingestor, IngestSource
-from mailcore.mime.build import build_message
-from mailcore.mime.types import Address
-from mailcore.models import (
+from mailcore.core import events
+from mailcore.core.blobs import BlobStore
+from mailcore.core.config import Settings
+from mailcore.core.db import db_text
+from mailcore.core.mime.build import build_message
+from mailcore.core.mime.types import Address
+from mailcore.core.models import (
     ApprovalToken,
     Domain,
     HeldMail,
@@ -32,6 +31,7 @@ from mailcore.models import (
     Member,
     TimeoutAction,
 )
+from mailcore.store.ingest import Delivery, Ingestor, IngestSource
 
 APPROVAL_CHANGED = "approval_changed"
 MAX_REASON = 2000

@@ -16,13 +16,13 @@ from mailcore.archive.auditors import AuditorView, log_action
 from mailcore.archive.envelope import SystemRequest
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
 from mailcore.archive.search import get_record, in_scope
-from mailcore.blobs import BlobStore
-from mailcore.mail.ingest import Delivery, Ingestor, IngestSource
-from mailcore.mime.display import display_html, parse_blob
-from mailcore.mime.parse import get_attachment
-from mailcore.mime.types import ParsedAttachment, ParsedMessage
-from mailcore.models import ArchiveRecord, DepartmentMember
+from mailcore.core.blobs import BlobStore
+from mailcore.core.mime.display import display_html, parse_blob
+from mailcore.core.mime.parse import get_attachment
+from mailcore.core.mime.types import ParsedAttachment, ParsedMessage
+from mailcore.core.models import ArchiveRecord, DepartmentMember
 from mailcore.org.service import find_member
+from mailcore.store.ingest import Delivery, Ingestor, IngestSource
 
 MAX_EXPORT = 500
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)

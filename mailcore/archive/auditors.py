@@ -16,8 +16,8 @@ from mailcore.admin.errors import forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope, descendants
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
-from mailcore.db import db_text
-from mailcore.models import AdminPermission, Auditor, Department, Member, OperationLog
+from mailcore.core.db import db_text
+from mailcore.core.models import AdminPermission, Auditor, Department, Member, OperationLog
 from mailcore.org.service import find_member
 
 MAX_DEPARTMENTS = 200

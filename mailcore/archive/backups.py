@@ -23,7 +23,7 @@ from mailcore.archive.rules import (
     rule_in_scope,
     visible_rules,
 )
-from mailcore.models import AdminPermission, BackupCopy, BackupDirection, BackupRule
+from mailcore.core.models import AdminPermission, BackupCopy, BackupDirection, BackupRule
 
 PERMISSION = AdminPermission.POLICIES
 FOLDERS = ("inbox", "archive")

@@ -12,12 +12,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from mailcore.archive.envelope import Envelope, ReleasedRequest, SystemRequest, envelope_of
-from mailcore.db import db_text
-from mailcore.mail.request import IngestRequest, IngestResult, IngestSource
-from mailcore.mime.sanitize import html_to_text
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import ArchiveDirection, ArchiveParty, ArchiveRecord, ArchiveSettings
+from mailcore.core.db import db_text
+from mailcore.core.mime.sanitize import html_to_text
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import ArchiveDirection, ArchiveParty, ArchiveRecord, ArchiveSettings
 from mailcore.policy.presence import Presence
+from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 
 MAX_BODY = 200_000
 SKIPPED_SOURCES = (IngestSource.DRAFT, IngestSource.IMPORT)

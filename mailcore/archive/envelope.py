@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mailcore.mail.request import IngestRequest
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import FolderRole, Member
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import FolderRole, Member
+from mailcore.store.request import IngestRequest
 
 _ATTR = "_qiyou_envelope"
 OWN_COPIES = (FolderRole.SENT, FolderRole.DRAFTS)
@@ -112,7 +112,7 @@ class DepartmentTree:
 
     @classmethod
     async def load(cls, enterprise_id: int) -> DepartmentTree:
-        from mailcore.models import Department
+        from mailcore.core.models import Department
 
         rows = await Department.filter(enterprise_id=enterprise_id).values_list("id", "parent_id")
         return cls(rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from mailcore.models import ArchiveParty, ArchiveRecord
+from mailcore.core.models import ArchiveParty, ArchiveRecord
 from mailcore.search.contract import ARCHIVE, SearchDoc
 
 

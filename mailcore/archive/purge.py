@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.transactions import in_transaction
 
-from mailcore.models import ArchiveParty, ArchiveRecord, ArchiveSettings
+from mailcore.core.models import ArchiveParty, ArchiveRecord, ArchiveSettings
 from mailcore.search.contract import ARCHIVE
 from mailcore.search.indexer import record_changes
 

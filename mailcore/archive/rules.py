@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from mailcore.admin.errors import forbidden
 from mailcore.admin.scope import AdminScope
 from mailcore.archive.errors import invalid, not_found
-from mailcore.models import AdminPermission, Department, DepartmentMember, Member
+from mailcore.core.models import AdminPermission, Department, DepartmentMember, Member
 from mailcore.org.addresses import normalize_address
 
 R = TypeVar("R", bound=Any)

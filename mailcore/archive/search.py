@@ -21,7 +21,7 @@ from mailcore import search as index
 from mailcore.archive.auditors import AuditorView
 from mailcore.archive.errors import PolicyError, PolicyErrorCode
 from mailcore.archive.index import member_label
-from mailcore.models import ArchiveParty, ArchiveRecord, DepartmentMember
+from mailcore.core.models import ArchiveParty, ArchiveRecord, DepartmentMember
 from mailcore.search.contract import (
     ARCHIVE,
     MAX_OFFSET,

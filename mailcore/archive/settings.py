@@ -7,7 +7,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.archive.errors import invalid
-from mailcore.models import AdminPermission, ArchiveSettings
+from mailcore.core.models import AdminPermission, ArchiveSettings
 
 MIN_RETENTION_DAYS = 1
 MAX_RETENTION_DAYS = 36500

@@ -6,7 +6,7 @@ Cards are for members of the same enterprise; a hidden member's card is only the
 from __future__ import annotations
 
 from mailcore.branding.signature import member_fields
-from mailcore.models import Member
+from mailcore.core.models import Member
 from mailcore.org.addresses import normalize_address
 
 MAX_LINE = 75  # octets per line before folding

@@ -15,9 +15,9 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.blobs import BlobStore
 from mailcore.branding.images import ImageKind, blob_key_of, check_image, image_type, image_url
-from mailcore.models import AdminPermission, Domain, LoginBranding
+from mailcore.core.blobs import BlobStore
+from mailcore.core.models import AdminPermission, Domain, LoginBranding
 from mailcore.org.addresses import is_valid_domain, normalize_domain
 
 DEFAULT_TITLE = "Qiyou 企邮"

@@ -18,9 +18,9 @@ from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.branding.errors import BrandingError, BrandingErrorCode
-from mailcore.mime.display import display_html
-from mailcore.mime.sanitize import html_to_text
-from mailcore.models import (
+from mailcore.core.mime.display import display_html
+from mailcore.core.mime.sanitize import html_to_text
+from mailcore.core.models import (
     AdminPermission,
     Department,
     DepartmentMember,

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mailcore.config import Settings
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import (
+from mailcore.core.config import Settings
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import (
     CodeChannel,
     ConfidentialMessage,
     ConfidentialRead,
@@ -23,6 +22,7 @@ from mailcore.models import (
     WechatBinding,
 )
 from mailcore.sms.sender import SmsError, e164
+from mailcore.store.errors import MailError, MailErrorCode
 
 NOTICE = (
     "这是一封保密邮件：请获取验证码（短信或微信）验证后查看。\n"

@@ -18,10 +18,8 @@ from tortoise.expressions import F
 
 from mailcore.confidential.access import confidential_of, sms_configured, wechat_configured
 from mailcore.confidential.errors import ConfidentialError, ConfidentialErrorCode
-from mailcore.config import Settings
-from mailcore.mail.errors import MailError
-from mailcore.mail.mailbox import get_entry
-from mailcore.models import (
+from mailcore.core.config import Settings
+from mailcore.core.models import (
     CodeChannel,
     ConfidentialCode,
     ConfidentialLink,
@@ -31,8 +29,10 @@ from mailcore.models import (
     Member,
     WechatBinding,
 )
+from mailcore.mail.mailbox import get_entry
 from mailcore.sms import SmsError, sms_sender
 from mailcore.sms.sender import e164
+from mailcore.store.errors import MailError
 from mailcore.wechat.client import WechatApi, WechatError, send_subscribe_message
 
 MAX_ATTEMPTS = 5

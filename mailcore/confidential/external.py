@@ -23,11 +23,10 @@ from mailcore.confidential.codes import (
 )
 from mailcore.confidential.errors import ConfidentialError, ConfidentialErrorCode
 from mailcore.confidential.sending import token_hash
-from mailcore.config import Settings
-from mailcore.mail.ingest import Ingestor, IngestRequest, IngestSource
-from mailcore.mime.build import build_message
-from mailcore.mime.types import Address
-from mailcore.models import (
+from mailcore.core.config import Settings
+from mailcore.core.mime.build import build_message
+from mailcore.core.mime.types import Address
+from mailcore.core.models import (
     CodeChannel,
     ConfidentialLink,
     ConfidentialMessage,
@@ -35,6 +34,7 @@ from mailcore.models import (
     Member,
     Message,
 )
+from mailcore.store.ingest import Ingestor, IngestRequest, IngestSource
 
 MAX_TOKEN = 100
 

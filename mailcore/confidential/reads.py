@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from mailcore.confidential.access import confidential_of
 from mailcore.confidential.errors import ConfidentialError, ConfidentialErrorCode
-from mailcore.mail.errors import MailError
+from mailcore.core.models import ConfidentialRead
 from mailcore.mail.mailbox import get_entry
-from mailcore.models import ConfidentialRead
+from mailcore.store.errors import MailError
 
 MAX_READS = 1000
 

@@ -22,23 +22,23 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from mailcore.blobs import BlobStore, blob_key
 from mailcore.confidential.access import confidential_of
-from mailcore.config import Settings
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mail.mailbox import get_entry
-from mailcore.mail.request import IngestRequest, IngestResult, IngestSource
-from mailcore.mail.store import message_row
-from mailcore.mime.build import build_message
-from mailcore.mime.parse import parse_message
-from mailcore.mime.types import Address, ParsedMessage
-from mailcore.models import (
+from mailcore.core.blobs import BlobStore, blob_key
+from mailcore.core.config import Settings
+from mailcore.core.mime.build import build_message
+from mailcore.core.mime.parse import parse_message
+from mailcore.core.mime.types import Address, ParsedMessage
+from mailcore.core.models import (
     ConfidentialLink,
     ConfidentialMessage,
     Member,
     Message,
     OutboundMessage,
 )
+from mailcore.mail.mailbox import get_entry
+from mailcore.store.commit import message_row
+from mailcore.store.errors import MailError, MailErrorCode
+from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 
 if TYPE_CHECKING:
     from mailcore.mail.compose import ComposeInput

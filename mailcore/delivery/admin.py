@@ -6,9 +6,9 @@ from __future__ import annotations
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AdminPermission, OutboundMessage, OutboundStatus
 from mailcore.delivery import queue
 from mailcore.logs.scope import members_in_scope
-from mailcore.models import AdminPermission, OutboundMessage, OutboundStatus
 
 MAX_PAGE = 200
 MAX_IDS = 500

@@ -8,12 +8,12 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from mailcore.config import Settings
+from mailcore.core.config import Settings
+from mailcore.core.models import Message, OutboundMessage, OutboundStatus
 from mailcore.delivery import queue
 from mailcore.delivery.dsn import RecipientReport, build_dsn, status_of
-from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestSource
-from mailcore.models import Message, OutboundMessage, OutboundStatus
 from mailcore.policy.pipeline import PolicyRefusal
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 
 log = logging.getLogger(__name__)
 

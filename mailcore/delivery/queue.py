@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 
 from tortoise.expressions import F
 
-from mailcore.db import db_text
-from mailcore.models import OutboundMessage, OutboundStatus
+from mailcore.core.db import db_text
+from mailcore.core.models import OutboundMessage, OutboundStatus
 
 
 def now() -> datetime:

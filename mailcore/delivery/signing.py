@@ -11,9 +11,9 @@ import logging
 import re
 import time
 
+from mailcore.core.models import Domain, Member
 from mailcore.domains.dkim import ensure_dkim
 from mailcore.mailauth import dkim
-from mailcore.models import Domain, Member
 from mailcore.org.addresses import split_address
 
 log = logging.getLogger(__name__)

@@ -9,6 +9,7 @@ import logging
 from collections import defaultdict
 from dataclasses import replace
 
+from mailcore.core.models import Message, OutboundMessage
 from mailcore.delivery import queue
 from mailcore.delivery.notify import send_reports
 from mailcore.delivery.relay import TlsMode, parse_relay
@@ -16,7 +17,6 @@ from mailcore.delivery.routes import RouteError, Target, mx_targets, relay_targe
 from mailcore.delivery.signing import Signer
 from mailcore.delivery.transport import ConnectionFailed, Reply, transact
 from mailcore.dns import open_resolver
-from mailcore.models import Message, OutboundMessage
 from mailcore.org.addresses import split_address
 from mailcore.runtime import Runtime
 

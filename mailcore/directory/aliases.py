@@ -11,8 +11,8 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import Alias, Member
 from mailcore.directory.members import MEMBERS, hosted_address, require_free
-from mailcore.models import Alias, Member
 from mailcore.org.addresses import normalize_address
 
 MAX_ALIASES = 50

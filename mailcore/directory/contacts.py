@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q
 
+from mailcore.core.models import DepartmentMember, Member
 from mailcore.directory.errors import DirectoryError, DirectoryErrorCode
 from mailcore.directory.keys import fill_missing_keys
 from mailcore.directory.listing import departments_matching
@@ -23,7 +24,6 @@ from mailcore.directory.paging import (
     matching,
     page_members,
 )
-from mailcore.models import DepartmentMember, Member
 from mailcore.org.addresses import normalize_address
 
 

@@ -17,9 +17,9 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AdminPermission, AdminRole, Department, DepartmentMember
 from mailcore.directory import validate
 from mailcore.directory.nodes import Node, Tree, load_tree, node_of
-from mailcore.models import AdminPermission, AdminRole, Department, DepartmentMember
 
 DEPARTMENTS = AdminPermission.DEPARTMENTS
 MAX_DEPTH = 32

@@ -17,12 +17,12 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import Member
 from mailcore.directory import validate
 from mailcore.directory.departments import resolve_path
 from mailcore.directory.members import MEMBERS, MemberFields, create_member, update_member
 from mailcore.directory.nodes import Node, Tree, load_tree
 from mailcore.directory.tablefile import Row, TableError, parse_flag, read_table
-from mailcore.models import Member
 from mailcore.org.addresses import normalize_address
 from mailcore.org.passwords import hash_password
 

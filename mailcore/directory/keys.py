@@ -15,7 +15,7 @@ import re
 
 from pypinyin import Style, lazy_pinyin, pinyin
 
-from mailcore.models import Member
+from mailcore.core.models import Member
 
 KEY_MAX = 1024
 SEPARATOR = "|"

@@ -14,9 +14,9 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope, system_scope
+from mailcore.core.models import AuthSession, Member
 from mailcore.directory import validate
 from mailcore.directory.members import MEMBERS, hash_off_loop
-from mailcore.models import AuthSession, Member
 from mailcore.org.sessions import revoked_everywhere
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tortoise.expressions import Q
 
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import DepartmentMember, Member
 from mailcore.directory.aliases import member_aliases
 from mailcore.directory.departments import department_in_scope
 from mailcore.directory.keys import fill_missing_keys
@@ -23,7 +24,6 @@ from mailcore.directory.paging import (
     matching,
     page_members,
 )
-from mailcore.models import DepartmentMember, Member
 
 
 @dataclass

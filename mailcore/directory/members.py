@@ -15,12 +15,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.directory import validate
-from mailcore.directory.departments import covers
-from mailcore.directory.keys import search_key
-from mailcore.directory.nodes import Tree, load_tree
-from mailcore.mail.folders import ensure_system_folders
-from mailcore.models import (
+from mailcore.core.models import (
     AdminPermission,
     Alias,
     AuthSession,
@@ -29,9 +24,14 @@ from mailcore.models import (
     MailGroup,
     Member,
 )
+from mailcore.directory import validate
+from mailcore.directory.departments import covers
+from mailcore.directory.keys import search_key
+from mailcore.directory.nodes import Tree, load_tree
 from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 from mailcore.org.passwords import hash_password
 from mailcore.org.sessions import revoked_everywhere
+from mailcore.store.folders import ensure_system_folders
 
 MEMBERS = AdminPermission.MEMBERS
 MAX_DEPARTMENTS = 20

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailcore.core.models import Department
 from mailcore.directory.tree import root_department
-from mailcore.models import Department
 
 
 @dataclass(frozen=True)

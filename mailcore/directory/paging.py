@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q, Subquery
 
+from mailcore.core.models import DepartmentMember, Member
 from mailcore.directory.errors import DirectoryError, DirectoryErrorCode
 from mailcore.directory.keys import query_forms
 from mailcore.directory.validate import has_control
-from mailcore.models import DepartmentMember, Member
 
 DEFAULT_PAGE = 50
 MAX_PAGE = 200

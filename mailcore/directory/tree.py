@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailcore.models import Department, DepartmentMember, Enterprise
+from mailcore.core.models import Department, DepartmentMember, Enterprise
 
 
 async def root_department(enterprise_id: int) -> Department:

@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from mailcore.admin.errors import AdminError, AdminErrorCode
-from mailcore.config import parse_size
+from mailcore.core.config import parse_size
 
 DEPARTMENT_NAME_MAX = 64
 MEMBER_NAME_MAX = 64

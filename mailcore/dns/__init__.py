@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from mailcore.config import Settings
+    from mailcore.core.config import Settings
 
 
 class DnsErrorCode(StrEnum):

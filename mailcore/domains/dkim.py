@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mailcore.models import Domain
+from mailcore.core.models import Domain
 
 KEY_BITS = 2048
 DEFAULT_SELECTOR = "qiyou"

@@ -14,12 +14,12 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.config import Settings
+from mailcore.core.config import Settings
+from mailcore.core.models import AdminPermission, Alias, Domain, MailGroup, Member
 from mailcore.dns import Resolver
 from mailcore.domains.dkim import ensure_dkim, generate_key_pair, new_selector
 from mailcore.domains.records import DnsRecord, RecordStatus, expected_records
 from mailcore.domains.verify import check_records
-from mailcore.models import AdminPermission, Alias, Domain, MailGroup, Member
 from mailcore.org import service as org
 from mailcore.org.addresses import normalize_domain
 from mailcore.org.errors import OrgError

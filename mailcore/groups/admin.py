@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import (
+from mailcore.core.models import (
     AdminPermission,
     Alias,
     Department,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mailcore.admin.scope import descendants
-from mailcore.models import Department, GroupEntry, Member
+from mailcore.core.models import Department, GroupEntry, Member
 
 
 async def expand(group_ids: Iterable[int]) -> set[int]:

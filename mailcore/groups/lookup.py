@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tortoise.expressions import Q
 
-from mailcore.models import MailGroup, Member, PersonalGroup
+from mailcore.core.models import MailGroup, Member, PersonalGroup
 
 MAX_RESULTS = 50
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from mailcore.core.models import PersonalGroup
 from mailcore.groups.errors import GroupError, GroupErrorCode
-from mailcore.models import PersonalGroup
 from mailcore.org.addresses import is_valid_address, normalize_address
 
 MAX_NAME = 64

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailcore.core.models import Alias, MailGroup, Member, PostingPermission
 from mailcore.groups.expand import expand
-from mailcore.models import Alias, MailGroup, Member, PostingPermission
 from mailcore.org.addresses import normalize_address
 from mailcore.org.service import find_member
 

@@ -12,10 +12,10 @@ from datetime import datetime
 from tortoise.expressions import Q
 
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AdminPermission, ClientKind, LoginEvent, OperationLog
 from mailcore.logs import paging
 from mailcore.logs.errors import invalid
 from mailcore.logs.scope import member_filter, members_in_scope
-from mailcore.models import AdminPermission, ClientKind, LoginEvent, OperationLog
 
 LOGS = AdminPermission.LOGS
 

@@ -15,10 +15,10 @@ from enum import StrEnum
 from tortoise.expressions import Q
 
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AdminPermission, Domain, MailboxEntry, OutboundMessage
 from mailcore.logs import paging
 from mailcore.logs.scope import members_in_scope
 from mailcore.logs.selfservice import received_where
-from mailcore.models import AdminPermission, Domain, MailboxEntry, OutboundMessage
 from mailcore.org.addresses import normalize_address, split_address
 
 DELIVERY, OUTBOUND = 1, 0  # source ranks in the merged order

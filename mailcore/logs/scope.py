@@ -5,7 +5,7 @@ from __future__ import annotations
 from tortoise.expressions import Q, Subquery
 
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, DepartmentMember
+from mailcore.core.models import AdminPermission, DepartmentMember
 from mailcore.org.service import find_member
 
 

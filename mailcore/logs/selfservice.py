@@ -8,16 +8,16 @@ from enum import StrEnum
 
 from tortoise.expressions import Q
 
-from mailcore.logs import paging
-from mailcore.logs.errors import LogError, LogErrorCode
-from mailcore.mail.routing import route
-from mailcore.models import (
+from mailcore.core.models import (
     FolderRole,
     LoginEvent,
     MailboxEntry,
     OutboundMessage,
     OutboundStatus,
 )
+from mailcore.logs import paging
+from mailcore.logs.errors import LogError, LogErrorCode
+from mailcore.mail.routing import route
 from mailcore.org.addresses import normalize_address
 
 RECEIVED_ROLES = [FolderRole.INBOX, FolderRole.SPAM, FolderRole.TRASH, FolderRole.ARCHIVE]

@@ -6,31 +6,31 @@ from dataclasses import dataclass, field, replace
 from email.utils import getaddresses
 from enum import StrEnum
 
-from mailcore.blobs import BlobStore
 from mailcore.branding.signature import append_signature
 from mailcore.confidential import sending as confidential_sending
-from mailcore.groups.errors import GroupError
-from mailcore.groups.personal import personal_addresses
-from mailcore.groups.posting import Sender, refused_groups
-from mailcore.mail.changes import expunge, set_flags
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mail.folders import folder_by_role
-from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
-from mailcore.mail.mailbox import get_entry, read_attachment, read_message
-from mailcore.mail.routing import route
-from mailcore.mail.submit import submit
-from mailcore.mime.build import (
+from mailcore.core.blobs import BlobStore
+from mailcore.core.mime.build import (
     OutgoingAttachment,
     build_message,
     build_references,
     forward_subject,
     reply_subject,
 )
-from mailcore.mime.types import Address
-from mailcore.models import FolderRole, MassMailJob, Member
+from mailcore.core.mime.types import Address
+from mailcore.core.models import FolderRole, MassMailJob, Member
+from mailcore.groups.errors import GroupError
+from mailcore.groups.personal import personal_addresses
+from mailcore.groups.posting import Sender, refused_groups
+from mailcore.mail.mailbox import get_entry, read_attachment, read_message
+from mailcore.mail.routing import route
+from mailcore.mail.submit import submit
 from mailcore.org.addresses import normalize_address
 from mailcore.policy import massmail
 from mailcore.policy.restrict import is_restricted
+from mailcore.store.changes import expunge, set_flags
+from mailcore.store.errors import MailError, MailErrorCode
+from mailcore.store.folders import folder_by_role
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 
 MAX_RECIPIENTS = 1000
 MAX_SUBJECT = 1000

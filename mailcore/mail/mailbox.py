@@ -13,12 +13,19 @@ from datetime import datetime
 from tortoise.expressions import Q
 from tortoise.functions import Count
 
-from mailcore.blobs import BlobStore
 from mailcore.confidential.access import guard as confidential_guard
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mime.parse import get_attachment, parse_message
-from mailcore.mime.types import ParsedAttachment, ParsedMessage
-from mailcore.models import Attachment, Folder, FolderRole, MailboxEntry, OutboundMessage, Thread
+from mailcore.core.blobs import BlobStore
+from mailcore.core.mime.parse import get_attachment, parse_message
+from mailcore.core.mime.types import ParsedAttachment, ParsedMessage
+from mailcore.core.models import (
+    Attachment,
+    Folder,
+    FolderRole,
+    MailboxEntry,
+    OutboundMessage,
+    Thread,
+)
+from mailcore.store.errors import MailError, MailErrorCode
 
 MAX_PAGE = 200
 HIDDEN_FROM_CONVERSATIONS = (FolderRole.TRASH, FolderRole.SPAM)

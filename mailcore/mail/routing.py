@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from mailcore.core.models import Alias, Domain, MailGroup, Member
 from mailcore.groups.expand import expand
-from mailcore.models import Alias, Domain, MailGroup, Member
 from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 
 

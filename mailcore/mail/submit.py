@@ -9,15 +9,15 @@ from __future__ import annotations
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
+from mailcore.core.mime.charset import decode_header_bytes
+from mailcore.core.mime.headers import decode_words, parse_addresses
+from mailcore.core.mime.structure import split_headers
+from mailcore.core.models import FolderRole, Member
 from mailcore.groups.posting import Sender, refused_groups
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 from mailcore.mail.routing import local_recipients, route
-from mailcore.mime.charset import decode_header_bytes
-from mailcore.mime.headers import decode_words, parse_addresses
-from mailcore.mime.structure import split_headers
-from mailcore.models import FolderRole, Member
 from mailcore.org.addresses import normalize_address
+from mailcore.store.errors import MailError, MailErrorCode
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 
 SENDER_HEADERS = ("from", "sender")
 

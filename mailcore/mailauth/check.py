@@ -6,11 +6,11 @@ import asyncio
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
 
+from mailcore.core.mime.structure import split_headers
 from mailcore.dns import Resolver
 from mailcore.mailauth import dkim, dmarc
 from mailcore.mailauth.results import AuthResults
 from mailcore.mailauth.spf import check_spf
-from mailcore.mime.structure import split_headers
 
 
 def from_address(raw: bytes) -> str:

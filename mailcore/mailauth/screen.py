@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import FolderRole, Member
 from mailcore.dns import Resolver
 from mailcore.mailauth import spoofing
 from mailcore.mailauth.check import check_inbound, from_address
 from mailcore.mailauth.results import AuthResults, Disposition
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import FolderRole, Member
 from mailcore.policy import lists
 from mailcore.policy.lists import Verdict
 from mailcore.spam import MessageFacts, SpamChecker, SpamVerdict

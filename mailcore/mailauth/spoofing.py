@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AdminPermission, Domain, SpoofAction, SpoofMark, SpoofSetting
 from mailcore.mailauth.dmarc import aligned
 from mailcore.mailauth.results import AuthResults
-from mailcore.models import AdminPermission, Domain, SpoofAction, SpoofMark, SpoofSetting
 from mailcore.policy.presence import Presence
 
 MAX_PARTNERS = 200

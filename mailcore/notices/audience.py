@@ -7,8 +7,8 @@ their ancestors, so it can tell from a notice's target departments alone whether
 
 from __future__ import annotations
 
+from mailcore.core.models import Department, DepartmentMember, Member
 from mailcore.groups.expand import department_members
-from mailcore.models import Department, DepartmentMember, Member
 
 
 async def recipients(enterprise_id: int, department_ids: list[int]) -> list[int]:

@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, Enterprise, Member, Notice, NoticeReceipt
+from mailcore.core.models import AdminPermission, Enterprise, Member, Notice, NoticeReceipt
 from mailcore.notices.errors import NoticeError, NoticeErrorCode
 from mailcore.notices.post import may_post
 from mailcore.notices.reading import decode_cursor, encode_cursor, page_size

@@ -16,16 +16,23 @@ from dataclasses import dataclass, field
 
 from tortoise.transactions import in_transaction
 
-from mailcore import events
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestSource
-from mailcore.mime.build import build_message
-from mailcore.mime.display import display_html
-from mailcore.mime.types import Address
-from mailcore.models import AdminPermission, Department, Enterprise, Member, Notice, NoticeReceipt
+from mailcore.core import events
+from mailcore.core.mime.build import build_message
+from mailcore.core.mime.display import display_html
+from mailcore.core.mime.types import Address
+from mailcore.core.models import (
+    AdminPermission,
+    Department,
+    Enterprise,
+    Member,
+    Notice,
+    NoticeReceipt,
+)
 from mailcore.notices.audience import recipients
 from mailcore.notices.errors import NoticeError, NoticeErrorCode
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mailcore.models import Notice, NoticeReceipt
+from mailcore.core.models import Notice, NoticeReceipt
 from mailcore.notices.errors import NoticeError, NoticeErrorCode
 
 DEFAULT_PAGE = 20

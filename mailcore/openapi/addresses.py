@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, Alias, Domain, MailGroup, Member
+from mailcore.core.models import AdminPermission, Alias, Domain, MailGroup, Member
 from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 
 MAX_CHECK = 500

@@ -18,7 +18,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, AppKind, AppToken, Domain, OpenApp
+from mailcore.core.models import AdminPermission, AppKind, AppToken, Domain, OpenApp
 from mailcore.openapi.credentials import hash_secret, new_secret
 from mailcore.org.addresses import normalize_domain
 

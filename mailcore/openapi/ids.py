@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailcore.admin.errors import AdminError, AdminErrorCode
+from mailcore.core.models import Department, Domain, MailGroup
 from mailcore.directory.tree import root_department
-from mailcore.models import Department, Domain, MailGroup
 from mailcore.org.addresses import normalize_address
 
 ROOT_ID = 1

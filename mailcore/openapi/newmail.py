@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailcore.admin.scope import AdminScope
-from mailcore.models import FolderRole, MailboxEntry, Member
+from mailcore.core.models import FolderRole, MailboxEntry, Member
 
 
 async def unread_inbox_count(member_id: int) -> int:

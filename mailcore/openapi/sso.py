@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import ClientKind, Member, SsoTicket
+from mailcore.core.models import ClientKind, Member, SsoTicket
 from mailcore.openapi.credentials import digest
 from mailcore.openapi.errors import OpenApiError, OpenApiErrorCode
 from mailcore.org.sessions import start_session

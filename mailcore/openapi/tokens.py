@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from mailcore.admin.scope import APP_PREFIX, AdminScope, descendants, system_scope
+from mailcore.core.models import AppKind, AppToken, OpenApp
 from mailcore.directory.tree import root_department
-from mailcore.models import AppKind, AppToken, OpenApp
 from mailcore.openapi.apps import KIND_PERMISSIONS
 from mailcore.openapi.credentials import digest, verify_secret
 from mailcore.openapi.errors import OpenApiError, OpenApiErrorCode

@@ -15,7 +15,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, Member
+from mailcore.core.models import AdminPermission, Member
 from mailcore.security.admin import set_secure_login
 from mailcore.security.secondfactor import secure_login_on
 

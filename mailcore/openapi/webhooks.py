@@ -23,14 +23,14 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from mailcore.config import Settings
-from mailcore.models import FolderRole, Member, WebhookDelivery
+from mailcore.core.config import Settings
+from mailcore.core.models import FolderRole, Member, WebhookDelivery
 from mailcore.openapi.apps import webhook_apps
 from mailcore.openapi.credentials import sign
 from mailcore.openapi.newmail import unread_inbox_count
 
 if TYPE_CHECKING:
-    from mailcore.mail.ingest import IngestRequest, IngestResult
+    from mailcore.store.ingest import IngestRequest, IngestResult
 
 log = logging.getLogger(__name__)
 

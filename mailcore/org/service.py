@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
+from mailcore.core.models import Alias, Domain, Enterprise, Member
 from mailcore.directory.keys import search_key
 from mailcore.directory.tree import place_in_root, root_department
 from mailcore.domains.dkim import generate_key_pair
-from mailcore.mail.folders import ensure_system_folders
-from mailcore.models import Alias, Domain, Enterprise, Member
 from mailcore.org.addresses import (
     is_valid_address,
     is_valid_domain,
@@ -18,6 +17,7 @@ from mailcore.org.addresses import (
 )
 from mailcore.org.errors import OrgError, OrgErrorCode
 from mailcore.org.passwords import hash_password
+from mailcore.store.folders import ensure_system_folders
 
 MIN_PASSWORD_LENGTH = 8
 

@@ -14,8 +14,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore import events
-from mailcore.models import AuthSession, ClientKind, Member
+from mailcore.core import events
+from mailcore.core.models import AuthSession, ClientKind, Member
 from mailcore.org.errors import OrgError, OrgErrorCode
 from mailcore.org.passwords import verify_password
 from mailcore.org.service import find_member

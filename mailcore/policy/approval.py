@@ -25,12 +25,12 @@ from mailcore.archive.envelope import (
     matches_keywords,
     snapshot,
 )
-from mailcore.db import db_text
-from mailcore.mail.request import IngestRequest, IngestResult
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import ApprovalRule, DepartmentMember, HeldMail, RecipientScope
+from mailcore.core.db import db_text
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import ApprovalRule, DepartmentMember, HeldMail, RecipientScope
 from mailcore.org.addresses import split_address
 from mailcore.policy.presence import Presence
+from mailcore.store.request import IngestRequest, IngestResult
 
 RULE_FIELDS = (
     "id",

@@ -21,9 +21,8 @@ from mailcore.archive.envelope import (
     matches_keywords,
     snapshot,
 )
-from mailcore.mail.request import Delivery, IngestRequest, IngestResult
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import (
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import (
     BackupCopy,
     BackupDirection,
     BackupRule,
@@ -31,6 +30,7 @@ from mailcore.models import (
     FolderRole,
 )
 from mailcore.policy.presence import Presence
+from mailcore.store.request import Delivery, IngestRequest, IngestResult
 
 RULE_FIELDS = (
     "id",

@@ -16,8 +16,7 @@ from tortoise.expressions import Q
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.delivery.errors import DeliveryError, DeliveryErrorCode
-from mailcore.models import (
+from mailcore.core.models import (
     AdminPermission,
     BlockAction,
     Domain,
@@ -25,6 +24,7 @@ from mailcore.models import (
     Member,
     SenderListEntry,
 )
+from mailcore.delivery.errors import DeliveryError, DeliveryErrorCode
 from mailcore.org.addresses import is_valid_address, normalize_address
 from mailcore.policy.presence import Presence
 

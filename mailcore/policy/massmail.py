@@ -1,7 +1,7 @@
 """Smart mass mail (U12): one copy per recipient, each addressed only to them.
 
 ``start`` stores the sender's single Sent copy and, in the same commit, a durable job with
-one row per recipient. The copies are then built (``mailcore.mime.build``) and ingested
+one row per recipient. The copies are then built (``mailcore.core.mime.build``) and ingested
 one by one through the one ingest path — locally delivered or queued in ``OutboundMessage``
 — each recipient row updated in its copy's own commit, so a restart resumes exactly where it
 stopped (no copy lost, none doubled). Small sends run inline; large ones in the background
@@ -16,13 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from mailcore.blobs import BlobStore
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
-from mailcore.mail.routing import Routes, local_recipients, route
-from mailcore.mime.build import OutgoingAttachment, build_message
-from mailcore.mime.types import Address
-from mailcore.models import (
+from mailcore.core.blobs import BlobStore
+from mailcore.core.mime.build import OutgoingAttachment, build_message
+from mailcore.core.mime.types import Address
+from mailcore.core.models import (
     CopyStatus,
     FolderRole,
     MassMailJob,
@@ -30,7 +27,10 @@ from mailcore.models import (
     MassMailStatus,
     Member,
 )
+from mailcore.mail.routing import Routes, local_recipients, route
 from mailcore.org.addresses import normalize_address
+from mailcore.store.errors import MailError, MailErrorCode
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from collections.abc import Awaitable, Callable
 
 from mailcore.archive import capture as archive
 from mailcore.confidential import sending as confidential
-from mailcore.mail.request import IngestRequest
-from mailcore.mime.types import ParsedMessage
+from mailcore.core.mime.types import ParsedMessage
 from mailcore.policy import approval, backup, restrict
 from mailcore.rules import apply as rules
+from mailcore.store.request import IngestRequest
 
 Policy = Callable[[IngestRequest, ParsedMessage], Awaitable[None]]
 

@@ -5,7 +5,7 @@ yet tried) are not sent at all; once handed on they cannot be taken back.
 
 A sender recalls within the enterprise's window: unread copies go, read copies stay unless the
 enterprise allows recalling them. Administrators recall read and unread copies of any mail in
-their scope. Every copy is removed through ``mailcore.mail.changes.expunge`` (quota given
+their scope. Every copy is removed through ``mailcore.store.changes.expunge`` (quota given
 back, a ``mailboxChanged`` event with change "recalled" so open clients drop it live); each
 recall and its per-recipient result is stored (``Recall``) and can be read later.
 """
@@ -18,11 +18,7 @@ from datetime import UTC, datetime, timedelta
 from mailcore.admin import oplog
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.scope import AdminScope
-from mailcore.mail.changes import expunge
-from mailcore.mail.errors import MailError, MailErrorCode
-from mailcore.mail.mailbox import get_entry
-from mailcore.mail.routing import route
-from mailcore.models import (
+from mailcore.core.models import (
     AdminPermission,
     DepartmentMember,
     Folder,
@@ -38,7 +34,11 @@ from mailcore.models import (
     Recall,
     RecallStatus,
 )
+from mailcore.mail.mailbox import get_entry
+from mailcore.mail.routing import route
 from mailcore.org.addresses import normalize_address
+from mailcore.store.changes import expunge
+from mailcore.store.errors import MailError, MailErrorCode
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60
 

@@ -15,15 +15,15 @@ from typing import TYPE_CHECKING
 from mailcore.admin import oplog
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.scope import AdminScope
-from mailcore.mail.request import IngestRequest, IngestSource
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import (
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import (
     AdminPermission,
     Department,
     DepartmentMember,
     Member,
     SendRestriction,
 )
+from mailcore.store.request import IngestRequest, IngestSource
 
 if TYPE_CHECKING:
     from mailcore.policy.pipeline import PolicyRefusal

@@ -6,7 +6,7 @@ from __future__ import annotations
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, Domain, DomainTransfer, Member
+from mailcore.core.models import AdminPermission, Domain, DomainTransfer, Member
 from mailcore.org.addresses import normalize_address, normalize_domain, split_address
 
 

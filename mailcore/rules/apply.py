@@ -14,12 +14,12 @@ from email.message import Message as HeaderMessage
 from email.parser import BytesHeaderParser
 from typing import Any
 
-from mailcore.mail.request import Delivery, IngestRequest, IngestResult, IngestSource
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import AutoReply, FolderRole, Forwarding, MailFilter, Member, RuleSend
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import AutoReply, FolderRole, Forwarding, MailFilter, Member, RuleSend
 from mailcore.org.addresses import normalize_address
 from mailcore.policy.presence import Presence
 from mailcore.rules import autoreply, filters
+from mailcore.store.request import Delivery, IngestRequest, IngestResult, IngestSource
 
 MAX_HOPS = 10  # forwarded this many times already: a loop, stop forwarding
 MAX_RECEIVED = 50  # relayed this often: a loop somewhere, neither forward nor reply

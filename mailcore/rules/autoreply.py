@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import Message as HeaderMessage
 
-from mailcore.mime.build import build_message, build_references
-from mailcore.mime.types import Address, ParsedMessage
-from mailcore.models import AutoReply, Member
+from mailcore.core.mime.build import build_message, build_references
+from mailcore.core.mime.types import Address, ParsedMessage
+from mailcore.core.models import AutoReply, Member
 from mailcore.org.addresses import normalize_address, split_address
 from mailcore.rules.errors import RuleError, RuleErrorCode
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import Folder, MailFilter
 from mailcore.mail.routing import route
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import Folder, MailFilter
 from mailcore.org.addresses import normalize_address
 from mailcore.rules.errors import RuleError, RuleErrorCode
 
@@ -117,7 +117,7 @@ async def check_forward_addresses(
     member_id: int, addresses: list[str], field_name: str
 ) -> list[str]:
     """Valid, existing, deduplicated addresses; external ones only if the member may send out."""
-    from mailcore.models import Member
+    from mailcore.core.models import Member
     from mailcore.policy.restrict import is_restricted
 
     cleaned = list(dict.fromkeys(normalize_address(a) for a in addresses if a.strip()))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailcore.models import Forwarding
+from mailcore.core.models import Forwarding
 from mailcore.rules.filters import check_forward_addresses
 
 

@@ -12,12 +12,12 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
-from mailcore.mail.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
+from mailcore.core.mime.parse import parse_message
+from mailcore.core.models import AutoReply, AutoReplySent, Member, Message, RuleSend
 from mailcore.mail.routing import local_recipients, route
-from mailcore.mime.parse import parse_message
-from mailcore.models import AutoReply, AutoReplySent, Member, Message, RuleSend
 from mailcore.rules import autoreply
 from mailcore.runtime import Runtime
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ async def send_one(ingestor: Ingestor, blobs, row: RuleSend) -> None:
 
 
 async def _has_copy(member_id: int, message_pk: int) -> bool:
-    from mailcore.models import MailboxEntry
+    from mailcore.core.models import MailboxEntry
 
     return await MailboxEntry.filter(member_id=member_id, message_id=message_pk).exists()
 

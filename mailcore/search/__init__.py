@@ -17,8 +17,8 @@ import logging
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from mailcore.blobs import BlobStore
-from mailcore.mime.types import ParsedMessage
+from mailcore.core.blobs import BlobStore
+from mailcore.core.mime.types import ParsedMessage
 from mailcore.search.contract import (
     ARCHIVE,
     MAIL,

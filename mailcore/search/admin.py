@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from tortoise.models import Model
 
-from mailcore.blobs import open_blob_store
-from mailcore.config import Settings
-from mailcore.models import ArchiveRecord, MailboxEntry, SearchPending
+from mailcore.core.blobs import open_blob_store
+from mailcore.core.config import Settings
+from mailcore.core.models import ArchiveRecord, MailboxEntry, SearchPending
 from mailcore.search import open_backend, sources
 from mailcore.search.contract import ARCHIVE, MAIL, SPACES, SearchUnavailable
 from mailcore.search.indexer import Indexer, indexed_upto

@@ -10,8 +10,8 @@ import io
 import logging
 from collections.abc import Callable
 
-from mailcore.mime.charset import decode_bytes
-from mailcore.mime.sanitize import html_to_text
+from mailcore.core.mime.charset import decode_bytes
+from mailcore.core.mime.sanitize import html_to_text
 
 log = logging.getLogger(__name__)
 

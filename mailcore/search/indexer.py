@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from mailcore.models import SearchPending, SearchState
+from mailcore.core.models import SearchPending, SearchState
 from mailcore.search.contract import SearchBackend, SearchDoc, SearchUnavailable
 
 log = logging.getLogger(__name__)

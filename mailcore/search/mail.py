@@ -13,14 +13,12 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from mailcore.blobs import BlobStore
 from mailcore.confidential.access import confidential_by_message
-from mailcore.mail.errors import MailError
-from mailcore.mail.folders import resolve_folder
-from mailcore.mime.parse import get_attachment, parse_message
-from mailcore.mime.sanitize import html_to_text
-from mailcore.mime.types import ParsedAttachment, ParsedMessage
-from mailcore.models import Folder, FolderRole, MailboxEntry, Message
+from mailcore.core.blobs import BlobStore
+from mailcore.core.mime.parse import get_attachment, parse_message
+from mailcore.core.mime.sanitize import html_to_text
+from mailcore.core.mime.types import ParsedAttachment, ParsedMessage
+from mailcore.core.models import Folder, FolderRole, MailboxEntry, Message
 from mailcore.search.contract import (
     MAIL,
     MAX_OFFSET,
@@ -34,6 +32,8 @@ from mailcore.search.contract import (
 from mailcore.search.errors import SearchError, SearchErrorCode
 from mailcore.search.extract import attachment_text, extractor
 from mailcore.search.indexer import record_changes
+from mailcore.store.errors import MailError
+from mailcore.store.folders import resolve_folder
 
 MAX_BODY = 200_000  # characters of body text indexed
 MAX_ATTACHMENTS_TEXT = 300_000

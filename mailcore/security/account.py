@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailcore.models import Member
+from mailcore.core.models import Member
 from mailcore.org.passwords import hash_password, verify_password
 from mailcore.org.service import MIN_PASSWORD_LENGTH
 from mailcore.org.sessions import revoke_other_sessions

@@ -6,7 +6,7 @@ from tortoise.transactions import in_transaction
 
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, Enterprise, Member
+from mailcore.core.models import AdminPermission, Enterprise, Member
 from mailcore.security.scope import member_for, require_whole_enterprise
 
 SECURITY = AdminPermission.SECURITY

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from mailcore.db import db_text
-from mailcore.models import ClientKind, Domain, LoginEvent, Member
+from mailcore.core.db import db_text
+from mailcore.core.models import ClientKind, Domain, LoginEvent, Member
 from mailcore.org.addresses import split_address
 
 

@@ -16,7 +16,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, Department, DepartmentMember, IpRule, Member
+from mailcore.core.models import AdminPermission, Department, DepartmentMember, IpRule, Member
 from mailcore.security.scope import member_for, require_whole_enterprise
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network

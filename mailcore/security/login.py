@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from mailcore.config import Settings
-from mailcore.models import ClientKind, Member, QrTicket, SecondFactorMethod
+from mailcore.core.config import Settings
+from mailcore.core.models import ClientKind, Member, QrTicket, SecondFactorMethod
 from mailcore.org.passwords import verify_password
 from mailcore.org.service import find_member
 from mailcore.org.sessions import start_session

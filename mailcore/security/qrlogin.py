@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mailcore import events
-from mailcore.config import Settings
-from mailcore.models import ClientKind, Member, QrTicket, QrTicketStatus, SecondFactorMethod
+from mailcore.core import events
+from mailcore.core.config import Settings
+from mailcore.core.models import ClientKind, Member, QrTicket, QrTicketStatus, SecondFactorMethod
 from mailcore.org.sessions import session_kind
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.history import LoginReason, record

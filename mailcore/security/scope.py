@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import AdminPermission, Member
 from mailcore.directory.tree import root_department
-from mailcore.models import AdminPermission, Member
 from mailcore.org.service import find_member
 
 

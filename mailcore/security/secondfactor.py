@@ -13,8 +13,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore.db import db_text
-from mailcore.models import (
+from mailcore.core.db import db_text
+from mailcore.core.models import (
     ClientKind,
     Enterprise,
     Member,

@@ -22,12 +22,12 @@ from tortoise.transactions import in_transaction
 
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.config import Settings
-from mailcore.models import AdminPermission, DepartmentMember, LoginThrottle, Member
+from mailcore.core.config import Settings
+from mailcore.core.models import AdminPermission, DepartmentMember, LoginThrottle, Member
+from mailcore.core.sqlwork import postgres_sql, python_value
 from mailcore.org.addresses import normalize_address
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.scope import member_for
-from mailcore.sqlwork import postgres_sql, python_value
 
 
 @dataclass(frozen=True)

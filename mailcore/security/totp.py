@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pyotp
 from tortoise.transactions import in_transaction
 
-from mailcore.models import Member, TotpState
+from mailcore.core.models import Member, TotpState
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.qr import png_base64
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 
-from mailcore.config import Settings
-from mailcore.models import Member, WechatBinding
+from mailcore.core.config import Settings
+from mailcore.core.models import Member, WechatBinding
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.wechat import WechatApi, WechatError, WechatSession
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol
 
-from mailcore.config import Settings
+from mailcore.core.config import Settings
 
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
 

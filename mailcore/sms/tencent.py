@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 
 import httpx
 
-from mailcore.config import Settings
+from mailcore.core.config import Settings
 from mailcore.sms.sender import SmsError
 
 ACTION = "SendSms"

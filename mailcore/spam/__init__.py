@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from mailcore.core.mime.types import ParsedMessage
 from mailcore.mailauth.results import AuthResults
-from mailcore.mime.types import ParsedMessage
 
 
 @dataclass(frozen=True)

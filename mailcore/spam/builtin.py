@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from mailcore.mime.parse import parse_message
-from mailcore.mime.types import ParsedMessage
+from mailcore.core.mime.parse import parse_message
+from mailcore.core.mime.types import ParsedMessage
 from mailcore.spam import MessageFacts, SpamVerdict
 
 PHRASES = (

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
-from mailcore.models import AdminPermission, SpamSetting
+from mailcore.core.models import AdminPermission, SpamSetting
 from mailcore.policy.presence import Presence
 
 DEFAULT_THRESHOLD = 5.0

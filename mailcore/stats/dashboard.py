@@ -13,9 +13,9 @@ from datetime import UTC, date, datetime, timedelta
 from tortoise.functions import Count, Sum
 
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import LoginEvent, MailboxEntry, Member, OutboundMessage
 from mailcore.logs.scope import members_in_scope
 from mailcore.logs.selfservice import received_where
-from mailcore.models import LoginEvent, MailboxEntry, Member, OutboundMessage
 
 MAX_DAYS = 90
 

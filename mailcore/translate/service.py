@@ -18,13 +18,13 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
-from mailcore import events
-from mailcore.blobs import BlobStore
 from mailcore.confidential.access import locked as confidential_locked
-from mailcore.config import Settings
-from mailcore.mime.parse import parse_message
-from mailcore.mime.sanitize import html_to_text
-from mailcore.models import MailboxEntry, Message, MessageTranslation
+from mailcore.core import events
+from mailcore.core.blobs import BlobStore
+from mailcore.core.config import Settings
+from mailcore.core.mime.parse import parse_message
+from mailcore.core.mime.sanitize import html_to_text
+from mailcore.core.models import MailboxEntry, Message, MessageTranslation
 from mailcore.translate.detect import detect_language, is_cjk_text
 from mailcore.translate.engine import Engine, get_engine
 from mailcore.translate.errors import TranslateError, TranslateErrorCode

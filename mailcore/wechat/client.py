@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from mailcore.config import Settings
+from mailcore.core.config import Settings
 
 MAX_CODE = 256
 TIMEOUT = 10.0

@@ -14,8 +14,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore.config import Settings
-from mailcore.models import ClientKind, Member, WechatBinding, WechatBindTicket
+from mailcore.core.config import Settings
+from mailcore.core.models import ClientKind, Member, WechatBinding, WechatBindTicket
 from mailcore.security import throttle, totp, wechat
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.history import LoginReason, record

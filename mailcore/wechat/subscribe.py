@@ -16,13 +16,13 @@ from typing import TYPE_CHECKING
 
 from tortoise.expressions import F
 
-from mailcore.config import Settings
-from mailcore.models import FolderRole, WechatBinding, WechatSubscription
+from mailcore.core.config import Settings
+from mailcore.core.models import FolderRole, WechatBinding, WechatSubscription
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.wechat.client import WechatApi, WechatError, send_subscribe_message
 
 if TYPE_CHECKING:
-    from mailcore.mail.ingest import IngestRequest, IngestResult
+    from mailcore.store.ingest import IngestRequest, IngestResult
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from mailcore.models import ClientKind
+from mailcore.core.models import ClientKind
 from mailcore.org.service import get_member, set_conversation_mode
 from mailcore.org.sessions import logout as end_session
 from mailcore.security.errors import SecurityError

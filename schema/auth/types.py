@@ -7,7 +7,7 @@ from typing import Annotated
 
 import strawberry
 
-from mailcore.models import Member
+from mailcore.core.models import Member
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 
 AuthErrorCode = strawberry.enum(

@@ -13,8 +13,8 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from mailcore.confidential import access
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import ConfidentialMessage, MailboxEntry, Member
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import ConfidentialMessage, MailboxEntry, Member
 from schema.confidential.types import ConfidentialChannel, ConfidentialInfo
 
 _STATE = "qiyou_confidential_gate"

@@ -10,7 +10,7 @@ from strawberry.types import Info
 
 from mailcore.confidential import codes
 from mailcore.confidential.errors import ConfidentialError
-from mailcore.models import CodeChannel
+from mailcore.core.models import CodeChannel
 from schema.confidential import gate
 from schema.confidential.types import (
     ConfidentialChannel,

@@ -9,7 +9,7 @@ from typing import Annotated
 import strawberry
 
 from mailcore.confidential.errors import ConfidentialErrorCode as CoreCode
-from mailcore.models import CodeChannel
+from mailcore.core.models import CodeChannel
 
 ConfidentialErrorCode = strawberry.enum(
     StrEnum("ConfidentialErrorCode", {c.name: c.value for c in CoreCode})

@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import BlockAction
 from mailcore.delivery import admin as outbound_admin
 from mailcore.delivery.errors import DeliveryError
-from mailcore.models import BlockAction
 from mailcore.policy import lists, transfer
 from mailcore.spam import settings as spam_settings
 from schema.admin.types import AdminErrorType, Done

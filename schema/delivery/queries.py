@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import OutboundStatus
 from mailcore.delivery import admin as outbound_admin
-from mailcore.models import OutboundStatus
 from mailcore.policy import lists, transfer
 from mailcore.spam import settings as spam_settings
 from schema.delivery.types import (

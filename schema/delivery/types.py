@@ -10,9 +10,7 @@ import strawberry
 from graphql import GraphQLError
 
 from mailcore.admin.errors import AdminError
-from mailcore.delivery.errors import DeliveryError
-from mailcore.delivery.errors import DeliveryErrorCode as CoreCode
-from mailcore.models import (
+from mailcore.core.models import (
     BlockAction,
     DomainTransfer,
     ListKind,
@@ -20,6 +18,8 @@ from mailcore.models import (
     OutboundStatus,
     SenderListEntry,
 )
+from mailcore.delivery.errors import DeliveryError
+from mailcore.delivery.errors import DeliveryErrorCode as CoreCode
 from mailcore.spam.settings import SpamPolicy
 from schema.admin.types import AdminErrorType, Done
 

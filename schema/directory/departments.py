@@ -6,9 +6,9 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import Department
 from mailcore.directory import departments
 from mailcore.directory.departments import parse_id
-from mailcore.models import Department
 from schema.admin.types import AdminErrorType, Done
 from schema.directory.types import AdminDepartment, AdminDepartmentResult, DeleteDepartmentResult
 from schema.permissions import IsAdmin, IsAuthenticated

@@ -9,10 +9,10 @@ from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
 from mailcore.admin.scope import AdminScope
+from mailcore.core.models import Member
 from mailcore.directory import aliases, lifecycle, members
 from mailcore.directory.departments import parse_id
 from mailcore.directory.listing import detail_of
-from mailcore.models import Member
 from schema.admin.types import AdminErrorType
 from schema.directory.queries import admin_member
 from schema.directory.types import (

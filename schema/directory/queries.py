@@ -6,11 +6,11 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError, AdminErrorCode
+from mailcore.core.models import AdminPermission
 from mailcore.directory import contacts, listing
 from mailcore.directory.departments import list_departments, parse_id
 from mailcore.directory.errors import DirectoryError
 from mailcore.directory.paging import encode_cursor
-from mailcore.models import AdminPermission
 from schema.directory.errors import query_error
 from schema.directory.types import (
     AdminDepartment,

@@ -8,11 +8,11 @@ from typing import Annotated
 
 import strawberry
 
+from mailcore.core.models import Member
 from mailcore.directory.departments import DepartmentRow
 from mailcore.directory.importing import ImportReport
 from mailcore.directory.lifecycle import restorable_until
 from mailcore.directory.nodes import Node, Tree
-from mailcore.models import Member
 from schema.admin.types import AdminErrorCode, AdminErrorType, Done
 from schema.mail.types import PageInfo
 

@@ -10,9 +10,9 @@ import strawberry
 from graphql import GraphQLError
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import Domain
 from mailcore.domains.records import RecordStatus
 from mailcore.domains.service import DomainRecords, RecordState, kind_of
-from mailcore.models import Domain
 from schema.admin.types import AdminErrorType, Done
 
 

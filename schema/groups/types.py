@@ -9,11 +9,11 @@ import strawberry
 from graphql import GraphQLError
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import PersonalGroup, PostingPermission
 from mailcore.groups.admin import GroupView
 from mailcore.groups.errors import GroupError
 from mailcore.groups.errors import GroupErrorCode as CoreCode
 from mailcore.groups.lookup import GroupHit
-from mailcore.models import PersonalGroup, PostingPermission
 from schema.admin.types import AdminErrorType, Done
 
 GroupErrorCode = strawberry.enum(StrEnum("GroupErrorCode", {c.name: c.value for c in CoreCode}))

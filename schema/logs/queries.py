@@ -7,11 +7,11 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import ClientKind
 from mailcore.logs import admin as admin_logs
 from mailcore.logs import selfservice
 from mailcore.logs.errors import LogError
 from mailcore.logs.maillog import Direction, MailFilter, mail_logs
-from mailcore.models import ClientKind
 from schema.logs.types import (
     DeliveryStatus,
     LoginEventConnection,

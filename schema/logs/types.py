@@ -8,10 +8,10 @@ from enum import StrEnum
 import strawberry
 from strawberry.scalars import JSON
 
+from mailcore.core.models import ClientKind, LoginEvent, MailboxEntry, OperationLog
 from mailcore.logs import paging
 from mailcore.logs.maillog import Direction, MailLogRow
 from mailcore.logs.selfservice import DeliveryState, RecipientKind
-from mailcore.models import ClientKind, LoginEvent, MailboxEntry, OperationLog
 from schema.mail.types import PageInfo
 
 ClientKindType = strawberry.enum(

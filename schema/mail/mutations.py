@@ -8,11 +8,12 @@ import strawberry
 from strawberry.file_uploads import Upload
 from strawberry.types import Info
 
-from mailcore.mail import changes, compose, folders, mailbox
-from mailcore.mail.errors import MailError
-from mailcore.mime.build import OutgoingAttachment
+from mailcore.core.mime.build import OutgoingAttachment
+from mailcore.mail import compose, mailbox
 from mailcore.org.service import get_member
 from mailcore.policy import massmail, recall
+from mailcore.store import changes, folders
+from mailcore.store.errors import MailError
 from schema.mail.types import (
     DeleteFolderResult,
     DeleteResult,

@@ -6,8 +6,8 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.mail import mailbox
-from mailcore.mail.errors import MailError
-from mailcore.mail.folders import resolve_folder
+from mailcore.store.errors import MailError
+from mailcore.store.folders import resolve_folder
 from schema.errors import query_error
 from schema.mail.types import (
     Conversation,

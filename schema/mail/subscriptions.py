@@ -12,7 +12,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from mailcore import events
+from mailcore.core import events
 from schema.mail.types import EmailAddress, MailboxChange, NewMail
 from schema.permissions import IsAuthenticated
 

@@ -10,15 +10,15 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from mailcore.mail.errors import MailErrorCode as CoreCode
+from mailcore.core.mime.display import display_html, parse_blob
+from mailcore.core.mime.types import ParsedMessage
+from mailcore.core.models import MailboxEntry
 from mailcore.mail.mailbox import Conversation as CoreConversation
 from mailcore.mail.mailbox import FolderCount, outbound_status
 from mailcore.mailauth.spoofing import warning as spoofing_warning
-from mailcore.mime.display import display_html, parse_blob
-from mailcore.mime.types import ParsedMessage
-from mailcore.models import MailboxEntry
 from mailcore.policy.massmail import job_for_sent, progress
 from mailcore.policy.recall import latest_recall
+from mailcore.store.errors import MailErrorCode as CoreCode
 from schema.confidential import gate as confidential_gate
 from schema.confidential.types import ConfidentialInfo
 from schema.policy.types import MassMailJobType, RecallType

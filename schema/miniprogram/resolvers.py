@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.mail import mailbox
-from mailcore.mail.errors import MailError
+from mailcore.store.errors import MailError
 from mailcore.security.errors import SecurityError
 from mailcore.wechat import miniprogram, subscribe
 from schema.auth.resolvers import signed_in, user_agent

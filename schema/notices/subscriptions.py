@@ -12,7 +12,7 @@ from datetime import datetime
 import strawberry
 from strawberry.types import Info
 
-from mailcore import events
+from mailcore.core import events
 from mailcore.notices.audience import is_meant_for, reach
 from schema.mail.types import EmailAddress
 from schema.notices.types import NoticePosted

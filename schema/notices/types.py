@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from mailcore.models import Notice
+from mailcore.core.models import Notice
 from mailcore.notices.errors import NoticeError
 from mailcore.notices.errors import NoticeErrorCode as CoreCode
 from mailcore.notices.manage import NoticeStats

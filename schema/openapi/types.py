@@ -9,7 +9,7 @@ import strawberry
 from graphql import GraphQLError
 
 from mailcore.admin.errors import AdminError
-from mailcore.models import AppKind, OpenApp
+from mailcore.core.models import AppKind, OpenApp
 from mailcore.openapi.apps import CreatedApp
 from schema.admin.types import AdminErrorType, Done
 

@@ -11,12 +11,12 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
-from mailcore import events
 from mailcore.approval import rules, service
 from mailcore.approval.rules import ApprovalRuleView, ApprovalSpec
-from mailcore.models import HeldMail
-from mailcore.models import RecipientScope as CoreScope
-from mailcore.models import TimeoutAction as CoreAction
+from mailcore.core import events
+from mailcore.core.models import HeldMail
+from mailcore.core.models import RecipientScope as CoreScope
+from mailcore.core.models import TimeoutAction as CoreAction
 from schema.admin.types import Done
 from schema.permissions import IsAdmin, IsAuthenticated
 from schema.policies.types import FAILURES, PolicyErrorType, parse_id, query_error

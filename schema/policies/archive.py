@@ -11,7 +11,7 @@ from strawberry.types import Info
 
 from mailcore.archive import access, auditors, search, settings
 from mailcore.archive.auditors import AuditorView
-from mailcore.models import ArchiveRecord, ArchiveSettings, Auditor
+from mailcore.core.models import ArchiveRecord, ArchiveSettings, Auditor
 from schema.admin.types import Done
 from schema.mail.types import EmailAddress
 from schema.permissions import IsAdmin, IsAuthenticated

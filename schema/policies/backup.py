@@ -12,7 +12,7 @@ from strawberry.types import Info
 
 from mailcore.archive import backups
 from mailcore.archive.backups import BackupRuleView, BackupSpec
-from mailcore.models import BackupDirection as CoreDirection
+from mailcore.core.models import BackupDirection as CoreDirection
 from schema.admin.types import Done
 from schema.permissions import IsAdmin, IsAuthenticated
 from schema.policies.types import FAILURES, PolicyErrorType, parse_id, query_error

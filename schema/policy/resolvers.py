@@ -8,9 +8,9 @@ from graphql import GraphQLError
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
-from mailcore.mail.errors import MailError
-from mailcore.models import CopyStatus
+from mailcore.core.models import CopyStatus
 from mailcore.policy import massmail, recall, restrict
+from mailcore.store.errors import MailError
 from schema.admin.types import AdminErrorType, Done
 from schema.errors import query_error
 from schema.permissions import IsAdmin, IsAuthenticated

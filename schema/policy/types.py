@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from mailcore.models import CopyStatus, MassMailRecipient, Recall, RecallStatus
+from mailcore.core.models import CopyStatus, MassMailRecipient, Recall, RecallStatus
 from mailcore.policy.massmail import Progress
 from mailcore.policy.recall import PolicySettings
 from mailcore.policy.restrict import Restriction

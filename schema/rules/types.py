@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from mailcore.models import AutoReply, Forwarding, MailFilter
+from mailcore.core.models import AutoReply, Forwarding, MailFilter
 from mailcore.rules.errors import RuleError
 from mailcore.rules.errors import RuleErrorCode as CoreCode
 from mailcore.rules.filters import Actions, conditions_of

@@ -10,8 +10,8 @@ import strawberry
 from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
+from mailcore.core.models import SpoofAction
 from mailcore.mailauth import spoofing
-from mailcore.models import SpoofAction
 from schema.admin.types import AdminErrorType
 from schema.delivery.types import query_error
 from schema.permissions import IsAdmin, IsAuthenticated

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import strawberry
 
-from mailcore.models import IpRule, QrTicket, QrTicketStatus
+from mailcore.core.models import IpRule, QrTicket, QrTicketStatus
 from mailcore.security.account import SecurityStatus
 from mailcore.security.throttle import Lock
 from schema.admin.types import AdminErrorType, Done

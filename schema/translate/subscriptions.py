@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from mailcore import events
+from mailcore.core import events
 from mailcore.translate import service
 from mailcore.translate.errors import TranslateError, TranslateErrorCode
 from schema.permissions import IsAuthenticated

@@ -94,9 +94,9 @@ class Server:
         script = "\n".join(
             [
                 "import asyncio, json, sys",
-                "from mailcore.config import Settings",
-                "from mailcore.db import close_db, open_db",
-                "from mailcore.models import *",
+                "from mailcore.core.config import Settings",
+                "from mailcore.core.db import close_db, open_db",
+                "from mailcore.core.models import *",
                 "async def work(args):",
                 textwrap.indent(textwrap.dedent(code), "    "),
                 "async def main():",
@@ -192,7 +192,7 @@ def provision(server: Server) -> None:
         """
         from mailcore.admin.roles import grant
         from mailcore.admin.scope import system_scope
-        from mailcore.config import parse_size
+        from mailcore.core.config import parse_size
         from mailcore.org.service import add_alias, add_domain, add_member
         password, quota = args["password"], Settings.from_env().default_quota
         await add_domain("example.com")

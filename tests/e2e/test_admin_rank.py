@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import httpx
 
-from mailcore.models import AdminPermission
+from mailcore.core.models import AdminPermission
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import unique
 from tests.e2e.server import PASSWORD

@@ -37,7 +37,7 @@ import httpx
 import pytest
 from graphql import GraphQLUnionType, get_named_type
 
-from mailcore.models import AdminPermission
+from mailcore.core.models import AdminPermission
 from schema import schema
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.policy_company import Company, tag

@@ -194,7 +194,7 @@ def outbound_raws(server: Server, recipient: str) -> list[str]:
     """The raw mail queued for ``recipient`` (what would leave), oldest first."""
     return server.mailcore(
         """
-        from mailcore.blobs import open_blob_store
+        from mailcore.core.blobs import open_blob_store
         store = open_blob_store(str(Settings.from_env().blob_dir))
         rows = await OutboundMessage.filter(recipient=args["rcpt"]).order_by("id").select_related(
             "message"

@@ -15,7 +15,7 @@ from contextlib import ExitStack
 
 import pytest
 
-from mailcore.smtp import replies
+from mailcore.protocols.smtp import replies
 from tests.conftest import BACKENDS, private_server
 from tests.e2e.server import Server
 

@@ -8,7 +8,7 @@ import uuid
 import aiosmtplib
 import pytest
 
-from mailcore.smtp import replies
+from mailcore.protocols.smtp import replies
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import find, mx, simple_mail, submission, unique
 from tests.e2e.server import PASSWORD

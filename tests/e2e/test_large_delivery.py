@@ -21,11 +21,11 @@ CONVERSATIONS = """
 """
 
 COMMIT = """
-from mailcore.blobs import blob_key
-from mailcore.mail.folders import SYSTEM_FOLDERS
-from mailcore.mail.request import Delivery, IngestRequest, IngestSource
-from mailcore.mail.store import Item, commit_group
-from mailcore.mime.parse import parse_message
+from mailcore.core.blobs import blob_key
+from mailcore.store.folders import SYSTEM_FOLDERS
+from mailcore.store.request import Delivery, IngestRequest, IngestSource
+from mailcore.store.commit import Item, commit_group
+from mailcore.core.mime.parse import parse_message
 from mailcore.org.service import add_domain
 
 domain = await add_domain(args["domain"])

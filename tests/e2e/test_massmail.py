@@ -55,7 +55,7 @@ async def co(server):
     readers = [await company.member(name) for name in ("ann", "ben", "cat")]
     crowd = server.mailcore(
         """
-        from mailcore.mail.folders import ensure_system_folders
+        from mailcore.store.folders import ensure_system_folders
         boss = await Member.get(email=args["boss"])
         made = []
         for i in range(args["n"]):
@@ -214,10 +214,10 @@ async def test_a_job_stored_by_another_process_is_taken_up(server, co):
     subject = unique("handed over")
     job_id = server.mailcore(
         """
-        from mailcore.blobs import open_blob_store
-        from mailcore.mail.ingest import Ingestor
-        from mailcore.mime.build import build_message
-        from mailcore.mime.types import Address
+        from mailcore.core.blobs import open_blob_store
+        from mailcore.store.ingest import Ingestor
+        from mailcore.core.mime.build import build_message
+        from mailcore.core.mime.types import Address
         from mailcore.policy import massmail
         ingestor = Ingestor(open_blob_store(str(Settings.from_env().blob_dir)))
         member = await Member.get(email=args["sender"])

@@ -1,4 +1,4 @@
-"""Migrations taken by several processes at once: each waits its turn (mailcore.db)."""
+"""Migrations taken by several processes at once: each waits its turn (mailcore.core.db)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from api.app import create_app
 from api.headers import DOWNLOAD_CSP, PAGE_CSP
-from mailcore.config import Settings
+from mailcore.core.config import Settings
 from tests.e2e.client import login
 from tests.e2e.mail import find, mx, unique
 from tests.e2e.server import PASSWORD

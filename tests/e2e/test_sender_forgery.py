@@ -13,7 +13,7 @@ import aiosmtplib
 import dkim
 import pytest
 
-from mailcore.smtp import replies
+from mailcore.protocols.smtp import replies
 from tests.conftest import BACKENDS, private_server
 from tests.e2e.client import login
 from tests.e2e.delivery_env import dkim_lookup, in_folder, publish_dkim, publish_mx, raw, until

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailcore.smtp import replies
+from mailcore.protocols.smtp import replies
 from tests.e2e.mail import client_tls, mx
 
 CONTROL = ["\x00", "\x01", "\x1b", "\x7f", "\r", "\x0b"]

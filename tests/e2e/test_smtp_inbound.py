@@ -7,7 +7,7 @@ import asyncio
 import aiosmtplib
 import httpx
 
-from mailcore.smtp import replies
+from mailcore.protocols.smtp import replies
 from tests.e2e.client import login
 from tests.e2e.mail import client_tls, find, mx, simple_mail, unique
 from tests.e2e.server import PASSWORD

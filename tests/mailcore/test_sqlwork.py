@@ -1,4 +1,4 @@
-"""Units of hand-written SQL (``mailcore/sqlwork.py``) on the test server's real database.
+"""Units of hand-written SQL (``mailcore/core/sqlwork.py``) on the test server's real database.
 
 A unit that fails half-way leaves nothing behind and the connection usable (on SQLite the
 whole unit runs in one call into the database thread, ROLLBACK included); inserted rows
@@ -11,8 +11,8 @@ import uuid
 
 UNIT = """
 from datetime import UTC, datetime
-from mailcore import sqlwork
-from mailcore.sqlwork import Statement
+from mailcore.core import sqlwork
+from mailcore.core.sqlwork import Statement
 
 member = await Member.get(email="bob@example.com")
 key = args["key"]

@@ -14,8 +14,8 @@ HERE = Path(__file__).parent
 ROOT = HERE.parents[2]
 sys.path.insert(0, str(ROOT))
 
-from mailcore.mime.parse import parse_message  # noqa: E402
-from mailcore.mime.types import Address, ParsedMessage  # noqa: E402
+from mailcore.core.mime.parse import parse_message  # noqa: E402
+from mailcore.core.mime.types import Address, ParsedMessage  # noqa: E402
 
 LONG_TEXT = 600
 

@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from mailcore.blobs import blob_key
-from mailcore.blobs.local import LocalBlobStore
+from mailcore.core.blobs import blob_key
+from mailcore.core.blobs.local import LocalBlobStore
 
 
 @pytest.fixture(params=["syncfs", "fsync"])

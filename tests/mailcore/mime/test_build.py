@@ -5,16 +5,16 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from mailcore.mime.build import (
+from mailcore.core.mime.build import (
     OutgoingAttachment,
     build_message,
     build_references,
     forward_subject,
     reply_subject,
 )
-from mailcore.mime.parse import get_attachment, parse_message
-from mailcore.mime.structure import Part, build_tree
-from mailcore.mime.types import Address
+from mailcore.core.mime.parse import get_attachment, parse_message
+from mailcore.core.mime.structure import Part, build_tree
+from mailcore.core.mime.types import Address
 
 ALICE = Address("张三", "zhangsan@example.cn")
 BOB = Address("李四 (Bob)", "bob@example.com")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from mailcore.mime.depth import MAX_DEPTH, MAX_FORMATTING, limit_depth
-from mailcore.mime.parse import parse_message
-from mailcore.mime.sanitize import sanitize_html
+from mailcore.core.mime.depth import MAX_DEPTH, MAX_FORMATTING, limit_depth
+from mailcore.core.mime.parse import parse_message
+from mailcore.core.mime.sanitize import sanitize_html
 
 CORPUS = sorted((Path(__file__).parents[2] / "data" / "mime").glob("*.eml"))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from mailcore.mime.display import INLINE_CHARS, HtmlDisplay, text_version
+from mailcore.core.mime.display import INLINE_CHARS, HtmlDisplay, text_version
 
 DEEP = "<div>" * 100_000 + "<p onclick='x()'>deep</p>" + "</div>" * 100_000
 # Unclosed formatting elements re-opened at every paragraph: seconds of work in html5ever.

@@ -14,12 +14,18 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailcore.mime.charset import decode_bytes, decode_header_bytes
-from mailcore.mime.headers import decode_words, parse_addresses, parse_date, parse_ids, parse_params
-from mailcore.mime.parse import PREVIEW_CHARS, get_attachment, parse_message
-from mailcore.mime.structure import build_tree, split_headers
-from mailcore.mime.transfer import decode_transfer
-from mailcore.mime.types import Address, ParsedMessage
+from mailcore.core.mime.charset import decode_bytes, decode_header_bytes
+from mailcore.core.mime.headers import (
+    decode_words,
+    parse_addresses,
+    parse_date,
+    parse_ids,
+    parse_params,
+)
+from mailcore.core.mime.parse import PREVIEW_CHARS, get_attachment, parse_message
+from mailcore.core.mime.structure import build_tree, split_headers
+from mailcore.core.mime.transfer import decode_transfer
+from mailcore.core.mime.types import Address, ParsedMessage
 
 CORPUS = [p.read_bytes() for p in sorted((Path(__file__).parents[2] / "data/mime").glob("*.eml"))]
 FUZZ = settings(

@@ -14,8 +14,8 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mailcore.mime.depth import limit_depth
-from mailcore.mime.sanitize import bounded_sanitize, html_to_text, sanitize_html
+from mailcore.core.mime.depth import limit_depth
+from mailcore.core.mime.sanitize import bounded_sanitize, html_to_text, sanitize_html
 
 FUZZ = settings(
     max_examples=80, deadline=1000, suppress_health_check=[HealthCheck.too_slow], database=None

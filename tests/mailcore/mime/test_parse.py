@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from mailcore.mime.charset import decode_bytes, decode_header_bytes
-from mailcore.mime.headers import decode_words, parse_params
-from mailcore.mime.parse import get_attachment, parse_message
-from mailcore.mime.types import Address, ParsedMessage
+from mailcore.core.mime.charset import decode_bytes, decode_header_bytes
+from mailcore.core.mime.headers import decode_words, parse_params
+from mailcore.core.mime.parse import get_attachment, parse_message
+from mailcore.core.mime.types import Address, ParsedMessage
 
 CORPUS = Path(__file__).parents[2] / "data" / "mime"
 CASES = sorted(p.stem for p in CORPUS.glob("*.eml"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from mailcore.mime.sanitize import html_to_text, sanitize_html
+from mailcore.core.mime.sanitize import html_to_text, sanitize_html
 
 
 def test_scripts_and_handlers_removed() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailcore.mime.subject import normalize_subject
+from mailcore.core.mime.subject import normalize_subject
 
 
 @pytest.mark.parametrize(

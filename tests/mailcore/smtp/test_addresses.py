@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from aiosmtpd.smtp import SMTP
 
-from mailcore.smtp.protocol import QiyouSMTP
+from mailcore.protocols.smtp.protocol import QiyouSMTP
 
 ARGUMENTS = [
     "<a@b.c>",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailcore.config import Settings
+from mailcore.core.config import Settings
 from mailcore.translate.errors import TranslateError, TranslateErrorCode
 from mailcore.translate.service import _check
 

@@ -1,0 +1,225 @@
+"""Settings read from environment variables (and CLI flags), with embedded defaults."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+MB = 1024 * 1024
+
+
+def parse_size(text: str) -> int:
+    """Parse a human size such as ``500M``, ``2G``, ``1024`` (bytes) into bytes."""
+    value = text.strip().upper().removesuffix("B")
+    units = {"K": 1024, "M": MB, "G": 1024 * MB, "T": 1024 * 1024 * MB}
+    if value and value[-1] in units:
+        return int(float(value[:-1]) * units[value[-1]])
+    return int(value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = Path("./var")
+    host: str = "127.0.0.1"
+    http_port: int = 8025
+    smtp_port: int = 2525
+    submission_port: int = 5587
+    database_url: str = ""
+    broadcast_url: str = "memory://"
+    channel_prefix: str = "qiyou"  # pub/sub channel names start with this (share one Redis)
+    hostname: str = "localhost"
+    max_message_size: int = 50 * MB
+    default_quota: int = 2 * 1024 * MB
+    tls_cert: str = ""
+    tls_key: str = ""
+    production: bool = False
+    session_days: int = 30
+    restore_days: int = 30  # deleted members can be restored for this many days
+    allowed_origins: tuple[str, ...] = ()
+    public_url: str = ""  # base URL of the web app for links (SSO); default: the request's
+    api_token_ttl: int = 7200  # open API access tokens, seconds
+    api_rate_per_ip: int = 1200  # open API requests per minute per client IP
+    api_rate_per_enterprise: int = 6000  # open API requests per minute per enterprise
+    webhook_backoff: tuple[float, ...] = (10, 30, 120, 600, 1800, 7200)  # seconds between tries
+    webhook_max_attempts: int = 7
+    webhook_timeout: float = 10.0
+    webhook_poll: float = 5.0  # seconds between scans of the webhook queue
+    dns_servers: tuple[str, ...] = ()  # "ip[:port]" each; empty: the system resolver
+    dns_timeout: float = 5.0  # seconds for one DNS lookup (all tries)
+    dns_cache_seconds: float = 60.0  # inbound checks keep DNS answers this long (0: off)
+    wechat_api_url: str = "https://api.weixin.qq.com"  # WeChat code-to-session API base URL
+    wechat_appid: str = ""  # the mini-program's AppID
+    wechat_secret: str = ""  # the mini-program's AppSecret
+    wechat_mail_template: str = ""  # subscribe-message template id for new mail (empty: off)
+    wechat_mail_fields: str = "thing1=from,thing2=subject,time3=date"  # template keys
+    trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
+    login_max_failures: int = 5  # failed logins per account and IP before a lockout
+    login_ip_max_failures: int = 30  # failed logins per IP (any account) before a lockout
+    login_window_minutes: int = 15  # failures are counted within this window
+    login_lock_minutes: int = 15  # how long a lockout lasts
+    translate_threads: int = 1  # CTranslate2 intra-op threads of the translation worker
+    translate_wait: float = 3.0  # seconds a translateMessage request waits before "pending"
+    translate_max_chars: int = 50000  # longer mail text is refused (TOO_LONG)
+    # Outbound delivery and inbound mail checks (docs/delivery.md, docs/mailauth.md)
+    outbound_port: int = 25  # port of remote MX hosts
+    relay_url: str = ""  # smtp://, smtp+starttls://user:pass@host:587 or smtps://...: smarthost
+    outbound_lifetime: float = 5 * 86400.0  # seconds before a deferred mail bounces
+    outbound_delay_warning: float = 4 * 3600.0  # seconds before a delay DSN (0: never)
+    outbound_backoff: tuple[float, ...] = (60, 300, 900, 1800, 3600)  # seconds, last repeats
+    outbound_concurrency: int = 5  # simultaneous connections per destination domain
+    outbound_workers: int = 50  # simultaneous deliveries in all
+    outbound_poll: float = 2.0  # seconds between scans of the queue
+    outbound_lease: float = 600.0  # seconds a delivery attempt may take before it is retried
+    outbound_timeout: float = 60.0  # seconds for one SMTP command
+    spam_url: str = "builtin"  # builtin, off, rspamd+http://host:11333, spamd://host:783
+    sms_provider: str = "tencent"  # SMS provider (Tencent Cloud SendSms is built in)
+    sms_url: str = "https://sms.tencentcloudapi.com"  # the provider's API endpoint
+    sms_secret_id: str = ""  # Tencent Cloud SecretId
+    sms_secret_key: str = ""  # Tencent Cloud SecretKey
+    sms_region: str = "ap-guangzhou"
+    sms_app_id: str = ""  # SmsSdkAppId
+    sms_sign_name: str = ""  # the approved SMS signature (签名)
+    sms_template_id: str = ""  # approved template with two parameters: {1} code, {2} minutes
+    wechat_code_template: str = ""  # subscribe-message template for confidential-mail codes
+    wechat_code_fields: str = "character_string1=code,thing2=subject,time3=expires"
+    confidential_code_minutes: int = 10  # one-time codes of confidential mail live this long
+    confidential_view_minutes: int = 30  # a verified confidential mail stays open this long
+    mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
+    search_url: str = "tantivy://"  # tantivy:// (embedded) or meili+http://host:7700?key=...
+    search_paused: bool = False  # the search indexer does not run (bulk imports, tests)
+    # Mail HTML shown to users (mailcore/core/mime/display.py)
+    html_budget: float = 3.0  # seconds to sanitize one HTML body before the text is shown
+    html_max_size: int = 4 * MB  # characters of HTML above which the text is shown
+    html_cache_size: int = 32 * MB  # sanitized HTML kept in memory per process
+    html_workers: int = 2  # child processes sanitizing large HTML
+    # Connection limits and timeouts of the listeners (mailcore/core/net/limits.py); 0: no limit
+    smtp_max_connections: int = 5000  # MX connections in all
+    smtp_max_connections_per_ip: int = 50  # MX connections from one address
+    submission_max_connections: int = 2000
+    submission_max_connections_per_ip: int = 100
+    http_max_connections: int = 10000  # HTTP and websocket connections in all
+    http_max_connections_per_ip: int = 500  # not for QIYOU_TRUSTED_PROXIES (their clients')
+    smtp_command_timeout: float = 300.0  # seconds an SMTP client may take to send a command
+    smtp_data_timeout: float = 300.0  # seconds without a byte during DATA
+    stress_timeout: float = 10.0  # command timeout before a first mail, above 80 % of a limit
+    http_header_timeout: float = 10.0  # seconds to send a whole request head
+    http_keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite://{self.data_dir / 'qiyou.sqlite3'}"
+
+    @property
+    def blob_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        get = env.get
+        return cls(
+            data_dir=Path(get("QIYOU_DATA_DIR", "./var")),
+            host=get("QIYOU_HOST", "127.0.0.1"),
+            http_port=int(get("QIYOU_HTTP_PORT", "8025")),
+            smtp_port=int(get("QIYOU_SMTP_PORT", "2525")),
+            submission_port=int(get("QIYOU_SUBMISSION_PORT", "5587")),
+            database_url=get("DATABASE_URL", ""),
+            broadcast_url=get("BROADCAST_URL", "memory://"),
+            channel_prefix=get("QIYOU_CHANNEL_PREFIX", "qiyou"),
+            hostname=get("QIYOU_HOSTNAME", "localhost"),
+            max_message_size=parse_size(get("QIYOU_MAX_MESSAGE_SIZE", "50M")),
+            default_quota=parse_size(get("QIYOU_DEFAULT_QUOTA", "2G")),
+            tls_cert=get("QIYOU_TLS_CERT", ""),
+            tls_key=get("QIYOU_TLS_KEY", ""),
+            production=get("QIYOU_ENV", "development") == "production",
+            session_days=int(get("QIYOU_SESSION_DAYS", "30")),
+            wechat_api_url=get("QIYOU_WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/"),
+            wechat_appid=get("QIYOU_WECHAT_APPID", ""),
+            wechat_secret=get("QIYOU_WECHAT_SECRET", ""),
+            wechat_mail_template=get("QIYOU_WECHAT_MAIL_TEMPLATE", ""),
+            wechat_mail_fields=get(
+                "QIYOU_WECHAT_MAIL_FIELDS", "thing1=from,thing2=subject,time3=date"
+            ),
+            trusted_proxies=tuple(
+                p.strip() for p in get("QIYOU_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            login_max_failures=int(get("QIYOU_LOGIN_MAX_FAILURES", "5")),
+            login_ip_max_failures=int(get("QIYOU_LOGIN_IP_MAX_FAILURES", "30")),
+            login_window_minutes=int(get("QIYOU_LOGIN_WINDOW_MINUTES", "15")),
+            login_lock_minutes=int(get("QIYOU_LOGIN_LOCK_MINUTES", "15")),
+            translate_threads=int(get("QIYOU_TRANSLATE_THREADS", "1")),
+            translate_wait=float(get("QIYOU_TRANSLATE_WAIT", "3")),
+            translate_max_chars=int(get("QIYOU_TRANSLATE_MAX_CHARS", "50000")),
+            restore_days=int(get("QIYOU_RESTORE_DAYS", "30")),
+            allowed_origins=tuple(
+                o.strip() for o in get("QIYOU_ALLOWED_ORIGINS", "").split(",") if o.strip()
+            ),
+            dns_servers=tuple(
+                s.strip() for s in get("QIYOU_DNS_SERVERS", "").split(",") if s.strip()
+            ),
+            dns_timeout=float(get("QIYOU_DNS_TIMEOUT", "5")),
+            dns_cache_seconds=float(get("QIYOU_DNS_CACHE_SECONDS", "60")),
+            public_url=get("QIYOU_PUBLIC_URL", "").rstrip("/"),
+            api_token_ttl=int(get("QIYOU_API_TOKEN_TTL", "7200")),
+            api_rate_per_ip=int(get("QIYOU_API_RATE_PER_IP", "1200")),
+            api_rate_per_enterprise=int(get("QIYOU_API_RATE_PER_ENTERPRISE", "6000")),
+            webhook_backoff=tuple(
+                float(s) for s in get("QIYOU_WEBHOOK_BACKOFF", "10,30,120,600,1800,7200").split(",")
+            ),
+            webhook_max_attempts=int(get("QIYOU_WEBHOOK_MAX_ATTEMPTS", "7")),
+            webhook_timeout=float(get("QIYOU_WEBHOOK_TIMEOUT", "10")),
+            webhook_poll=float(get("QIYOU_WEBHOOK_POLL", "5")),
+            mass_mail_sync_limit=int(get("QIYOU_MASS_MAIL_SYNC_LIMIT", "20")),
+            sms_provider=get("QIYOU_SMS_PROVIDER", "tencent"),
+            sms_url=get("QIYOU_SMS_URL", "https://sms.tencentcloudapi.com"),
+            sms_secret_id=get("QIYOU_SMS_SECRET_ID", ""),
+            sms_secret_key=get("QIYOU_SMS_SECRET_KEY", ""),
+            sms_region=get("QIYOU_SMS_REGION", "ap-guangzhou"),
+            sms_app_id=get("QIYOU_SMS_APP_ID", ""),
+            sms_sign_name=get("QIYOU_SMS_SIGN_NAME", ""),
+            sms_template_id=get("QIYOU_SMS_TEMPLATE_ID", ""),
+            wechat_code_template=get("QIYOU_WECHAT_CODE_TEMPLATE", ""),
+            wechat_code_fields=get(
+                "QIYOU_WECHAT_CODE_FIELDS", "character_string1=code,thing2=subject,time3=expires"
+            ),
+            confidential_code_minutes=int(get("QIYOU_CONFIDENTIAL_CODE_MINUTES", "10")),
+            confidential_view_minutes=int(get("QIYOU_CONFIDENTIAL_VIEW_MINUTES", "30")),
+            outbound_port=int(get("QIYOU_OUTBOUND_PORT", "25")),
+            relay_url=get("QIYOU_RELAY_URL", ""),
+            outbound_lifetime=float(get("QIYOU_OUTBOUND_LIFETIME", str(5 * 86400))),
+            outbound_delay_warning=float(get("QIYOU_OUTBOUND_DELAY_WARNING", str(4 * 3600))),
+            outbound_backoff=tuple(
+                float(s) for s in get("QIYOU_OUTBOUND_BACKOFF", "60,300,900,1800,3600").split(",")
+            ),
+            outbound_concurrency=int(get("QIYOU_OUTBOUND_CONCURRENCY", "5")),
+            outbound_workers=int(get("QIYOU_OUTBOUND_WORKERS", "50")),
+            outbound_poll=float(get("QIYOU_OUTBOUND_POLL", "2")),
+            outbound_lease=float(get("QIYOU_OUTBOUND_LEASE", "600")),
+            outbound_timeout=float(get("QIYOU_OUTBOUND_TIMEOUT", "60")),
+            spam_url=get("QIYOU_SPAM_URL", "builtin"),
+            search_url=get("SEARCH_URL", "tantivy://"),
+            search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
+            html_budget=float(get("QIYOU_HTML_BUDGET", "3")),
+            html_max_size=parse_size(get("QIYOU_HTML_MAX_SIZE", "4M")),
+            html_cache_size=parse_size(get("QIYOU_HTML_CACHE_SIZE", "32M")),
+            html_workers=int(get("QIYOU_HTML_WORKERS", "2")),
+            smtp_max_connections=int(get("QIYOU_SMTP_MAX_CONNECTIONS", "5000")),
+            smtp_max_connections_per_ip=int(get("QIYOU_SMTP_MAX_CONNECTIONS_PER_IP", "50")),
+            submission_max_connections=int(get("QIYOU_SUBMISSION_MAX_CONNECTIONS", "2000")),
+            submission_max_connections_per_ip=int(
+                get("QIYOU_SUBMISSION_MAX_CONNECTIONS_PER_IP", "100")
+            ),
+            http_max_connections=int(get("QIYOU_HTTP_MAX_CONNECTIONS", "10000")),
+            http_max_connections_per_ip=int(get("QIYOU_HTTP_MAX_CONNECTIONS_PER_IP", "500")),
+            smtp_command_timeout=float(get("QIYOU_SMTP_COMMAND_TIMEOUT", "300")),
+            smtp_data_timeout=float(get("QIYOU_SMTP_DATA_TIMEOUT", "300")),
+            stress_timeout=float(get("QIYOU_STRESS_TIMEOUT", "10")),
+            http_header_timeout=float(get("QIYOU_HTTP_HEADER_TIMEOUT", "10")),
+            http_keepalive_timeout=float(get("QIYOU_HTTP_KEEPALIVE_TIMEOUT", "5")),
+        )
+
+    def with_overrides(self, **changes: object) -> Settings:
+        """Return a copy with the non-None values in ``changes`` applied (CLI flags)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

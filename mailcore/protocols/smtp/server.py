@@ -1,0 +1,86 @@
+"""Start the SMTP listeners (MX and submission) inside the running asyncio loop.
+
+Each listener counts its connections (per address and in all) with a ``ConnectionLimits``
+of its own; the command, DATA and stress timeouts come from the settings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from aiosmtpd.smtp import SMTP
+
+from mailcore.core.net.limits import ConnectionLimits
+from mailcore.protocols.smtp.inbound import InboundHandler
+from mailcore.protocols.smtp.protocol import QiyouSMTP
+from mailcore.protocols.smtp.submission import SubmissionHandler
+from mailcore.protocols.smtp.tls import ensure_self_signed, server_context
+from mailcore.runtime import Runtime
+
+
+def tls_context(runtime: Runtime):
+    settings = runtime.settings
+    if settings.tls_cert and settings.tls_key:
+        cert, key = Path(settings.tls_cert), Path(settings.tls_key)
+    else:
+        cert, key = ensure_self_signed(settings.data_dir / "tls", settings.hostname)
+    return server_context(cert, key)
+
+
+async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
+    """Listen on the MX and submission ports; returns the servers (close them to stop)."""
+    settings = runtime.settings
+    context = tls_context(runtime)
+    loop = asyncio.get_running_loop()
+    protocol = QiyouSMTP
+    inbound = InboundHandler(runtime)
+    submission = SubmissionHandler(runtime)
+    mx_limits = ConnectionLimits(
+        "smtp", per_ip=settings.smtp_max_connections_per_ip, total=settings.smtp_max_connections
+    )
+    msa_limits = ConnectionLimits(
+        "submission",
+        per_ip=settings.submission_max_connections_per_ip,
+        total=settings.submission_max_connections,
+    )
+    timeouts = {
+        "timeout": settings.smtp_command_timeout,
+        "data_timeout": settings.smtp_data_timeout,
+        "stress_timeout": settings.stress_timeout,
+    }
+
+    def mx() -> SMTP:
+        return protocol(
+            inbound,
+            hostname=settings.hostname,
+            data_size_limit=settings.max_message_size,
+            enable_SMTPUTF8=True,
+            tls_context=context,
+            require_starttls=False,
+            auth_exclude_mechanism=["LOGIN", "PLAIN"],
+            ident="Qiyou ESMTP",
+            limits=mx_limits,
+            **timeouts,
+        )
+
+    def msa() -> SMTP:
+        return protocol(
+            submission,
+            hostname=settings.hostname,
+            data_size_limit=settings.max_message_size,
+            enable_SMTPUTF8=True,
+            tls_context=context,
+            require_starttls=True,
+            auth_required=True,
+            auth_require_tls=True,
+            ident="Qiyou ESMTP submission",
+            limits=msa_limits,
+            **timeouts,
+        )
+
+    backlog = 4096  # a burst of connections waits to be accepted (and told 421 if over)
+    return [
+        await loop.create_server(mx, settings.host, settings.smtp_port, backlog=backlog),
+        await loop.create_server(msa, settings.host, settings.submission_port, backlog=backlog),
+    ]
