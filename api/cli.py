@@ -46,15 +46,27 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) ->
 @click.option("--smtp-port", type=int, help="QIYOU_SMTP_PORT")
 @click.option("--submission-port", type=int, help="QIYOU_SUBMISSION_PORT")
 @click.option("--broadcast-url", help="BROADCAST_URL")
+@click.option(
+    "--roles",
+    default="all",
+    show_default=True,
+    help="What this process runs, comma-separated: http, mx, submission, worker (or all).",
+)
+@click.option(
+    "--no-migrate",
+    is_flag=True,
+    help="Do not apply migrations at start (a rolling upgrade: another process migrated).",
+)
 @click.pass_context
-def serve(ctx: click.Context, **flags: Any) -> None:
-    """Run HTTP (GraphQL), SMTP MX and SMTP submission in one asyncio loop."""
-    import uvicorn
+def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> None:
+    """Run HTTP (GraphQL), SMTP MX, SMTP submission and the workers in one asyncio loop,
+    or only the ``--roles`` given."""
+    from mailcore.runtime import parse_roles
 
-    from api.app import create_app
-    from api.connections import LimitedWebSocket, http_protocol
-    from mailcore.core.net.limits import ConnectionLimits
-
+    try:
+        wanted = parse_roles(roles)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--roles") from exc
     settings = _settings(ctx).with_overrides(**flags)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -62,11 +74,43 @@ def serve(ctx: click.Context, **flags: Any) -> None:
     # aiosmtpd logs every MAIL, RCPT and DATA at INFO: five lines per message on the event
     # loop. Deliveries are in the mail logs (database); keep its warnings and errors.
     logging.getLogger("mail.log").setLevel(logging.WARNING)
-    click.echo(
-        f"Qiyou: http://{settings.host}:{settings.http_port}/graphql  "
-        f"smtp {settings.host}:{settings.smtp_port}  "
-        f"submission {settings.host}:{settings.submission_port}  data {settings.data_dir}"
-    )
+    listening = {
+        "http": f"http://{settings.host}:{settings.http_port}/graphql",
+        "mx": f"smtp {settings.host}:{settings.smtp_port}",
+        "submission": f"submission {settings.host}:{settings.submission_port}",
+        "worker": "workers",
+    }
+    shown = "  ".join(text for role, text in listening.items() if role in wanted)
+    click.echo(f"Qiyou: {shown}  data {settings.data_dir}")
+    if "http" not in wanted:
+        asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
+        return
+    _serve_http(settings, wanted, not no_migrate)
+
+
+async def _serve_without_http(settings: Settings, roles: frozenset[str], migrate: bool) -> None:
+    from tortoise import Tortoise
+
+    from mailcore.core.db import close_db, tortoise_config
+    from mailcore.core.db import migrate as run_migrations
+    from mailcore.runtime import Runtime, run_forever
+
+    if migrate:
+        await run_migrations(settings)
+    await Tortoise.init(config=tortoise_config(settings))
+    try:
+        await run_forever(Runtime.create(settings, roles))
+    finally:
+        await close_db()
+
+
+def _serve_http(settings: Settings, roles: frozenset[str], migrate: bool) -> None:
+    import uvicorn
+
+    from api.app import create_app
+    from api.connections import LimitedWebSocket, http_protocol
+    from mailcore.core.net.limits import ConnectionLimits
+
     http_limits = ConnectionLimits(
         "http",
         per_ip=settings.http_max_connections_per_ip,
@@ -74,7 +118,7 @@ def serve(ctx: click.Context, **flags: Any) -> None:
         exempt=settings.trusted_proxies,
     )
     config = uvicorn.Config(
-        create_app(settings),
+        create_app(settings, roles=roles, run_migrations=migrate),
         http=http_protocol(http_limits, settings.http_header_timeout),
         timeout_keep_alive=settings.http_keepalive_timeout,  # type: ignore[arg-type]
         backlog=4096,

@@ -1,23 +1,87 @@
-"""The long-lived services of one Qiyou process, built from settings and shared by protocols."""
+"""The one wiring point: builds a process's services, registers what the store announces to,
+and starts the parts its roles ask for.
+
+``Runtime.create`` (no I/O) builds the blob store, the registry and the ingest path, and
+registers the policies, the outbox job makers and handlers, and the live listeners; every
+process registers them all, whatever its roles, so a mail stored anywhere commits the same
+jobs. ``start`` connects the event bus and starts, by role:
+
+- ``http``: nothing here (the Starlette app in ``api/`` serves GraphQL over this runtime);
+- ``mx`` / ``submission``: the SMTP listeners on port 25 / 587;
+- ``worker``: the outbox worker, the search indexer, outbound delivery, webhooks, mass mail,
+  rule sends and the policy jobs. Queue workers share their queues with the workers of
+  other processes (claims under a lease); singleton jobs take a database lock.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 
-from mailcore.core.blobs import BlobStore, open_blob_store
+from mailcore import search
+from mailcore.approval.service import Services as PolicyServices
+from mailcore.approval.worker import PolicyJobs
+from mailcore.confidential import sending as confidential_sending
+from mailcore.core import events
+from mailcore.core.blobs import open_blob_store
 from mailcore.core.config import Settings
 from mailcore.core.mime import display
+from mailcore.delivery.worker import OutboundWorker
+from mailcore.mail import live
+from mailcore.openapi import webhooks
+from mailcore.policy.massmail import MassMailWorker
+from mailcore.policy.pipeline import POLICIES
+from mailcore.protocols.smtp.server import start_smtp
+from mailcore.rules.sender import RuleSender
 from mailcore.store.ingest import Ingestor
+from mailcore.store.outbox import OutboxWorker
+from mailcore.store.registry import Registry
+from mailcore.store.services import Services
+from mailcore.wechat import subscribe as wechat
+
+log = logging.getLogger(__name__)
+
+ROLES = ("http", "mx", "submission", "worker")
+
+
+def parse_roles(text: str | Iterable[str]) -> frozenset[str]:
+    """``"http,worker"`` → the roles; ``"all"`` or empty → every role. Unknown → ValueError."""
+    names = text.split(",") if isinstance(text, str) else list(text)
+    roles = {n.strip().lower() for n in names if n.strip()}
+    if not roles or roles == {"all"}:
+        return frozenset(ROLES)
+    unknown = roles - set(ROLES)
+    if unknown:
+        raise ValueError(f"unknown role(s) {', '.join(sorted(unknown))}; known: {', '.join(ROLES)}")
+    return frozenset(roles)
+
+
+def register(registry: Registry, settings: Settings) -> None:
+    """Everything the store announces to, in one place."""
+    registry.policies.extend(POLICIES)
+    # Durable: outbox jobs committed with the mail or the change.
+    registry.jobs.append(search.mail_jobs)  # search indexing (the indexer claims them)
+    registry.change_jobs.append(search.change_jobs)
+    registry.jobs.append(webhooks.new_mail_jobs)  # open API new-mail webhooks
+    registry.handle(webhooks.NEW_MAIL, webhooks.enqueue_new_mail)
+    if wechat.template_id(settings):  # WeChat subscribe messages (mini-program)
+        registry.jobs.append(wechat.new_mail_jobs)
+        registry.handle(wechat.NEW_MAIL, wechat.Reminders(settings))
+    # Live: after the commit, may be lost.
+    registry.listeners.append(live.stored)  # push to the member's open sessions
+    registry.listeners.append(search.reuse_parse)
+    registry.change_listeners.append(live.changed)
 
 
 @dataclass
-class Runtime:
-    settings: Settings
-    blobs: BlobStore
-    ingestor: Ingestor
+class Runtime(Services):
+    roles: frozenset[str] = frozenset(ROLES)
+    _stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
-    def create(cls, settings: Settings) -> Runtime:
+    def create(cls, settings: Settings, roles: Iterable[str] = ROLES) -> Runtime:
         blobs = open_blob_store(str(settings.blob_dir))
         display.configure(
             settings.html_budget,
@@ -25,7 +89,83 @@ class Runtime:
             settings.html_cache_size,
             settings.html_workers,
         )
-        return cls(settings=settings, blobs=blobs, ingestor=Ingestor(blobs))
+        registry = Registry()
+        register(registry, settings)
+        confidential_sending.configure(settings, blobs)  # U17 notice links
+        return cls(
+            settings=settings,
+            blobs=blobs,
+            ingestor=Ingestor(blobs, registry),
+            roles=frozenset(roles),
+        )
+
+    async def start(self) -> None:
+        """Connect the bus and start this process's roles (the database is open)."""
+        settings = self.settings
+        await events.connect(settings.broadcast_url, settings.channel_prefix)
+        self._stops.append(events.disconnect)
+        if "worker" in self.roles:
+            await self._start_workers()
+        mx, msa = "mx" in self.roles, "submission" in self.roles
+        if mx or msa:
+            servers = await start_smtp(self, mx_port=mx, submission_port=msa)
+
+            async def close_servers() -> None:
+                for server in servers:
+                    server.close()
+                for server in servers:
+                    await server.wait_closed()
+
+            self._stops.append(close_servers)
+
+    async def _start_workers(self) -> None:
+        settings = self.settings
+        outbox = OutboxWorker(self.registry)  # webhooks and reminders of committed mail
+        outbox.start()
+        self._stops.append(outbox.stop)
+        webhook_sender = webhooks.WebhookWorker(settings)  # signed POSTs, retried
+        webhook_sender.start()
+        self._stops.append(webhook_sender.stop)
+        outbound = OutboundWorker(self)  # remote delivery of the outbound queue
+        outbound.start()
+        self._stops.append(outbound.stop)
+        policy_jobs = PolicyJobs(PolicyServices(self.ingestor, self.blobs, settings))
+        policy_jobs.start()  # approval notices and timeouts, archive retention (A1, A3)
+        self._stops.append(policy_jobs.stop)
+        indexer = await search.start(  # catches up, then follows its outbox jobs
+            settings.search_url, settings.data_dir, self.blobs, paused=settings.search_paused
+        )
+        self.registry.wakers.append(indexer.notify)
+        self._stops.append(search.stop)
+        mass_mail = MassMailWorker(self.ingestor, self.blobs)  # mass mail (U12)
+        await mass_mail.start()
+        self._stops.append(mass_mail.stop)
+        rule_sender = RuleSender(self)  # forwards and auto-replies of mail rules
+        rule_sender.start()
+        self._stops.append(rule_sender.stop)
 
     async def close(self) -> None:
+        """Stop what ``start`` started, last first; then let the ingest path finish."""
+        while self._stops:
+            stop = self._stops.pop()
+            try:
+                await stop()
+            except Exception:  # noqa: BLE001 - stop the rest anyway
+                log.exception("stopping %r failed", stop)
         await self.ingestor.close()
+
+
+async def run_forever(runtime: Runtime) -> None:
+    """Run a process without HTTP until it is told to stop (SIGINT/SIGTERM)."""
+    import signal
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await runtime.start()
+    log.info("Qiyou ready: roles %s", ",".join(sorted(runtime.roles)))
+    try:
+        await stop.wait()
+    finally:
+        await runtime.close()

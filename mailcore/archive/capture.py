@@ -1,7 +1,7 @@
 """The archive policy: one immutable record per message and enterprise, committed with the mail.
 
-Runs in the ingest path (``mailcore/policy/pipeline.py``) for every message except drafts,
-imports and Qiyou's own system mail. For each enterprise involved (the sender's, the
+Runs in the ingest path (``mailcore/policy/pipeline.py``) for the sources in ``ARCHIVED``,
+except mail Qiyou writes as itself (``our_own``). For each enterprise involved (the sender's, the
 recipients') whose archive is enabled it records direction, envelope sender and
 recipients (Bcc included), header From, Date, Subject, attachment names and the body
 text, referencing the raw message by content address.
@@ -11,16 +11,30 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mailcore.archive.envelope import Envelope, ReleasedRequest, SystemRequest, envelope_of
+from mailcore.archive.envelope import Envelope, envelope_of
 from mailcore.core.db import db_text
 from mailcore.core.mime.sanitize import html_to_text
 from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import ArchiveDirection, ArchiveParty, ArchiveRecord, ArchiveSettings
 from mailcore.policy.presence import Presence
+from mailcore.search.contract import ARCHIVE
+from mailcore.store import outbox
+from mailcore.store.registry import Job
 from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 
 MAX_BODY = 200_000
-SKIPPED_SOURCES = (IngestSource.DRAFT, IngestSource.IMPORT)
+S = IngestSource
+# What the archive records, by source: mail that reaches or leaves a mailbox. Not recorded:
+# drafts, a member's own mail stored from elsewhere (import, IMAP APPEND, migration), and
+# mail the archive holds already (a release was recorded when it was submitted; a restore
+# comes out of the archive).
+ARCHIVED = frozenset({S.SMTP_INBOUND, S.DSN, S.FETCH, S.SUBMISSION, S.COMPOSE, S.RULE, S.SYSTEM})
+
+
+def our_own(request: IngestRequest) -> bool:
+    """Mail Qiyou writes as itself (approval notices with their one-time links, codes), not
+    on a member's behalf as a notice is: neither the archive nor backups keep it."""
+    return request.source is IngestSource.SYSTEM and request.sender_member_id is None
 
 
 def body_text(parsed: ParsedMessage) -> str:
@@ -36,7 +50,7 @@ ARCHIVING = Presence(_enterprises_archiving)  # enterprises with the archive on
 
 
 async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
-    if request.source in SKIPPED_SOURCES or isinstance(request, ReleasedRequest | SystemRequest):
+    if request.source not in ARCHIVED or our_own(request):
         return
     if not await ARCHIVING.any():
         return
@@ -61,6 +75,8 @@ async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
             await ArchiveParty.bulk_create(
                 [ArchiveParty(record_id=record.id, **p) for p in parties]
             )
+        # The search index learns of them through the outbox, in this same transaction.
+        await outbox.add([Job(f"search.{ARCHIVE}", {"ids": [r.id for r, _ in records]})])
 
     request.on_commit.append(store)
 

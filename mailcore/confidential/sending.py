@@ -146,7 +146,7 @@ async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
 
 async def _refuse_rule_forward(parsed: ParsedMessage) -> None:
     """A member's mail rule does not forward confidential mail (it keeps the Message-ID)."""
-    from mailcore.policy.pipeline import PolicyRefusal
+    from mailcore.store.request import PolicyRefusal
 
     if (
         parsed.message_id

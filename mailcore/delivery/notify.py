@@ -12,8 +12,8 @@ from mailcore.core.config import Settings
 from mailcore.core.models import Message, OutboundMessage, OutboundStatus
 from mailcore.delivery import queue
 from mailcore.delivery.dsn import RecipientReport, build_dsn, status_of
-from mailcore.policy.pipeline import PolicyRefusal
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
+from mailcore.store.request import PolicyRefusal
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +63,7 @@ async def _report(
         await ingestor.ingest(
             IngestRequest(
                 raw=raw,
-                source=IngestSource.SMTP_INBOUND,
+                source=IngestSource.DSN,
                 envelope_from="",
                 deliveries=[Delivery(member_id=first.sender_id, enforce_quota=False)],
             )

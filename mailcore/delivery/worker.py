@@ -1,6 +1,10 @@
 """The delivery worker started in the app lifespan: scans the queue, groups due rows per
 message and destination (one SMTP transaction with several RCPTs), respects the per-domain
-and overall concurrency limits, and records every outcome. See docs/delivery.md."""
+and overall concurrency limits, and records every outcome. See docs/delivery.md.
+
+Any number of processes run one on the same database: each claims the rows it delivers
+(``queue.claim``), gives an attempt up before its lease ends (another process may then
+take the rows), and the delivery reports are made by one process at a time (a lock)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,9 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
+from datetime import datetime
 
+from mailcore.core.locks import singleton
 from mailcore.core.models import Message, OutboundMessage
 from mailcore.delivery import queue
 from mailcore.delivery.notify import send_reports
@@ -18,16 +24,17 @@ from mailcore.delivery.signing import Signer
 from mailcore.delivery.transport import ConnectionFailed, Reply, transact
 from mailcore.dns import open_resolver
 from mailcore.org.addresses import split_address
-from mailcore.runtime import Runtime
+from mailcore.store.services import Services
 
 log = logging.getLogger(__name__)
 
 NO_HOST_GRACE = 3600.0  # a domain with no mail host is retried this long (DNS glitches)
 RELAY = "<relay>"
+LEASE_MARGIN = 0.9  # an attempt is given up after this share of the lease
 
 
 class OutboundWorker:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
         self.resolver = open_resolver(self.settings)
@@ -76,7 +83,9 @@ class OutboundWorker:
     async def tick(self) -> None:
         settings = self.settings
         await queue.release_expired(settings.outbound_lease)
-        await send_reports(settings, self.runtime.ingestor)
+        async with singleton("delivery-reports") as held:
+            if held:  # else another process is making them right now
+                await send_reports(settings, self.runtime.ingestor)
         room = settings.outbound_workers - len(self._tasks)
         if room <= 0:
             return
@@ -89,28 +98,36 @@ class OutboundWorker:
                 break
             if self._busy[destination] >= settings.outbound_concurrency:
                 continue
-            claimed = set(await queue.claim([r.id for r in rows]))
+            ids, stamp = await queue.claim([r.id for r in rows])
+            claimed = set(ids)
             mine = [r for r in rows if r.id in claimed]
             if not mine:
                 continue
             room -= 1
             self._inflight.update(claimed)
             self._busy[destination] += 1
-            task = asyncio.create_task(self._deliver_logged(destination, mine))
+            task = asyncio.create_task(self._deliver_logged(destination, mine, stamp))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     def _destination(self, recipient: str) -> str:
         return RELAY if self.relay is not None else split_address(recipient)[1]
 
-    async def _deliver_logged(self, destination: str, rows: list[OutboundMessage]) -> None:
+    async def _deliver_logged(
+        self, destination: str, rows: list[OutboundMessage], stamp: datetime
+    ) -> None:
         try:
-            await self._deliver(destination, rows)
+            # Past its lease another process may claim the rows again: give up before.
+            async with asyncio.timeout(self.settings.outbound_lease * LEASE_MARGIN):
+                await self._deliver(destination, rows, stamp)
         except asyncio.CancelledError:
             raise
+        except TimeoutError:
+            log.warning("delivery to %s outlived its lease", destination)
+            await self._defer(rows, "451 4.4.7 the delivery attempt took too long", "", stamp)
         except Exception as exc:
             log.exception("delivery to %s failed", destination)
-            await self._defer(rows, f"451 4.3.0 local error: {type(exc).__name__}", "")
+            await self._defer(rows, f"451 4.3.0 local error: {type(exc).__name__}", "", stamp)
         finally:
             self._inflight.difference_update(r.id for r in rows)
             self._busy[destination] -= 1
@@ -118,25 +135,31 @@ class OutboundWorker:
                 self._busy.pop(destination, None)
             self._wake.set()  # a slot is free: look for more work at once
 
-    async def _defer(self, rows: list[OutboundMessage], reply: str, host: str, **kw) -> None:
+    async def _defer(
+        self, rows: list[OutboundMessage], reply: str, host: str, stamp: datetime, **kw
+    ) -> None:
         s = self.settings
-        await queue.deferred(rows, reply, host, s.outbound_backoff, s.outbound_lifetime, **kw)
+        await queue.deferred(
+            rows, reply, host, s.outbound_backoff, s.outbound_lifetime, stamp, **kw
+        )
 
     async def _targets(self, destination: str) -> list[Target]:
         if self.relay is not None:
             return relay_targets(self.relay)
         return await mx_targets(self.resolver, destination, self.settings.outbound_port)
 
-    async def _deliver(self, destination: str, rows: list[OutboundMessage]) -> None:
+    async def _deliver(
+        self, destination: str, rows: list[OutboundMessage], stamp: datetime
+    ) -> None:
         settings = self.settings
         try:
             targets = await self._targets(destination)
         except RouteError as exc:
             if exc.permanent:
-                await queue.failed([r.id for r in rows], exc.reply)
+                await queue.failed([r.id for r in rows], exc.reply, "", stamp)
             else:
                 grace = NO_HOST_GRACE if exc.no_host else None
-                await self._defer(rows, exc.reply, "", fail_after=grace)
+                await self._defer(rows, exc.reply, "", stamp, fail_after=grace)
             return
         message = await Message.get(id=rows[0].message_id)
         raw = await self.runtime.blobs.get(message.sha256)
@@ -152,7 +175,7 @@ class OutboundWorker:
             target = attempts.pop(0)
 
             async def record(replies: dict[str, Reply], host: str = target.host) -> None:
-                await self._record(by_recipient, replies, host)
+                await self._record(by_recipient, replies, host, stamp)
 
             try:
                 await transact(
@@ -172,12 +195,16 @@ class OutboundWorker:
                 if exc.tls_failed and target.tls == TlsMode.OPPORTUNISTIC:
                     attempts.insert(0, replace(target, tls=TlsMode.PLAIN))  # as MTAs do
         if last.permanent:
-            await queue.failed([r.id for r in rows], last.reply, last_host)
+            await queue.failed([r.id for r in rows], last.reply, last_host, stamp)
         else:
-            await self._defer(rows, last.reply, last_host)
+            await self._defer(rows, last.reply, last_host, stamp)
 
     async def _record(
-        self, rows: dict[str, OutboundMessage], replies: dict[str, Reply], host: str
+        self,
+        rows: dict[str, OutboundMessage],
+        replies: dict[str, Reply],
+        host: str,
+        stamp: datetime,
     ) -> None:
         ok: dict[str, list[int]] = defaultdict(list)
         bad: dict[str, list[int]] = defaultdict(list)
@@ -191,8 +218,8 @@ class OutboundWorker:
             else:
                 later[reply.line].append(row)
         for line, ids in ok.items():
-            await queue.delivered(ids, line, host)
+            await queue.delivered(ids, line, host, stamp)
         for line, ids in bad.items():
-            await queue.failed(ids, line, host)
+            await queue.failed(ids, line, host, stamp)
         for line, deferred in later.items():
-            await self._defer(deferred, line, host)
+            await self._defer(deferred, line, host, stamp)

@@ -27,7 +27,6 @@ from mailcore.mail.submit import submit
 from mailcore.org.addresses import normalize_address
 from mailcore.policy import massmail
 from mailcore.policy.restrict import is_restricted
-from mailcore.store.changes import expunge, set_flags
 from mailcore.store.errors import MailError, MailErrorCode
 from mailcore.store.folders import folder_by_role
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
@@ -211,7 +210,7 @@ async def send_mail(
 ) -> SendOutcome:
     """Send the form; separate-copies sends above ``sync_limit`` recipients return at once
     with their job, the copies being made in the background."""
-    from mailcore.policy.pipeline import PolicyRefusal
+    from mailcore.store.request import PolicyRefusal
 
     await confidential_sending.before_send(blobs, member, form)  # U17 (mailcore/confidential)
     text, html = await append_signature(
@@ -260,9 +259,9 @@ async def send_mail(
             raise MailError(code, refusal.message, "to") from refusal
         outcome = SendOutcome(result)
     if form.reply_to_id:
-        await set_flags(member.id, [form.reply_to_id], origin, answered=True)
+        await ingestor.changes.set_flags(member.id, [form.reply_to_id], origin, answered=True)
     if form.draft_id:
-        await _drop_draft(member.id, form.draft_id, origin)
+        await _drop_draft(ingestor, member.id, form.draft_id, origin)
     return outcome
 
 
@@ -353,12 +352,14 @@ async def save_draft(
     if not result.entries:
         raise MailError(MailErrorCode.QUOTA_EXCEEDED, "your mailbox is full", None)
     if form.draft_id:
-        await _drop_draft(member.id, form.draft_id, origin)
+        await _drop_draft(ingestor, member.id, form.draft_id, origin)
     return result.entries[0].entry_id
 
 
-async def _drop_draft(member_id: int, draft_id: str, origin: int | None) -> None:
+async def _drop_draft(
+    ingestor: Ingestor, member_id: int, draft_id: str, origin: int | None
+) -> None:
     entry = await get_entry(member_id, draft_id)
     drafts = await folder_by_role(member_id, FolderRole.DRAFTS)
     if entry.folder_id == drafts.id:
-        await expunge(member_id, [entry.id], origin)
+        await ingestor.changes.expunge(member_id, [entry.id], origin)

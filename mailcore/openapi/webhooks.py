@@ -1,15 +1,17 @@
 """New-mail webhooks: a durable queue of signed POSTs, retried with exponential backoff.
 
-Ingest calls ``enqueue_new_mail`` after a commit: for each copy stored in a member's
-Inbox, every enabled newmail app of the member's enterprise with a webhook URL gets a
-``WebhookDelivery`` row (nothing is queried when no enterprise has such an app). The
+A stored message with Inbox copies commits one outbox job (``new_mail_jobs``, registered in
+``mailcore/runtime.py``); its handler ``enqueue_new_mail`` gives every enabled newmail app
+of each member's enterprise with a webhook URL a ``WebhookDelivery`` row for each copy. The
 ``WebhookWorker`` (started in the app lifespan) POSTs each due row as JSON
 ``{"msgid", "userid", "from", "subject", "time", "unread"}`` with
 ``X-Qiyou-Signature: sha256=<hex HMAC-SHA256 of the body with the app's webhook secret>``.
 A 2xx answer delivers it; anything else is retried after the next backoff step until
 ``webhook_max_attempts``. Rows live in the database, so pending calls survive restarts;
-a row is claimed by bumping its attempt counter (compare-and-set), so several processes
-never send the same attempt twice.
+any number of processes send from them: a batch of due rows is claimed in one ``UPDATE ...
+RETURNING`` that bumps each attempt counter and moves ``next_attempt_at`` to the end of a
+lease (rows locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, one writer on SQLite), so no
+attempt is sent twice, and the rows of a process that died are due again when the lease ends.
 """
 
 from __future__ import annotations
@@ -19,18 +21,19 @@ import contextlib
 import json
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import httpx
+from tortoise.connection import get_connections
 
 from mailcore.core.config import Settings
+from mailcore.core.locks import singleton
 from mailcore.core.models import FolderRole, Member, WebhookDelivery
+from mailcore.core.sqlwork import Statement, Work, run_transaction
 from mailcore.openapi.apps import webhook_apps
 from mailcore.openapi.credentials import sign
 from mailcore.openapi.newmail import unread_inbox_count
-
-if TYPE_CHECKING:
-    from mailcore.store.ingest import IngestRequest, IngestResult
+from mailcore.store.registry import Job
+from mailcore.store.request import IngestRequest, IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -40,56 +43,79 @@ PURGE_EVERY = 3600.0
 _worker: WebhookWorker | None = None
 
 
-async def enqueue_new_mail(request: IngestRequest, result: IngestResult) -> None:
-    """Queue webhook calls for the Inbox copies of a stored message. Never raises."""
-    try:
-        await _enqueue(request, result)
-    except Exception:  # noqa: BLE001 - a webhook must never fail or block ingest
-        log.exception("could not queue new-mail webhooks")
+NEW_MAIL = "webhook.new_mail"  # the outbox topic
 
 
-async def _enqueue(request: IngestRequest, result: IngestResult) -> None:
+def new_mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
+    """The outbox job of a stored message with Inbox copies (inside its commit: no I/O)."""
     if request.source == "import":
-        return  # migrated old mail is not new mail
-    inbox = [s for s in result.entries if s.role is FolderRole.INBOX]
+        return []  # migrated old mail is not new mail
+    inbox = [[s.member_id, s.entry_id] for s in result.entries if s.role is FolderRole.INBOX]
     if not inbox:
-        return
+        return []
+    parsed = result.parsed
+    payload = {
+        "entries": inbox,
+        "from": parsed.from_.address if parsed.from_ else "",
+        "subject": parsed.subject,
+        "time": int(datetime.now(UTC).timestamp()),
+    }
+    return [Job(NEW_MAIL, payload)]
+
+
+async def enqueue_new_mail(jobs: list[dict]) -> None:
+    """Outbox handler: queue the webhook calls of new-mail jobs (one row per app and copy)."""
     hooked = await webhook_apps()
     if not hooked:
         return
+    member_ids = {member_id for job in jobs for member_id, _ in job["entries"]}
     members = {
         m["id"]: m
-        for m in await Member.filter(id__in=[s.member_id for s in inbox]).values(
-            "id", "enterprise_id", "email"
-        )
+        for m in await Member.filter(id__in=member_ids).values("id", "enterprise_id", "email")
     }
-    parsed, now = result.parsed, datetime.now(UTC)
+    now = datetime.now(UTC)
     rows = []
-    for stored in inbox:
-        member = members.get(stored.member_id)
-        app_ids = hooked.get(member["enterprise_id"], []) if member else []
-        if not member or not app_ids:
-            continue
-        body = json.dumps(
-            {
-                "msgid": str(stored.entry_id),
-                "userid": member["email"],
-                "from": parsed.from_.address if parsed.from_ else "",
-                "subject": parsed.subject,
-                "time": int(now.timestamp()),
-                "unread": await unread_inbox_count(stored.member_id),
-            },
-            ensure_ascii=False,
-        )
-        rows += [WebhookDelivery(app_id=a, body=body, next_attempt_at=now) for a in app_ids]
+    for job in jobs:
+        for member_id, entry_id in job["entries"]:
+            member = members.get(member_id)
+            app_ids = hooked.get(member["enterprise_id"], []) if member else []
+            if not member or not app_ids:
+                continue
+            body = json.dumps(
+                {
+                    "msgid": str(entry_id),
+                    "userid": member["email"],
+                    "from": job["from"],
+                    "subject": job["subject"],
+                    "time": job["time"],
+                    "unread": await unread_inbox_count(member_id),
+                },
+                ensure_ascii=False,
+            )
+            rows += [WebhookDelivery(app_id=a, body=body, next_attempt_at=now) for a in app_ids]
     if rows:
         await WebhookDelivery.bulk_create(rows)
         if _worker is not None:
             _worker.wake()
 
 
+def _claim(
+    now: datetime, lease: datetime, max_attempts: int, limit: int, postgres: bool
+) -> Work[list[int]]:
+    field = WebhookDelivery._meta.fields_map["next_attempt_at"]
+    skip = " FOR UPDATE SKIP LOCKED" if postgres else ""
+    rows = yield Statement(
+        'UPDATE "webhook_delivery" SET "attempts" = "attempts" + 1, "next_attempt_at" = ? '
+        'WHERE "id" IN (SELECT "id" FROM "webhook_delivery" WHERE "delivered_at" IS NULL '
+        'AND "attempts" < ? AND "next_attempt_at" <= ? ORDER BY "next_attempt_at", "id" '
+        f'LIMIT ?{skip}) RETURNING "id"',
+        [field.to_db_value(lease, None), max_attempts, field.to_db_value(now, None), limit],
+    )
+    return [row[0] for row in rows]
+
+
 class WebhookWorker:
-    """Sends due webhook deliveries in the background of one process."""
+    """Sends due webhook deliveries in the background (in any number of processes)."""
 
     def __init__(self, settings: Settings) -> None:
         self.backoff = settings.webhook_backoff or (10.0,)
@@ -136,43 +162,36 @@ class WebhookWorker:
             self._event.clear()
 
     async def run_once(self) -> int:
-        """Send every due delivery (up to BATCH); return how many were due."""
+        """Claim due deliveries (up to BATCH) and send them; return how many were claimed."""
         now = datetime.now(UTC)
-        due = (
-            await WebhookDelivery.filter(
-                delivered_at=None, attempts__lt=self.max_attempts, next_attempt_at__lte=now
-            )
-            .order_by("next_attempt_at", "id")
-            .limit(BATCH)
-            .select_related("app")
-        )
-        await asyncio.gather(*(self._attempt(row) for row in due))
-        return len(due)
+        lease = now + timedelta(seconds=self.timeout + 30)  # see _post: a call ends before
+        postgres = get_connections().get("default").capabilities.dialect == "postgres"
+        ids = await run_transaction(_claim(now, lease, self.max_attempts, BATCH, postgres))
+        if not ids:
+            return 0
+        claimed = await WebhookDelivery.filter(id__in=ids).select_related("app")
+        await asyncio.gather(*(self._attempt(row) for row in claimed))
+        return len(ids)
 
     async def _attempt(self, row: WebhookDelivery) -> None:
-        lease = datetime.now(UTC) + timedelta(seconds=self.timeout + 30)
-        claimed = await WebhookDelivery.filter(
-            id=row.id, attempts=row.attempts, delivered_at=None
-        ).update(attempts=row.attempts + 1, next_attempt_at=lease)
-        if claimed != 1:
-            return  # another process took this attempt
-        attempts = row.attempts + 1
+        """Send a claimed row (``row.attempts``: this attempt's number, which every outcome
+        names, so an attempt that outlived its lease changes nothing)."""
+        attempts = row.attempts
+        mine = WebhookDelivery.filter(id=row.id, attempts=attempts, delivered_at=None)
         app = row.app
         if not app.enabled or not app.webhook_url:
-            await WebhookDelivery.filter(id=row.id).update(
+            await mine.update(
                 attempts=self.max_attempts, last_error="the app is disabled or has no webhook"
             )
             return
         error = await self._post(app.webhook_url, app.webhook_secret, row)
         now = datetime.now(UTC)
         if not error:
-            await WebhookDelivery.filter(id=row.id).update(delivered_at=now, last_error="")
+            await mine.update(delivered_at=now, last_error="")
             return
         delay = self.backoff[min(attempts - 1, len(self.backoff) - 1)]
         log.info("webhook %s attempt %s failed: %s", row.id, attempts, error)
-        await WebhookDelivery.filter(id=row.id).update(
-            next_attempt_at=now + timedelta(seconds=delay), last_error=error[:1000]
-        )
+        await mine.update(next_attempt_at=now + timedelta(seconds=delay), last_error=error[:1000])
 
     async def _post(self, url: str, secret: str, row: WebhookDelivery) -> str:
         """'' when the receiver accepted the call, else what went wrong."""
@@ -185,9 +204,12 @@ class WebhookWorker:
             "X-Qiyou-Signature": sign(secret, body),
         }
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            async with asyncio.timeout(self.timeout + 20):  # within the lease, however slow
+                response = await self._client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             return f"{type(exc).__name__}: {exc}"
+        except TimeoutError:
+            return "the receiver took too long"
         if 200 <= response.status_code < 300:
             return ""
         return f"HTTP {response.status_code}"
@@ -198,7 +220,10 @@ class WebhookWorker:
             return
         self._purged = loop.time()
         cutoff = datetime.now(UTC) - KEEP_DELIVERED
-        await WebhookDelivery.filter(delivered_at__lt=cutoff).delete()
-        await WebhookDelivery.filter(
-            delivered_at=None, attempts__gte=self.max_attempts, created_at__lt=cutoff
-        ).delete()
+        async with singleton("webhook-purge") as held:
+            if not held:
+                return  # another process purges right now
+            await WebhookDelivery.filter(delivered_at__lt=cutoff).delete()
+            await WebhookDelivery.filter(
+                delivered_at=None, attempts__gte=self.max_attempts, created_at__lt=cutoff
+            ).delete()

@@ -5,7 +5,9 @@ one row per recipient. The copies are then built (``mailcore.core.mime.build``) 
 one by one through the one ingest path — locally delivered or queued in ``OutboundMessage``
 — each recipient row updated in its copy's own commit, so a restart resumes exactly where it
 stopped (no copy lost, none doubled). Small sends run inline; large ones in the background
-worker, with progress read through ``progress``.
+worker, with progress read through ``progress``. A job is made by one process at a time: its
+maker holds a database lock on it (``mass-mail-<id>``), which ends with the process, so the
+worker of another process resumes a job whose maker died.
 """
 
 from __future__ import annotations
@@ -13,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tortoise.expressions import Q
+
 from mailcore.core.blobs import BlobStore
+from mailcore.core.locks import singleton
 from mailcore.core.mime.build import OutgoingAttachment, build_message
 from mailcore.core.mime.types import Address
 from mailcore.core.models import (
@@ -161,7 +166,7 @@ async def _copy(
     routes: Routes,
 ) -> None:
     """One copy; ``routes`` classified the whole batch (a few queries for 500 addresses)."""
-    from mailcore.policy.pipeline import PolicyRefusal
+    from mailcore.store.request import PolicyRefusal
 
     address = normalize_address(recipient.address)
     local: list[int] = []
@@ -212,7 +217,14 @@ async def _fail(recipient_id: int, error: str) -> None:
 
 
 async def run(ingestor: Ingestor, blobs: BlobStore, job_id: int) -> None:
-    """Make every pending copy of the job, then mark it done."""
+    """Make every pending copy of the job, then mark it done (unless another process is
+    making them: then it returns at once)."""
+    async with singleton(f"mass-mail-{job_id}", dedicated=True) as held:
+        if held:
+            await _run(ingestor, blobs, job_id)
+
+
+async def _run(ingestor: Ingestor, blobs: BlobStore, job_id: int) -> None:
     job = await MassMailJob.filter(id=job_id).first()
     if job is None or job.status is MassMailStatus.DONE:
         return
@@ -286,9 +298,11 @@ async def recipients(
 
 class MassMailWorker:
     """Runs jobs one at a time in the background: those handed to it, those left unfinished
-    at start (resumed), and queued ones another process stored (found every ``POLL`` s)."""
+    at start (resumed), and, found every ``POLL`` s, queued ones another process stored and
+    running ones whose maker died (``run`` skips a job another process is making)."""
 
     POLL = 5.0
+    RESUME_AFTER = 30.0  # seconds: a running job this old is not one starting inline now
 
     def __init__(self, ingestor: Ingestor, blobs: BlobStore) -> None:
         self.ingestor, self.blobs = ingestor, blobs
@@ -335,10 +349,12 @@ class MassMailWorker:
                 self._known.discard(job_id)
 
     async def _poll(self) -> None:
+        started_before = datetime.now(UTC) - timedelta(seconds=self.RESUME_AFTER)
         try:
-            queued = await MassMailJob.filter(status=MassMailStatus.QUEUED).values_list(
-                "id", flat=True
-            )
+            queued = await MassMailJob.filter(
+                Q(status=MassMailStatus.QUEUED)
+                | Q(status=MassMailStatus.RUNNING, created_at__lt=started_before)
+            ).values_list("id", flat=True)
         except Exception:  # noqa: BLE001 - the database may be briefly away: next poll
             log.exception("looking for queued mass mail jobs failed")
             return

@@ -5,8 +5,8 @@ yet tried) are not sent at all; once handed on they cannot be taken back.
 
 A sender recalls within the enterprise's window: unread copies go, read copies stay unless the
 enterprise allows recalling them. Administrators recall read and unread copies of any mail in
-their scope. Every copy is removed through ``mailcore.store.changes.expunge`` (quota given
-back, a ``mailboxChanged`` event with change "recalled" so open clients drop it live); each
+their scope. Every copy is removed through ``Changes.expunge`` (``mailcore/store/changes.py``;
+quota given back, a ``mailboxChanged`` event with change "recalled" so open clients drop it live); each
 recall and its per-recipient result is stored (``Recall``) and can be read later.
 """
 
@@ -37,7 +37,7 @@ from mailcore.core.models import (
 from mailcore.mail.mailbox import get_entry
 from mailcore.mail.routing import route
 from mailcore.org.addresses import normalize_address
-from mailcore.store.changes import expunge
+from mailcore.store.changes import Changes
 from mailcore.store.errors import MailError, MailErrorCode
 
 MAX_WINDOW_MINUTES = 30 * 24 * 60
@@ -129,7 +129,9 @@ def _result(address: str, status: RecallStatus) -> dict[str, str]:
     return {"address": address, "status": status.value}
 
 
-async def recall_sent(member: Member, entry_id: int | str, origin: int | None = None) -> Recall:
+async def recall_sent(
+    changes: Changes, member: Member, entry_id: int | str, origin: int | None = None
+) -> Recall:
     """The sender recalls one of their sent messages (by its Sent entry id)."""
     entry = await get_entry(member.id, entry_id)
     folder = await Folder.get(id=entry.folder_id)
@@ -158,7 +160,7 @@ async def recall_sent(member: Member, entry_id: int | str, origin: int | None = 
         elif any(e.seen for e in entries) and not policy.recall_read:
             status = RecallStatus.ALREADY_READ
         else:
-            await expunge(member_id, [e.id for e in entries], None, change="recalled")
+            await changes.expunge(member_id, [e.id for e in entries], None, "recalled")
             status = RecallStatus.RECALLED
         results.append(_result(holder.email, status))
         done.add(holder.email)
@@ -202,7 +204,7 @@ async def latest_recall(member_id: int, entry_id: int) -> Recall | None:
     )
 
 
-async def admin_recall(scope: AdminScope, message_id: str) -> Recall:
+async def admin_recall(changes: Changes, scope: AdminScope, message_id: str) -> Recall:
     """Remove every copy (read or not) of the message with this Message-ID held by members in
     the admin's scope; the sender's Sent copy stays. Logged."""
     scope.require(AdminPermission.POLICIES)
@@ -237,7 +239,7 @@ async def admin_recall(scope: AdminScope, message_id: str) -> Recall:
     results = []
     for member_id, ids in sorted(by_member.items()):
         if member_id in in_scope:
-            await expunge(member_id, ids, None, change="recalled")
+            await changes.expunge(member_id, ids, None, "recalled")
             results.append(_result(emails[member_id], RecallStatus.RECALLED))
         else:
             results.append(_result(emails[member_id], RecallStatus.OUT_OF_SCOPE))

@@ -26,12 +26,15 @@ from mailcore.core.models import (
 from mailcore.store.request import IngestRequest, IngestSource
 
 if TYPE_CHECKING:
-    from mailcore.policy.pipeline import PolicyRefusal
+    from mailcore.store.request import PolicyRefusal
 
 CODE = "EXTERNAL_NOT_ALLOWED"
 SMTP_REPLY = "550 5.7.1 <{address}>: {sender} may not send outside the company"
-# Sources a member sends through; inbound mail and imports are not sending.
-SENDING = frozenset({IngestSource.SUBMISSION, IngestSource.COMPOSE, IngestSource.RULE})
+# Sources a member sends through (a release sends what the member submitted); inbound mail,
+# our own mail and imports are not sending.
+SENDING = frozenset(
+    {IngestSource.SUBMISSION, IngestSource.COMPOSE, IngestSource.RULE, IngestSource.RELEASE}
+)
 
 
 async def is_restricted(member_id: int) -> bool:
@@ -66,7 +69,7 @@ async def is_restricted(member_id: int) -> bool:
 
 
 def refusal(member_email: str, address: str) -> PolicyRefusal:
-    from mailcore.policy.pipeline import PolicyRefusal  # the pipeline imports this module
+    from mailcore.store.request import PolicyRefusal
 
     return PolicyRefusal(
         CODE,

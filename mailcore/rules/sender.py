@@ -2,8 +2,10 @@
 path (local copies delivered, external ones queued); resumes what a restart interrupted.
 
 Each ``RuleSend`` row is deleted in the same commit as the mail it sends, so a crash never
-loses or doubles a forward. A forward refused by policy (external sending restricted since
-it was set up) is not lost either: the mail goes to the member's Inbox instead.
+loses or doubles a forward. Any number of processes send: each works only on the rows it
+holds a database lock on (``claim_keys``; the lock ends with the process that holds it).
+A forward refused by policy (external sending restricted since it was set up) is not lost
+either: the mail goes to the member's Inbox instead.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 
+from mailcore.core.locks import claim_keys
 from mailcore.core.mime.parse import parse_message
 from mailcore.core.models import AutoReply, AutoReplySent, Member, Message, RuleSend
 from mailcore.mail.routing import local_recipients, route
 from mailcore.rules import autoreply
-from mailcore.runtime import Runtime
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
+from mailcore.store.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,7 @@ def wake_soon() -> None:
 
 
 class RuleSender:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         self.wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -67,16 +70,20 @@ class RuleSender:
             self.wake.clear()
 
     async def run_once(self) -> int:
-        rows = await RuleSend.all().order_by("id").limit(BATCH)
-        for row in rows:
-            try:
-                await send_one(self.runtime.ingestor, self.runtime.blobs, row)
-            except AlreadySent:
-                continue
-            except Exception:  # noqa: BLE001 - one bad row must not block the others
-                log.exception("rule send %s failed; dropped", row.id)
-                await RuleSend.filter(id=row.id).delete()
-        return len(rows)
+        """Send the rows this process could claim of the first ``2 * BATCH``; how many."""
+        rows = await RuleSend.all().order_by("id").limit(2 * BATCH)
+        async with claim_keys("rule-send", [r.id for r in rows]) as mine:
+            for row in rows:
+                if row.id not in mine:
+                    continue  # another process is sending it
+                try:
+                    await send_one(self.runtime.ingestor, self.runtime.blobs, row)
+                except AlreadySent:
+                    continue
+                except Exception:  # noqa: BLE001 - one bad row must not block the others
+                    log.exception("rule send %s failed; dropped", row.id)
+                    await RuleSend.filter(id=row.id).delete()
+        return len(mine)
 
 
 class AlreadySent(Exception):
@@ -92,7 +99,7 @@ def _done(row_id: int):
 
 
 async def send_one(ingestor: Ingestor, blobs, row: RuleSend) -> None:
-    from mailcore.policy.pipeline import PolicyRefusal
+    from mailcore.store.request import PolicyRefusal
 
     member = await Member.filter(id=row.member_id, enabled=True).first()
     message = await Message.filter(id=row.message_pk).first()

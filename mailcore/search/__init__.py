@@ -6,9 +6,9 @@
   server; ``key`` is an API key allowed to manage the indexes, ``prefix`` starts index names.
 
 The server starts one indexer (``start``) for every space (``sources``: mail, archive);
-mailcore calls ``committed`` and ``entries_changed`` after mailbox changes, which never fail
-the caller. Searches go through ``backend()`` (see ``mail.search_mail`` and
-``mailcore/archive/search.py``).
+the runtime registers ``mail_jobs`` and ``change_jobs`` with the store, whose commits then
+carry the outbox jobs the indexer follows. Searches go through ``backend()`` (see
+``mail.search_mail`` and ``mailcore/archive/search.py``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from mailcore.core.blobs import BlobStore
-from mailcore.core.mime.types import ParsedMessage
 from mailcore.search.contract import (
     ARCHIVE,
     MAIL,
@@ -29,7 +28,9 @@ from mailcore.search.contract import (
     SearchUnavailable,
     Sort,
 )
-from mailcore.search.indexer import Indexer, Source, record_changes
+from mailcore.search.indexer import Indexer, Source, jobs, record_changes
+from mailcore.store.registry import EntryChange, Job
+from mailcore.store.request import IngestRequest, IngestResult
 
 __all__ = [
     "ARCHIVE",
@@ -42,9 +43,10 @@ __all__ = [
     "SearchUnavailable",
     "Sort",
     "backend",
-    "committed",
+    "change_jobs",
     "documents_changed",
-    "entries_changed",
+    "mail_jobs",
+    "reuse_parse",
     "open_backend",
     "start",
     "stop",
@@ -118,20 +120,22 @@ def indexer() -> Indexer | None:
     return _indexer
 
 
-def committed(sha256: str | None = None, parsed: ParsedMessage | None = None) -> None:
-    """Mail was committed (mailbox entries, archive records): wake the indexer; the
-    high-water marks find what is new. Ingest also hands over its parse of the message."""
+def mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
+    """Registry job maker: index the new entries of a stored mail (inside its commit)."""
+    return jobs(MAIL, [stored.entry_id for stored in result.entries])
+
+
+def change_jobs(change: EntryChange) -> list[Job]:
+    """Registry job maker: re-read changed or removed entries into the index."""
+    return jobs(MAIL, change.entry_ids)
+
+
+async def reuse_parse(request: IngestRequest, result: IngestResult) -> None:
+    """Registry listener: hand the indexer ingest's parse of the message (saves a parse)."""
     if _indexer is not None:
-        if sha256 and parsed is not None:
-            from mailcore.search.mail import remember
+        from mailcore.search.mail import remember
 
-            remember(sha256, parsed)
-        _indexer.notify()
-
-
-async def entries_changed(ids: list[int]) -> None:
-    """Mailbox entries changed (flags, folder) or were removed: re-read them into the index."""
-    await documents_changed(MAIL, ids)
+        remember(result.sha256, result.parsed)
 
 
 async def documents_changed(space: str, ids: list[int]) -> None:

@@ -9,10 +9,10 @@ from tortoise.models import Model
 
 from mailcore.core.blobs import open_blob_store
 from mailcore.core.config import Settings
-from mailcore.core.models import ArchiveRecord, MailboxEntry, SearchPending
+from mailcore.core.models import ArchiveRecord, MailboxEntry, OutboxJob
 from mailcore.search import open_backend, sources
 from mailcore.search.contract import ARCHIVE, MAIL, SPACES, SearchUnavailable
-from mailcore.search.indexer import Indexer, indexed_upto
+from mailcore.search.indexer import Indexer, backfill, topic
 
 LOCK_TRIES = 20  # a running server may hold the embedded index's writer for a moment
 ROWS: dict[str, type[Model]] = {MAIL: MailboxEntry, ARCHIVE: ArchiveRecord}
@@ -48,16 +48,14 @@ async def reindex(
 
 
 async def status(settings: Settings) -> dict[str, object]:
-    mail_upto = await indexed_upto(MAIL)
-    archive_upto = await indexed_upto(ARCHIVE)
-    return {
-        "backend": settings.search_url,
-        "entries": await MailboxEntry.all().count(),
-        "indexed_upto": mail_upto,
-        "entries_to_index": await MailboxEntry.filter(id__gt=mail_upto).count(),
-        "pending_changes": await SearchPending.filter(space=MAIL).count(),
-        "archive_records": await ArchiveRecord.all().count(),
-        "archive_indexed_upto": archive_upto,
-        "archive_records_to_index": await ArchiveRecord.filter(id__gt=archive_upto).count(),
-        "archive_pending_changes": await SearchPending.filter(space=ARCHIVE).count(),
-    }
+    """Documents, backfill progress and outbox jobs waiting, per space."""
+    found: dict[str, object] = {"backend": settings.search_url}
+    for space, rows in ROWS.items():
+        upto, until = await backfill(space)
+        found[space] = {
+            "documents": await rows.all().count(),
+            "backfill_upto": upto,
+            "backfill_to_do": await rows.filter(id__gt=upto, id__lte=until).count(),
+            "jobs_waiting": await OutboxJob.filter(topic=topic(space)).count(),
+        }
+    return found

@@ -1,12 +1,12 @@
 """The indexing worker: keeps a search space in step with the database, off the request path.
 
-Two durable records make a crash harmless. ``search_state.indexed_upto`` is the highest source
-id (mailbox entry id) indexed so far: new mail needs no record of its own — the worker indexes
-everything above the mark, at start-up too, so mail stored just before a crash is indexed when
-the server comes back. ``search_pending`` rows name documents whose state changed (flags,
-folder, removal); they are written by the change itself and deleted only after the backend
-took the change, and each is handled by re-reading the row from the database (present: update
-or index it; gone: delete it), so handling one twice does no harm.
+Every change of a document (new mail, flags, folder, removal, a new archive record) commits an
+outbox job ``search.<space>`` with the document ids in its own transaction
+(``mailcore/store/outbox.py``); this worker claims batches of them, and ``apply`` re-reads
+each document from the database (present: update it, or index it when the index
+lacks it; gone: delete it), so a job done twice does no harm, and a job is deleted only after
+the backend took it. A new or rebuilt index is filled by a backfill instead:
+``search_state.indexed_upto`` is how far it got, ``backfill_until`` where it stops.
 """
 
 from __future__ import annotations
@@ -16,13 +16,15 @@ import logging
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from mailcore.core.models import SearchPending, SearchState
+from mailcore.core.models import SearchState
 from mailcore.search.contract import SearchBackend, SearchDoc, SearchUnavailable
+from mailcore.store import outbox
+from mailcore.store.registry import Job
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
-PENDING_BATCH = 500
+BACKFILL_DONE = -1  # backfill_until once a backfill reached the end
 POLL = 30.0  # seconds: also pick up work recorded by other processes (CLI, other servers)
 RETRY = (1.0, 5.0, 30.0)
 # A burst of mail is indexed in a few commits, not one per message: after a wake the worker
@@ -47,21 +49,32 @@ class Source(Protocol):
     async def documents(self, entries: list[Any]) -> list[SearchDoc]: ...
 
 
+def topic(space: str) -> str:
+    return f"search.{space}"
+
+
+def jobs(space: str, ids: list[int]) -> list[Job]:
+    return [Job(topic(space), {"ids": [int(i) for i in ids]})] if ids else []
+
+
 async def record_changes(space: str, ids: list[int]) -> None:
-    """Durably note documents to re-read (the caller's change is, or is about to be, stored)."""
-    if ids:
-        await SearchPending.bulk_create([SearchPending(space=space, doc_id=int(i)) for i in ids])
+    """Durably note documents to re-read (in the caller's transaction, if it has one)."""
+    await outbox.add(jobs(space, ids))
 
 
-async def indexed_upto(space: str) -> int:
+async def backfill(space: str) -> tuple[int, int]:
+    """(indexed_upto, backfill_until) of a space; a space never seen is backfilled."""
     state = await SearchState.filter(space=space).first()
-    return state.indexed_upto if state else 0
+    return (state.indexed_upto, state.backfill_until) if state else (0, 2**62)
 
 
-async def set_indexed_upto(space: str, upto: int) -> None:
-    updated = await SearchState.filter(space=space).update(indexed_upto=upto)
+async def set_backfill(space: str, upto: int, until: int | None = None) -> None:
+    values: dict[str, int] = {"indexed_upto": upto}
+    if until is not None:
+        values["backfill_until"] = until
+    updated = await SearchState.filter(space=space).update(**values)
     if not updated:
-        await SearchState.create(space=space, indexed_upto=upto)
+        await SearchState.create(space=space, **values)
 
 
 class Indexer:
@@ -153,10 +166,10 @@ class Indexer:
             if source.space not in self._checked:
                 if await self.backend.was_created(source.space):
                     log.warning("search index %r is new: indexing everything", source.space)
-                    await set_indexed_upto(source.space, 0)
+                    await set_backfill(source.space, 0, 2**62)
                 self._checked.add(source.space)
             while True:
-                handled = await self._pending(source) + await self._new(source)
+                handled = await self._outbox(source) + await self._new(source)
                 if progress and handled:
                     progress(handled)
                 done += handled
@@ -166,18 +179,23 @@ class Indexer:
             await self.backend.release()
         return done
 
-    async def _pending(self, source: Source) -> int:
-        rows = (
-            await SearchPending.filter(space=source.space)
-            .order_by("id")
-            .limit(PENDING_BATCH)
-            .values_list("id", "doc_id")
-        )
-        if not rows:
-            return 0
-        await self.refresh(source, sorted({doc_id for _, doc_id in rows}))
-        await SearchPending.filter(id__in=[pk for pk, _ in rows]).delete()
-        return len(rows)
+    async def _outbox(self, source: Source) -> int:
+        """Do the outbox jobs of this space (the indexer is the worker of its own topics: it
+        batches a burst of mail and keeps the backend's writer across it)."""
+
+        async def handle(payloads: list[dict]) -> None:
+            await self.apply(source.space, payloads)
+
+        done = 0
+        while handled := await outbox.run_topic(topic(source.space), handle):
+            done += handled
+        return done
+
+    async def apply(self, space: str, payloads: list[dict]) -> None:
+        """Outbox handler of ``search.<space>``: bring the jobs' documents up to date."""
+        ids = sorted({int(i) for payload in payloads for i in payload["ids"]})
+        if ids:
+            await self.refresh(self.sources[space], ids)
 
     async def refresh(self, source: Source, ids: list[int]) -> None:
         """Bring these documents in line with the database: update, index or delete each."""
@@ -188,21 +206,23 @@ class Indexer:
         if entries:
             changes = {i: source.mutable(e) for i, e in entries.items()}
             missing = await self.backend.update(source.space, changes)
-            upto = await indexed_upto(source.space)
-            # Not in the index and not beyond the mark: lost or never indexed; index it now.
-            fresh = [entries[i] for i in missing if i <= upto]
+            fresh = [entries[i] for i in missing]  # new, or lost from the index: index it now
             if fresh:
                 await self.backend.upsert(source.space, await source.documents(fresh))
 
     async def _new(self, source: Source) -> int:
-        upto = await indexed_upto(source.space)
-        ids = await source.ids_after(upto, BATCH)
+        """One step of a backfill, if one is under way."""
+        upto, until = await backfill(source.space)
+        if until <= upto:
+            return 0
+        ids = [i for i in await source.ids_after(upto, BATCH) if i <= until]
         if not ids:
+            await set_backfill(source.space, upto, BACKFILL_DONE)
             return 0
         entries = await source.entries(ids)
         docs = await source.documents([entries[i] for i in ids if i in entries])
         await self.backend.upsert(source.space, docs)
-        await set_indexed_upto(source.space, max(ids))
+        await set_backfill(source.space, max(ids))
         return len(ids)
 
     async def rebuild(self, space: str, progress: Callable[[int], None] | None = None) -> int:
@@ -210,6 +230,5 @@ class Indexer:
         if space not in self.sources:
             raise KeyError(f"no search space {space!r}")
         await self.backend.clear(space)
-        await set_indexed_upto(space, 0)
-        await SearchPending.filter(space=space).delete()
+        await set_backfill(space, 0, 2**62)
         return await self.catch_up(progress)

@@ -1,16 +1,29 @@
-"""Changing a member's mailbox: flags, moves, delete to Trash, expunge; each change is
-published so the member's other sessions update live."""
+"""Changing a member's mailbox: flags, moves, delete to Trash, expunge.
+
+Each change commits with its rows in the change log (``mailbox_change``: the mailbox's
+modification sequence) and the outbox jobs the registry's consumers ask for (search
+updates), then is announced to the registry's live listeners (the member's other sessions).
+"""
 
 from __future__ import annotations
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
-from mailcore import search
-from mailcore.core import events
-from mailcore.core.models import Folder, FolderRole, MailboxEntry, Member, Message, OutboundMessage
+from mailcore.core.models import (
+    ChangeKind,
+    Folder,
+    FolderRole,
+    MailboxChange,
+    MailboxEntry,
+    Member,
+    Message,
+    OutboundMessage,
+)
+from mailcore.store import outbox
 from mailcore.store.errors import MailError, MailErrorCode
 from mailcore.store.folders import folder_by_role
+from mailcore.store.registry import EntryChange, Registry
 
 MAX_IDS = 1000
 FLAGS = ("seen", "flagged", "answered")
@@ -33,96 +46,114 @@ async def _owned(member_id: int, ids: list[int | str]) -> list[MailboxEntry]:
     return entries
 
 
-async def set_flags(
-    member_id: int, ids: list[int | str], origin: int | None = None, **flags: bool
-) -> list[MailboxEntry]:
-    flags = {k: v for k, v in flags.items() if k in FLAGS and v is not None}
-    entries = await _owned(member_id, ids)
-    await MailboxEntry.filter(id__in=[e.id for e in entries]).update(**flags)
-    for entry in entries:
-        for name, value in flags.items():
-            setattr(entry, name, value)
-    await _publish(member_id, "flags", entries, origin)
-    return entries
+class Changes:
+    """The mailbox changes of the store, announced to one registry."""
 
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
 
-async def move(
-    member_id: int, ids: list[int | str], folder: Folder, origin: int | None = None
-) -> list[MailboxEntry]:
-    entries = await _owned(member_id, ids)
-    await MailboxEntry.filter(id__in=[e.id for e in entries]).update(folder_id=folder.id)
-    for entry in entries:
-        entry.folder_id = folder.id
-    await _publish(member_id, "moved", entries, origin)
-    return entries
+    async def set_flags(
+        self, member_id: int, ids: list[int | str], origin: int | None = None, **flags: bool
+    ) -> list[MailboxEntry]:
+        flags = {k: v for k, v in flags.items() if k in FLAGS and v is not None}
+        entries = await _owned(member_id, ids)
+        change = EntryChange(member_id, ChangeKind.FLAGS, [e.id for e in entries], None, origin)
+        async with in_transaction():
+            await MailboxEntry.filter(id__in=change.entry_ids).update(**flags)
+            await self._record(change, {e.id: e.folder_id for e in entries})
+        for entry in entries:
+            for name, value in flags.items():
+                setattr(entry, name, value)
+        await self._announce(change)
+        return entries
 
+    async def move(
+        self, member_id: int, ids: list[int | str], folder: Folder, origin: int | None = None
+    ) -> list[MailboxEntry]:
+        entries = await _owned(member_id, ids)
+        await self._move(member_id, entries, folder.id, origin)
+        return entries
 
-async def delete(
-    member_id: int, ids: list[int | str], origin: int | None = None
-) -> tuple[list[MailboxEntry], list[int]]:
-    """Move to Trash; what is already in Trash (or Drafts) is expunged for good."""
-    entries = await _owned(member_id, ids)
-    trash = await folder_by_role(member_id, FolderRole.TRASH)
-    drafts = await folder_by_role(member_id, FolderRole.DRAFTS)
-    final = [e for e in entries if e.folder_id in (trash.id, drafts.id)]
-    to_trash = [e for e in entries if e not in final]
-    if to_trash:
-        await MailboxEntry.filter(id__in=[e.id for e in to_trash]).update(folder_id=trash.id)
-        for entry in to_trash:
-            entry.folder_id = trash.id
-        await _publish(member_id, "moved", to_trash, origin)
-    expunged = await expunge(member_id, [e.id for e in final], origin) if final else []
-    return to_trash, expunged
+    async def _move(
+        self, member_id: int, entries: list[MailboxEntry], folder_id: int, origin: int | None
+    ) -> None:
+        ids = [e.id for e in entries]
+        change = EntryChange(member_id, ChangeKind.MOVED, ids, folder_id, origin)
+        async with in_transaction():
+            await MailboxEntry.filter(id__in=ids).update(folder_id=folder_id)
+            await self._record(change, dict.fromkeys(ids, folder_id))
+        for entry in entries:
+            entry.folder_id = folder_id
+        await self._announce(change)
 
+    async def delete(
+        self, member_id: int, ids: list[int | str], origin: int | None = None
+    ) -> tuple[list[MailboxEntry], list[int]]:
+        """Move to Trash; what is already in Trash (or Drafts) is expunged for good."""
+        entries = await _owned(member_id, ids)
+        trash = await folder_by_role(member_id, FolderRole.TRASH)
+        drafts = await folder_by_role(member_id, FolderRole.DRAFTS)
+        final = [e for e in entries if e.folder_id in (trash.id, drafts.id)]
+        to_trash = [e for e in entries if e not in final]
+        if to_trash:
+            await self._move(member_id, to_trash, trash.id, origin)
+        expunged = await self.expunge(member_id, [e.id for e in final], origin) if final else []
+        return to_trash, expunged
 
-async def expunge(
-    member_id: int, ids: list[int], origin: int | None = None, change: str = "removed"
-) -> list[int]:
-    """Remove entries for good, give their bytes back to the quota, drop unused messages.
+    async def expunge(
+        self, member_id: int, ids: list[int], origin: int | None = None, reason: str = "removed"
+    ) -> list[int]:
+        """Remove entries for good, give their bytes back to the quota, drop unused messages.
 
-    ``change`` names the removal in the published event ("recalled" for a recall)."""
-    async with in_transaction():
-        entries = await MailboxEntry.filter(member_id=member_id, id__in=ids)
-        if not entries:
-            return []
-        freed = sum(e.size for e in entries)
-        message_ids = {e.message_id for e in entries}
-        await MailboxEntry.filter(id__in=[e.id for e in entries]).delete()
-        await Member.filter(id=member_id).update(used_bytes=F("used_bytes") - freed)
-        still_used = set(
-            await MailboxEntry.filter(message_id__in=message_ids).values_list(
-                "message_id", flat=True
+        ``reason`` names the removal in the live event ("recalled" for a recall)."""
+        async with in_transaction():
+            entries = await MailboxEntry.filter(member_id=member_id, id__in=ids)
+            if not entries:
+                return []
+            freed = sum(e.size for e in entries)
+            message_ids = {e.message_id for e in entries}
+            await MailboxEntry.filter(id__in=[e.id for e in entries]).delete()
+            await Member.filter(id=member_id).update(used_bytes=F("used_bytes") - freed)
+            still_used = set(
+                await MailboxEntry.filter(message_id__in=message_ids).values_list(
+                    "message_id", flat=True
+                )
+            ) | set(
+                await OutboundMessage.filter(message_id__in=message_ids).values_list(
+                    "message_id", flat=True
+                )
             )
-        ) | set(
-            await OutboundMessage.filter(message_id__in=message_ids).values_list(
-                "message_id", flat=True
-            )
+            unused = message_ids - still_used
+            if unused:
+                # Blob files stay: another message row may share them later (docs/storage.md).
+                await Message.filter(id__in=unused).delete()
+            gone = [e.id for e in entries]
+            change = EntryChange(member_id, ChangeKind.REMOVED, gone, None, origin, reason)
+            await self._record(change, {e.id: e.folder_id for e in entries})
+        await self._announce(change)
+        return gone
+
+    async def _record(self, change: EntryChange, folders: dict[int, int]) -> None:
+        """The change log rows and outbox jobs of a change, in the caller's transaction."""
+        at = outbox.now_ms()
+        await MailboxChange.bulk_create(
+            [
+                MailboxChange(
+                    member_id=change.member_id,
+                    entry_id=entry_id,
+                    folder_id=folders.get(entry_id),
+                    kind=change.kind,
+                    created_at=at,
+                )
+                for entry_id in change.entry_ids
+            ]
         )
-        unused = message_ids - still_used
-        if unused:
-            # Blob files stay: another message row may share them later; see docs/storage.md.
-            await Message.filter(id__in=unused).delete()
-    gone = [e.id for e in entries]
-    await search.entries_changed(gone)  # every removal (delete, expunge, recall) leaves the index
-    await events.publish(
-        member_id,
-        events.MAILBOX_CHANGED,
-        change=change,
-        ids=[str(i) for i in gone],
-        origin=origin,
-    )
-    return gone
+        jobs = self.registry.jobs_for_change(change)
+        if jobs:
+            await outbox.add(jobs)
 
-
-async def _publish(
-    member_id: int, change: str, entries: list[MailboxEntry], origin: int | None
-) -> None:
-    await search.entries_changed([e.id for e in entries])  # flags and folder in the index
-    await events.publish(
-        member_id,
-        events.MAILBOX_CHANGED,
-        change=change,
-        ids=[str(e.id) for e in entries],
-        folder=str(entries[0].folder_id) if change == "moved" else None,
-        origin=origin,
-    )
+    async def _announce(self, change: EntryChange) -> None:
+        if self.registry.change_jobs:
+            self.registry.wake()
+        for listener in self.registry.change_listeners:
+            await listener(change)

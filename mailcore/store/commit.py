@@ -1,12 +1,14 @@
 """Committing a group of ingested messages: set-based, a fixed number of statements per group.
 
 ``commit_group`` stores every message of a group in one transaction: message rows and
-attachments, quota checks, threads, mailbox entries, quota usage, outbound queue rows, then
-each request's ``on_commit`` callbacks. Each step is one (or a few) statements for the whole
-group, whatever the number of messages and recipients. The statements are hand-written and
-run as one unit (``mailcore/core/sqlwork.py``): on SQLite the whole group is stored by one call
-into the database thread, so the transaction holds the connection for ~1 ms of SQLite
-rather than a dozen round trips through the event loop.
+attachments, quota checks, threads, mailbox entries, quota usage, outbound queue rows, the
+mailbox change log and the outbox jobs the registry's consumers ask for
+(``mailcore/store/registry.py``), then each request's ``on_commit`` callbacks. Each step is
+one (or a few) statements for the whole group, whatever the number of messages and
+recipients. The statements are hand-written and run as one unit
+(``mailcore/core/sqlwork.py``): on SQLite the whole group is stored by one call into the
+database thread, so the transaction holds the connection for ~1 ms of SQLite rather than a
+dozen round trips through the event loop.
 """
 
 from __future__ import annotations
@@ -20,8 +22,18 @@ from tortoise.transactions import in_transaction
 from mailcore.core import sqlwork
 from mailcore.core.db import db_text
 from mailcore.core.mime.types import ParsedMessage
-from mailcore.core.models import Attachment, MailboxEntry, Member, Message, OutboundMessage
+from mailcore.core.models import (
+    Attachment,
+    ChangeKind,
+    MailboxChange,
+    MailboxEntry,
+    Member,
+    Message,
+    OutboundMessage,
+)
 from mailcore.core.sqlwork import Statement, Work, batches, marks
+from mailcore.store import outbox
+from mailcore.store.registry import Registry
 from mailcore.store.request import Delivery, IngestRequest, IngestResult, IngestSource, StoredEntry
 from mailcore.store.threading import ThreadRequest, thread_group
 
@@ -45,19 +57,19 @@ class _Copy:
     thread_id: int = 0
 
 
-async def commit_group(items: list[Item]) -> list[IngestResult]:
+async def commit_group(items: list[Item], registry: Registry) -> list[IngestResult]:
     now = datetime.now(UTC)
     if not any(item.request.on_commit for item in items):
-        return await sqlwork.run_transaction(_store(items, now))
+        return await sqlwork.run_transaction(_store(items, now, registry))
     async with in_transaction() as connection:
-        results = await sqlwork.run(_store(items, now), connection)
+        results = await sqlwork.run(_store(items, now, registry), connection)
         for item, result in zip(items, results, strict=True):
             for callback in item.request.on_commit:
                 await callback(result)
     return results
 
 
-def _store(items: list[Item], now: datetime) -> Work[list[IngestResult]]:
+def _store(items: list[Item], now: datetime, registry: Registry) -> Work[list[IngestResult]]:
     message_ids = yield from _message_rows(items)
     results = [
         IngestResult(message_pk=message_ids[it.key], sha256=it.key, parsed=it.parsed)
@@ -68,7 +80,33 @@ def _store(items: list[Item], now: datetime) -> Work[list[IngestResult]]:
     if copies:
         yield from _store_copies(items, results, copies, whens)
     yield from _queue_outbound(items, results, now)
+    yield from _record(items, results, registry)
     return results
+
+
+def _record(items: list[Item], results: list[IngestResult], registry: Registry) -> Work[None]:
+    """The change log rows of the new entries and the consumers' outbox jobs."""
+    at = outbox.now_ms()
+    changes = [
+        MailboxChange(
+            member_id=stored.member_id,
+            entry_id=stored.entry_id,
+            folder_id=stored.folder_id,
+            kind=ChangeKind.ADDED,
+            created_at=at,
+        )
+        for result in results
+        for stored in result.entries
+    ]
+    if changes:
+        yield from sqlwork.insert(MailboxChange, changes)
+    jobs = [
+        job
+        for item, result in zip(items, results, strict=True)
+        for job in registry.jobs_for(item.request, result)
+    ]
+    if jobs:
+        yield from sqlwork.insert(outbox.OutboxJob, outbox.rows(jobs, at))
 
 
 def _when(item: Item, now: datetime) -> datetime:
@@ -198,7 +236,9 @@ def _store_copies(
     used: dict[int, int] = defaultdict(int)
     for copy, entry_id in zip(copies, entry_ids, strict=True):
         d = copy.delivery
-        results[copy.item].entries.append(StoredEntry(d.member_id, d.role, entry_id))
+        results[copy.item].entries.append(
+            StoredEntry(d.member_id, d.role, entry_id, copy.folder_id)
+        )
         used[d.member_id] += items[copy.item].parsed.size
     yield from _add_used(used)
 

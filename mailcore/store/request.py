@@ -15,12 +15,22 @@ from mailcore.core.models import FolderRole
 
 
 class IngestSource(StrEnum):
-    SMTP_INBOUND = "smtp_inbound"
-    SUBMISSION = "submission"
-    COMPOSE = "compose"
+    """Who brought a mail to the ingest path. Policies decide by it (each keeps one set of
+    the sources it applies to), never by the request's type."""
+
+    SMTP_INBOUND = "smtp_inbound"  # from another server over MX (a DSN: ``DSN``)
+    SUBMISSION = "submission"  # a member's client over the submission port
+    COMPOSE = "compose"  # a member's mail written in our apps (scheduled, mass mail too)
     DRAFT = "draft"
-    IMPORT = "import"
+    IMPORT = "import"  # a member's own old mail loaded from a file
     RULE = "rule"  # a forward or auto-reply made by a member's mail rules
+    SYSTEM = "system"  # mail we write: notices, approval notices, verification codes
+    DSN = "dsn"  # a delivery status notification: our own bounce, or one from outside
+    RELEASE = "release"  # held mail an approver released to its recipients
+    RESTORE = "restore"  # an archived mail an auditor puts back into a mailbox
+    IMAP_APPEND = "imap_append"  # a member's client storing a mail with IMAP APPEND
+    FETCH = "fetch"  # fetched from a member's external mailbox
+    MIGRATION = "migration"  # moved over from another mail system
 
 
 @dataclass
@@ -42,6 +52,7 @@ class StoredEntry:
     member_id: int
     role: FolderRole
     entry_id: int
+    folder_id: int | None = None
 
 
 @dataclass
@@ -72,3 +83,13 @@ class IngestRequest:
     # ``raw`` parsed already by the caller (the MX port parses once for screening and
     # storing); None: ingest parses it.
     parsed: ParsedMessage | None = None
+
+
+class PolicyRefusal(Exception):  # noqa: N818 - a refusal, not a failure
+    """A policy refuses the message as a whole; ``smtp_reply`` is what SMTP callers answer."""
+
+    def __init__(self, code: str, message: str, smtp_reply: str = "550 5.7.1 Refused by policy"):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.smtp_reply = smtp_reply

@@ -2,27 +2,26 @@
 
 The mini-program asks with ``wx.requestSubscribeMessage`` and records each acceptance
 (``accept``): WeChat lets a one-time acceptance carry exactly one message, so acceptances
-are counted as credits per member and template. After each ingest, ``notify_new_mail``
-sends one message per Inbox copy of a bound member with a credit left, through
-``cgi-bin/message/subscribe/send`` (``mailcore.wechat.client``). Sending never fails or
-delays ingest; an answer 43101 (no acceptance left on WeChat's side) clears the credits.
+are counted as credits per member and template. A stored message with Inbox copies commits
+one outbox job (``new_mail_jobs``); its handler ``Reminders`` sends one message per Inbox
+copy of a bound member with a credit left, through ``cgi-bin/message/subscribe/send``
+(``mailcore.wechat.client``). Sending never fails or delays ingest; an answer 43101 (no
+acceptance left on WeChat's side) clears the credits.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 from tortoise.expressions import F
 
 from mailcore.core.config import Settings
 from mailcore.core.models import FolderRole, WechatBinding, WechatSubscription
 from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.store.registry import Job
+from mailcore.store.request import IngestRequest, IngestResult
 from mailcore.wechat.client import WechatApi, WechatError, send_subscribe_message
-
-if TYPE_CHECKING:
-    from mailcore.store.ingest import IngestRequest, IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +29,6 @@ MAX_CREDITS = 50
 NO_ACCEPTANCE = 43101
 THING = 20  # WeChat's limit on a "thing" value
 PAGE = "pages/message/message?id={id}"
-_settings: Settings | None = None
-
-
-def configure(settings: Settings | None) -> None:
-    """Called by the server at start (and with None at stop): enables sending."""
-    global _settings
-    _settings = settings
 
 
 def template_id(settings: Settings) -> str:
@@ -78,60 +70,82 @@ def _value(what: str, sender: str, subject: str, when: datetime) -> str:
     return what[:THING]
 
 
-async def notify_new_mail(request: IngestRequest, result: IngestResult) -> None:
-    """Send the subscribe messages due for a stored message. Never raises."""
-    try:
-        await _notify(request, result)
-    except Exception:  # noqa: BLE001 - a notification must never fail ingest
-        log.exception("could not send WeChat subscribe messages")
+NEW_MAIL = "wechat.new_mail"  # the outbox topic
 
 
-async def _notify(request: IngestRequest, result: IngestResult) -> None:
-    settings = _settings
-    if settings is None or request.source == "import" or not template_id(settings):
-        return
-    inbox = {s.member_id: s for s in result.entries if s.role is FolderRole.INBOX}
+def new_mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
+    """The outbox job of a stored message with Inbox copies (inside its commit: no I/O)."""
+    if request.source == "import":
+        return []
+    inbox = [[s.member_id, s.entry_id] for s in result.entries if s.role is FolderRole.INBOX]
     if not inbox:
-        return
-    template = template_id(settings)
-    due = await WechatSubscription.filter(
-        member_id__in=list(inbox), template_id=template, credits__gt=0
-    ).values("id", "member_id", "credits")
-    if not due:
-        return
-    openids = dict(
-        await WechatBinding.filter(member_id__in=[d["member_id"] for d in due]).values_list(
-            "member_id", "openid"
-        )
-    )
+        return []
     parsed = result.parsed
-    sender = (parsed.from_.name or parsed.from_.address) if parsed.from_ else ""
     when = parsed.date or datetime.now(UTC)
-    api = WechatApi.from_settings(settings)
-    for row in due:
-        openid = openids.get(row["member_id"])
-        if openid is None:
-            continue
-        # Claim one credit (compare-and-set), so two processes never spend it twice.
-        claimed = await WechatSubscription.filter(id=row["id"], credits__gt=0).update(
-            credits=F("credits") - 1
+    payload = {
+        "entries": inbox,
+        "sender": (parsed.from_.name or parsed.from_.address) if parsed.from_ else "",
+        "subject": parsed.subject,
+        "when": when.isoformat(),
+    }
+    return [Job(NEW_MAIL, payload)]
+
+
+class Reminders:
+    """Outbox handler: sends the subscribe messages due for new-mail jobs."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    async def __call__(self, jobs: list[dict]) -> None:
+        for job in jobs:
+            try:
+                await self._notify(job)
+            except Exception:  # noqa: BLE001 - one reminder is not worth repeating the batch
+                log.exception("could not send WeChat subscribe messages")
+
+    async def _notify(self, job: dict) -> None:
+        settings = self.settings
+        if not template_id(settings):
+            return
+        inbox = {member_id: entry_id for member_id, entry_id in job["entries"]}
+        template = template_id(settings)
+        due = await WechatSubscription.filter(
+            member_id__in=list(inbox), template_id=template, credits__gt=0
+        ).values("id", "member_id", "credits")
+        if not due:
+            return
+        openids = dict(
+            await WechatBinding.filter(member_id__in=[d["member_id"] for d in due]).values_list(
+                "member_id", "openid"
+            )
         )
-        if not claimed:
-            continue
-        data = {
-            key: _value(what, sender, parsed.subject, when)
-            for key, what in _fields(settings).items()
-        }
-        page = PAGE.format(id=inbox[row["member_id"]].entry_id)
-        try:
-            await send_subscribe_message(api, openid, template, data, page=page)
-        except WechatError as exc:
-            if exc.errcode == NO_ACCEPTANCE:
-                await WechatSubscription.filter(id=row["id"]).update(credits=0)
-            else:  # not sent: give the credit back for the next mail
-                await WechatSubscription.filter(id=row["id"]).update(credits=F("credits") + 1)
-            log.warning("WeChat subscribe message not sent: %s", exc.message)
-            continue
-        await WechatSubscription.filter(id=row["id"]).update(
-            sent=F("sent") + 1, last_sent_at=datetime.now(UTC)
-        )
+        sender, subject = job["sender"], job["subject"]
+        when = datetime.fromisoformat(job["when"])
+        api = WechatApi.from_settings(settings)
+        for row in due:
+            openid = openids.get(row["member_id"])
+            if openid is None:
+                continue
+            # Claim one credit (compare-and-set), so two processes never spend it twice.
+            claimed = await WechatSubscription.filter(id=row["id"], credits__gt=0).update(
+                credits=F("credits") - 1
+            )
+            if not claimed:
+                continue
+            data = {
+                key: _value(what, sender, subject, when) for key, what in _fields(settings).items()
+            }
+            page = PAGE.format(id=inbox[row["member_id"]])
+            try:
+                await send_subscribe_message(api, openid, template, data, page=page)
+            except WechatError as exc:
+                if exc.errcode == NO_ACCEPTANCE:
+                    await WechatSubscription.filter(id=row["id"]).update(credits=0)
+                else:  # not sent: give the credit back for the next mail
+                    await WechatSubscription.filter(id=row["id"]).update(credits=F("credits") + 1)
+                log.warning("WeChat subscribe message not sent: %s", exc.message)
+                continue
+            await WechatSubscription.filter(id=row["id"]).update(
+                sent=F("sent") + 1, last_sent_at=datetime.now(UTC)
+            )

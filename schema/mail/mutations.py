@@ -12,7 +12,7 @@ from mailcore.core.mime.build import OutgoingAttachment
 from mailcore.mail import compose, mailbox
 from mailcore.org.service import get_member
 from mailcore.policy import massmail, recall
-from mailcore.store import changes, folders
+from mailcore.store import folders
 from mailcore.store.errors import MailError
 from schema.mail.types import (
     DeleteFolderResult,
@@ -157,7 +157,9 @@ class MailMutation:
     async def recall_message(self, info: Info, id: strawberry.ID) -> RecallMailResult:
         ctx = info.context
         try:
-            row = await recall.recall_sent(await get_member(ctx.member_id), id, ctx.session_id)
+            row = await recall.recall_sent(
+                ctx.runtime.ingestor.changes, await get_member(ctx.member_id), id, ctx.session_id
+            )
         except MailError as exc:
             return _error(exc)
         return RecallType.of(row)
@@ -195,7 +197,9 @@ class MailMutation:
         ctx = info.context
         try:
             target = await folders.resolve_folder(ctx.member_id, folder)
-            entries = await changes.move(ctx.member_id, list(ids), target, ctx.session_id)
+            entries = await ctx.runtime.ingestor.changes.move(
+                ctx.member_id, list(ids), target, ctx.session_id
+            )
             return MessagesUpdated(messages=await _messages(ctx.member_id, [e.id for e in entries]))
         except MailError as exc:
             return _error(exc)
@@ -207,7 +211,9 @@ class MailMutation:
     async def delete(self, info: Info, ids: list[strawberry.ID]) -> DeleteResult:
         ctx = info.context
         try:
-            trashed, expunged = await changes.delete(ctx.member_id, list(ids), ctx.session_id)
+            trashed, expunged = await ctx.runtime.ingestor.changes.delete(
+                ctx.member_id, list(ids), ctx.session_id
+            )
             return MessagesDeleted(
                 trashed=await _messages(ctx.member_id, [e.id for e in trashed]),
                 expunged=[strawberry.ID(str(i)) for i in expunged],
@@ -261,7 +267,9 @@ def _int(value: str) -> int:
 async def _flags(info: Info, ids: list[strawberry.ID], **flags: bool) -> UpdateResult:
     ctx = info.context
     try:
-        entries = await changes.set_flags(ctx.member_id, list(ids), ctx.session_id, **flags)
+        entries = await ctx.runtime.ingestor.changes.set_flags(
+            ctx.member_id, list(ids), ctx.session_id, **flags
+        )
         return MessagesUpdated(messages=await _messages(ctx.member_id, [e.id for e in entries]))
     except MailError as exc:
         return _error(exc)

@@ -109,7 +109,9 @@ class PolicyMutation:
     async def admin_recall_message(self, info: Info, message_id: str) -> AdminRecallResult:
         scope = await info.context.require_admin()
         try:
-            return RecallType.of(await recall.admin_recall(scope, message_id))
+            return RecallType.of(
+                await recall.admin_recall(info.context.runtime.ingestor.changes, scope, message_id)
+            )
         except AdminError as exc:
             return AdminErrorType.of(exc)
 

@@ -55,6 +55,7 @@ from mailcore.core.models.mail import (
 from mailcore.core.models.notices import Notice, NoticeReceipt
 from mailcore.core.models.openapi import AppKind, AppToken, OpenApp, SsoTicket, WebhookDelivery
 from mailcore.core.models.org import Alias, AuthSession, Domain, Enterprise, Member
+from mailcore.core.models.outbox import ChangeKind, MailboxChange, OutboxJob
 from mailcore.core.models.policy import (
     CopyStatus,
     MailPolicy,
@@ -66,7 +67,7 @@ from mailcore.core.models.policy import (
     SendRestriction,
 )
 from mailcore.core.models.rules import AutoReply, AutoReplySent, Forwarding, MailFilter, RuleSend
-from mailcore.core.models.search import SearchPending, SearchState
+from mailcore.core.models.search import SearchState
 from mailcore.core.models.security import (
     ClientKind,
     IpRule,
@@ -84,6 +85,9 @@ from mailcore.core.models.translate import MessageTranslation
 from mailcore.core.models.wechat import WechatBindTicket, WechatSubscription
 
 __all__ = [
+    "ChangeKind",
+    "MailboxChange",
+    "OutboxJob",
     "BlockAction",
     "DomainTransfer",
     "ListKind",
@@ -159,7 +163,6 @@ __all__ = [
     "PostingPermission",
     "QrTicket",
     "QrTicketStatus",
-    "SearchPending",
     "SearchState",
     "SecondFactorMethod",
     "SignatureTemplate",

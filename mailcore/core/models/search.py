@@ -1,4 +1,5 @@
-"""Search index bookkeeping: how far each search space is indexed, and what awaits re-indexing."""
+"""Search index bookkeeping: how far each search space is indexed, and how far a backfill
+goes (changes travel as outbox jobs, ``mailcore/core/models/outbox.py``)."""
 
 from tortoise import fields
 from tortoise.models import Model
@@ -9,20 +10,11 @@ class SearchState(Model):
 
     space = fields.CharField(max_length=32, primary_key=True)
     indexed_upto = fields.BigIntField(default=0)
+    # Ids above indexed_upto and up to here are still to be indexed by a backfill (a new or
+    # rebuilt index); later mail reaches the index through the outbox instead.
+    backfill_until = fields.BigIntField(default=2**62)
     updated_at = fields.DatetimeField(auto_now=True)
 
     class Meta:
         table = "search_state"
 
-
-class SearchPending(Model):
-    """A document of a search space to bring up to date from the database (or remove)."""
-
-    id = fields.BigIntField(primary_key=True)
-    space = fields.CharField(max_length=32)
-    doc_id = fields.BigIntField()
-    created_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "search_pending"
-        indexes = (("space", "id"),)

@@ -16,6 +16,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from mailcore.core.db import select
 from mailcore.core.models import FolderRole, MailGroup, Member
+from mailcore.delivery.dsn import is_report
 from mailcore.dns import open_resolver
 from mailcore.dns.cache import CachingResolver
 from mailcore.groups.posting import Sender, refused_groups
@@ -26,13 +27,12 @@ from mailcore.mailauth.screen import screen
 from mailcore.org.addresses import is_valid_address, normalize_address, split_address
 from mailcore.policy import lists
 from mailcore.policy.lists import Verdict
-from mailcore.policy.pipeline import PolicyRefusal
 from mailcore.policy.transfer import transfer_target
 from mailcore.protocols.smtp import replies
-from mailcore.runtime import Runtime
 from mailcore.spam import open_checker
 from mailcore.store.ingest import Delivery, IngestRequest, IngestResult, IngestSource, parse
-from mailcore.store.request import OnCommit
+from mailcore.store.request import OnCommit, PolicyRefusal
+from mailcore.store.services import Services
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -59,7 +59,7 @@ def declared_size(mail_options: list[str]) -> int:
 class InboundHandler:
     """aiosmtpd handler for the MX port."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
         settings = runtime.settings
         self.resolver = CachingResolver(open_resolver(settings), settings.dns_cache_seconds)
@@ -156,7 +156,9 @@ class InboundHandler:
                 IngestRequest(
                     raw=stored,
                     parsed=dataclasses.replace(parsed, size=len(stored)) if reuse else None,
-                    source=IngestSource.SMTP_INBOUND,
+                    source=IngestSource.DSN
+                    if is_report(envelope.mail_from, raw)
+                    else IngestSource.SMTP_INBOUND,
                     envelope_from=envelope.mail_from or "",
                     deliveries=[
                         Delivery(member_id=mid, role=screening.roles.get(mid, FolderRole.INBOX))

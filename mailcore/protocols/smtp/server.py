@@ -16,10 +16,10 @@ from mailcore.protocols.smtp.inbound import InboundHandler
 from mailcore.protocols.smtp.protocol import QiyouSMTP
 from mailcore.protocols.smtp.submission import SubmissionHandler
 from mailcore.protocols.smtp.tls import ensure_self_signed, server_context
-from mailcore.runtime import Runtime
+from mailcore.store.services import Services
 
 
-def tls_context(runtime: Runtime):
+def tls_context(runtime: Services):
     settings = runtime.settings
     if settings.tls_cert and settings.tls_key:
         cert, key = Path(settings.tls_cert), Path(settings.tls_key)
@@ -28,8 +28,10 @@ def tls_context(runtime: Runtime):
     return server_context(cert, key)
 
 
-async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
-    """Listen on the MX and submission ports; returns the servers (close them to stop)."""
+async def start_smtp(
+    runtime: Services, *, mx_port: bool = True, submission_port: bool = True
+) -> list[asyncio.Server]:
+    """Listen on the MX and/or submission ports; returns the servers (close them to stop)."""
     settings = runtime.settings
     context = tls_context(runtime)
     loop = asyncio.get_running_loop()
@@ -80,7 +82,13 @@ async def start_smtp(runtime: Runtime) -> list[asyncio.Server]:
         )
 
     backlog = 4096  # a burst of connections waits to be accepted (and told 421 if over)
-    return [
-        await loop.create_server(mx, settings.host, settings.smtp_port, backlog=backlog),
-        await loop.create_server(msa, settings.host, settings.submission_port, backlog=backlog),
-    ]
+    servers = []
+    if mx_port:
+        servers.append(
+            await loop.create_server(mx, settings.host, settings.smtp_port, backlog=backlog)
+        )
+    if submission_port:
+        servers.append(
+            await loop.create_server(msa, settings.host, settings.submission_port, backlog=backlog)
+        )
+    return servers

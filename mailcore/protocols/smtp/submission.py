@@ -18,13 +18,13 @@ from mailcore.mail.routing import route
 from mailcore.mail.submit import SenderNotAllowed, check_sender, submit
 from mailcore.org.addresses import normalize_address
 from mailcore.policy import restrict
-from mailcore.policy.pipeline import PolicyRefusal
 from mailcore.protocols.smtp import replies
-from mailcore.runtime import Runtime
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.login import Attempt, authenticate
 from mailcore.store.errors import MailError, MailErrorCode
 from mailcore.store.ingest import IngestSource
+from mailcore.store.request import PolicyRefusal
+from mailcore.store.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def _auth_reply(exc: SecurityError) -> str:
 class SubmissionHandler:
     """aiosmtpd handler for the submission port (auth_required, require_starttls)."""
 
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Services) -> None:
         self.runtime = runtime
 
     async def _authenticate(self, server: SMTP, login: bytes, password: bytes) -> AuthResult:
