@@ -21,6 +21,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 test: setup lint
 	$(BIN)/pytest -n 2 --dist loadgroup

@@ -6,17 +6,9 @@ import re
 from typing import Protocol
 
 from mailcore.core.config import Settings
+from mailcore.sms.errors import SmsError
 
 PHONE = re.compile(r"^\+[1-9][0-9]{6,14}$")
-
-
-class SmsError(Exception):
-    """The message was not sent: not configured, a bad number, or the provider refused."""
-
-    def __init__(self, message: str, code: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
 
 
 class SmsSender(Protocol):

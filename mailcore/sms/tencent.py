@@ -18,7 +18,7 @@ from urllib.parse import urlparse
 import httpx
 
 from mailcore.core.config import Settings
-from mailcore.sms.sender import SmsError
+from mailcore.sms.errors import SmsError
 
 ACTION = "SendSms"
 VERSION = "2021-01-11"
