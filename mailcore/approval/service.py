@@ -15,7 +15,6 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore.archive.envelope import ReleasedRequest, SystemRequest
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
 from mailcore.core import events
 from mailcore.core.blobs import BlobStore
@@ -31,7 +30,7 @@ from mailcore.core.models import (
     Member,
     TimeoutAction,
 )
-from mailcore.store.ingest import Delivery, Ingestor, IngestSource
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 
 APPROVAL_CHANGED = "approval_changed"
 MAX_REASON = 2000
@@ -152,9 +151,9 @@ async def carry_out(services: Services, held: HeldMail) -> None:
             await Member.filter(id__in=held.local_ids, enabled=True).values_list("id", flat=True)
         )
         await services.ingestor.ingest(
-            ReleasedRequest(
+            IngestRequest(
                 raw=await services.blobs.get(held.sha256),
-                source=IngestSource.SUBMISSION,
+                source=IngestSource.RELEASE,
                 envelope_from=held.envelope_from,
                 deliveries=[Delivery(member_id=m) for m in held.local_ids if m in enabled],
                 outbound=list(held.external),
@@ -193,9 +192,9 @@ async def _system_mail(
         domain=sender.address.partition("@")[2],
     )
     await services.ingestor.ingest(
-        SystemRequest(
+        IngestRequest(
             raw=raw,
-            source=IngestSource.IMPORT,
+            source=IngestSource.SYSTEM,
             envelope_from=sender.address,
             deliveries=[Delivery(member_id=to.id, enforce_quota=False)],
         )

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from mailcore.archive.auditors import AuditorView, log_action
-from mailcore.archive.envelope import SystemRequest
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
 from mailcore.archive.search import get_record, in_scope
 from mailcore.core.blobs import BlobStore
@@ -22,7 +21,7 @@ from mailcore.core.mime.parse import get_attachment
 from mailcore.core.mime.types import ParsedAttachment, ParsedMessage
 from mailcore.core.models import ArchiveRecord, DepartmentMember
 from mailcore.org.service import find_member
-from mailcore.store.ingest import Delivery, Ingestor, IngestSource
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 
 MAX_EXPORT = 500
 _FROM_LINE = re.compile(rb"^(>*From )", re.MULTILINE)
@@ -116,9 +115,9 @@ async def redeliver(
             PolicyErrorCode.FORBIDDEN, f"{member.email} is outside your audit scope", "to"
         )
     result = await ingestor.ingest(
-        SystemRequest(
+        IngestRequest(
             raw=await blobs.get(record.sha256),
-            source=IngestSource.IMPORT,
+            source=IngestSource.RESTORE,
             envelope_from=record.envelope_from,
             deliveries=[Delivery(member_id=member.id)],
         )

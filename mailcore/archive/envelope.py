@@ -69,18 +69,6 @@ async def envelope_of(request: IngestRequest) -> Envelope:
     return await snapshot(request)
 
 
-@dataclass
-class ReleasedRequest(IngestRequest):
-    """An approved message going to the recipients it was held from: not held again, and
-    already in the archive (recorded when it was submitted)."""
-
-
-@dataclass
-class SystemRequest(IngestRequest):
-    """Mail Qiyou writes itself (approval notices) or puts back (an auditor's redelivery):
-    none of the approval, backup or archive policies applies to it."""
-
-
 _HELD = "_qiyou_held"
 
 

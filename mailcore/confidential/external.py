@@ -89,7 +89,7 @@ async def request_code(
         await ingestor.ingest(
             IngestRequest(
                 raw=raw,
-                source=IngestSource.COMPOSE,
+                source=IngestSource.SYSTEM,
                 envelope_from=envelope,
                 outbound=[link.address],
                 sender_member_id=None,

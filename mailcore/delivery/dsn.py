@@ -1,6 +1,7 @@
 """Delivery status notifications (RFC 3464): ``multipart/report; report-type=delivery-status``
 with a human-readable part, the ``message/delivery-status`` fields and the original headers,
-built with the standard library's email package."""
+built with the standard library's email package; and recognising one that arrives
+(``is_report``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage, Message
+from email.parser import BytesHeaderParser
 from email.utils import format_datetime, formatdate, make_msgid
 
 
@@ -20,6 +22,25 @@ class RecipientReport:
     remote_host: str = ""
     last_attempt: datetime | None = None
     retry_until: datetime | None = None
+
+
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+
+
+def is_report(mail_from: str | None, raw: bytes) -> bool:
+    """A delivery status notification: sent from the null sender (``MAIL FROM:<>``, RFC 5321
+    4.5.5) or a ``multipart/report; report-type=delivery-status`` (RFC 3464)."""
+    if not (mail_from or "").strip("<> "):
+        return True
+    end = _HEAD_END.search(raw, 0, 64 * 1024)
+    head = raw[: end.start() if end else 64 * 1024]
+    if b"multipart/report" not in head.lower():  # cheap: most mail is not parsed again
+        return False
+    headers = BytesHeaderParser().parsebytes(head + b"\r\n\r\n")
+    report_type = str(headers.get_param("report-type", "") or "")
+    return headers.get_content_type() == "multipart/report" and (
+        report_type.lower() == "delivery-status"
+    )
 
 
 _STATUS = re.compile(r"\b([245]\.\d{1,3}\.\d{1,3})\b")

@@ -164,7 +164,7 @@ async def _mail(ingestor: Ingestor, notice: Notice, author: Member, member_ids: 
         await ingestor.ingest(
             IngestRequest(
                 raw=raw,
-                source=IngestSource.COMPOSE,
+                source=IngestSource.SYSTEM,
                 envelope_from=author.email,
                 deliveries=[Delivery(member_id=m) for m in member_ids],
                 sender_member_id=author.id,

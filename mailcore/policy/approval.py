@@ -3,9 +3,10 @@
 The sender's Sent copy is stored; local recipients and the outbound queue get nothing; the
 original recipients are recorded with the held message (``HeldMail``, in ``on_commit``) and
 the approvers are notified by the policy jobs. Approved mail comes back through the ingest
-path as a ``ReleasedRequest``, which is not held again. Every source that sends as a member
-(submission, compose, scheduled sending, forwarding) passes here; drafts and imports do not.
-Approvers' own mail is not held by the rules they approve for.
+path with the source ``RELEASE``, which is not held again. The sources that send as a
+member (``HELD_SOURCES``: submission, compose with scheduled and mass mail, forwarding)
+pass here; our own mail, restores, drafts and imports do not. Approvers' own mail is not
+held by the rules they approve for.
 """
 
 from __future__ import annotations
@@ -14,13 +15,11 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from mailcore.archive.capture import SKIPPED_SOURCES, body_text
+from mailcore.archive.capture import body_text
 from mailcore.archive.envelope import (
     OWN_COPIES,
     DepartmentTree,
     Envelope,
-    ReleasedRequest,
-    SystemRequest,
     mark_held,
     matches_keywords,
     snapshot,
@@ -30,7 +29,11 @@ from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import ApprovalRule, DepartmentMember, HeldMail, RecipientScope
 from mailcore.org.addresses import split_address
 from mailcore.policy.presence import Presence
-from mailcore.store.request import IngestRequest, IngestResult
+from mailcore.store.request import IngestRequest, IngestResult, IngestSource
+
+# The sources a member sends through: only these may be held. Never a release (approved
+# already), a restore or our own mail (notices, delivery reports).
+HELD_SOURCES = frozenset({IngestSource.SUBMISSION, IngestSource.COMPOSE, IngestSource.RULE})
 
 RULE_FIELDS = (
     "id",
@@ -103,11 +106,9 @@ WITH_RULES = Presence(_enterprises_with_rules)  # enterprises with an enabled ap
 
 
 async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
-    if request.source in SKIPPED_SOURCES or request.sender_member_id is None:
+    if request.source not in HELD_SOURCES or request.sender_member_id is None:
         return
     if not await WITH_RULES.any():
-        return
-    if isinstance(request, ReleasedRequest | SystemRequest):
         return
     envelope = await snapshot(request)
     sender = envelope.sender

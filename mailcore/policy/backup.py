@@ -4,8 +4,9 @@ backup account, recorded (``BackupCopy``) with whose mail it was.
 A rule selects members and departments (with sub-departments), a direction (mail they
 receive, send, or both) and optional keywords (subject or body). The copy goes to the
 backup account's Inbox or Archive folder, is not refused for the backup account's quota
-(a full backup mailbox must not lose copies) but counts in its usage. Held mail (outbound
-approval) is copied when it is released; Qiyou's own system mail is never copied.
+(a full backup mailbox must not lose copies) but counts in its usage. ``COPIED`` lists the
+sources copied. Held mail (outbound approval) is copied when it is released; mail Qiyou
+writes as itself (approval notices) and an auditor's restore are never copied.
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
-from mailcore.archive.capture import SKIPPED_SOURCES, body_text
+from mailcore.archive.capture import body_text, our_own
 from mailcore.archive.envelope import (
     DepartmentTree,
-    SystemRequest,
     is_held,
     matches_keywords,
     snapshot,
@@ -30,7 +30,15 @@ from mailcore.core.models import (
     FolderRole,
 )
 from mailcore.policy.presence import Presence
-from mailcore.store.request import Delivery, IngestRequest, IngestResult
+from mailcore.store.request import Delivery, IngestRequest, IngestResult, IngestSource
+
+S = IngestSource
+# What a backup rule copies, by source: mail members receive or send (a release is copied
+# now, having been held when submitted). Not copied: drafts, a member's own mail stored from
+# elsewhere (import, IMAP APPEND, migration) and an auditor's restore.
+COPIED = frozenset(
+    {S.SMTP_INBOUND, S.DSN, S.FETCH, S.SUBMISSION, S.COMPOSE, S.RULE, S.RELEASE, S.SYSTEM}
+)
 
 RULE_FIELDS = (
     "id",
@@ -61,7 +69,7 @@ WITH_RULES = Presence(_enterprises_with_rules)  # enterprises with an enabled ba
 
 
 async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
-    if request.source in SKIPPED_SOURCES or isinstance(request, SystemRequest):
+    if request.source not in COPIED or our_own(request):
         return
     if not await WITH_RULES.any():
         return

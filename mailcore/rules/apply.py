@@ -4,7 +4,7 @@ receiving a message into their Inbox.
 Filters change that member's ``Delivery`` (folder, flag, seen, Trash). Forwards and
 auto-replies are decided here and recorded as ``RuleSend`` rows in the mail's own commit, so
 they are never lost; ``mailcore.rules.sender`` sends them afterwards through the one ingest
-path.
+path. Which of them apply depends on the mail's source (``SORTED``, ``ANSWERED``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,13 @@ from mailcore.store.request import Delivery, IngestRequest, IngestResult, Ingest
 
 MAX_HOPS = 10  # forwarded this many times already: a loop, stop forwarding
 MAX_RECEIVED = 50  # relayed this often: a loop somewhere, neither forward nor reply
-SKIP_SOURCES = frozenset({IngestSource.DRAFT, IngestSource.IMPORT})
+S = IngestSource
+# What a member's rules do with a mail, by source: filters sort it; forwards (of a filter or
+# of the forwarding setting) and the auto-reply answer it. Delivery reports and our own mail
+# are sorted but never answered (a loop, or a reply nobody reads); a member's own stored
+# mail (draft, import, IMAP APPEND, migration) and an auditor's restore are left alone.
+ANSWERED = frozenset({S.SMTP_INBOUND, S.FETCH, S.SUBMISSION, S.COMPOSE, S.RULE, S.RELEASE})
+SORTED = ANSWERED | {S.DSN, S.SYSTEM}
 
 
 async def _members_with_rules() -> set[int]:
@@ -47,8 +53,9 @@ def _loop_marks(headers: HeaderMessage) -> list[str]:
 
 
 async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
-    if request.source in SKIP_SOURCES:
+    if request.source not in SORTED:
         return
+    answer = request.source in ANSWERED
     targets = [
         d
         for d in request.deliveries
@@ -66,12 +73,17 @@ async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
         .values("member_id", "conditions", "match_all", "actions", "stop")
     ):  # plain rows: no model instances for what may be hundreds of filters
         rules.setdefault(row["member_id"], []).append(row)
-    forwards = {f.member_id: f for f in await Forwarding.filter(member_id__in=ids, enabled=True)}
-    replies = {
-        r.member_id: r
-        for r in await AutoReply.filter(member_id__in=ids, enabled=True)
-        if autoreply.active(r)
-    }
+    forwards: dict[int, Forwarding] = {}
+    replies: dict[int, AutoReply] = {}
+    if answer:
+        forwards = {
+            f.member_id: f for f in await Forwarding.filter(member_id__in=ids, enabled=True)
+        }
+        replies = {
+            r.member_id: r
+            for r in await AutoReply.filter(member_id__in=ids, enabled=True)
+            if autoreply.active(r)
+        }
     if not (rules or forwards or replies):
         return
     headers = read_headers(request.raw)
@@ -90,6 +102,8 @@ async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
             _act(delivery, filters.Actions.of(row["actions"]), forward_to)
             if row["stop"]:
                 break
+        if not answer:
+            continue  # sorted only: a filter's forward is not sent either
         forwarding = forwards.get(member_id)
         if forwarding is not None and forwarding.addresses:
             forward_to += forwarding.addresses
