@@ -4,14 +4,14 @@ in production, no schema introspection for anonymous callers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 from graphql import FieldNode, GraphQLError, ValidationRule
 from strawberry.extensions import SchemaExtension
 from strawberry.types.graphql import OperationType
 
-from mailcore.policy.presence import forget_all
+from mailcore.policy.presence import forget_everywhere
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -37,9 +37,10 @@ class RejectNulCharacters(SchemaExtension):
 
 
 class ForgetPolicyPresence(SchemaExtension):
-    """A mutation may have added or enabled a rule: the next message must see it."""
+    """A mutation may have added or enabled a rule: the next message must see it, in every
+    process (the answer leaves once the others have been told)."""
 
-    def on_operation(self) -> Iterator[None]:
+    async def on_operation(self) -> AsyncIterator[None]:  # type: ignore[override]
         yield
         context = self.execution_context
         if context.graphql_document is None:  # refused before parsing (limits): nothing ran
@@ -49,7 +50,7 @@ class ForgetPolicyPresence(SchemaExtension):
         except RuntimeError:  # no such operation in the document: nothing ran
             return
         if mutation:
-            forget_all()
+            await forget_everywhere()
 
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})

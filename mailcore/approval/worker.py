@@ -1,8 +1,10 @@
-"""The policy jobs of one ``qiyou serve`` process: approval notifications and timeouts, and
+"""The policy jobs of a ``qiyou serve`` process: approval notifications and timeouts, and
 the archive's retention purge (hourly).
 
 The worker sleeps until the earliest pending approval times out (at most ``poll`` seconds)
-or until a new message is held in this process (``wake``).
+or until a new message is held in this process (``wake``). With several processes, one at a
+time makes a round (a database lock: finishing an interrupted decision is not idempotent)
+and one at a time purges; a process that finds the round taken looks again a second later.
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from datetime import UTC, datetime
 
 from mailcore.approval.service import Services, next_expiry, run_due
 from mailcore.archive.purge import purge_expired
+from mailcore.core.locks import singleton
 
 log = logging.getLogger(__name__)
 
 PURGE_EVERY = 3600.0
+BUSY_RETRY = 1.0  # seconds: another process was making the round
 _current: PolicyJobs | None = None
 
 
@@ -54,18 +58,24 @@ class PolicyJobs:
     def wake(self) -> None:
         self._event.set()
 
+    async def _purge(self) -> None:
+        async with singleton("archive-retention") as held:
+            if held:  # else another process purges right now
+                removed = await purge_expired()
+                if removed:
+                    log.info("archive: %d expired record(s) purged", removed)
+        self._purged = time.monotonic()
+
     async def _run(self) -> None:
         woken = False
         while True:
             try:
-                while await run_due(self.services):
-                    pass
+                async with singleton("approval-jobs") as held:
+                    while held and await run_due(self.services):
+                        pass
                 if time.monotonic() - self._purged > PURGE_EVERY:
-                    removed = await purge_expired()
-                    self._purged = time.monotonic()
-                    if removed:
-                        log.info("archive: %d expired record(s) purged", removed)
-                delay = self.poll
+                    await self._purge()
+                delay = self.poll if held else BUSY_RETRY
                 due = await next_expiry()
                 if due is not None:
                     delay = min(delay, max(0.05, (due - datetime.now(UTC)).total_seconds()))

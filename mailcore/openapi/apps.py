@@ -18,6 +18,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core import caches
 from mailcore.core.models import AdminPermission, AppKind, AppToken, Domain, OpenApp
 from mailcore.openapi.credentials import hash_secret, new_secret
 from mailcore.org.addresses import normalize_domain
@@ -34,6 +35,7 @@ KIND_PERMISSIONS: dict[AppKind, frozenset[AdminPermission]] = {
 }
 MAX_APPS = 50
 HOOK_CACHE_SECONDS = 30.0
+HOOK_CACHE = "webhook-apps"  # its name on the bus (mailcore.core.caches)
 
 
 @dataclass
@@ -91,7 +93,7 @@ async def create_app(scope: AdminScope, kind: str, webhook_url: str = "") -> Cre
             webhook_secret=webhook_secret,
         )
         await record(scope, "openapi.create", app.corpid, kind=app_kind.value, webhook=url)
-    invalidate_cache()
+    await caches.forget(HOOK_CACHE)
     return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=webhook_secret)
 
 
@@ -119,7 +121,7 @@ async def rotate_secret(scope: AdminScope, corpid: str) -> CreatedApp:
         await app.save(update_fields=["secret_hash", "webhook_secret"])
         await AppToken.filter(app_id=app.id).delete()
         await record(scope, "openapi.rotate", app.corpid)
-    invalidate_cache()
+    await caches.forget(HOOK_CACHE)
     return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=app.webhook_secret)
 
 
@@ -139,7 +141,7 @@ async def update_app(
         await record(
             scope, "openapi.update", app.corpid, webhook=app.webhook_url, enabled=app.enabled
         )
-    invalidate_cache()
+    await caches.forget(HOOK_CACHE)
     return app
 
 
@@ -149,25 +151,32 @@ async def delete_app(scope: AdminScope, corpid: str) -> None:
     async with in_transaction():
         await app.delete()
         await record(scope, "openapi.delete", app.corpid)
-    invalidate_cache()
+    await caches.forget(HOOK_CACHE)
 
 
 # Enterprises with an enabled newmail app that has a webhook: looked up on every ingest,
-# so kept in memory, refreshed when this process changes an app and at least every
-# HOOK_CACHE_SECONDS (another process may have changed one).
+# so kept in memory, forgotten in every process when one changes an app (over the bus), and
+# refreshed at least every HOOK_CACHE_SECONDS (a change made without a bus: the CLI).
 _hooked: dict[int, list[int]] | None = None
 _hooked_at = 0.0
+_generation = 0  # bumped by each forget: a load that overlapped one is not kept
 
 
 def invalidate_cache() -> None:
-    global _hooked
+    """Forget the cache of this process (``caches.forget(HOOK_CACHE)``: of every process)."""
+    global _hooked, _generation
     _hooked = None
+    _generation += 1
+
+
+caches.register(HOOK_CACHE, invalidate_cache)
 
 
 async def webhook_apps() -> dict[int, list[int]]:
     """Enterprise id → ids of its enabled newmail apps with a webhook URL (cached)."""
     global _hooked, _hooked_at
     if _hooked is None or time.monotonic() - _hooked_at > HOOK_CACHE_SECONDS:
+        generation = _generation
         rows = (
             await OpenApp.filter(kind=AppKind.NEWMAIL, enabled=True)
             .exclude(webhook_url="")
@@ -176,6 +185,8 @@ async def webhook_apps() -> dict[int, list[int]]:
         hooked: dict[int, list[int]] = {}
         for enterprise, app_id in rows:
             hooked.setdefault(enterprise, []).append(app_id)
+        if generation != _generation:  # forgotten while loading: use it, keep nothing
+            return hooked
         _hooked, _hooked_at = hooked, time.monotonic()
     return _hooked
 

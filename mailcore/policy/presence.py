@@ -3,9 +3,10 @@
 Most mail meets no backup rule, no archive, no personal filter; without this, each policy
 would ask the database on every message just to learn that. ``Presence`` keeps the set of
 owners (enterprise or member ids) with an enabled row of one kind for ``TTL`` seconds.
-Every GraphQL mutation forgets all of them in its process (``forget_all``, called by a
-schema extension), so a change made through the API applies to the next message at once;
-a change made elsewhere (another API process, the CLI) applies within ``TTL`` seconds.
+Every GraphQL mutation forgets all of them (``forget_everywhere``, called by a schema
+extension): in its own process at once and, over the event bus (``mailcore.core.caches``),
+in every other one, so a change made through the API applies to the next message whichever
+process takes it; a change made without a bus (the CLI) applies within ``TTL`` seconds.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
+from mailcore.core import caches
+
 TTL = 5.0
+CACHE = "policy-presence"  # its name on the bus
 
 _all: list[Presence] = []
 
@@ -44,6 +48,19 @@ class Presence:
         self._generation += 1
 
 
-def forget_all() -> None:
+def _forget_here() -> None:
     for presence in _all:
         presence.forget()
+
+
+caches.register(CACHE, _forget_here)
+
+
+def forget_all() -> None:
+    """Forget every presence here at once, and in the other processes soon after."""
+    caches.forget_soon(CACHE)
+
+
+async def forget_everywhere() -> None:
+    """Forget every presence here, and return once the other processes have been told."""
+    await caches.forget(CACHE)

@@ -3,7 +3,8 @@
 mailcore publishes here after a change is committed; GraphQL subscriptions (and later
 webhooks) consume. Without a connected bus (e.g. a CLI command) publishing does nothing.
 One more channel, followed by every process, says which login sessions were revoked, so each
-node closes the websockets they hold open.
+node closes the websockets they hold open; and one more says which per-process caches a
+change made stale (``mailcore.core.caches``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ NEW_MAIL = "new_mail"
 MAILBOX_CHANGED = "mailbox_changed"
 NOTICE_POSTED = "notice_posted"
 SESSIONS_REVOKED = "sessions_revoked"
+CACHES_CHANGED = "caches_changed"
 
 _bus: Broadcast | None = None
 _prefix = "qiyou"
@@ -37,6 +39,12 @@ def enterprise_channel(enterprise_id: int) -> str:
 def sessions_channel() -> str:
     """The one channel of session revocations, which every process follows."""
     return f"{_prefix}.sessions"
+
+
+def caches_channel() -> str:
+    """The one channel of per-process caches to forget (``mailcore.core.caches``), which
+    every process follows."""
+    return f"{_prefix}.caches"
 
 
 def _broadcast(url: str) -> Broadcast:
@@ -145,3 +153,16 @@ def subscribe_sessions() -> AbstractAsyncContextManager[AsyncIterator[dict[str, 
     """Yield an async iterator of session revocations (``member_id``, ``session_id``, ``keep``),
     once the subscription exists."""
     return _subscribe(sessions_channel())
+
+
+async def publish_caches_changed(names: list[str], origin: str) -> None:
+    """Tell every process to forget the named caches (``origin``: the process that did)."""
+    if _bus is not None:
+        payload = {"names": names, "origin": origin}
+        await _bus.publish(caches_channel(), _encode(CACHES_CHANGED, payload))
+
+
+def subscribe_caches() -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+    """Yield an async iterator of cache invalidations (``names``, ``origin``), once the
+    subscription exists."""
+    return _subscribe(caches_channel())

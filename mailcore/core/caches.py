@@ -1,0 +1,100 @@
+"""Per-process caches that a change must empty in every process, not only in its own.
+
+A cache registers a name and the function that empties it here (``register``). A change
+calls ``forget(name)``: the cache of this process is emptied at once, and the name is
+announced on the event bus (``events.caches_channel``), where the ``CacheListener`` of every
+other process (started with the app) empties its own. Without a connected bus (the CLI, a
+single process with the memory bus) only the local forget happens; the caches' own time
+limits still bound what another process may miss.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+
+from mailcore.core import events
+
+log = logging.getLogger(__name__)
+
+ORIGIN = uuid.uuid4().hex  # this process: it does not apply its own announcements twice
+_forgetters: dict[str, Callable[[], None]] = {}
+_pending: set[asyncio.Task[None]] = set()
+
+
+def register(name: str, forget_here: Callable[[], None]) -> None:
+    _forgetters[name] = forget_here
+
+
+def forget_here(names: list[str]) -> None:
+    for name in names:
+        forgetter = _forgetters.get(name)
+        if forgetter is not None:
+            forgetter()
+
+
+async def forget(*names: str) -> None:
+    """Empty the named caches here now, and in every process once the bus carries it."""
+    forget_here(list(names))
+    try:
+        await events.publish_caches_changed(list(names), ORIGIN)
+    except Exception:  # noqa: BLE001 - the change is made; other processes catch up by TTL
+        log.exception("announcing stale caches %s failed", names)
+
+
+def forget_soon(*names: str) -> None:
+    """``forget`` for synchronous callers: local at once, the announcement in a task."""
+    forget_here(list(names))
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return  # no loop, no bus
+    task = loop.create_task(_announce(list(names)))
+    _pending.add(task)
+    task.add_done_callback(_pending.discard)
+
+
+async def _announce(names: list[str]) -> None:
+    try:
+        await events.publish_caches_changed(names, ORIGIN)
+    except Exception:  # noqa: BLE001
+        log.exception("announcing stale caches %s failed", names)
+
+
+class CacheListener:
+    """Follows the bus's cache announcements for as long as the app runs."""
+
+    def __init__(self) -> None:
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> CacheListener:
+        """Subscribe; return (itself) once the subscription exists."""
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(self._follow(ready), name="qiyou-cache-listener")
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({self._task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if self._task.done():
+            self._task.result()  # raises why it could not subscribe
+        return self
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _follow(self, ready: asyncio.Event) -> None:
+        async with events.subscribe_caches() as stream:
+            ready.set()
+            async for event in stream:
+                if event.get("kind") != events.CACHES_CHANGED or event.get("origin") == ORIGIN:
+                    continue
+                try:
+                    forget_here([str(name) for name in event.get("names", [])])
+                except Exception:  # noqa: BLE001 - one bad forgetter must not stop the listener
+                    log.exception("forgetting stale caches failed")
