@@ -26,7 +26,6 @@ from api.graphql import QiyouGraphQL
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
-from mailcore.core.caches import CacheListener
 from mailcore.core.config import Settings
 from mailcore.core.db import close_readers, migrate, tortoise_config
 from mailcore.runtime import ROLES, Runtime
@@ -57,7 +56,6 @@ def create_app(
             await runtime.start()
             revocations = RevocationListener()  # closes the sockets of revoked sessions
             await revocations.start()
-            caches = await CacheListener().start()  # H3: forget what other processes changed
             # What start-up built (modules, schema, models) lives as long as the process: keep
             # it out of every later full garbage collection, which otherwise scans it each
             # time (~90 ms on the event loop).
@@ -67,7 +65,6 @@ def create_app(
             try:
                 yield
             finally:
-                await caches.stop()  # H3: the cache listener
                 await revocations.stop()
                 await runtime.close()
                 close_readers()

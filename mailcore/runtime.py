@@ -4,7 +4,8 @@ and starts the parts its roles ask for.
 ``Runtime.create`` (no I/O) builds the blob store, the registry and the ingest path, and
 registers the policies, the outbox job makers and handlers, and the live listeners; every
 process registers them all, whatever its roles, so a mail stored anywhere commits the same
-jobs. ``start`` connects the event bus and starts, by role:
+jobs. ``start`` connects the event bus and the cache listener (caches a change empties are
+emptied in every process) and starts, by role:
 
 - ``http``: nothing here (the Starlette app in ``api/`` serves GraphQL over this runtime);
 - ``mx`` / ``submission``: the SMTP listeners on port 25 / 587;
@@ -26,6 +27,7 @@ from mailcore.approval.worker import PolicyJobs
 from mailcore.confidential import sending as confidential_sending
 from mailcore.core import events
 from mailcore.core.blobs import open_blob_store
+from mailcore.core.caches import CacheListener
 from mailcore.core.config import Settings
 from mailcore.core.mime import display
 from mailcore.delivery.worker import OutboundWorker
@@ -104,6 +106,8 @@ class Runtime(Services):
         settings = self.settings
         await events.connect(settings.broadcast_url, settings.channel_prefix)
         self._stops.append(events.disconnect)
+        caches = await CacheListener().start()  # forget what other processes changed
+        self._stops.append(caches.stop)
         if "worker" in self.roles:
             await self._start_workers()
         mx, msa = "mx" in self.roles, "submission" in self.roles
@@ -120,7 +124,8 @@ class Runtime(Services):
 
     async def _start_workers(self) -> None:
         settings = self.settings
-        outbox = OutboxWorker(self.registry)  # webhooks and reminders of committed mail
+        # Webhooks and reminders of committed mail.
+        outbox = OutboxWorker(self.registry, lease=settings.outbox_lease)
         outbox.start()
         self._stops.append(outbox.stop)
         webhook_sender = webhooks.WebhookWorker(settings)  # signed POSTs, retried

@@ -88,6 +88,9 @@ class Settings:
     mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
     search_url: str = "tantivy://"  # tantivy:// (embedded) or meili+http://host:7700?key=...
     search_paused: bool = False  # the search indexer does not run (bulk imports, tests)
+    # Seconds an outbox worker holds the jobs it claimed; a crashed worker's jobs wait this
+    # long before another takes them (mailcore/store/outbox.py).
+    outbox_lease: float = 30.0
     # Mail HTML shown to users (mailcore/core/mime/display.py)
     html_budget: float = 3.0  # seconds to sanitize one HTML body before the text is shown
     html_max_size: int = 4 * MB  # characters of HTML above which the text is shown
@@ -201,6 +204,7 @@ class Settings:
             spam_url=get("QIYOU_SPAM_URL", "builtin"),
             search_url=get("SEARCH_URL", "tantivy://"),
             search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
+            outbox_lease=float(get("QIYOU_OUTBOX_LEASE", "30")),
             html_budget=float(get("QIYOU_HTML_BUDGET", "3")),
             html_max_size=parse_size(get("QIYOU_HTML_MAX_SIZE", "4M")),
             html_cache_size=parse_size(get("QIYOU_HTML_CACHE_SIZE", "32M")),

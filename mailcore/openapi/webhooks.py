@@ -33,7 +33,7 @@ from mailcore.openapi.apps import webhook_apps
 from mailcore.openapi.credentials import sign
 from mailcore.openapi.newmail import unread_inbox_count
 from mailcore.store.registry import Job
-from mailcore.store.request import IngestRequest, IngestResult
+from mailcore.store.request import OLD_MAIL, IngestRequest, IngestResult
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +48,8 @@ NEW_MAIL = "webhook.new_mail"  # the outbox topic
 
 def new_mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     """The outbox job of a stored message with Inbox copies (inside its commit: no I/O)."""
-    if request.source == "import":
-        return []  # migrated old mail is not new mail
+    if request.source in OLD_MAIL:
+        return []  # imported, migrated or restored old mail is not new mail
     inbox = [[s.member_id, s.entry_id] for s in result.entries if s.role is FolderRole.INBOX]
     if not inbox:
         return []

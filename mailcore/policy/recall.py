@@ -6,8 +6,8 @@ yet tried) are not sent at all; once handed on they cannot be taken back.
 A sender recalls within the enterprise's window: unread copies go, read copies stay unless the
 enterprise allows recalling them. Administrators recall read and unread copies of any mail in
 their scope. Every copy is removed through ``Changes.expunge`` (``mailcore/store/changes.py``;
-quota given back, a ``mailboxChanged`` event with change "recalled" so open clients drop it live); each
-recall and its per-recipient result is stored (``Recall``) and can be read later.
+quota given back, a ``mailboxChanged`` event with change "recalled" so open clients drop it
+live); each recall and its per-recipient result is stored (``Recall``) and can be read later.
 """
 
 from __future__ import annotations

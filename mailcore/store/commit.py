@@ -34,7 +34,7 @@ from mailcore.core.models import (
 from mailcore.core.sqlwork import Statement, Work, batches, marks
 from mailcore.store import outbox
 from mailcore.store.registry import Registry
-from mailcore.store.request import Delivery, IngestRequest, IngestResult, IngestSource, StoredEntry
+from mailcore.store.request import OLD_MAIL, Delivery, IngestRequest, IngestResult, StoredEntry
 from mailcore.store.threading import ThreadRequest, thread_group
 
 
@@ -110,7 +110,7 @@ def _record(items: list[Item], results: list[IngestResult], registry: Registry) 
 
 
 def _when(item: Item, now: datetime) -> datetime:
-    if item.request.source is IngestSource.IMPORT and item.parsed.date:
+    if item.request.source in OLD_MAIL and item.parsed.date:
         return item.parsed.date
     return now
 

@@ -26,7 +26,7 @@ from mailcore.store.registry import Handler, Job, Registry
 log = logging.getLogger(__name__)
 
 BATCH = 200
-LEASE = 120.0  # seconds a claim holds; a handler taking longer may see its jobs twice
+LEASE = 30.0  # seconds a claim holds; a handler taking longer may see its jobs twice
 POLL = 2.0  # seconds: also find jobs committed by other processes
 BACKOFF_MAX = 300.0  # seconds between tries of a failing job, at most
 
@@ -98,9 +98,9 @@ async def retry_later(jobs: list[dict], error: str) -> None:
         )
 
 
-async def run_topic(topic: str, handler: Handler, limit: int = BATCH) -> int:
+async def run_topic(topic: str, handler: Handler, limit: int = BATCH, lease: float = LEASE) -> int:
     """Claim and do one batch of ``topic``; answer how many jobs were done."""
-    jobs = await claim(topic, limit)
+    jobs = await claim(topic, limit, lease)
     if not jobs:
         return 0
     try:
@@ -116,9 +116,10 @@ async def run_topic(topic: str, handler: Handler, limit: int = BATCH) -> int:
 class OutboxWorker:
     """Does the outbox jobs of every topic with a handler in the registry."""
 
-    def __init__(self, registry: Registry, *, poll: float = POLL) -> None:
+    def __init__(self, registry: Registry, *, poll: float = POLL, lease: float = LEASE) -> None:
         self.registry = registry
         self.poll = poll
+        self.lease = lease
         self._wake = asyncio.Event()
         self._idle = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -146,7 +147,7 @@ class OutboxWorker:
         """One pass over every topic; answer how many jobs were done."""
         done_now = 0
         for topic, handler in list(self.registry.handlers.items()):
-            done_now += await run_topic(topic, handler)
+            done_now += await run_topic(topic, handler, lease=self.lease)
         return done_now
 
     async def _run(self) -> None:

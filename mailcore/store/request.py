@@ -33,6 +33,18 @@ class IngestSource(StrEnum):
     MIGRATION = "migration"  # moved over from another mail system
 
 
+# Mail that was somebody's before it came here: it keeps its own date, and it is not new
+# mail to announce (no new-mail webhook or reminder).
+OLD_MAIL = frozenset(
+    {
+        IngestSource.IMPORT,
+        IngestSource.MIGRATION,
+        IngestSource.RESTORE,
+        IngestSource.IMAP_APPEND,
+        IngestSource.FETCH,
+    }
+)
+
 @dataclass
 class Delivery:
     """One copy for a local mailbox."""

@@ -20,7 +20,7 @@ from mailcore.core.config import Settings
 from mailcore.core.models import FolderRole, WechatBinding, WechatSubscription
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.store.registry import Job
-from mailcore.store.request import IngestRequest, IngestResult
+from mailcore.store.request import OLD_MAIL, IngestRequest, IngestResult
 from mailcore.wechat.client import WechatApi, WechatError, send_subscribe_message
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ NEW_MAIL = "wechat.new_mail"  # the outbox topic
 
 def new_mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     """The outbox job of a stored message with Inbox copies (inside its commit: no I/O)."""
-    if request.source == "import":
+    if request.source in OLD_MAIL:
         return []
     inbox = [[s.member_id, s.entry_id] for s in result.entries if s.role is FolderRole.INBOX]
     if not inbox:
