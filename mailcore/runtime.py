@@ -41,6 +41,7 @@ from mailcore.store.ingest import Ingestor
 from mailcore.store.outbox import OutboxWorker
 from mailcore.store.registry import Registry
 from mailcore.store.services import Services
+from mailcore.store.wakeup import Announcer, WakeListener
 from mailcore.wechat import subscribe as wechat
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,23 @@ class Runtime(Services):
         self._stops.append(events.disconnect)
         caches = await CacheListener().start()  # forget what other processes changed
         self._stops.append(caches.stop)
+        self.registry.wakers.append(Announcer())  # wake the workers of other processes
+        local: list[Callable[[], None]] = []  # this process's outbox workers
+        # Searching needs the backend (HTTP); indexing is a worker's: it catches up, then
+        # follows the outbox jobs of every process.
+        if self.roles & {"http", "worker"}:
+            indexing = "worker" in self.roles and not settings.search_paused
+            indexer = await search.start(
+                settings.search_url, settings.data_dir, self.blobs, paused=not indexing
+            )
+            self.registry.wakers.append(indexer.notify)
+            self._stops.append(search.stop)
+            if indexing:
+                local.append(indexer.notify)
         if "worker" in self.roles:
-            await self._start_workers()
+            local.append(await self._start_workers())
+            listener = await WakeListener(local).start()
+            self._stops.append(listener.stop)
         mx, msa = "mx" in self.roles, "submission" in self.roles
         if mx or msa:
             servers = await start_smtp(self, mx_port=mx, submission_port=msa)
@@ -122,7 +138,8 @@ class Runtime(Services):
 
             self._stops.append(close_servers)
 
-    async def _start_workers(self) -> None:
+    async def _start_workers(self) -> Callable[[], None]:
+        """Start the workers; answer the outbox worker's wake-up."""
         settings = self.settings
         # Webhooks and reminders of committed mail.
         outbox = OutboxWorker(self.registry, lease=settings.outbox_lease)
@@ -137,17 +154,13 @@ class Runtime(Services):
         policy_jobs = PolicyJobs(PolicyServices(self.ingestor, self.blobs, settings))
         policy_jobs.start()  # approval notices and timeouts, archive retention (A1, A3)
         self._stops.append(policy_jobs.stop)
-        indexer = await search.start(  # catches up, then follows its outbox jobs
-            settings.search_url, settings.data_dir, self.blobs, paused=settings.search_paused
-        )
-        self.registry.wakers.append(indexer.notify)
-        self._stops.append(search.stop)
         mass_mail = MassMailWorker(self.ingestor, self.blobs)  # mass mail (U12)
         await mass_mail.start()
         self._stops.append(mass_mail.stop)
         rule_sender = RuleSender(self)  # forwards and auto-replies of mail rules
         rule_sender.start()
         self._stops.append(rule_sender.stop)
+        return outbox.wake
 
     async def close(self) -> None:
         """Stop what ``start`` started, last first; then let the ingest path finish."""

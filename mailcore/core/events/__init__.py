@@ -22,6 +22,7 @@ MAILBOX_CHANGED = "mailbox_changed"
 NOTICE_POSTED = "notice_posted"
 SESSIONS_REVOKED = "sessions_revoked"
 CACHES_CHANGED = "caches_changed"
+OUTBOX_JOBS = "outbox_jobs"
 
 _bus: Broadcast | None = None
 _prefix = "qiyou"
@@ -45,6 +46,12 @@ def caches_channel() -> str:
     """The one channel of per-process caches to forget (``mailcore.core.caches``), which
     every process follows."""
     return f"{_prefix}.caches"
+
+
+def outbox_channel() -> str:
+    """The one channel saying "outbox jobs were committed", which worker processes follow
+    (a wake-up only: workers also poll the outbox)."""
+    return f"{_prefix}.outbox"
 
 
 def _broadcast(url: str) -> Broadcast:
@@ -166,3 +173,14 @@ def subscribe_caches() -> AbstractAsyncContextManager[AsyncIterator[dict[str, An
     """Yield an async iterator of cache invalidations (``names``, ``origin``), once the
     subscription exists."""
     return _subscribe(caches_channel())
+
+
+async def publish_outbox_jobs(origin: str) -> None:
+    """Wake the outbox workers of other processes (``origin``: the process that committed)."""
+    if _bus is not None:
+        await _bus.publish(outbox_channel(), _encode(OUTBOX_JOBS, {"origin": origin}))
+
+
+def subscribe_outbox() -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+    """Yield an async iterator of outbox wake-ups once the subscription exists."""
+    return _subscribe(outbox_channel())

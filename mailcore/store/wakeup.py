@@ -1,0 +1,80 @@
+"""Waking the outbox workers of other processes when this one committed jobs.
+
+``Announcer`` is a registry waker: after a commit with outbox jobs it publishes one message on
+the event bus (coalesced: at most one per ``COALESCE`` seconds). ``WakeListener`` runs in
+worker processes and calls their local wake-ups (outbox worker, search indexer). A lost
+message costs only latency: workers poll the outbox anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from contextlib import suppress
+
+from mailcore.core import events
+
+log = logging.getLogger(__name__)
+
+ORIGIN = uuid.uuid4().hex  # this process: its own announcements wake nobody twice
+COALESCE = 0.02  # seconds
+
+
+class Announcer:
+    def __init__(self) -> None:
+        self._due: asyncio.TimerHandle | None = None
+        self._sending: set[asyncio.Task[None]] = set()
+
+    def __call__(self) -> None:
+        if self._due is not None or not events.is_connected():
+            return
+        loop = asyncio.get_running_loop()
+        self._due = loop.call_later(COALESCE, self._send)
+
+    def _send(self) -> None:
+        self._due = None
+        task = asyncio.get_running_loop().create_task(self._publish())
+        self._sending.add(task)
+        task.add_done_callback(self._sending.discard)
+
+    async def _publish(self) -> None:
+        try:
+            await events.publish_outbox_jobs(ORIGIN)
+        except Exception:  # noqa: BLE001 - the workers' polling finds the jobs
+            log.exception("announcing outbox jobs failed")
+
+
+class WakeListener:
+    """Follows the bus's outbox announcements and wakes this process's workers."""
+
+    def __init__(self, wake: list[Callable[[], None]]) -> None:
+        self.wake = wake
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> WakeListener:
+        ready = asyncio.Event()
+        self._task = asyncio.create_task(self._follow(ready), name="qiyou-outbox-wakeups")
+        waiting = asyncio.create_task(ready.wait())
+        await asyncio.wait({self._task, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if self._task.done():
+            self._task.result()  # raises why it could not subscribe
+        return self
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _follow(self, ready: asyncio.Event) -> None:
+        async with events.subscribe_outbox() as stream:
+            ready.set()
+            async for event in stream:
+                if event.get("origin") == ORIGIN:
+                    continue
+                for wake in self.wake:
+                    wake()
