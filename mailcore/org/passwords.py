@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
-# A real hash to verify against when the account does not exist, so timing does not tell.
-_DUMMY_HASH = _hasher.hash("qiyou-no-such-account")
+
+
+@cache
+def _dummy_hash() -> str:
+    """A real hash to verify against when the account does not exist, so timing does not
+    tell; computed on the first such check, not at import (every CLI start paid for it)."""
+    return _hasher.hash("qiyou-no-such-account")
 
 
 def hash_password(password: str) -> str:
@@ -18,7 +24,8 @@ def hash_password(password: str) -> str:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        verified = _hasher.verify(password_hash or _dummy_hash(), password)
+        return verified and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 

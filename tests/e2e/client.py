@@ -20,6 +20,18 @@ mutation Login($email: String!, $password: String!) {
 """
 
 
+# In-process apps (tests/service) by origin: requests to them go through httpx's ASGI
+# transport in the test's own event loop instead of a socket.
+IN_PROCESS: dict[str, httpx.AsyncBaseTransport] = {}
+
+
+def http_client(url: str, **options: Any) -> httpx.AsyncClient:
+    """An HTTP client for ``url``: over the network, or in process for a tests/service app."""
+    origin = httpx.URL(url)
+    transport = IN_PROCESS.get(f"{origin.scheme}://{origin.netloc.decode()}")
+    return httpx.AsyncClient(transport=transport, **{"timeout": 30, **options})
+
+
 class GraphQLClient:
     def __init__(self, url: str, token: str | None = None) -> None:
         self.url = url
@@ -30,7 +42,7 @@ class GraphQLClient:
 
     async def execute(self, query: str, **variables: Any) -> dict[str, Any]:
         """The whole response (``data`` and ``errors``)."""
-        async with httpx.AsyncClient(timeout=30) as http:
+        async with http_client(self.url) as http:
             response = await http.post(
                 self.url, json={"query": query, "variables": variables}, headers=self.headers()
             )

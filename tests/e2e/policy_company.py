@@ -4,6 +4,7 @@ a domain, its super administrator, departments and members made through the admi
 from __future__ import annotations
 
 import asyncio
+import inspect
 import uuid
 
 from tests.e2e.client import GraphQLClient, login
@@ -51,7 +52,7 @@ class Company:
     @classmethod
     async def create(cls, server, prefix: str) -> Company:
         domain = f"{prefix}-{tag()}.test"
-        server.mailcore(  # what `qiyou domain add`, `user add`, `admin grant --super` do
+        made = server.mailcore(  # what `qiyou domain add`, `user add`, `admin grant --super` do
             """
             from mailcore.admin.roles import grant
             from mailcore.admin.scope import system_scope
@@ -66,6 +67,8 @@ class Company:
             domain=domain,
             password=PASSWORD,
         )
+        if inspect.isawaitable(made):  # in process (tests/service)
+            await made
         return cls(server, domain, await login(server.graphql_url, f"boss@{domain}", PASSWORD))
 
     async def department(self, name: str, parent: str | None = None) -> str:

@@ -215,3 +215,45 @@ def provision(server: Server) -> None:
         """,
         password=PASSWORD,
     )
+
+
+def seed(
+    server: Server,
+    *,
+    domains: tuple[str, ...] = (),
+    members: dict[str, dict[str, Any]] | None = None,
+    supers: tuple[str, ...] = (),
+    aliases: dict[str, str] | None = None,
+) -> Any:
+    """Test data made in one process: ``domains``, ``members`` (email: ``name``, ``vip``,
+    ``quota`` as for ``qiyou user add``; password ``PASSWORD``), ``supers`` (super
+    administrators) and ``aliases`` (alias: email), through the services the
+    ``qiyou domain add``/``user add``/``user alias``/``admin grant --super`` commands call
+    (tests/e2e/test_cli.py tests the commands themselves)."""
+    return server.mailcore(  # awaitable for an in-process tests/service app
+        """
+        from mailcore.admin.roles import grant
+        from mailcore.admin.scope import system_scope
+        from mailcore.core.config import parse_size
+        from mailcore.org.service import add_alias, add_domain, add_member, find_member
+        default_quota = Settings.from_env().default_quota
+        for domain in args["domains"]:
+            await add_domain(domain, None)
+        for email, options in args["members"].items():
+            quota = parse_size(options["quota"]) if options.get("quota") else default_quota
+            await add_member(email, args["password"], name=options.get("name", ""),
+                             vip=options.get("vip", False), quota=quota)
+        for alias, email in args["aliases"].items():
+            await add_alias(await find_member(email), alias)
+        for email in args["supers"]:
+            member = await find_member(email)
+            await grant(system_scope(member.enterprise_id), member, is_super=True,
+                        permissions=[], department_ids=[])
+        return True
+        """,
+        domains=list(domains),
+        members=members or {},
+        supers=list(supers),
+        aliases=aliases or {},
+        password=PASSWORD,
+    )

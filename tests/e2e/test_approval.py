@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.client import Subscription, login
 from tests.e2e.mail import submission, unique
 from tests.e2e.policy_company import Company, tag, wait_for
-from tests.e2e.server import PASSWORD
+from tests.e2e.server import PASSWORD, seed
 
 CREATE = """
 mutation C($i: ApprovalRuleInput!) {
@@ -48,8 +48,7 @@ async def company(server):
     anyone is approved automatically after 2 seconds."""
     c = await Company.create(server, "appr")
     receiving = f"rcpt-{tag()}.test"  # another enterprise, no administrator needed
-    server.cli("domain", "add", receiving)
-    server.cli("user", "add", f"r1@{receiving}", "--password", PASSWORD)
+    seed(server, domains=(receiving,), members={f"r1@{receiving}": {}})
     pd = await c.department(f"P {tag()}")
     q = await c.department(f"Q {tag()}")
     people = {

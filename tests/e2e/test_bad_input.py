@@ -14,6 +14,7 @@ import pytest
 from tests.e2e.client import login
 from tests.e2e.mail import mx, submission, unique
 from tests.e2e.server import PASSWORD
+from tests.e2e.test_directory import create_member
 
 CORPUS = sorted((Path(__file__).parents[1] / "data" / "mime").glob("*.eml"))
 READ = """
@@ -48,8 +49,8 @@ async def dave(server):
     Corpus mail claims senders of example.com, a domain hosted by the test server: the MX
     would refuse it as forged (tests/e2e/test_mx_spoofing.py). The loopback is listed as a
     partner server of example.com while this module runs, and taken off again after it."""
-    server.cli("user", "add", "dave@example.com", "--password", PASSWORD, "--vip")
     admin = await login(server.graphql_url, "admin@example.com", PASSWORD)
+    await create_member(admin, email="dave@example.com", vip=True)
     listed = await admin.data(PARTNERS, partners=["127.0.0.0/8"])
     assert listed["setSpoofPolicy"]["partners"] == ["127.0.0.0/8"], listed
     yield "dave@example.com"

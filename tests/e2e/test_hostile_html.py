@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.client import login
 from tests.e2e.mail import find, mx
 from tests.e2e.server import PASSWORD
+from tests.e2e.test_directory import create_member
 
 HTML = "query Html($id: ID!) { message(id: $id) { html text } }"
 DEPTH = 100_000
@@ -33,9 +34,10 @@ def hostile_mail(subject: str, marker: str) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def hh(server):
+async def hh(server):
     """A member who receives the hostile mail."""
-    server.cli("user", "add", "hh@example.com", "--password", PASSWORD, "--vip")
+    admin = await login(server.graphql_url, "admin@example.com", PASSWORD)
+    await create_member(admin, email="hh@example.com", vip=True)
     return "hh@example.com"
 
 

@@ -14,7 +14,7 @@ import pytest
 from tests.e2e.client import GraphQLClient
 from tests.e2e.mail import find, unique
 from tests.e2e.policy_company import Company
-from tests.e2e.test_restrict import OUTSIDE
+from tests.service.test_restrict import OUTSIDE
 
 SEND = """
 mutation S($i: ComposeInput!) {

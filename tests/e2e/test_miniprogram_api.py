@@ -22,7 +22,7 @@ import pytest
 from tests.conftest import BACKENDS, private_server
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import mx, simple_mail, unique
-from tests.e2e.server import PASSWORD, Server
+from tests.e2e.server import PASSWORD, Server, seed
 
 APPID = "wx-mp-app"
 SECRET = "wx-mp-secret"
@@ -150,9 +150,8 @@ def mp_server(request, wechat, tmp_path_factory) -> Iterator[Server]:
     }
 
     def members(srv: Server) -> None:
-        srv.cli("domain", "add", "mp.example")
-        for name in ("mina", "milo", "mona"):
-            srv.cli("user", "add", f"{name}@mp.example", "--password", PASSWORD, "--name", name)
+        names = ("mina", "milo", "mona")
+        seed(srv, domains=("mp.example",), members={f"{n}@mp.example": {"name": n} for n in names})
 
     data_dir = tmp_path_factory.mktemp(f"mp-{request.param}")
     with private_server(request.param, data_dir, env, before_start=members) as srv:

@@ -14,6 +14,7 @@ import httpx
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import find, mx, simple_mail, unique
 from tests.e2e.server import PASSWORD
+from tests.e2e.test_directory import create_member
 
 CREATE_APP = """
 mutation Create($kind: OpenAppKind!, $webhook: String!) {
@@ -105,9 +106,10 @@ async def app_api(server, kind: str) -> OpenApi:
     return OpenApi(server.url, answer["access_token"])
 
 
-def new_member(server, prefix: str) -> str:
+async def new_member(server, prefix: str) -> str:
     address = f"{unique(prefix).replace(' ', '-')}@example.com"
-    server.cli("user", "add", address, "--password", PASSWORD)
+    admin = await login(server.graphql_url, "admin@example.com", PASSWORD)
+    await create_member(admin, email=address)
     return address
 
 
@@ -161,7 +163,7 @@ async def test_only_super_admins_manage_apps_of_their_enterprise(server):
     body = await bob.execute(CREATE_APP, kind="DIRECTORY", webhook="")
     assert body["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
-    scoped_email = new_member(server, "scoped")
+    scoped_email = await new_member(server, "scoped")
     root = (await admin.data(ROOT_DEPARTMENT))["adminDepartments"][0]["id"]
     granted = await admin.data(GRANT, email=scoped_email, perms=["openapi"], deps=[root])
     assert granted["grantAdmin"]["__typename"] == "AdminRoleType"
@@ -214,7 +216,7 @@ async def test_rotating_the_secret_or_disabling_the_app_ends_old_credentials(ser
 
 async def test_useroption_reads_and_switches_member_features(server):
     api = await app_api(server, "settings")
-    user = new_member(server, "options")
+    user = await new_member(server, "options")
 
     before = await api.post("useroption/get", {"userid": user, "type": [1, 2, 3, 4]})
     assert before["errcode"] == 0

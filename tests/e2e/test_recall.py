@@ -12,7 +12,7 @@ from tests.e2e.client import GraphQLClient, Subscription, login
 from tests.e2e.mail import find, unique
 from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
-from tests.e2e.test_restrict import OUTSIDE, send
+from tests.service.test_restrict import OUTSIDE, send
 
 SETTLE = 0.5  # the server subscribes to the bus right after `subscribe`
 CHANGES = "subscription { mailboxChanged { change ids } }"

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import mx, unique
-from tests.e2e.server import PASSWORD
+from tests.e2e.server import PASSWORD, seed
 
 DOMAIN, OTHER = "searchco.test", "searchzed.test"
 SAM, SUE, ZED = f"sam@{DOMAIN}", f"sue@{DOMAIN}", f"zed@{OTHER}"
@@ -43,10 +43,7 @@ mutation Delete($ids: [ID!]!) { delete(ids: $ids) { __typename } }
 @pytest.fixture(scope="module")
 def people(server):
     """An enterprise of our own (sam, sue) and one other (zed), so counts are ours alone."""
-    server.cli("domain", "add", DOMAIN)
-    server.cli("domain", "add", OTHER)
-    for email in (SAM, SUE, ZED):
-        server.cli("user", "add", email, "--password", PASSWORD)
+    seed(server, domains=(DOMAIN, OTHER), members={email: {} for email in (SAM, SUE, ZED)})
     return server
 
 

@@ -18,7 +18,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import client_tls, unique
-from tests.e2e.server import PASSWORD
+from tests.e2e.server import PASSWORD, seed
 
 LOGIN = """
 mutation Login($email: String!, $password: String!, $client: LoginClient) {
@@ -310,10 +310,8 @@ async def test_department_rules_apply_to_sub_departments(server):
 
 async def test_an_enterprise_rule_applies_to_every_member(server):
     domain = f"{unique('ent').replace(' ', '-')}.test"
-    server.cli("domain", "add", domain)
-    server.cli("user", "add", f"boss@{domain}", "--password", PASSWORD)
-    server.cli("user", "add", f"worker@{domain}", "--password", PASSWORD)
-    server.cli("admin", "grant", f"boss@{domain}", "--super")
+    members = {f"boss@{domain}": {}, f"worker@{domain}": {}}
+    seed(server, domains=(domain,), members=members, supers=(f"boss@{domain}",))
     boss = await login(server.graphql_url, f"boss@{domain}", PASSWORD)
 
     rule = (await boss.data(ADD_RULE, cidr="127.0.0.2/32"))["addIpRule"]

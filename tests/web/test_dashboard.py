@@ -11,7 +11,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import mx, simple_mail
-from tests.e2e.server import PASSWORD
+from tests.e2e.server import PASSWORD, seed
 
 DASHBOARD = """
 query D($days: Int!) {
@@ -35,10 +35,13 @@ mutation M($e: String!, $d: [ID!]) {
 async def company(server):
     domain = f"dash-{uuid.uuid4().hex[:8]}.test"
     people = {name: f"{name}@{domain}" for name in ("boss", "lead", "ann", "ben")}
-    server.cli("domain", "add", domain)
-    for email in people.values():
-        server.cli("user", "add", email, "--password", PASSWORD, "--quota", "1M")
-    server.cli("admin", "grant", people["boss"], "--super")
+    other = f"dash-other-{uuid.uuid4().hex[:8]}.test"
+    seed(
+        server,
+        domains=(domain, other),
+        members={**{email: {"quota": "1M"} for email in people.values()}, f"eve@{other}": {}},
+        supers=(people["boss"], f"eve@{other}"),
+    )
     boss = await login(server.graphql_url, people["boss"], PASSWORD)
     a = (await boss.data(CREATE_DEPARTMENT, n="A"))["createDepartment"]["id"]
     b = (await boss.data(CREATE_DEPARTMENT, n="B"))["createDepartment"]["id"]
@@ -57,10 +60,6 @@ async def company(server):
         e=people["ben"],
     )
     assert bad["login"]["__typename"] == "AuthError"
-    other = f"dash-other-{uuid.uuid4().hex[:8]}.test"
-    server.cli("domain", "add", other)
-    server.cli("user", "add", f"eve@{other}", "--password", PASSWORD)
-    server.cli("admin", "grant", f"eve@{other}", "--super")
     people["eve"] = f"eve@{other}"
     return people, boss
 

@@ -1,7 +1,7 @@
 """Restricted external sending (A7): listed members and departments cannot send outside —
 refused at RCPT on the submission port, with a typed error in GraphQL sendMail and in
-forwarding settings; administered within scope and logged. Also the ``Company`` helper
-(an enterprise of its own) the policy tests share."""
+forwarding settings; administered within scope and logged. In process (tests/service):
+GraphQL through the ASGI transport, submission over SMTP to the listener in this loop."""
 
 from __future__ import annotations
 
@@ -50,10 +50,10 @@ mutation F($addresses: [String!]) {
 
 
 @pytest.fixture(scope="module")
-async def co(server):
+async def co(service):
     """sales ⊃ east; quiet (restricted member), free, seller (sales), easterner (east);
     lead: scoped admin of east with the policies permission; clerk: east, no permission."""
-    company = await Company.create(server, "restrict")
+    company = await Company.create(service, "restrict")
     sales = await company.department("Sales")
     east = await company.department("East", parent=sales)
     people = {
@@ -77,7 +77,7 @@ async def send(client: GraphQLClient, **fields) -> dict:
     return (await client.data(SEND, i=fields))["sendMail"]
 
 
-async def test_restricted_member_gets_a_typed_error_naming_the_field(server, co):
+async def test_restricted_member_gets_a_typed_error_naming_the_field(service, co):
     quiet = await co["company"].login(co["quiet"])
     refused = await send(quiet, to=[co["free"]], cc=[OUTSIDE])
     assert refused["__typename"] == "MailError", refused
@@ -90,8 +90,8 @@ async def test_restricted_member_gets_a_typed_error_naming_the_field(server, co)
     assert allowed["__typename"] == "SendMailSuccess" and allowed["queued"] == 1
 
 
-async def test_smtp_submission_refuses_the_external_recipient_at_rcpt(server, co):
-    smtp = await submission(server, user=co["quiet"])
+async def test_smtp_submission_refuses_the_external_recipient_at_rcpt(service, co):
+    smtp = await submission(service, user=co["quiet"])
     await smtp.mail(co["quiet"])
     with pytest.raises(aiosmtplib.SMTPRecipientRefused) as refused:
         await smtp.rcpt(OUTSIDE)
@@ -104,20 +104,20 @@ async def test_smtp_submission_refuses_the_external_recipient_at_rcpt(server, co
     response = await smtp.data(simple_mail(co["quiet"], co["free"], subject))
     assert response.code == 250
     await smtp.quit()
-    queued = server.sql(
+    queued = service.sql(
         f"SELECT count(*) FROM outbound_message WHERE envelope_from = '{co['quiet']}'"
     )
     assert queued == "0"
 
 
-async def test_department_restriction_covers_sub_departments_and_can_be_lifted(server, co):
+async def test_department_restriction_covers_sub_departments_and_can_be_lifted(service, co):
     company = co["company"]
     added = (await company.admin.data(ADD, dep=co["Sales"]))["addSendRestriction"]
     assert added["departmentId"] == co["Sales"]
     easterner = await company.login(co["easterner"])
     refused = await send(easterner, to=[OUTSIDE])
     assert refused["__typename"] == "MailError" and refused["code"] == "EXTERNAL_NOT_ALLOWED"
-    smtp = await submission(server, user=co["seller"])
+    smtp = await submission(service, user=co["seller"])
     await smtp.mail(co["seller"])
     with pytest.raises(aiosmtplib.SMTPRecipientRefused) as rcpt:
         await smtp.rcpt(OUTSIDE)
@@ -127,14 +127,14 @@ async def test_department_restriction_covers_sub_departments_and_can_be_lifted(s
     assert removed["__typename"] == "Done"
     allowed = await send(easterner, to=[OUTSIDE])
     assert allowed["__typename"] == "SendMailSuccess" and allowed["queued"] == 1
-    logged = server.sql(
+    logged = service.sql(
         "SELECT count(*) FROM operation_log WHERE action LIKE 'policy.restrict_external.%' "
         f"AND target = 'department:{co['Sales']}'"
     )
     assert logged == "2"
 
 
-async def test_forwarding_outside_obeys_the_restriction(server, co):
+async def test_forwarding_outside_obeys_the_restriction(service, co):
     quiet = await co["company"].login(co["quiet"])
     refused = (await quiet.data(FORWARD, addresses=[OUTSIDE]))["setForwarding"]
     assert refused["__typename"] == "RuleError", refused
@@ -146,12 +146,12 @@ async def test_forwarding_outside_obeys_the_restriction(server, co):
     assert (await free.data(off))["setForwarding"]["__typename"] == "Forwarding"
 
 
-async def test_who_may_manage_restrictions(server, co):
+async def test_who_may_manage_restrictions(service, co):
     company = co["company"]
     member = await company.login(co["free"])
     denied = await member.execute(ADD, email=co["seller"])
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
-    oscar = await login(server.graphql_url, "oscar@other.org", PASSWORD)
+    oscar = await login(service.graphql_url, "oscar@other.org", PASSWORD)
     foreign = (await oscar.data(ADD, email=co["seller"]))["addSendRestriction"]
     assert foreign["__typename"] == "AdminError" and foreign["code"] == "NOT_FOUND"
     assert co["quiet"] not in str(await oscar.data(LIST))

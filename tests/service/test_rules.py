@@ -7,14 +7,14 @@ from __future__ import annotations
 import asyncio
 from email import message_from_bytes
 
-import httpx
+import aiosmtplib
 import pytest
 
-from tests.e2e.client import GraphQLClient, login
-from tests.e2e.mail import find, mx, simple_mail, unique
+from tests.e2e.client import GraphQLClient, http_client, login
+from tests.e2e.mail import find, simple_mail, unique
 from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
-from tests.e2e.test_restrict import send
+from tests.service.test_restrict import send
 
 FILTER_FIELDS = """
   __typename
@@ -66,24 +66,37 @@ STATE = "query S($id: ID!) { message(id: $id) { folderId flagged seen } }"
 
 
 @pytest.fixture(scope="module")
-async def co(server):
-    company = await Company.create(server, "rules")
+async def co(service):
+    company = await Company.create(service, "rules")
     names = ("filterer", "away", "colleague", "fwd", "target", "ping", "pong")
     return {"company": company, **{n: await company.member(n) for n in names}}
 
 
-def deliver(server, to: str, subject: str, sender: str = "someone@remote.test", **headers):
+async def deliver(service, to: str, subject: str, sender: str = "someone@remote.test", **headers):
     raw = simple_mail(sender or "x@remote.test", to, subject)
     if headers:
         extra = "".join(f"{k.replace('_', '-')}: {v}\r\n" for k, v in headers.items())
         raw = extra.encode() + raw
-    with mx(server.smtp_port) as smtp:
-        smtp.sendmail(sender, [to], raw)
+    # plain SMTP, as smtplib spoke it to the MX port in tests/e2e; "" is the null sender
+    async with aiosmtplib.SMTP(
+        hostname="127.0.0.1", port=service.smtp_port, start_tls=False
+    ) as smtp:
+        await smtp.sendmail(sender, [to], raw)
 
 
-async def raw_of(server, client: GraphQLClient, entry_id: str):
-    async with httpx.AsyncClient(timeout=30) as http:
-        response = await http.get(f"{server.url}/messages/{entry_id}/raw", headers=client.headers())
+async def rule_sends_done(service, timeout: float = 15) -> None:
+    """Wait until the rule sender has handled every queued auto-reply and forward."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while service.sql("SELECT count(*) FROM rule_send") != "0":
+        assert asyncio.get_running_loop().time() < deadline, "rule sends still queued"
+        await asyncio.sleep(0.1)
+
+
+async def raw_of(service, client: GraphQLClient, entry_id: str):
+    async with http_client(service.url) as http:
+        response = await http.get(
+            f"{service.url}/messages/{entry_id}/raw", headers=client.headers()
+        )
     assert response.status_code == 200
     return message_from_bytes(response.content)
 
@@ -92,7 +105,7 @@ async def in_folder(client: GraphQLClient, folder: str, subject: str, wait: floa
     return await find(client, subject, folder=folder, wait=wait)
 
 
-async def test_filters_move_flag_mark_read_and_delete_at_ingest(server, co):
+async def test_filters_move_flag_mark_read_and_delete_at_ingest(service, co):
     me = await co["company"].login(co["filterer"])
     folder = (await me.data(FOLDER, name="Invoices"))["createFolder"]["folder"]["id"]
     invoices = (
@@ -126,16 +139,16 @@ async def test_filters_move_flag_mark_read_and_delete_at_ingest(server, co):
     )["createMailFilter"]
     assert junk["position"] == invoices["position"] + 1
     billed = unique("Invoice")
-    deliver(server, co["filterer"], billed, sender="ar@billing.test")
+    await deliver(service, co["filterer"], billed, sender="ar@billing.test")
     node = await in_folder(me, folder, billed)
     assert node is not None
     state = (await me.data(STATE, id=node["id"]))["message"]
     assert state == {"folderId": folder, "flagged": True, "seen": True}
     ad = unique("[ad] sale")
-    deliver(server, co["filterer"], ad)
+    await deliver(service, co["filterer"], ad)
     assert await in_folder(me, "TRASH", ad) is not None
     plain = unique("Invoice from a friend")  # the sender does not match: stays in the Inbox
-    deliver(server, co["filterer"], plain, sender="friend@remote.test")
+    await deliver(service, co["filterer"], plain, sender="friend@remote.test")
     node = await in_folder(me, "INBOX", plain)
     assert node is not None and not node["seen"]
     reordered = (await me.data(REORDER, ids=[junk["id"], invoices["id"]]))["reorderMailFilters"]
@@ -158,7 +171,7 @@ async def test_filters_move_flag_mark_read_and_delete_at_ingest(server, co):
     assert names == ["invoices"]
 
 
-async def test_filter_input_errors_and_ownership(server, co):
+async def test_filter_input_errors_and_ownership(service, co):
     me = await co["company"].login(co["filterer"])
     cond = [{"field": "SUBJECT", "op": "CONTAINS", "value": "x"}]
     no_action = (await me.data(CREATE, i={"conditions": cond}))["createMailFilter"]
@@ -179,7 +192,7 @@ async def test_filter_input_errors_and_ownership(server, co):
     assert bad_size["code"] == "INVALID" and bad_size["field"] == "conditions"
     own = {"name": "own", "conditions": cond, "actions": {"flag": True}}
     mine = (await me.data(CREATE, i=own))["createMailFilter"]["id"]
-    alice = await login(server.graphql_url, "alice@example.com", PASSWORD)
+    alice = await login(service.graphql_url, "alice@example.com", PASSWORD)
     assert (await alice.data(DELETE, id=mine))["deleteMailFilter"]["code"] == "NOT_FOUND"
     stolen = await alice.data(UPDATE, id=mine, i={"conditions": cond, "actions": {"flag": True}})
     assert stolen["updateMailFilter"]["code"] == "NOT_FOUND"
@@ -187,7 +200,7 @@ async def test_filter_input_errors_and_ownership(server, co):
     assert partial["code"] == "INVALID"
 
 
-async def test_auto_reply_once_per_sender_and_never_to_machines(server, co):
+async def test_auto_reply_once_per_sender_and_never_to_machines(service, co):
     away = await co["company"].login(co["away"])
     empty = (await away.data(AUTO, enabled=True, text=" ", days=3))["setAutoReply"]
     assert empty["code"] == "INVALID" and empty["field"] == "text"
@@ -208,31 +221,33 @@ async def test_auto_reply_once_per_sender_and_never_to_machines(server, co):
             break
         await asyncio.sleep(0.3)
     assert len(replies) == 1
-    headers = await raw_of(server, colleague, replies[0]["id"])
+    headers = await raw_of(service, colleague, replies[0]["id"])
     assert headers["Auto-Submitted"] == "auto-replied"
     assert headers["In-Reply-To"] is not None
     external = "client@remote.test"
-    deliver(server, co["away"], unique("hello"), sender=external)
-    deliver(server, co["away"], unique("hello again"), sender=external)
-    deliver(server, co["away"], unique("newsletter"), sender="news@remote.test", Precedence="bulk")
-    deliver(
-        server, co["away"], unique("list"), sender="list@remote.test", List_Id="<l.remote.test>"
+    await deliver(service, co["away"], unique("hello"), sender=external)
+    await deliver(service, co["away"], unique("hello again"), sender=external)
+    await deliver(
+        service, co["away"], unique("newsletter"), sender="news@remote.test", Precedence="bulk"
     )
-    deliver(server, co["away"], unique("bounce"), sender="")
-    deliver(
-        server,
+    await deliver(
+        service, co["away"], unique("list"), sender="list@remote.test", List_Id="<l.remote.test>"
+    )
+    await deliver(service, co["away"], unique("bounce"), sender="")
+    await deliver(
+        service,
         co["away"],
         unique("auto"),
         sender="bot@remote.test",
         Auto_Submitted="auto-generated",
     )
-    await asyncio.sleep(3)  # let the rule sender run (it polls every 2 s at most)
-    machines = server.sql(
+    await rule_sends_done(service)
+    machines = service.sql(
         "SELECT count(*) FROM outbound_message WHERE recipient IN "
         "('news@remote.test', 'list@remote.test', 'bot@remote.test')"
     )
     assert machines == "0"
-    count = server.sql(
+    count = service.sql(
         f"SELECT count(*) FROM outbound_message WHERE recipient = '{external}' "
         "AND envelope_from = ''"
     )
@@ -241,7 +256,7 @@ async def test_auto_reply_once_per_sender_and_never_to_machines(server, co):
     assert off == {"__typename": "AutoReply", "enabled": False, "active": False}
 
 
-async def test_forwarding_without_a_copy_and_loops_stop(server, co):
+async def test_forwarding_without_a_copy_and_loops_stop(service, co):
     fwd = await co["company"].login(co["fwd"])
     to_self = (await fwd.data(FORWARD, on=True, to=[co["fwd"]], keep=False))["setForwarding"]
     assert to_self["code"] == "INVALID"
@@ -253,11 +268,11 @@ async def test_forwarding_without_a_copy_and_loops_stop(server, co):
         "keepCopy": False,
     }
     subject = unique("forward me")
-    deliver(server, co["fwd"], subject)
+    await deliver(service, co["fwd"], subject)
     target = await co["company"].login(co["target"])
     node = await find(target, subject, wait=15)
     assert node is not None
-    headers = await raw_of(server, target, node["id"])
+    headers = await raw_of(service, target, node["id"])
     assert headers["Resent-From"] == co["fwd"] and headers["From"] == "someone@remote.test"
     assert await find(fwd, subject, wait=0) is None  # no copy kept
     ping = await co["company"].login(co["ping"])
@@ -265,12 +280,12 @@ async def test_forwarding_without_a_copy_and_loops_stop(server, co):
     await ping.data(FORWARD, on=True, to=[co["pong"]], keep=True)
     await pong.data(FORWARD, on=True, to=[co["ping"]], keep=True)
     subject = unique("loop")
-    deliver(server, co["ping"], subject)
+    await deliver(service, co["ping"], subject)
     assert await find(pong, subject, wait=15) is not None
-    await asyncio.sleep(3)
-    copies = server.sql(
+    await rule_sends_done(service)
+    copies = service.sql(
         "SELECT count(*) FROM mailbox_entry e JOIN message m ON m.id = e.message_id "
         f"WHERE m.subject = '{subject}'"
     )
     assert copies in ("2", "3")  # ping, pong, and at most ping once more: never endless
-    assert server.sql("SELECT count(*) FROM rule_send") == "0"
+    assert service.sql("SELECT count(*) FROM rule_send") == "0"
