@@ -31,6 +31,17 @@ def _run_with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     return asyncio.run(main())
 
 
+async def _alone(name: str, work: Awaitable[Any]) -> Any:
+    """Run a singleton job under its database lock (the servers' workers take the same one)."""
+    from mailcore.core.locks import singleton
+
+    async with singleton(name) as held:
+        if not held:
+            work.close()  # type: ignore[attr-defined] - the coroutine is never awaited
+            raise click.ClickException(f"{name} is running in another process; try again later")
+        return await work
+
+
 @click.group()
 @click.option("--data-dir", type=click.Path(path_type=Path), help="QIYOU_DATA_DIR")
 @click.option("--database-url", help="DATABASE_URL")
@@ -300,7 +311,9 @@ def directory_purge(ctx: click.Context) -> None:
     from mailcore.directory.lifecycle import purge_deleted_members
 
     settings = _settings(ctx)
-    purged = _run_with_db(settings, lambda: purge_deleted_members(settings.restore_days))
+    purged = _run_with_db(
+        settings, lambda: _alone("directory-purge", purge_deleted_members(settings.restore_days))
+    )
     for email in purged:
         click.echo(f"purged {email}")
     click.echo(f"{len(purged)} deleted member(s) purged")
@@ -326,7 +339,7 @@ def openapi_create_app(ctx: click.Context, domain: str, kind: str, webhook: str)
 
     async def work() -> dict[str, str]:
         scope = system_scope(await enterprise_of_domain(domain))
-        created = await create_app(scope, kind, webhook)
+        created = await create_app(scope, kind, webhook, bus=None)  # servers re-read in 30 s
         out = {
             "corpid": created.app.corpid,
             "corpsecret": created.corpsecret,
@@ -353,7 +366,7 @@ def archive_purge(ctx: click.Context) -> None:
     """Remove archived mail older than each enterprise's retention period."""
     from mailcore.archive.purge import purge_expired
 
-    removed = _run_with_db(_settings(ctx), purge_expired)
+    removed = _run_with_db(_settings(ctx), lambda: _alone("archive-retention", purge_expired()))
     click.echo(f"{removed} expired archive record(s) purged")
 
 
