@@ -54,7 +54,7 @@ def create_app(
             runtime = Runtime.create(settings, wanted)
             app.state.runtime = runtime
             await runtime.start()
-            revocations = RevocationListener()  # closes the sockets of revoked sessions
+            revocations = RevocationListener(runtime.bus)  # closes the sockets of revoked sessions
             await revocations.start()
             # What start-up built (modules, schema, models) lives as long as the process: keep
             # it out of every later full garbage collection, which otherwise scans it each

@@ -1,8 +1,8 @@
 """The open GraphQL websockets of this process, by member, closed when their session is revoked.
 
 Revoking sessions (logout, a password change, an admin's reset, disable or delete) is
-announced on the event bus (``mailcore.core.events.publish_sessions_revoked``); every process
-follows that channel from start-up (``follow_revocations``) and closes its matching sockets.
+announced on the runtime's event bus (``Bus.publish_sessions_revoked``); every process
+follows that channel from start-up (``RevocationListener``) and closes its matching sockets.
 A sweeper also re-checks the sessions of all open sockets once a second in one query, and a
 socket re-checks its own before each new operation (``api.graphql.SessionSocket``), so a lost
 event cannot leave one usable; pushes cost no query.
@@ -15,7 +15,7 @@ import logging
 from contextlib import suppress
 from typing import Any, Protocol
 
-from mailcore.core import events
+from mailcore.core.events import SESSIONS_REVOKED, Bus
 from mailcore.org.sessions import live_session_ids
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,8 @@ async def close_revoked(event: dict[str, Any]) -> int:
 class RevocationListener:
     """Follows the bus's session revocations for as long as the app runs."""
 
-    def __init__(self, every: float = SWEEP_SECONDS) -> None:
+    def __init__(self, bus: Bus, every: float = SWEEP_SECONDS) -> None:
+        self.bus = bus
         self.every = every
         self._task: asyncio.Task[None] | None = None
         self._sweeper: asyncio.Task[None] | None = None
@@ -112,10 +113,10 @@ class RevocationListener:
                 log.exception("re-checking the sessions of open sockets failed")
 
     async def _follow(self, ready: asyncio.Event) -> None:
-        async with events.subscribe_sessions() as stream:
+        async with self.bus.subscribe_sessions() as stream:
             ready.set()
             async for event in stream:
-                if event.get("kind") != events.SESSIONS_REVOKED:
+                if event.get("kind") != SESSIONS_REVOKED:
                     continue
                 try:
                     await close_revoked(event)

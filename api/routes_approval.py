@@ -40,7 +40,7 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
 
 def _services(request: Request) -> service.Services:
     runtime = request.app.state.runtime
-    return service.Services(runtime.ingestor, runtime.blobs, runtime.settings)
+    return service.Services(runtime.ingestor, runtime.blobs, runtime.settings, runtime.bus)
 
 
 async def decide(request: Request) -> Response:

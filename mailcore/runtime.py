@@ -4,8 +4,9 @@ and starts the parts its roles ask for.
 ``Runtime.create`` (no I/O) builds the blob store, the registry and the ingest path, and
 registers the policies, the outbox job makers and handlers, and the live listeners; every
 process registers them all, whatever its roles, so a mail stored anywhere commits the same
-jobs. ``start`` connects the event bus and the cache listener (caches a change empties are
-emptied in every process) and starts, by role:
+jobs. The runtime owns the event bus (``bus``) and, once started, the search indexer
+(``indexer``); code below it gets them as arguments. ``start`` connects the bus and the cache
+listener (caches a change empties are emptied in every process) and starts, by role:
 
 - ``http``: nothing here (the Starlette app in ``api/`` serves GraphQL over this runtime);
 - ``mx`` / ``submission``: the SMTP listeners on port 25 / 587;
@@ -24,17 +25,16 @@ from dataclasses import dataclass, field
 from mailcore import search
 from mailcore.approval.service import Services as PolicyServices
 from mailcore.approval.worker import PolicyJobs
-from mailcore.confidential import sending as confidential_sending
-from mailcore.core import events
-from mailcore.core.blobs import open_blob_store
+from mailcore.core.blobs import BlobStore, open_blob_store
 from mailcore.core.caches import CacheListener
 from mailcore.core.config import Settings
+from mailcore.core.events import Bus
 from mailcore.core.mime import display
 from mailcore.delivery.worker import OutboundWorker
-from mailcore.mail import live
+from mailcore.mail.live import Live
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
-from mailcore.policy.pipeline import POLICIES
+from mailcore.policy.pipeline import policies
 from mailcore.protocols.smtp.server import start_smtp
 from mailcore.rules.sender import RuleSender
 from mailcore.store.ingest import Ingestor
@@ -61,9 +61,9 @@ def parse_roles(text: str | Iterable[str]) -> frozenset[str]:
     return frozenset(roles)
 
 
-def register(registry: Registry, settings: Settings) -> None:
+def register(registry: Registry, settings: Settings, blobs: BlobStore, bus: Bus) -> None:
     """Everything the store announces to, in one place."""
-    registry.policies.extend(POLICIES)
+    registry.policies.extend(policies(settings, blobs))
     # Durable: outbox jobs committed with the mail or the change.
     registry.jobs.append(search.mail_jobs)  # search indexing (the indexer claims them)
     registry.change_jobs.append(search.change_jobs)
@@ -73,13 +73,15 @@ def register(registry: Registry, settings: Settings) -> None:
         registry.jobs.append(wechat.new_mail_jobs)
         registry.handle(wechat.NEW_MAIL, wechat.Reminders(settings))
     # Live: after the commit, may be lost.
+    live = Live(bus)
     registry.listeners.append(live.stored)  # push to the member's open sessions
-    registry.listeners.append(search.reuse_parse)
     registry.change_listeners.append(live.changed)
 
 
 @dataclass
 class Runtime(Services):
+    bus: Bus = field(default_factory=Bus)  # connected by ``start``
+    indexer: search.Indexer | None = None  # started by ``start`` (roles http, worker)
     roles: frozenset[str] = frozenset(ROLES)
     _stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
@@ -92,24 +94,25 @@ class Runtime(Services):
             settings.html_cache_size,
             settings.html_workers,
         )
+        bus = Bus(settings.broadcast_url, settings.channel_prefix)
         registry = Registry()
-        register(registry, settings)
-        confidential_sending.configure(settings, blobs)  # U17 notice links
+        register(registry, settings, blobs, bus)
         return cls(
             settings=settings,
             blobs=blobs,
             ingestor=Ingestor(blobs, registry),
+            bus=bus,
             roles=frozenset(roles),
         )
 
     async def start(self) -> None:
         """Connect the bus and start this process's roles (the database is open)."""
         settings = self.settings
-        await events.connect(settings.broadcast_url, settings.channel_prefix)
-        self._stops.append(events.disconnect)
-        caches = await CacheListener().start()  # forget what other processes changed
+        await self.bus.connect()
+        self._stops.append(self.bus.disconnect)
+        caches = await CacheListener(self.bus).start()  # forget what other processes changed
         self._stops.append(caches.stop)
-        self.registry.wakers.append(Announcer())  # wake the workers of other processes
+        self.registry.wakers.append(Announcer(self.bus))  # wake the workers of other processes
         local: list[Callable[[], None]] = []  # this process's outbox workers
         # Searching needs the backend (HTTP); indexing is a worker's: it catches up, then
         # follows the outbox jobs of every process.
@@ -118,13 +121,20 @@ class Runtime(Services):
             indexer = await search.start(
                 settings.search_url, settings.data_dir, self.blobs, paused=not indexing
             )
+            self.indexer = indexer
             self.registry.wakers.append(indexer.notify)
-            self._stops.append(search.stop)
+            self.registry.listeners.append(search.reuse_parse)  # the indexer reuses ingest's parse
+
+            async def stop_search() -> None:
+                self.indexer = None
+                await search.stop(indexer)
+
+            self._stops.append(stop_search)
             if indexing:
                 local.append(indexer.notify)
         if "worker" in self.roles:
             local.append(await self._start_workers())
-            listener = await WakeListener(local).start()
+            listener = await WakeListener(self.bus, local).start()
             self._stops.append(listener.stop)
         mx, msa = "mx" in self.roles, "submission" in self.roles
         if mx or msa:
@@ -151,7 +161,7 @@ class Runtime(Services):
         outbound = OutboundWorker(self)  # remote delivery of the outbound queue
         outbound.start()
         self._stops.append(outbound.stop)
-        policy_jobs = PolicyJobs(PolicyServices(self.ingestor, self.blobs, settings))
+        policy_jobs = PolicyJobs(PolicyServices(self.ingestor, self.blobs, settings, self.bus))
         policy_jobs.start()  # approval notices and timeouts, archive retention (A1, A3)
         self._stops.append(policy_jobs.stop)
         mass_mail = MassMailWorker(self.ingestor, self.blobs)  # mass mail (U12)

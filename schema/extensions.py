@@ -50,7 +50,7 @@ class ForgetPolicyPresence(SchemaExtension):
         except RuntimeError:  # no such operation in the document: nothing ran
             return
         if mutation:
-            await forget_everywhere()
+            await forget_everywhere(context.context.runtime.bus)
 
 
 INTROSPECTION_FIELDS = frozenset({"__schema", "__type"})

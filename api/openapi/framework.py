@@ -22,6 +22,7 @@ from api.openapi.errcodes import ApiError, Errcode, invalid
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.scope import AdminScope
 from mailcore.core.config import Settings
+from mailcore.core.events import Bus
 from mailcore.core.models import AppKind
 from mailcore.logs.errors import LogError
 from mailcore.openapi.errors import OpenApiError, OpenApiErrorCode
@@ -134,6 +135,10 @@ class Call:
     @property
     def settings(self) -> Settings:
         return self.request.app.state.runtime.settings
+
+    @property
+    def bus(self) -> Bus:
+        return self.request.app.state.runtime.bus
 
 
 Handler = Callable[[Call], Awaitable[dict[str, Any]]]

@@ -98,7 +98,7 @@ async def create(call: Call) -> dict[str, Any]:
         for slave in slaves:
             await aliases.add_alias(scope, member, slave)
         if params.flag("enable") is False:
-            await lifecycle.set_enabled(scope, member, False)
+            await lifecycle.set_enabled(scope, member, False, bus=call.bus)
     except AdminError as exc:
         raise translate(exc, ERRORS) from exc
     return {"errmsg": "created"}
@@ -113,7 +113,7 @@ async def update(call: Call) -> dict[str, Any]:
         given = await _fields(call, ids, email=None)
         slaves = params.strings("slaves")
         added = await _check_slaves(call, slaves, member) if slaves is not None else []
-        member = await members.update_member(scope, member, given)
+        member = await members.update_member(scope, member, given, bus=call.bus)
         if slaves is not None:
             keep = {normalize_address(s) for s in slaves}
             current = (await aliases.member_aliases([member.id]))[member.id]
@@ -124,7 +124,7 @@ async def update(call: Call) -> dict[str, Any]:
                 await aliases.add_alias(scope, member, alias)
         enable = params.flag("enable")
         if enable is not None:
-            await lifecycle.set_enabled(scope, member, enable)
+            await lifecycle.set_enabled(scope, member, enable, bus=call.bus)
     except AdminError as exc:
         raise translate(exc, ERRORS) from exc
     return {"errmsg": "updated"}
@@ -134,7 +134,7 @@ async def update(call: Call) -> dict[str, Any]:
 async def delete(call: Call) -> dict[str, Any]:
     member = await member_of(call, call.params.text("userid", required=True))
     try:
-        await lifecycle.delete_member(call.scope, member)
+        await lifecycle.delete_member(call.scope, member, bus=call.bus)
     except AdminError as exc:
         raise translate(exc, ERRORS) from exc
     return {"errmsg": "deleted"}

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
-from mailcore.core import events
 from mailcore.core.blobs import BlobStore
 from mailcore.core.config import Settings
 from mailcore.core.db import db_text
+from mailcore.core.events import Bus
 from mailcore.core.mime.build import build_message
 from mailcore.core.mime.types import Address
 from mailcore.core.models import (
@@ -40,11 +40,13 @@ UNFINISHED_AFTER = 300  # seconds: a decision not carried out by then was interr
 
 @dataclass
 class Services:
-    """What carrying out a decision needs: the ingest path, blobs and settings (links)."""
+    """What carrying out a decision needs: the ingest path, blobs, settings (links) and the
+    event bus (live queue updates)."""
 
     ingestor: Ingestor
     blobs: BlobStore
     settings: Settings
+    bus: Bus
 
     @property
     def base_url(self) -> str:
@@ -165,7 +167,7 @@ async def carry_out(services: Services, held: HeldMail) -> None:
     await HeldMail.filter(id=held.id).update(finished=True)
     held.finished = True
     for member_id in {held.sender_id, *held.approver_ids}:
-        await events.publish(member_id, APPROVAL_CHANGED, id=str(held.id), status=held.status)
+        await services.bus.publish(member_id, APPROVAL_CHANGED, id=str(held.id), status=held.status)
 
 
 async def _postmaster(enterprise_id: int) -> Address:
@@ -257,7 +259,7 @@ async def notify_approvers(services: Services, held: HeldMail) -> None:
             f'<a href="{links["reject"]}">Reject</a></p>'
         )
         await _system_mail(services, held, approver, subject, text, body)
-        await events.publish(approver.id, APPROVAL_CHANGED, id=str(held.id), status="pending")
+        await services.bus.publish(approver.id, APPROVAL_CHANGED, id=str(held.id), status="pending")
 
 
 async def run_due(services: Services, now: datetime | None = None) -> int:

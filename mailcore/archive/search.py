@@ -97,8 +97,14 @@ async def scope_labels(view: AuditorView) -> tuple[str, ...]:
 
 
 async def search(
-    view: AuditorView, q: ArchiveQuery, first: int = 20, after: str | None = None
+    indexer: index.Indexer | None,
+    view: AuditorView,
+    q: ArchiveQuery,
+    first: int = 20,
+    after: str | None = None,
 ) -> ArchivePage:
+    """A page of the records in the auditor's scope matching ``q``, through the backend of
+    the process's ``indexer`` (``runtime.indexer``; UNAVAILABLE without one)."""
     offset = decode_offset(after)
     if offset is None:
         return ArchivePage()
@@ -118,7 +124,7 @@ async def search(
         offset=offset,
     )
     try:
-        page = await index.backend().search(ARCHIVE, query)
+        page = await index.backend_of(indexer).search(ARCHIVE, query)
     except SearchUnavailable as exc:
         raise PolicyError(
             PolicyErrorCode.UNAVAILABLE, "archive search is not available right now"
@@ -128,7 +134,7 @@ async def search(
     gone = set(wanted) - set(rows)
     if gone:  # deleted records the index still has: let the indexer drop them
         kept = set(await ArchiveRecord.filter(id__in=gone).values_list("id", flat=True))
-        await index.documents_changed(ARCHIVE, sorted(gone - kept))
+        await index.documents_changed(indexer, ARCHIVE, sorted(gone - kept))
     next_offset = offset + len(page.hits)
     return ArchivePage(
         items=[rows[i] for i in wanted if i in rows],

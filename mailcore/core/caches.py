@@ -1,11 +1,11 @@
 """Per-process caches that a change must empty in every process, not only in its own.
 
 A cache registers a name and the function that empties it here (``register``). A change
-calls ``forget(name)``: the cache of this process is emptied at once, and the name is
-announced on the event bus (``events.caches_channel``), where the ``CacheListener`` of every
-other process (started with the app) empties its own. Without a connected bus (the CLI, a
-single process with the memory bus) only the local forget happens; the caches' own time
-limits still bound what another process may miss.
+calls ``forget(bus, name)`` with the runtime's bus: the cache of this process is emptied at
+once, and the name is announced on the bus (``Bus.caches_channel``), where the
+``CacheListener`` of every other process (started with the runtime) empties its own. Without
+a connected bus (``None`` from the CLI, or a single process with the memory bus) only the
+local forget happens; the caches' own time limits still bound what another process may miss.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 
-from mailcore.core import events
+from mailcore.core.events import CACHES_CHANGED, Bus
 
 log = logging.getLogger(__name__)
 
@@ -36,38 +36,43 @@ def forget_here(names: list[str]) -> None:
             forgetter()
 
 
-async def forget(*names: str) -> None:
+async def forget(bus: Bus | None, *names: str) -> None:
     """Empty the named caches here now, and in every process once the bus carries it."""
     forget_here(list(names))
+    if bus is None:
+        return
     try:
-        await events.publish_caches_changed(list(names), ORIGIN)
+        await bus.publish_caches_changed(list(names), ORIGIN)
     except Exception:  # noqa: BLE001 - the change is made; other processes catch up by TTL
         log.exception("announcing stale caches %s failed", names)
 
 
-def forget_soon(*names: str) -> None:
+def forget_soon(bus: Bus | None, *names: str) -> None:
     """``forget`` for synchronous callers: local at once, the announcement in a task."""
     forget_here(list(names))
+    if bus is None:
+        return
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return  # no loop, no bus
-    task = loop.create_task(_announce(list(names)))
+    task = loop.create_task(_announce(bus, list(names)))
     _pending.add(task)
     task.add_done_callback(_pending.discard)
 
 
-async def _announce(names: list[str]) -> None:
+async def _announce(bus: Bus, names: list[str]) -> None:
     try:
-        await events.publish_caches_changed(names, ORIGIN)
+        await bus.publish_caches_changed(names, ORIGIN)
     except Exception:  # noqa: BLE001
         log.exception("announcing stale caches %s failed", names)
 
 
 class CacheListener:
-    """Follows the bus's cache announcements for as long as the app runs."""
+    """Follows the bus's cache announcements for as long as the runtime runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> CacheListener:
@@ -89,10 +94,10 @@ class CacheListener:
             self._task = None
 
     async def _follow(self, ready: asyncio.Event) -> None:
-        async with events.subscribe_caches() as stream:
+        async with self.bus.subscribe_caches() as stream:
             ready.set()
             async for event in stream:
-                if event.get("kind") != events.CACHES_CHANGED or event.get("origin") == ORIGIN:
+                if event.get("kind") != CACHES_CHANGED or event.get("origin") == ORIGIN:
                     continue
                 try:
                     forget_here([str(name) for name in event.get("names", [])])

@@ -17,6 +17,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.events import Bus
 from mailcore.core.models import Member
 from mailcore.directory import validate
 from mailcore.directory.departments import resolve_path
@@ -51,7 +52,13 @@ class ImportReport:
 
 
 async def import_members(
-    scope: AdminScope, data: bytes, filename: str, *, default_quota: int, max_rows: int = MAX_ROWS
+    scope: AdminScope,
+    data: bytes,
+    filename: str,
+    *,
+    default_quota: int,
+    bus: Bus | None,
+    max_rows: int = MAX_ROWS,
 ) -> ImportReport:
     scope.require(MEMBERS)
     try:
@@ -66,7 +73,7 @@ async def import_members(
         batch = rows[start : start + HASH_BATCH]
         hashes = await asyncio.gather(*(_hash(row) for row in batch))
         for row, digest in zip(batch, hashes, strict=True):
-            report.rows.append(await _import_row(scope, tree, row, digest, default_quota))
+            report.rows.append(await _import_row(scope, tree, row, digest, default_quota, bus))
     async with in_transaction():
         await record(
             scope,
@@ -101,7 +108,12 @@ def _fields(row: Row) -> MemberFields:
 
 
 async def _import_row(
-    scope: AdminScope, tree: Tree, row: Row, digest: str | None, default_quota: int
+    scope: AdminScope,
+    tree: Tree,
+    row: Row,
+    digest: str | None,
+    default_quota: int,
+    bus: Bus | None,
 ) -> RowResult:
     email = normalize_address(row.values["email"])[:254]
     created: list[Node] = []
@@ -122,7 +134,9 @@ async def _import_row(
                 status = "created"
             else:
                 given.email = None
-                await update_member(scope, existing, given, tree=tree, password_hash=digest)
+                await update_member(
+                    scope, existing, given, tree=tree, password_hash=digest, bus=bus
+                )
                 status = "updated"
     except AdminError as exc:
         for node in reversed(created):

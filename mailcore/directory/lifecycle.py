@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope, system_scope
+from mailcore.core.events import Bus
 from mailcore.core.models import AuthSession, Member
 from mailcore.directory import validate
 from mailcore.directory.members import MEMBERS, hash_off_loop
@@ -38,7 +39,10 @@ def _not_deleted(member: Member) -> None:
         )
 
 
-async def set_enabled(scope: AdminScope, member: Member, enabled: bool) -> Member:
+async def set_enabled(
+    scope: AdminScope, member: Member, enabled: bool, *, bus: Bus | None
+) -> Member:
+    """Enable or disable; disabling signs the member out everywhere (announced on ``bus``)."""
     await scope.require_member(MEMBERS, member)
     _not_deleted(member)
     if not enabled:
@@ -51,11 +55,11 @@ async def set_enabled(scope: AdminScope, member: Member, enabled: bool) -> Membe
             await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(scope, "member.enable" if enabled else "member.disable", member.email)
     if not enabled:
-        await revoked_everywhere(member.id)  # their open sockets close on every node
+        await revoked_everywhere(bus, member.id)  # their open sockets close on every node
     return await Member.get(id=member.id)
 
 
-async def delete_member(scope: AdminScope, member: Member) -> Member:
+async def delete_member(scope: AdminScope, member: Member, *, bus: Bus | None) -> Member:
     """Soft-delete: disabled, signed out everywhere, restorable for the window."""
     await scope.require_member(MEMBERS, member)
     _not_deleted(member)
@@ -64,7 +68,7 @@ async def delete_member(scope: AdminScope, member: Member) -> Member:
         await Member.filter(id=member.id).update(enabled=False, deleted_at=datetime.now(UTC))
         await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(scope, "member.delete", member.email)
-    await revoked_everywhere(member.id)
+    await revoked_everywhere(bus, member.id)
     return await Member.get(id=member.id)
 
 
@@ -86,7 +90,7 @@ async def restore_member(scope: AdminScope, member: Member, restore_days: int) -
 
 
 async def reset_password(
-    scope: AdminScope, member: Member, password: str, *, must_change: bool = True
+    scope: AdminScope, member: Member, password: str, *, must_change: bool = True, bus: Bus | None
 ) -> Member:
     """Set a new password (signing the member out everywhere)."""
     await scope.require_member(MEMBERS, member)
@@ -98,7 +102,7 @@ async def reset_password(
         )
         await AuthSession.filter(member_id=member.id).update(revoked=True)
         await record(scope, "member.reset_password", member.email, must_change=must_change)
-    await revoked_everywhere(member.id)
+    await revoked_everywhere(bus, member.id)
     return await Member.get(id=member.id)
 
 

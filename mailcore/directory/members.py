@@ -15,6 +15,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.core.events import Bus
 from mailcore.core.models import (
     AdminPermission,
     Alias,
@@ -219,8 +220,10 @@ async def update_member(
     *,
     tree: Tree | None = None,
     password_hash: str | None = None,
+    bus: Bus | None,
 ) -> Member:
-    """Change the given fields of a member the caller administers."""
+    """Change the given fields of a member the caller administers (a new password signs them
+    out: announced on ``bus``)."""
     await scope.require_member(MEMBERS, member)
     values = _clean_profile(given)
     if given.email is not None:
@@ -255,7 +258,7 @@ async def update_member(
             **({"department_ids": departments} if departments is not None else {}),
         )
     if password_hash is not None:
-        await revoked_everywhere(member.id)
+        await revoked_everywhere(bus, member.id)
     return await Member.get(id=member.id)
 
 

@@ -19,6 +19,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.core import events
+from mailcore.core.events import Bus
 from mailcore.core.mime.build import build_message
 from mailcore.core.mime.display import display_html
 from mailcore.core.mime.types import Address
@@ -89,9 +90,10 @@ async def post_notice(
     author: Member,
     draft: NoticeDraft,
     *,
+    bus: Bus,
     ingestor: Ingestor | None = None,
 ) -> Notice:
-    """Store the notice and its receipts (returns after the commit), then push it."""
+    """Store the notice and its receipts (returns after the commit), then push it on ``bus``."""
     title, body, departments = await _clean(draft)
     found = await Department.filter(id__in=departments, enterprise_id=author.enterprise_id).count()
     if found != len(departments):
@@ -130,7 +132,7 @@ async def post_notice(
                 department_ids=departments,
                 recipients=len(member_ids),
             )
-    await events.publish_enterprise(
+    await bus.publish_enterprise(
         author.enterprise_id,
         events.NOTICE_POSTED,
         id=str(notice.id),

@@ -19,6 +19,7 @@ from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
 from mailcore.core import caches
+from mailcore.core.events import Bus
 from mailcore.core.models import AdminPermission, AppKind, AppToken, Domain, OpenApp
 from mailcore.openapi.credentials import hash_secret, new_secret
 from mailcore.org.addresses import normalize_domain
@@ -75,7 +76,10 @@ def _check_webhook(kind: AppKind, url: str) -> str:
     return url
 
 
-async def create_app(scope: AdminScope, kind: str, webhook_url: str = "") -> CreatedApp:
+async def create_app(
+    scope: AdminScope, kind: str, webhook_url: str = "", *, bus: Bus | None
+) -> CreatedApp:
+    """A new app; ``bus`` (None from the CLI) tells the other processes' webhook caches."""
     _require_manager(scope)
     app_kind = _parse_kind(kind)
     url = _check_webhook(app_kind, webhook_url)
@@ -93,7 +97,7 @@ async def create_app(scope: AdminScope, kind: str, webhook_url: str = "") -> Cre
             webhook_secret=webhook_secret,
         )
         await record(scope, "openapi.create", app.corpid, kind=app_kind.value, webhook=url)
-    await caches.forget(HOOK_CACHE)
+    await caches.forget(bus, HOOK_CACHE)
     return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=webhook_secret)
 
 
@@ -109,7 +113,7 @@ async def _app(scope: AdminScope, corpid: str) -> OpenApp:
     return app
 
 
-async def rotate_secret(scope: AdminScope, corpid: str) -> CreatedApp:
+async def rotate_secret(scope: AdminScope, corpid: str, *, bus: Bus | None) -> CreatedApp:
     """A new secret (and webhook secret); the old secret and every token stop working."""
     _require_manager(scope)
     app = await _app(scope, corpid)
@@ -121,12 +125,17 @@ async def rotate_secret(scope: AdminScope, corpid: str) -> CreatedApp:
         await app.save(update_fields=["secret_hash", "webhook_secret"])
         await AppToken.filter(app_id=app.id).delete()
         await record(scope, "openapi.rotate", app.corpid)
-    await caches.forget(HOOK_CACHE)
+    await caches.forget(bus, HOOK_CACHE)
     return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=app.webhook_secret)
 
 
 async def update_app(
-    scope: AdminScope, corpid: str, *, webhook_url: str | None = None, enabled: bool | None = None
+    scope: AdminScope,
+    corpid: str,
+    *,
+    webhook_url: str | None = None,
+    enabled: bool | None = None,
+    bus: Bus | None,
 ) -> OpenApp:
     _require_manager(scope)
     app = await _app(scope, corpid)
@@ -141,17 +150,17 @@ async def update_app(
         await record(
             scope, "openapi.update", app.corpid, webhook=app.webhook_url, enabled=app.enabled
         )
-    await caches.forget(HOOK_CACHE)
+    await caches.forget(bus, HOOK_CACHE)
     return app
 
 
-async def delete_app(scope: AdminScope, corpid: str) -> None:
+async def delete_app(scope: AdminScope, corpid: str, *, bus: Bus | None) -> None:
     _require_manager(scope)
     app = await _app(scope, corpid)
     async with in_transaction():
         await app.delete()
         await record(scope, "openapi.delete", app.corpid)
-    await caches.forget(HOOK_CACHE)
+    await caches.forget(bus, HOOK_CACHE)
 
 
 # Enterprises with an enabled newmail app that has a webhook: looked up on every ingest,
@@ -163,7 +172,7 @@ _generation = 0  # bumped by each forget: a load that overlapped one is not kept
 
 
 def invalidate_cache() -> None:
-    """Forget the cache of this process (``caches.forget(HOOK_CACHE)``: of every process)."""
+    """Forget the cache of this process (``caches.forget(bus, HOOK_CACHE)``: of every process)."""
     global _hooked, _generation
     _hooked = None
     _generation += 1

@@ -2,8 +2,9 @@
 
 The login flow itself (lockouts, IP limits, second factors, history) is in
 ``mailcore.security.login``, which starts sessions here. A revoked session stays revoked (its
-row is kept, flagged); every revocation is announced on the event bus after it is stored, so
-each process closes the websockets of the sessions it ended (``api.live_sockets``).
+row is kept, flagged); every revocation is announced on the event bus (the runtime's, given
+by the caller; None from the CLI) after it is stored, so each process closes the websockets of
+the sessions it ended (``api.live_sockets``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from mailcore.core import events
+from mailcore.core.events import Bus
 from mailcore.core.models import AuthSession, ClientKind, Member
 from mailcore.org.errors import OrgError, OrgErrorCode
 from mailcore.org.passwords import verify_password
@@ -81,28 +82,32 @@ async def session_kind(session_id: int | None) -> ClientKind | None:
     return ClientKind(kinds[0]) if kinds else None
 
 
-async def revoke_other_sessions(member_id: int, keep_session_id: int | None) -> int:
+async def revoke_other_sessions(
+    bus: Bus | None, member_id: int, keep_session_id: int | None
+) -> int:
     """Sign a member out everywhere but the given session (after a password change)."""
     query = AuthSession.filter(member_id=member_id, revoked=False)
     if keep_session_id is not None:
         query = query.exclude(id=keep_session_id)
     count = await query.update(revoked=True)
-    await events.publish_sessions_revoked(member_id, keep_session_id=keep_session_id)
+    if bus is not None:
+        await bus.publish_sessions_revoked(member_id, keep_session_id=keep_session_id)
     return count
 
 
-async def revoked_everywhere(member_id: int) -> None:
+async def revoked_everywhere(bus: Bus | None, member_id: int) -> None:
     """Announce that all of a member's sessions were revoked (call it after the transaction
     that revoked them commits): every process closes their sockets."""
-    await events.publish_sessions_revoked(member_id)
+    if bus is not None:
+        await bus.publish_sessions_revoked(member_id)
 
 
-async def revoke_session(session_id: int) -> None:
+async def revoke_session(bus: Bus | None, session_id: int) -> None:
     """Revoke one session (logout, a deleted app password) and close its sockets everywhere."""
     member_ids = await AuthSession.filter(id=session_id).values_list("member_id", flat=True)
     await AuthSession.filter(id=session_id).update(revoked=True)
-    if member_ids:
-        await events.publish_sessions_revoked(member_ids[0], session_id=session_id)
+    if member_ids and bus is not None:
+        await bus.publish_sessions_revoked(member_ids[0], session_id=session_id)
 
 
 async def live_identity(session_id: int) -> Identity | None:
@@ -151,5 +156,5 @@ async def identify(token: str) -> Identity | None:
     return _valid(session)
 
 
-async def logout(session_id: int) -> None:
-    await revoke_session(session_id)
+async def logout(bus: Bus | None, session_id: int) -> None:
+    await revoke_session(bus, session_id)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 
 from mailcore.core import caches
+from mailcore.core.events import Bus
 
 TTL = 5.0
 CACHE = "policy-presence"  # its name on the bus
@@ -56,11 +57,11 @@ def _forget_here() -> None:
 caches.register(CACHE, _forget_here)
 
 
-def forget_all() -> None:
+def forget_all(bus: Bus | None) -> None:
     """Forget every presence here at once, and in the other processes soon after."""
-    caches.forget_soon(CACHE)
+    caches.forget_soon(bus, CACHE)
 
 
-async def forget_everywhere() -> None:
+async def forget_everywhere(bus: Bus | None) -> None:
     """Forget every presence here, and return once the other processes have been told."""
-    await caches.forget(CACHE)
+    await caches.forget(bus, CACHE)

@@ -5,10 +5,11 @@
 - ``meili+http://host:7700?key=KEY&prefix=qiyou_`` (or ``meili+https://``): a Meilisearch
   server; ``key`` is an API key allowed to manage the indexes, ``prefix`` starts index names.
 
-The server starts one indexer (``start``) for every space (``sources``: mail, archive);
-the runtime registers ``mail_jobs`` and ``change_jobs`` with the store, whose commits then
-carry the outbox jobs the indexer follows. Searches go through ``backend()`` (see
-``mail.search_mail`` and ``mailcore/archive/search.py``).
+The runtime starts one indexer (``start``) for every space (``sources``: mail, archive) and
+keeps it (``runtime.indexer``); it registers ``mail_jobs`` and ``change_jobs`` with the store,
+whose commits then carry the outbox jobs the indexer follows. Searches go through the backend
+of the runtime's indexer (``backend_of``; see ``mail.search_mail`` and
+``mailcore/archive/search.py``). ``admin.py`` (the CLI) opens a backend of its own.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ __all__ = [
     "SearchQuery",
     "SearchUnavailable",
     "Sort",
-    "backend",
+    "backend_of",
     "change_jobs",
     "documents_changed",
     "mail_jobs",
@@ -53,8 +54,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_indexer: Indexer | None = None
 
 
 def open_backend(url: str, data_dir: Path) -> SearchBackend:
@@ -81,8 +80,6 @@ def open_backend(url: str, data_dir: Path) -> SearchBackend:
 
 async def start(url: str, data_dir: Path, blobs: BlobStore, *, paused: bool = False) -> Indexer:
     """Open the backend and start the indexer (it first catches up on what is outstanding)."""
-    global _indexer
-
     search_backend = open_backend(url, data_dir)
     try:
         await search_backend.open()
@@ -90,7 +87,6 @@ async def start(url: str, data_dir: Path, blobs: BlobStore, *, paused: bool = Fa
         log.warning("search backend not available yet: %s", exc)
     indexer = Indexer(search_backend, sources(blobs), paused=paused)
     indexer.start()
-    _indexer = indexer
     return indexer
 
 
@@ -102,22 +98,17 @@ def sources(blobs: BlobStore) -> list[Source]:
     return [MailSource(blobs), ArchiveSource()]
 
 
-async def stop() -> None:
-    global _indexer
-    indexer, _indexer = _indexer, None
-    if indexer is not None:
-        await indexer.stop()
-        await indexer.backend.close()
+async def stop(indexer: Indexer) -> None:
+    """Stop what ``start`` started: the indexer, then its backend."""
+    await indexer.stop()
+    await indexer.backend.close()
 
 
-def backend() -> SearchBackend:
-    if _indexer is None:
+def backend_of(indexer: Indexer | None) -> SearchBackend:
+    """The backend of a process's indexer (``runtime.indexer``), for searching."""
+    if indexer is None:
         raise SearchUnavailable("search is not started in this process")
-    return _indexer.backend
-
-
-def indexer() -> Indexer | None:
-    return _indexer
+    return indexer.backend
 
 
 def mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
@@ -131,19 +122,20 @@ def change_jobs(change: EntryChange) -> list[Job]:
 
 
 async def reuse_parse(request: IngestRequest, result: IngestResult) -> None:
-    """Registry listener: hand the indexer ingest's parse of the message (saves a parse)."""
-    if _indexer is not None:
-        from mailcore.search.mail import remember
+    """Registry listener of a process with an indexer: hand it ingest's parse of the message
+    (saves a parse)."""
+    from mailcore.search.mail import remember
 
-        remember(result.sha256, result.parsed)
+    remember(result.sha256, result.parsed)
 
 
-async def documents_changed(space: str, ids: list[int]) -> None:
-    """Documents of a space changed or were removed: re-read them into the index."""
+async def documents_changed(indexer: Indexer | None, space: str, ids: list[int]) -> None:
+    """Documents of a space changed or were removed: re-read them into the index (and wake
+    this process's ``indexer``, if any)."""
     try:
         await record_changes(space, [int(i) for i in ids])
     except Exception:  # noqa: BLE001 - the change itself stands; search hides stale hits
         log.exception("could not record search changes for %d documents", len(ids))
         return
-    if _indexer is not None:
-        _indexer.notify()
+    if indexer is not None:
+        indexer.notify()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailcore.core.events import Bus
 from mailcore.core.models import Member
 from mailcore.org.passwords import hash_password, verify_password
 from mailcore.org.service import MIN_PASSWORD_LENGTH
@@ -47,8 +48,10 @@ def _check_new(old: str, new: str) -> None:
         )
 
 
-async def change_password(member: Member, session_id: int | None, old: str, new: str) -> None:
-    """Set a new password; the member's other sessions are signed out."""
+async def change_password(
+    member: Member, session_id: int | None, old: str, new: str, *, bus: Bus | None
+) -> None:
+    """Set a new password; the member's other sessions are signed out (announced on ``bus``)."""
     _check_new(old, new)
     if len(old) > MAX_PASSWORD or not await verify_password(member.password_hash, old):
         raise SecurityError(
@@ -57,7 +60,7 @@ async def change_password(member: Member, session_id: int | None, old: str, new:
     await Member.filter(id=member.id).update(
         password_hash=hash_password(new), must_change_password=False
     )
-    await revoke_other_sessions(member.id, session_id)
+    await revoke_other_sessions(bus, member.id, session_id)
 
 
 async def password_change_required(member_id: int) -> bool:

@@ -4,7 +4,8 @@ The member scans the QR code in the mini-program (``scan``: SCANNED), then appro
 refuses (``confirm``). Only a mini-program session of the same member with a bound
 WeChat account may do either. The waiting browser follows the ticket with ``watch``; on
 approval the first watcher claims the ticket (it is deleted) and gets a new session
-token, so a ticket yields at most one session, and the token never travels on the bus.
+token, so a ticket yields at most one session, and the token never travels on the bus (the
+runtime's, which the callers pass in).
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from mailcore.core import events
 from mailcore.core.config import Settings
+from mailcore.core.events import Bus
 from mailcore.core.models import ClientKind, Member, QrTicket, QrTicketStatus, SecondFactorMethod
 from mailcore.org.sessions import session_kind
 from mailcore.security.errors import SecurityError, SecurityErrorCode
@@ -52,26 +53,28 @@ async def _ticket_for_device(member: Member, session_id: int | None, ticket: str
     return row
 
 
-async def _set(row: QrTicket, status: QrTicketStatus) -> bool:
+async def _set(bus: Bus, row: QrTicket, status: QrTicketStatus) -> bool:
     changed = await QrTicket.filter(id=row.id, status__in=list(OPEN)).update(status=status)
     if changed:
         row.status = status
-        await events.publish(row.member_id, QR_LOGIN, ticket=row.ticket, status=status.value)
+        await bus.publish(row.member_id, QR_LOGIN, ticket=row.ticket, status=status.value)
     return bool(changed)
 
 
-async def scan(member: Member, session_id: int | None, ticket: str) -> QrTicket:
+async def scan(bus: Bus, member: Member, session_id: int | None, ticket: str) -> QrTicket:
     """The mini-program read the QR code: the browser shows "scanned, confirm on the phone"."""
     row = await _ticket_for_device(member, session_id, ticket)
     if row.status is QrTicketStatus.PENDING:
-        await _set(row, QrTicketStatus.SCANNED)
+        await _set(bus, row, QrTicketStatus.SCANNED)
     return row
 
 
-async def confirm(member: Member, session_id: int | None, ticket: str, approve: bool) -> QrTicket:
+async def confirm(
+    bus: Bus, member: Member, session_id: int | None, ticket: str, approve: bool
+) -> QrTicket:
     row = await _ticket_for_device(member, session_id, ticket)
     status = QrTicketStatus.APPROVED if approve else QrTicketStatus.DENIED
-    if not await _set(row, status):
+    if not await _set(bus, row, status):
         raise SecurityError(SecurityErrorCode.TICKET_EXPIRED, "this QR code has expired", "ticket")
     if not approve:
         await record(
@@ -111,14 +114,14 @@ async def _wait(stream: AsyncIterator[dict], key: str) -> None:
     await asyncio.Event().wait()  # the stream ended: wait for the timeout
 
 
-async def watch(ticket: str, settings: Settings) -> AsyncIterator[QrState]:
+async def watch(bus: Bus, ticket: str, settings: Settings) -> AsyncIterator[QrState]:
     """The ticket's status as it changes; ends with APPROVED (and a token), DENIED or EXPIRED."""
     row = await find_ticket(ticket, SecondFactorMethod.WECHAT_QR) if ticket else None
     if row is None:
         yield QrState(QrTicketStatus.EXPIRED)
         return
     shown: QrTicketStatus | None = None
-    async with events.subscribe(row.member_id) as stream:
+    async with bus.subscribe(row.member_id) as stream:
         while True:
             current = await QrTicket.filter(id=row.id).first()
             if current is None:  # claimed by another watcher, or purged
@@ -133,7 +136,7 @@ async def watch(ticket: str, settings: Settings) -> AsyncIterator[QrState]:
                 return
             left = (current.expires_at - datetime.now(UTC)).total_seconds()
             if left <= 0 or current.status is QrTicketStatus.EXPIRED:
-                await _set(current, QrTicketStatus.EXPIRED)
+                await _set(bus, current, QrTicketStatus.EXPIRED)
                 yield QrState(QrTicketStatus.EXPIRED)
                 return
             if current.status != shown:

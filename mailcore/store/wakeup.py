@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 
-from mailcore.core import events
+from mailcore.core.events import Bus
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +23,13 @@ COALESCE = 0.02  # seconds
 
 
 class Announcer:
-    def __init__(self) -> None:
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
         self._due: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task[None]] = set()
 
     def __call__(self) -> None:
-        if self._due is not None or not events.is_connected():
+        if self._due is not None or not self.bus.connected:
             return
         loop = asyncio.get_running_loop()
         self._due = loop.call_later(COALESCE, self._send)
@@ -41,7 +42,7 @@ class Announcer:
 
     async def _publish(self) -> None:
         try:
-            await events.publish_outbox_jobs(ORIGIN)
+            await self.bus.publish_outbox_jobs(ORIGIN)
         except Exception:  # noqa: BLE001 - the workers' polling finds the jobs
             log.exception("announcing outbox jobs failed")
 
@@ -49,7 +50,8 @@ class Announcer:
 class WakeListener:
     """Follows the bus's outbox announcements and wakes this process's workers."""
 
-    def __init__(self, wake: list[Callable[[], None]]) -> None:
+    def __init__(self, bus: Bus, wake: list[Callable[[], None]]) -> None:
+        self.bus = bus
         self.wake = wake
         self._task: asyncio.Task[None] | None = None
 
@@ -71,7 +73,7 @@ class WakeListener:
             self._task = None
 
     async def _follow(self, ready: asyncio.Event) -> None:
-        async with events.subscribe_outbox() as stream:
+        async with self.bus.subscribe_outbox() as stream:
             ready.set()
             async for event in stream:
                 if event.get("origin") == ORIGIN:

@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 
 from mailcore.confidential.access import locked as confidential_locked
-from mailcore.core import events
 from mailcore.core.blobs import BlobStore
 from mailcore.core.config import Settings
+from mailcore.core.events import Bus
 from mailcore.core.mime.parse import parse_message
 from mailcore.core.mime.sanitize import html_to_text
 from mailcore.core.models import MailboxEntry, Message, MessageTranslation
@@ -132,6 +132,7 @@ def _check(settings: Settings, subject: str, text: str, target: str) -> tuple[st
 async def request(
     settings: Settings,
     blobs: BlobStore,
+    bus: Bus,
     member_id: int,
     entry_id: int | str,
     to: str = "zh",
@@ -160,7 +161,7 @@ async def request(
         subject, text = await asyncio.to_thread(_body, raw)
         prefix, rest, doc = _check(settings, subject, text, target)
         work = _Work(entry.message, target, pkg, prefix, rest, doc, SOURCE)
-        task = asyncio.create_task(_run(engine, work, key))
+        task = asyncio.create_task(_run(engine, work, key, bus))
         task.add_done_callback(_retrieve)  # failures reach waiters as events
         _jobs[key] = task
     _waiters.setdefault(key, set()).add((member_id, entry.id))
@@ -192,7 +193,10 @@ def _translate(engine: Engine, work: _Work) -> tuple[str, str, float]:
     return subject, work.doc.render(out), time.perf_counter() - started
 
 
-async def _run(engine: Engine, work: _Work, key: tuple[int, str, str]) -> MessageTranslation:
+async def _run(
+    engine: Engine, work: _Work, key: tuple[int, str, str], bus: Bus
+) -> MessageTranslation:
+    """Translate, store, and tell the members waiting on ``bus`` (ready or failed)."""
     try:
         loop = asyncio.get_running_loop()
         try:
@@ -219,13 +223,11 @@ async def _run(engine: Engine, work: _Work, key: tuple[int, str, str]) -> Messag
                 message_id=work.message.id, target=work.target, model=work.pkg.model
             )
         for member_id, entry_id in _waiters.get(key, set()):
-            await events.publish(
-                member_id, TRANSLATION_READY, entry_id=entry_id, target=work.target
-            )
+            await bus.publish(member_id, TRANSLATION_READY, entry_id=entry_id, target=work.target)
         return row
     except TranslateError as exc:
         for member_id, entry_id in _waiters.get(key, set()):
-            await events.publish(
+            await bus.publish(
                 member_id,
                 TRANSLATION_FAILED,
                 entry_id=entry_id,

@@ -113,7 +113,7 @@ class AuthMutation:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def logout(self, info: Info) -> bool:
-        await end_session(info.context.identity.session_id)
+        await end_session(info.context.runtime.bus, info.context.identity.session_id)
         return True
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])

@@ -33,6 +33,7 @@ class ImportMutation:
                 data,
                 getattr(file, "filename", "") or "",
                 default_quota=info.context.runtime.settings.default_quota,
+                bus=info.context.runtime.bus,
             )
         except AdminError as exc:
             return AdminErrorType.of(exc)

@@ -78,8 +78,10 @@ class MemberMutation:
     async def update_member(
         self, info: Info, email: str, input: UpdateMemberInput
     ) -> AdminMemberResult:
+        bus = info.context.runtime.bus
+
         async def change(scope: AdminScope, member: Member) -> None:
-            await members.update_member(scope, member, _fields(input))
+            await members.update_member(scope, member, _fields(input), bus=bus)
 
         return await _change(info, email, change)
 
@@ -87,18 +89,21 @@ class MemberMutation:
         permission_classes=ADMIN, description="A disabled member cannot sign in or receive mail."
     )
     async def disable_member(self, info: Info, email: str) -> AdminMemberResult:
-        return await _change(info, email, lambda s, m: lifecycle.set_enabled(s, m, False))
+        bus = info.context.runtime.bus
+        return await _change(info, email, lambda s, m: lifecycle.set_enabled(s, m, False, bus=bus))
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def enable_member(self, info: Info, email: str) -> AdminMemberResult:
-        return await _change(info, email, lambda s, m: lifecycle.set_enabled(s, m, True))
+        bus = info.context.runtime.bus
+        return await _change(info, email, lambda s, m: lifecycle.set_enabled(s, m, True, bus=bus))
 
     @strawberry.mutation(
         permission_classes=ADMIN,
         description="Delete a member; restorable for QIYOU_RESTORE_DAYS days, then purged.",
     )
     async def delete_member(self, info: Info, email: str) -> AdminMemberResult:
-        return await _change(info, email, lifecycle.delete_member)
+        bus = info.context.runtime.bus
+        return await _change(info, email, lambda s, m: lifecycle.delete_member(s, m, bus=bus))
 
     @strawberry.mutation(permission_classes=ADMIN)
     async def restore_member(self, info: Info, email: str) -> AdminMemberResult:
@@ -115,7 +120,9 @@ class MemberMutation:
         return await _change(
             info,
             email,
-            lambda s, m: lifecycle.reset_password(s, m, password, must_change=must_change),
+            lambda s, m: lifecycle.reset_password(
+                s, m, password, must_change=must_change, bus=info.context.runtime.bus
+            ),
         )
 
     @strawberry.mutation(permission_classes=ADMIN)

@@ -21,7 +21,7 @@ from schema.permissions import IsAuthenticated
 class MailSubscription:
     @strawberry.subscription(permission_classes=[IsAuthenticated])
     async def new_mail(self, info: Info) -> AsyncGenerator[NewMail, None]:
-        async with events.subscribe(info.context.member_id) as stream:
+        async with info.context.runtime.bus.subscribe(info.context.member_id) as stream:
             async for event in stream:
                 if event["kind"] != events.NEW_MAIL:
                     continue
@@ -39,7 +39,7 @@ class MailSubscription:
     )
     async def mailbox_changed(self, info: Info) -> AsyncGenerator[MailboxChange, None]:
         own_session = info.context.session_id
-        async with events.subscribe(info.context.member_id) as stream:
+        async with info.context.runtime.bus.subscribe(info.context.member_id) as stream:
             async for event in stream:
                 if event["kind"] != events.MAILBOX_CHANGED or event.get("origin") == own_session:
                     continue

@@ -52,7 +52,11 @@ class NoticesMutation:
         )
         try:
             notice = await post_notice(
-                await ctx.admin_scope(), ctx.identity.member, draft, ingestor=ctx.runtime.ingestor
+                await ctx.admin_scope(),
+                ctx.identity.member,
+                draft,
+                bus=ctx.runtime.bus,
+                ingestor=ctx.runtime.ingestor,
             )
         except NoticeError as exc:
             return NoticeErrorType.of(exc)

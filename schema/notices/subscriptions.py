@@ -28,7 +28,7 @@ class NoticesSubscription:
     async def notice_posted(self, info: Info) -> AsyncGenerator[NoticePosted, None]:
         member = info.context.identity.member
         mine = await reach(member.id, member.enterprise_id)
-        async with events.subscribe_enterprise(member.enterprise_id) as stream:
+        async with info.context.runtime.bus.subscribe_enterprise(member.enterprise_id) as stream:
             async for event in stream:
                 if event["kind"] != events.NOTICE_POSTED:
                     continue

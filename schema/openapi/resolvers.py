@@ -45,8 +45,9 @@ class OpenApiMutation:
         self, info: Info, kind: OpenAppKind, webhook_url: str = ""
     ) -> OpenAppSecretResult:
         scope = await info.context.require_admin()
+        bus = info.context.runtime.bus
         try:
-            return OpenAppSecret.of(await apps.create_app(scope, kind.value, webhook_url))
+            return OpenAppSecret.of(await apps.create_app(scope, kind.value, webhook_url, bus=bus))
         except AdminError as exc:
             return AdminErrorType.of(exc)
 
@@ -56,8 +57,9 @@ class OpenApiMutation:
     )
     async def rotate_open_app_secret(self, info: Info, corpid: str) -> OpenAppSecretResult:
         scope = await info.context.require_admin()
+        bus = info.context.runtime.bus
         try:
-            return OpenAppSecret.of(await apps.rotate_secret(scope, corpid))
+            return OpenAppSecret.of(await apps.rotate_secret(scope, corpid, bus=bus))
         except AdminError as exc:
             return AdminErrorType.of(exc)
 
@@ -70,8 +72,11 @@ class OpenApiMutation:
         enabled: bool | None = None,
     ) -> UpdateOpenAppResult:
         scope = await info.context.require_admin()
+        bus = info.context.runtime.bus
         try:
-            app = await apps.update_app(scope, corpid, webhook_url=webhook_url, enabled=enabled)
+            app = await apps.update_app(
+                scope, corpid, webhook_url=webhook_url, enabled=enabled, bus=bus
+            )
         except AdminError as exc:
             return AdminErrorType.of(exc)
         return OpenAppType.of(app)
@@ -79,8 +84,9 @@ class OpenApiMutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated, IsAdmin])
     async def delete_open_app(self, info: Info, corpid: str) -> DeleteOpenAppResult:
         scope = await info.context.require_admin()
+        bus = info.context.runtime.bus
         try:
-            await apps.delete_app(scope, corpid)
+            await apps.delete_app(scope, corpid, bus=bus)
         except AdminError as exc:
             return AdminErrorType.of(exc)
         return Done()

@@ -13,7 +13,6 @@ from strawberry.types import Info
 
 from mailcore.approval import rules, service
 from mailcore.approval.rules import ApprovalRuleView, ApprovalSpec
-from mailcore.core import events
 from mailcore.core.models import HeldMail
 from mailcore.core.models import RecipientScope as CoreScope
 from mailcore.core.models import TimeoutAction as CoreAction
@@ -166,7 +165,7 @@ DecideApprovalResult = Annotated[
 
 def _services(info: Info) -> service.Services:
     runtime = info.context.runtime
-    return service.Services(runtime.ingestor, runtime.blobs, runtime.settings)
+    return service.Services(runtime.ingestor, runtime.blobs, runtime.settings, runtime.bus)
 
 
 @strawberry.type
@@ -251,7 +250,7 @@ class ApprovalSubscription:
         description="Held mail you approve, or sent, was held or decided.",
     )
     async def approval_changed(self, info: Info) -> AsyncGenerator[ApprovalChanged, None]:
-        async with events.subscribe(info.context.member_id) as stream:
+        async with info.context.runtime.bus.subscribe(info.context.member_id) as stream:
             async for event in stream:
                 if event["kind"] == service.APPROVAL_CHANGED:
                     yield ApprovalChanged(

@@ -204,7 +204,7 @@ class ArchiveQuery:
         )
         try:
             view = await _auditor(info)
-            page = await search.search(view, q, first, after)
+            page = await search.search(info.context.runtime.indexer, view, q, first, after)
         except FAILURES as exc:
             raise query_error(exc) from exc
         terms = {k: v for k, v in vars(q).items() if v}

@@ -61,7 +61,9 @@ class SearchQuery:
             after=after,
         )
         try:
-            results = await search_mail(search.backend(), info.context.member_id, request)
+            results = await search_mail(
+                search.backend_of(info.context.runtime.indexer), info.context.member_id, request
+            )
         except search.SearchUnavailable as exc:
             code = SearchErrorCode.UNAVAILABLE
             raise _error(SearchError(code, "search is not available right now")) from exc

@@ -40,7 +40,9 @@ class SecurityMutation:
     async def change_password(self, info: Info, old: str, new: str) -> DoneResult:
         identity = info.context.identity
         try:
-            await account.change_password(identity.member, identity.session_id, old, new)
+            await account.change_password(
+                identity.member, identity.session_id, old, new, bus=info.context.runtime.bus
+            )
         except SecurityError as exc:
             return AuthError.of(exc)
         return Done()
@@ -91,7 +93,9 @@ class SecurityMutation:
     async def scan_qr_login(self, info: Info, ticket: str) -> QrLoginResult:
         identity = info.context.identity
         try:
-            row = await qrlogin.scan(identity.member, identity.session_id, ticket)
+            row = await qrlogin.scan(
+                info.context.runtime.bus, identity.member, identity.session_id, ticket
+            )
         except SecurityError as exc:
             return AuthError.of(exc)
         return QrLoginInfo(row=row)
@@ -102,7 +106,9 @@ class SecurityMutation:
     async def confirm_qr_login(self, info: Info, ticket: str, approve: bool) -> QrLoginResult:
         identity = info.context.identity
         try:
-            row = await qrlogin.confirm(identity.member, identity.session_id, ticket, approve)
+            row = await qrlogin.confirm(
+                info.context.runtime.bus, identity.member, identity.session_id, ticket, approve
+            )
         except SecurityError as exc:
             return AuthError.of(exc)
         return QrLoginInfo(row=row)

@@ -21,7 +21,8 @@ class SecuritySubscription:
         description="PENDING/SCANNED while waiting; ends with APPROVED (token), DENIED or EXPIRED."
     )
     async def qr_login_status(self, info: Info, ticket: str) -> AsyncGenerator[QrLoginStatus, None]:
-        async for state in qrlogin.watch(ticket, info.context.runtime.settings):
+        runtime = info.context.runtime
+        async for state in qrlogin.watch(runtime.bus, ticket, runtime.settings):
             yield QrLoginStatus(
                 status=QrStatus[state.status.name],
                 token=state.token,

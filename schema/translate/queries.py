@@ -26,7 +26,7 @@ class TranslateQuery:
         try:
             return result_of(
                 await service.request(
-                    runtime.settings, runtime.blobs, info.context.member_id, id, to
+                    runtime.settings, runtime.blobs, runtime.bus, info.context.member_id, id, to
                 )
             )
         except TranslateError as exc:

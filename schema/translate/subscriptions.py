@@ -7,7 +7,6 @@ from collections.abc import AsyncGenerator
 import strawberry
 from strawberry.types import Info
 
-from mailcore.core import events
 from mailcore.translate import service
 from mailcore.translate.errors import TranslateError, TranslateErrorCode
 from schema.permissions import IsAuthenticated
@@ -28,9 +27,11 @@ class TranslateSubscription:
         member_id = info.context.member_id
 
         async def ask() -> service.Translated | service.Pending:
-            return await service.request(runtime.settings, runtime.blobs, member_id, id, to, 0)
+            return await service.request(
+                runtime.settings, runtime.blobs, runtime.bus, member_id, id, to, 0
+            )
 
-        async with events.subscribe(member_id) as stream:  # before asking: no missed event
+        async with runtime.bus.subscribe(member_id) as stream:  # before asking: no missed event
             try:
                 first = await ask()
             except TranslateError as exc:
