@@ -54,20 +54,11 @@ class _Mark:
 
 
 _marked: ContextVar[_Mark | None] = ContextVar("qiyou_confidential_send", default=None)
-_base_url = "http://localhost:8025"
-_blobs: BlobStore | None = None
 
 
-def configure(settings: Settings, blobs: BlobStore) -> None:
-    """Called by the server at start: the base URL of the links mailed to external readers
-    (``QIYOU_PUBLIC_URL``) and the blob store the notices are written to."""
-    global _base_url, _blobs
-    _base_url = settings.public_url or f"http://{settings.hostname}:{settings.http_port}"
-    _blobs = blobs
-
-
-def link_url(token: str) -> str:
-    return f"{_base_url}/confidential/{token}"
+def base_url(settings: Settings) -> str:
+    """Where the links mailed to external readers point (``QIYOU_PUBLIC_URL``)."""
+    return settings.public_url or f"http://{settings.hostname}:{settings.http_port}"
 
 
 def token_hash(token: str) -> str:
@@ -122,26 +113,48 @@ def _quotes(original: ParsedMessage, text: str | None, html_body: str | None) ->
     return bool(source & reply)
 
 
-async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
+class ConfidentialPolicy:
     """The ingest policy: the marked member's compose ingests are confidential, and so is
-    any later ingest of a confidential message's bytes (an approved held mail, a resend)."""
-    mark = _marked.get()
-    if (
-        mark is not None
-        and request.source is IngestSource.COMPOSE
-        and request.sender_member_id == mark.member_id
-    ):
-        notices = await _notices(request, parsed)
-        request.on_commit.append(_recorder(request, mark.member_id, mark.enterprise_id, notices))
-    elif request.source is IngestSource.RULE and request.sender_member_id is not None:
-        await _refuse_rule_forward(parsed)
-    elif request.outbound and request.source is not IngestSource.IMPORT:
-        conf = await ConfidentialMessage.filter(message__sha256=blob_key(request.raw)).first()
-        if conf is not None:
-            notices = await _notices(request, parsed)
+    any later ingest of a confidential message's bytes (an approved held mail, a resend).
+    Notices to external readers link to ``base_url`` and are written to ``blobs``."""
+
+    def __init__(self, base_url: str, blobs: BlobStore) -> None:
+        self.base_url = base_url
+        self.blobs = blobs
+
+    def link_url(self, token: str) -> str:
+        return f"{self.base_url}/confidential/{token}"
+
+    async def __call__(self, request: IngestRequest, parsed: ParsedMessage) -> None:
+        mark = _marked.get()
+        if (
+            mark is not None
+            and request.source is IngestSource.COMPOSE
+            and request.sender_member_id == mark.member_id
+        ):
+            notices = await self._notices(request, parsed)
             request.on_commit.append(
-                _recorder(request, conf.sender_id, conf.enterprise_id, notices)
+                _recorder(request, mark.member_id, mark.enterprise_id, notices)
             )
+        elif request.source is IngestSource.RULE and request.sender_member_id is not None:
+            await _refuse_rule_forward(parsed)
+        elif request.outbound and request.source is not IngestSource.IMPORT:
+            conf = await ConfidentialMessage.filter(message__sha256=blob_key(request.raw)).first()
+            if conf is not None:
+                notices = await self._notices(request, parsed)
+                request.on_commit.append(
+                    _recorder(request, conf.sender_id, conf.enterprise_id, notices)
+                )
+
+    async def _notices(self, request: IngestRequest, parsed: ParsedMessage) -> list[_Notice]:
+        """One stored notice per external recipient; the original never leaves."""
+        notices = []
+        for address in request.outbound:
+            token = secrets.token_urlsafe(24)
+            raw = notice_mail(parsed, address, self.link_url(token))
+            notices.append(_Notice(address, token_hash(token), raw, await self.blobs.put(raw)))
+        request.outbound = []
+        return notices
 
 
 async def _refuse_rule_forward(parsed: ParsedMessage) -> None:
@@ -157,19 +170,6 @@ async def _refuse_rule_forward(parsed: ParsedMessage) -> None:
             "confidential mail is not forwarded by mail rules",
             "550 5.7.1 Confidential mail is not forwarded",
         )
-
-
-async def _notices(request: IngestRequest, parsed: ParsedMessage) -> list[_Notice]:
-    """One stored notice per external recipient; the original never leaves."""
-    if _blobs is None:
-        raise RuntimeError("mailcore.confidential.sending.configure was not called")
-    notices = []
-    for address in request.outbound:
-        token = secrets.token_urlsafe(24)
-        raw = notice_mail(parsed, address, link_url(token))
-        notices.append(_Notice(address, token_hash(token), raw, await _blobs.put(raw)))
-    request.outbound = []
-    return notices
 
 
 @dataclass(frozen=True)
