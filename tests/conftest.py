@@ -7,12 +7,14 @@ unless QIYOU_REQUIRE_SERVICES=1 (CI), where it fails instead.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -132,7 +134,8 @@ def pg_database() -> Iterator[str]:
 
 
 # Each backend is an xdist group: with ``pytest -n 2 --dist loadgroup`` one worker runs every
-# SQLite test and the other every PostgreSQL test, each starting only its own servers.
+# SQLite test and the other every PostgreSQL test, each starting only its own servers (see
+# ``pytest_xdist_make_scheduler`` below for how the groups are found).
 BACKENDS = [
     pytest.param("sqlite", id="sqlite-memory", marks=[pytest.mark.xdist_group("sqlite")]),
     pytest.param(
@@ -141,6 +144,27 @@ BACKENDS = [
         marks=[pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("postgres")],
     ),
 ]
+
+
+_BACKEND_ID = re.compile(r"[\[-](sqlite-memory|postgres-redis)[\]-]")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` with the backend as the group of every test parametrized over
+    ``BACKENDS``. xdist marks a group by appending ``@group`` to the worker's node id, which
+    pytest 9 no longer lets it change (the node ids stay plain and every test went to any
+    worker: both workers built both templates and started both backends' servers). The
+    controller sees only node ids, so the group is read from the backend's parameter id."""
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class BackendGroups(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            backend = _BACKEND_ID.search(nodeid.rpartition("::")[2])
+            return backend.group(1) if backend else super()._split_scope(nodeid)
+
+    return BackendGroups(config, log)
 
 
 def start_server(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> Server:
