@@ -52,10 +52,11 @@ async def status(settings: Settings) -> dict[str, object]:
     found: dict[str, object] = {"backend": settings.search_url}
     for space, rows in ROWS.items():
         upto, until = await backfill(space)
-        found[space] = {
-            "documents": await rows.all().count(),
-            "backfill_upto": upto,
-            "backfill_to_do": await rows.filter(id__gt=upto, id__lte=until).count(),
-            "jobs_waiting": await OutboxJob.filter(topic=topic(space)).count(),
-        }
+        to_do = rows.filter(id__gt=upto)
+        if until < 2**31:  # else: to the end (the ids are 32-bit on PostgreSQL)
+            to_do = to_do.filter(id__lte=until)
+        found[f"{space}_documents"] = await rows.all().count()
+        found[f"{space}_backfill_upto"] = upto
+        found[f"{space}_backfill_to_do"] = await to_do.count() if until > upto else 0
+        found[f"{space}_jobs_waiting"] = await OutboxJob.filter(topic=topic(space)).count()
     return found
