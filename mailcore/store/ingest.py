@@ -58,9 +58,9 @@ class Ingestor:
     """Runs the ingest path against one blob store, committing concurrent ingests in groups;
     ``changes`` changes what is stored, announced to the same registry."""
 
-    def __init__(self, blobs: BlobStore, registry: Registry | None = None) -> None:
+    def __init__(self, blobs: BlobStore, registry: Registry) -> None:
         self.blobs = blobs
-        self.registry = registry or Registry()
+        self.registry = registry  # built by mailcore/runtime.py: without it, no policies
         self.changes = Changes(self.registry)
         self._queue: asyncio.Queue[_Pending] | None = None
         self._worker: asyncio.Task[None] | None = None

@@ -214,12 +214,11 @@ async def test_a_job_stored_by_another_process_is_taken_up(server, co):
     subject = unique("handed over")
     job_id = server.mailcore(
         """
-        from mailcore.core.blobs import open_blob_store
-        from mailcore.store.ingest import Ingestor
+        from mailcore.runtime import Runtime
         from mailcore.core.mime.build import build_message
         from mailcore.core.mime.types import Address
         from mailcore.policy import massmail
-        ingestor = Ingestor(open_blob_store(str(Settings.from_env().blob_dir)))
+        ingestor = Runtime.create(Settings.from_env()).ingestor  # a CLI-like process
         member = await Member.get(email=args["sender"])
         to = [Address("", a) for a in args["to"]]
         raw, _ = build_message(
