@@ -18,8 +18,8 @@ from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import ArchiveDirection, ArchiveParty, ArchiveRecord, ArchiveSettings
 from mailcore.policy.presence import Presence
 from mailcore.search.contract import ARCHIVE
+from mailcore.search.indexer import jobs as search_jobs
 from mailcore.store import outbox
-from mailcore.store.registry import Job
 from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 
 MAX_BODY = 200_000
@@ -76,7 +76,7 @@ async def apply(request: IngestRequest, parsed: ParsedMessage) -> None:
                 [ArchiveParty(record_id=record.id, **p) for p in parties]
             )
         # The search index learns of them through the outbox, in this same transaction.
-        await outbox.add([Job(f"search.{ARCHIVE}", {"ids": [r.id for r, _ in records]})])
+        await outbox.add(search_jobs(ARCHIVE, [r.id for r, _ in records], new=True))
 
     request.on_commit.append(store)
 

@@ -181,6 +181,13 @@ def invalidate_cache() -> None:
 caches.register(HOOK_CACHE, invalidate_cache)
 
 
+def no_webhook_apps() -> bool:
+    """Known without a query (the cache is loaded and fresh): no app wants new-mail
+    webhooks. False when unknown."""
+    fresh = _hooked is not None and time.monotonic() - _hooked_at <= HOOK_CACHE_SECONDS
+    return fresh and not _hooked
+
+
 async def webhook_apps() -> dict[int, list[int]]:
     """Enterprise id → ids of its enabled newmail apps with a webhook URL (cached)."""
     global _hooked, _hooked_at

@@ -29,7 +29,7 @@ from mailcore.core.config import Settings
 from mailcore.core.locks import singleton
 from mailcore.core.models import FolderRole, Member, WebhookDelivery
 from mailcore.core.sqlwork import Statement, Work, run_transaction
-from mailcore.openapi.apps import webhook_apps
+from mailcore.openapi.apps import no_webhook_apps, webhook_apps
 from mailcore.openapi.credentials import sign
 from mailcore.openapi.newmail import unread_inbox_count
 from mailcore.store.registry import Job
@@ -53,14 +53,16 @@ def new_mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     inbox = [[s.member_id, s.entry_id] for s in result.entries if s.role is FolderRole.INBOX]
     if not inbox:
         return []
+    if no_webhook_apps():
+        return []  # known (and kept fresh over the bus): no enterprise has such an app
     parsed = result.parsed
-    payload = {
+    mail = {
         "entries": inbox,
         "from": parsed.from_.address if parsed.from_ else "",
         "subject": parsed.subject,
         "time": int(datetime.now(UTC).timestamp()),
     }
-    return [Job(NEW_MAIL, payload)]
+    return [Job(NEW_MAIL, {"mails": [mail]}, merge=True)]
 
 
 async def enqueue_new_mail(jobs: list[dict]) -> None:
@@ -68,14 +70,15 @@ async def enqueue_new_mail(jobs: list[dict]) -> None:
     hooked = await webhook_apps()
     if not hooked:
         return
-    member_ids = {member_id for job in jobs for member_id, _ in job["entries"]}
+    mails = [mail for job in jobs for mail in job["mails"]]
+    member_ids = {member_id for mail in mails for member_id, _ in mail["entries"]}
     members = {
         m["id"]: m
         for m in await Member.filter(id__in=member_ids).values("id", "enterprise_id", "email")
     }
     now = datetime.now(UTC)
     rows = []
-    for job in jobs:
+    for job in mails:
         for member_id, entry_id in job["entries"]:
             member = members.get(member_id)
             app_ids = hooked.get(member["enterprise_id"], []) if member else []

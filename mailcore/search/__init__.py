@@ -113,7 +113,7 @@ def backend_of(indexer: Indexer | None) -> SearchBackend:
 
 def mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     """Registry job maker: index the new entries of a stored mail (inside its commit)."""
-    return jobs(MAIL, [stored.entry_id for stored in result.entries])
+    return jobs(MAIL, [stored.entry_id for stored in result.entries], new=True)
 
 
 def change_jobs(change: EntryChange) -> list[Job]:

@@ -53,8 +53,10 @@ def topic(space: str) -> str:
     return f"search.{space}"
 
 
-def jobs(space: str, ids: list[int]) -> list[Job]:
-    return [Job(topic(space), {"ids": [int(i) for i in ids]})] if ids else []
+def jobs(space: str, ids: list[int], *, new: bool = False) -> list[Job]:
+    """A job to re-read documents, or (``new``) to index documents not in the index yet."""
+    key = "new" if new else "ids"
+    return [Job(topic(space), {key: [int(i) for i in ids]}, merge=True)] if ids else []
 
 
 async def record_changes(space: str, ids: list[int]) -> None:
@@ -192,10 +194,17 @@ class Indexer:
         return done
 
     async def apply(self, space: str, payloads: list[dict]) -> None:
-        """Outbox handler of ``search.<space>``: bring the jobs' documents up to date."""
-        ids = sorted({int(i) for payload in payloads for i in payload["ids"]})
-        if ids:
-            await self.refresh(self.sources[space], ids)
+        """Outbox handler of ``search.<space>``: bring the jobs' documents up to date. New
+        documents are indexed straight away; changed ones are re-read (``refresh``)."""
+        source = self.sources[space]
+        changed = sorted({int(i) for payload in payloads for i in payload.get("ids", ())})
+        new = sorted({int(i) for p in payloads for i in p.get("new", ())} - set(changed))
+        if new:
+            entries = await source.entries(new)
+            docs = await source.documents([entries[i] for i in new if i in entries])
+            await self.backend.upsert(space, docs)
+        if changed:
+            await self.refresh(source, changed)
 
     async def refresh(self, source: Source, ids: list[int]) -> None:
         """Bring these documents in line with the database: update, index or delete each."""

@@ -23,7 +23,7 @@ from mailcore.core.models import (
 from mailcore.store import outbox
 from mailcore.store.errors import MailError, MailErrorCode
 from mailcore.store.folders import folder_by_role
-from mailcore.store.registry import EntryChange, Registry
+from mailcore.store.registry import EntryChange, Registry, merged
 
 MAX_IDS = 1000
 FLAGS = ("seen", "flagged", "answered")
@@ -148,7 +148,7 @@ class Changes:
                 for entry_id in change.entry_ids
             ]
         )
-        jobs = self.registry.jobs_for_change(change)
+        jobs = merged(self.registry.jobs_for_change(change))
         if jobs:
             await outbox.add(jobs)
 

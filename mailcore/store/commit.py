@@ -33,7 +33,7 @@ from mailcore.core.models import (
 )
 from mailcore.core.sqlwork import Statement, Work, batches, marks
 from mailcore.store import outbox
-from mailcore.store.registry import Registry
+from mailcore.store.registry import Registry, merged
 from mailcore.store.request import OLD_MAIL, Delivery, IngestRequest, IngestResult, StoredEntry
 from mailcore.store.threading import ThreadRequest, thread_group
 
@@ -100,11 +100,13 @@ def _record(items: list[Item], results: list[IngestResult], registry: Registry) 
     ]
     if changes:
         yield from sqlwork.insert(MailboxChange, changes)
-    jobs = [
-        job
-        for item, result in zip(items, results, strict=True)
-        for job in registry.jobs_for(item.request, result)
-    ]
+    jobs = merged(
+        [
+            job
+            for item, result in zip(items, results, strict=True)
+            for job in registry.jobs_for(item.request, result)
+        ]
+    )
     if jobs:
         yield from sqlwork.insert(outbox.OutboxJob, outbox.rows(jobs, at))
 

@@ -24,10 +24,33 @@ from mailcore.store.request import IngestRequest, IngestResult
 
 @dataclass(frozen=True)
 class Job:
-    """One outbox row: ``topic`` names the handler, ``payload`` is JSON-serialisable."""
+    """One outbox row: ``topic`` names the handler, ``payload`` is JSON-serialisable.
+
+    ``merge``: the payload's values are lists, and the jobs of one commit with the same topic
+    and keys become one row with the lists joined (a group of 64 mails: one search job)."""
 
     topic: str
     payload: dict
+    merge: bool = False
+
+
+def merged(jobs: list[Job]) -> list[Job]:
+    """The jobs with the mergeable ones of each topic (and payload keys) joined."""
+    out: list[Job] = []
+    joined: dict[tuple, Job] = {}
+    for job in jobs:
+        if not job.merge:
+            out.append(job)
+            continue
+        key = (job.topic, tuple(sorted(job.payload)))
+        into = joined.get(key)
+        if into is None:
+            joined[key] = Job(job.topic, {k: list(v) for k, v in job.payload.items()}, True)
+            out.append(joined[key])
+        else:
+            for name, values in job.payload.items():
+                into.payload[name].extend(values)
+    return out
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ OLD_MAIL = frozenset(
     }
 )
 
+
 @dataclass
 class Delivery:
     """One copy for a local mailbox."""

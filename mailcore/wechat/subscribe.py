@@ -82,13 +82,13 @@ def new_mail_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
         return []
     parsed = result.parsed
     when = parsed.date or datetime.now(UTC)
-    payload = {
+    mail = {
         "entries": inbox,
         "sender": (parsed.from_.name or parsed.from_.address) if parsed.from_ else "",
         "subject": parsed.subject,
         "when": when.isoformat(),
     }
-    return [Job(NEW_MAIL, payload)]
+    return [Job(NEW_MAIL, {"mails": [mail]}, merge=True)]
 
 
 class Reminders:
@@ -98,7 +98,7 @@ class Reminders:
         self.settings = settings
 
     async def __call__(self, jobs: list[dict]) -> None:
-        for job in jobs:
+        for job in [mail for payload in jobs for mail in payload["mails"]]:
             try:
                 await self._notify(job)
             except Exception:  # noqa: BLE001 - one reminder is not worth repeating the batch
