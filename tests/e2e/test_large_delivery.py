@@ -25,6 +25,7 @@ from mailcore.core.blobs import blob_key
 from mailcore.store.folders import SYSTEM_FOLDERS
 from mailcore.store.request import Delivery, IngestRequest, IngestSource
 from mailcore.store.commit import Item, commit_group
+from mailcore.store.registry import Registry
 from mailcore.core.mime.parse import parse_message
 from mailcore.org.service import add_domain
 
@@ -46,8 +47,8 @@ def item(raw):
     return Item(request, parse_message(raw), blob_key(raw))
 
 first, reply = args["first"].encode(), args["reply"].encode()
-results = await commit_group([item(first)])
-results += await commit_group([item(reply)])
+results = await commit_group([item(first)], Registry())  # the commit alone: no consumers
+results += await commit_group([item(reply)], Registry())
 stored = [(e.entry_id, e.member_id) for r in results for e in r.entries]
 entries = MailboxEntry.filter(id__in=[e for e, _ in stored])
 found = dict(await entries.values_list("id", "member_id"))
