@@ -13,10 +13,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from mailcore.core.events import CACHES_CHANGED, Bus
+from mailcore.core.events.follower import Follower
 
 log = logging.getLogger(__name__)
 
@@ -68,38 +70,22 @@ async def _announce(bus: Bus, names: list[str]) -> None:
         log.exception("announcing stale caches %s failed", names)
 
 
-class CacheListener:
+class CacheListener(Follower):
     """Follows the bus's cache announcements for as long as the runtime runs."""
 
+    task_name = "qiyou-cache-listener"
+
     def __init__(self, bus: Bus) -> None:
+        super().__init__()
         self.bus = bus
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> CacheListener:
-        """Subscribe; return (itself) once the subscription exists."""
-        ready = asyncio.Event()
-        self._task = asyncio.create_task(self._follow(ready), name="qiyou-cache-listener")
-        waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait({self._task, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if self._task.done():
-            self._task.result()  # raises why it could not subscribe
-        return self
+    def subscription(self) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+        return self.bus.subscribe_caches()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _follow(self, ready: asyncio.Event) -> None:
-        async with self.bus.subscribe_caches() as stream:
-            ready.set()
-            async for event in stream:
-                if event.get("kind") != CACHES_CHANGED or event.get("origin") == ORIGIN:
-                    continue
-                try:
-                    forget_here([str(name) for name in event.get("names", [])])
-                except Exception:  # noqa: BLE001 - one bad forgetter must not stop the listener
-                    log.exception("forgetting stale caches failed")
+    async def handle(self, event: dict[str, Any]) -> None:
+        if event.get("kind") != CACHES_CHANGED or event.get("origin") == ORIGIN:
+            return
+        try:
+            forget_here([str(name) for name in event.get("names", [])])
+        except Exception:  # noqa: BLE001 - one bad forgetter must not stop the listener
+            log.exception("forgetting stale caches failed")

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
 
 from mailcore.core.events import Bus
+from mailcore.core.events.follower import Follower
 
 log = logging.getLogger(__name__)
 
@@ -47,36 +49,20 @@ class Announcer:
             log.exception("announcing outbox jobs failed")
 
 
-class WakeListener:
+class WakeListener(Follower):
     """Follows the bus's outbox announcements and wakes this process's workers."""
 
+    task_name = "qiyou-outbox-wakeups"
+
     def __init__(self, bus: Bus, wake: list[Callable[[], None]]) -> None:
+        super().__init__()
         self.bus = bus
         self.wake = wake
-        self._task: asyncio.Task[None] | None = None
 
-    async def start(self) -> WakeListener:
-        ready = asyncio.Event()
-        self._task = asyncio.create_task(self._follow(ready), name="qiyou-outbox-wakeups")
-        waiting = asyncio.create_task(ready.wait())
-        await asyncio.wait({self._task, waiting}, return_when=asyncio.FIRST_COMPLETED)
-        waiting.cancel()
-        if self._task.done():
-            self._task.result()  # raises why it could not subscribe
-        return self
+    def subscription(self) -> AbstractAsyncContextManager[AsyncIterator[dict[str, Any]]]:
+        return self.bus.subscribe_outbox()
 
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _follow(self, ready: asyncio.Event) -> None:
-        async with self.bus.subscribe_outbox() as stream:
-            ready.set()
-            async for event in stream:
-                if event.get("origin") == ORIGIN:
-                    continue
-                for wake in self.wake:
-                    wake()
+    async def handle(self, event: dict[str, Any]) -> None:
+        if event.get("origin") != ORIGIN:
+            for wake in self.wake:
+                wake()
