@@ -23,10 +23,10 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-# The Python suite and the two client suites run side by side (the Python suite mostly waits
-# on its servers); each one's output is printed when it finishes.
 test: setup lint
-	$(MAKE) -j3 --output-sync=target test-python test-miniprogram test-web
+	$(MAKE) test-python
+	$(MAKE) test-miniprogram
+	$(MAKE) test-web
 
 .PHONY: test-python
 # pytest: two workers, one per backend (tests/conftest.py groups them).

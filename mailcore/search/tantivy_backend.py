@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -92,6 +92,18 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# tantivy's date field holds 1677-09-21 to 2262-04-11 (nanoseconds in 64 bits). A mail's
+# Date header outside that range is indexed at its edge, and a search's since/until is held
+# so that such mail is still found (until before 1678: the mail indexed at the lower edge).
+DATE_MIN = datetime(1678, 1, 1, tzinfo=UTC)
+DATE_MAX = datetime(2262, 1, 1, tzinfo=UTC)
+EDGE = timedelta(seconds=1)
+
+
+def _date(value: datetime, low: datetime = DATE_MIN, high: datetime = DATE_MAX - EDGE) -> datetime:
+    return min(max(_utc(value), low), high)
+
+
 def _micros(value: datetime) -> int:
     return int(_utc(value).timestamp() * 1_000_000)
 
@@ -102,7 +114,7 @@ def _document(doc: SearchDoc) -> tantivy.Document:
         id=doc.id,
         owner=doc.owner,
         folder=doc.folder,
-        date=_utc(doc.date),
+        date=_date(doc.date),
         ts=_micros(doc.date),
         unread=doc.unread,
         flagged=doc.flagged,
@@ -342,8 +354,8 @@ class TantivyBackend(SearchBackend):
                         schema,
                         "date",
                         tantivy.FieldType.Date,
-                        _utc(q.since) if q.since else None,
-                        _utc(q.until) if q.until else None,
+                        _date(q.since, high=DATE_MAX) if q.since else None,
+                        _date(q.until, low=DATE_MIN + EDGE, high=DATE_MAX) if q.until else None,
                         include_lower=True,
                         include_upper=q.until is None,
                     ),

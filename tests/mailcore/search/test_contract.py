@@ -118,6 +118,16 @@ async def test_filters(backend: SearchBackend) -> None:
     assert await ids(backend, "meeting", folder=2) == []
 
 
+async def test_dates_far_outside_the_usual_range_are_answered(backend: SearchBackend) -> None:
+    """A mail dated in the year 421 (a broken Date header) is indexed, and searches bounded
+    by such dates answer instead of failing (tantivy holds 1677-2262 only)."""
+    old = SearchDoc(id=9, owner=ALICE, date=datetime(421, 11, 15, tzinfo=UTC), subject="old")
+    await backend.upsert(MAIL, [old, doc(10, subject="new")])
+    assert await ids(backend, "", since=datetime(421, 1, 1, tzinfo=UTC)) == [10, 9]
+    assert await ids(backend, "", until=datetime(1000, 1, 1, tzinfo=UTC)) == [9]
+    assert await ids(backend, "", since=datetime(9999, 1, 1, tzinfo=UTC)) == []
+
+
 async def test_newest_first_pages_and_count(backend: SearchBackend) -> None:
     await load(backend)
     assert await ids(backend, "") == [5, 4, 3, 2, 1]
