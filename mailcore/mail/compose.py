@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from email.errors import HeaderParseError
 from email.utils import getaddresses
 from enum import StrEnum
 
@@ -161,7 +162,13 @@ async def _build(
     blobs: BlobStore, member: Member, form: ComposeInput, *, draft: bool = False
 ) -> tuple[bytes, list[Address], list[Address], list[Address]]:
     d = await _prepare(blobs, member, form, draft=draft)
-    return _render(member, form, d, d.to, d.cc), d.to, d.cc, d.bcc
+    try:
+        raw = _render(member, form, d, d.to, d.cc)
+    except HeaderParseError as exc:  # a half-typed draft address no header can hold, e.g. ")"
+        raise MailError(
+            MailErrorCode.INVALID_RECIPIENT, f"not an address that can be saved: {exc}", "to"
+        ) from exc
+    return raw, d.to, d.cc, d.bcc
 
 
 def _hide(form: ComposeInput, d: _Draft) -> tuple[list[Address], list[Address], list[Address]]:
