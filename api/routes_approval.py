@@ -16,6 +16,7 @@ from starlette.routing import Route
 from mailcore.approval import service
 from mailcore.archive.errors import PolicyError
 from mailcore.core.models import HeldStatus
+from mailcore.store.services import Services
 
 _PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -38,9 +39,8 @@ def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
     )
 
 
-def _services(request: Request) -> service.Services:
-    runtime = request.app.state.runtime
-    return service.Services(runtime.ingestor, runtime.blobs, runtime.settings, runtime.bus)
+def _services(request: Request) -> Services:
+    return request.app.state.runtime
 
 
 async def decide(request: Request) -> Response:

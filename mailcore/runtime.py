@@ -23,7 +23,6 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from mailcore import search
-from mailcore.approval.service import Services as PolicyServices
 from mailcore.approval.worker import PolicyJobs
 from mailcore.core.blobs import BlobStore, open_blob_store
 from mailcore.core.caches import CacheListener
@@ -80,7 +79,6 @@ def register(registry: Registry, settings: Settings, blobs: BlobStore, bus: Bus)
 
 @dataclass
 class Runtime(Services):
-    bus: Bus = field(default_factory=Bus)  # connected by ``start``
     indexer: search.Indexer | None = None  # started by ``start`` (roles http, worker)
     roles: frozenset[str] = frozenset(ROLES)
     _stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
@@ -161,7 +159,7 @@ class Runtime(Services):
         outbound = OutboundWorker(self)  # remote delivery of the outbound queue
         outbound.start()
         self._stops.append(outbound.stop)
-        policy_jobs = PolicyJobs(PolicyServices(self.ingestor, self.blobs, settings, self.bus))
+        policy_jobs = PolicyJobs(self)
         policy_jobs.start()  # approval notices and timeouts, archive retention (A1, A3)
         self._stops.append(policy_jobs.stop)
         mass_mail = MassMailWorker(self.ingestor, self.blobs)  # mass mail (U12)

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from mailcore.archive.errors import PolicyError, PolicyErrorCode, invalid, not_found
-from mailcore.core.blobs import BlobStore
 from mailcore.core.config import Settings
 from mailcore.core.db import db_text
-from mailcore.core.events import Bus
 from mailcore.core.mime.build import build_message
 from mailcore.core.mime.types import Address
 from mailcore.core.models import (
@@ -30,7 +28,8 @@ from mailcore.core.models import (
     Member,
     TimeoutAction,
 )
-from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
+from mailcore.store.ingest import Delivery, IngestRequest, IngestSource
+from mailcore.store.services import Services
 
 APPROVAL_CHANGED = "approval_changed"
 MAX_REASON = 2000
@@ -38,20 +37,9 @@ MAX_LIST = 200
 UNFINISHED_AFTER = 300  # seconds: a decision not carried out by then was interrupted
 
 
-@dataclass
-class Services:
-    """What carrying out a decision needs: the ingest path, blobs, settings (links) and the
-    event bus (live queue updates)."""
-
-    ingestor: Ingestor
-    blobs: BlobStore
-    settings: Settings
-    bus: Bus
-
-    @property
-    def base_url(self) -> str:
-        s = self.settings
-        return s.public_url or f"http://{s.host}:{s.http_port}"
+def base_url(settings: Settings) -> str:
+    """Where the approval links point (``QIYOU_PUBLIC_URL``, else this server)."""
+    return settings.public_url or f"http://{settings.host}:{settings.http_port}"
 
 
 def token_hash(token: str) -> str:
@@ -243,7 +231,7 @@ async def notify_approvers(services: Services, held: HeldMail) -> None:
                 action=action,
                 token_hash=token_hash(token),
             )
-            links[action] = f"{services.base_url}/approval/{token}"
+            links[action] = f"{base_url(services.settings)}/approval/{token}"
         who = sender.email if sender else held.envelope_from
         subject = f"Approval needed: {held.subject}"
         text = (

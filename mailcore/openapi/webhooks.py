@@ -31,7 +31,7 @@ from mailcore.core.models import FolderRole, Member, WebhookDelivery
 from mailcore.core.sqlwork import Statement, Work, run_transaction
 from mailcore.openapi.apps import no_webhook_apps, webhook_apps
 from mailcore.openapi.credentials import sign
-from mailcore.openapi.newmail import unread_inbox_count
+from mailcore.openapi.newmail import unread_inbox_counts
 from mailcore.store.registry import Job
 from mailcore.store.request import OLD_MAIL, IngestRequest, IngestResult
 
@@ -75,7 +75,9 @@ async def enqueue_new_mail(jobs: list[dict]) -> None:
     members = {
         m["id"]: m
         for m in await Member.filter(id__in=member_ids).values("id", "enterprise_id", "email")
+        if m["enterprise_id"] in hooked
     }
+    unread = await unread_inbox_counts(set(members)) if members else {}
     now = datetime.now(UTC)
     rows = []
     for job in mails:
@@ -91,7 +93,7 @@ async def enqueue_new_mail(jobs: list[dict]) -> None:
                     "from": job["from"],
                     "subject": job["subject"],
                     "time": job["time"],
-                    "unread": await unread_inbox_count(member_id),
+                    "unread": unread.get(member_id, 0),
                 },
                 ensure_ascii=False,
             )

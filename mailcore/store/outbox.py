@@ -89,11 +89,15 @@ async def done(ids: list[int]) -> None:
 
 
 async def retry_later(jobs: list[dict], error: str) -> None:
+    """Let the jobs go, due again after their backoff (one update per attempt count)."""
     now = now_ms()
+    by_attempts: dict[int, list[int]] = {}
     for job in jobs:
-        await OutboxJob.filter(id=job["id"]).update(
+        by_attempts.setdefault(job["attempts"], []).append(job["id"])
+    for attempts, ids in by_attempts.items():
+        await OutboxJob.filter(id__in=ids).update(
             lease_until=0,
-            available_at=now + int(backoff(job["attempts"]) * 1000),
+            available_at=now + int(backoff(attempts) * 1000),
             last_error=error[:2000],
         )
 

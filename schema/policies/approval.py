@@ -16,6 +16,7 @@ from mailcore.approval.rules import ApprovalRuleView, ApprovalSpec
 from mailcore.core.models import HeldMail
 from mailcore.core.models import RecipientScope as CoreScope
 from mailcore.core.models import TimeoutAction as CoreAction
+from mailcore.store.services import Services
 from schema.admin.types import Done
 from schema.permissions import IsAdmin, IsAuthenticated
 from schema.policies.types import FAILURES, PolicyErrorType, parse_id, query_error
@@ -163,9 +164,8 @@ DecideApprovalResult = Annotated[
 ]
 
 
-def _services(info: Info) -> service.Services:
-    runtime = info.context.runtime
-    return service.Services(runtime.ingestor, runtime.blobs, runtime.settings, runtime.bus)
+def _services(info: Info) -> Services:
+    return info.context.runtime
 
 
 @strawberry.type

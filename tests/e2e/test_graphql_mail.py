@@ -286,11 +286,8 @@ async def test_drafts_are_saved_replaced_and_removed_on_send(server):
     first = await alice.data(save, input={"to": ["bob@"], "subject": subject, "text": "v1"})
     assert first["saveDraft"]["__typename"] == "DraftSaved", first
     garbled = await alice.data(save, input={"to": [")"], "subject": subject, "text": "v0"})
-    assert garbled["saveDraft"] == {  # no header can hold it: a typed error, not a crash
-        "__typename": "MailError",
-        "code": "INVALID_RECIPIENT",
-        "message": garbled["saveDraft"]["message"],
-    }
+    refused = garbled["saveDraft"]  # no header can hold it: a typed error, not a crash
+    assert (refused["__typename"], refused["code"]) == ("MailError", "INVALID_RECIPIENT"), refused
     draft = first["saveDraft"]["draft"]
     assert draft["draft"] is True
     second = await alice.data(

@@ -17,4 +17,3 @@ class SearchState(Model):
 
     class Meta:
         table = "search_state"
-
