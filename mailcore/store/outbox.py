@@ -75,13 +75,14 @@ async def claim(topic: str, limit: int = BATCH, lease: float = LEASE) -> list[di
     connection = get_connections().get("default")
     lock = " FOR UPDATE SKIP LOCKED" if connection.capabilities.dialect == "postgres" else ""
     now = now_ms()
-    return await _execute(
+    rows = await _execute(
         'UPDATE "outbox" SET "lease_until" = ?, "attempts" = "attempts" + 1'
         ' WHERE "id" IN (SELECT "id" FROM "outbox" WHERE "topic" = ? AND "available_at" <= ?'
         f' AND "lease_until" < ? ORDER BY "id" LIMIT ?{lock})'
         ' RETURNING "id", "payload", "attempts"',
         [now + int(lease * 1000), topic, now, now, limit],
     )
+    return sorted(rows, key=lambda row: row["id"])  # RETURNING keeps no order: commit order
 
 
 async def done(ids: list[int]) -> None:
