@@ -28,7 +28,7 @@ from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
 from mailcore.core.config import Settings
 from mailcore.core.db import close_readers, migrate, tortoise_config
-from mailcore.runtime import ROLES, Runtime
+from mailcore.runtime import LISTENER_ROLES, ROLES, Runtime
 from schema import schema
 
 log = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ def create_app(
     """Build the app over a runtime with ``roles`` (without the SMTP ones unless
     ``with_smtp``); ``run_migrations`` false (``qiyou serve --no-migrate``) starts on the
     schema as it is, for a rolling upgrade where one process migrated already."""
-    wanted = set(roles) if with_smtp else set(roles) - {"mx", "submission"}
+    wanted = set(roles) if with_smtp else set(roles) - LISTENER_ROLES
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

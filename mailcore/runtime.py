@@ -45,7 +45,8 @@ from mailcore.wechat import subscribe as wechat
 
 log = logging.getLogger(__name__)
 
-ROLES = ("http", "mx", "submission", "worker")
+ROLES = ("http", "mx", "submission", "imap", "pop3", "worker")
+LISTENER_ROLES = frozenset({"mx", "submission", "imap", "pop3"})  # the mail protocols' ports
 
 
 def parse_roles(text: str | Iterable[str]) -> frozenset[str]:

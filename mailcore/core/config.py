@@ -25,6 +25,15 @@ class Settings:
     http_port: int = 8025
     smtp_port: int = 2525
     submission_port: int = 5587
+    # Mail-client listeners (docs/imap.md, docs/pop3.md); 0 turns one off.
+    submissions_port: int = 4465  # SMTP submission over implicit TLS (465-style)
+    imap_port: int = 1143  # IMAP with STARTTLS (143-style)
+    imaps_port: int = 1993  # IMAP over implicit TLS (993-style)
+    pop3_port: int = 1110  # POP3 with STLS (110-style)
+    pop3s_port: int = 1995  # POP3 over implicit TLS (995-style)
+    # Password logins before TLS on IMAP/POP3/SMTP submission: "off", "loopback" (clients on
+    # 127.0.0.0/8 and ::1 only) or "on".
+    allow_plaintext_auth: str = "off"
     database_url: str = ""
     broadcast_url: str = "memory://"
     channel_prefix: str = "qiyou"  # pub/sub channel names start with this (share one Redis)
@@ -128,6 +137,12 @@ class Settings:
             http_port=int(get("QIYOU_HTTP_PORT", "8025")),
             smtp_port=int(get("QIYOU_SMTP_PORT", "2525")),
             submission_port=int(get("QIYOU_SUBMISSION_PORT", "5587")),
+            submissions_port=int(get("QIYOU_SUBMISSIONS_PORT", "4465")),
+            imap_port=int(get("QIYOU_IMAP_PORT", "1143")),
+            imaps_port=int(get("QIYOU_IMAPS_PORT", "1993")),
+            pop3_port=int(get("QIYOU_POP3_PORT", "1110")),
+            pop3s_port=int(get("QIYOU_POP3S_PORT", "1995")),
+            allow_plaintext_auth=get("QIYOU_ALLOW_PLAINTEXT_AUTH", "off").strip().lower(),
             database_url=get("DATABASE_URL", ""),
             broadcast_url=get("BROADCAST_URL", "memory://"),
             channel_prefix=get("QIYOU_CHANNEL_PREFIX", "qiyou"),

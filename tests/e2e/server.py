@@ -33,6 +33,11 @@ class Server:
     http_port: int = field(default_factory=free_port)
     smtp_port: int = field(default_factory=free_port)
     submission_port: int = field(default_factory=free_port)
+    submissions_port: int = field(default_factory=free_port)
+    imap_port: int = field(default_factory=free_port)
+    imaps_port: int = field(default_factory=free_port)
+    pop3_port: int = field(default_factory=free_port)
+    pop3s_port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
     log: Any = None
 
@@ -56,6 +61,11 @@ class Server:
             "QIYOU_HTTP_PORT": str(self.http_port),
             "QIYOU_SMTP_PORT": str(self.smtp_port),
             "QIYOU_SUBMISSION_PORT": str(self.submission_port),
+            "QIYOU_SUBMISSIONS_PORT": str(self.submissions_port),
+            "QIYOU_IMAP_PORT": str(self.imap_port),
+            "QIYOU_IMAPS_PORT": str(self.imaps_port),
+            "QIYOU_POP3_PORT": str(self.pop3_port),
+            "QIYOU_POP3S_PORT": str(self.pop3s_port),
             "QIYOU_HOST": "127.0.0.1",
         }
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from mailcore.protocols.smtp.tls import ensure_self_signed
+from mailcore.core.net.tls import ensure_self_signed
 from tests.e2e.server import free_port
 
 

@@ -7,25 +7,15 @@ of its own; the command, DATA and stress timeouts come from the settings.
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 from aiosmtpd.smtp import SMTP
 
 from mailcore.core.net.limits import ConnectionLimits
+from mailcore.core.net.tls import tls_context
 from mailcore.protocols.smtp.inbound import InboundHandler
 from mailcore.protocols.smtp.protocol import QiyouSMTP
 from mailcore.protocols.smtp.submission import SubmissionHandler
-from mailcore.protocols.smtp.tls import ensure_self_signed, server_context
 from mailcore.store.services import Services
-
-
-def tls_context(runtime: Services):
-    settings = runtime.settings
-    if settings.tls_cert and settings.tls_key:
-        cert, key = Path(settings.tls_cert), Path(settings.tls_key)
-    else:
-        cert, key = ensure_self_signed(settings.data_dir / "tls", settings.hostname)
-    return server_context(cert, key)
 
 
 async def start_smtp(
@@ -33,7 +23,7 @@ async def start_smtp(
 ) -> list[asyncio.Server]:
     """Listen on the MX and/or submission ports; returns the servers (close them to stop)."""
     settings = runtime.settings
-    context = tls_context(runtime)
+    context = tls_context(settings)
     loop = asyncio.get_running_loop()
     protocol = QiyouSMTP
     inbound = InboundHandler(runtime)

@@ -1,8 +1,10 @@
-"""TLS for SMTP: the certificate from settings, or a self-signed one generated once."""
+"""TLS for every listener (SMTP, IMAP, POP3): the certificate from settings, or a
+self-signed one generated once under the data dir."""
 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import ssl
 from pathlib import Path
 
@@ -10,6 +12,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from mailcore.core.config import Settings
 
 
 def ensure_self_signed(directory: Path, hostname: str) -> tuple[Path, Path]:
@@ -49,3 +53,26 @@ def server_context(cert: Path, key: Path) -> ssl.SSLContext:
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(cert, key)
     return context
+
+
+def tls_context(settings: Settings) -> ssl.SSLContext:
+    """The server context of every TLS listener: ``QIYOU_TLS_CERT``/``QIYOU_TLS_KEY``, or a
+    self-signed certificate for ``QIYOU_HOSTNAME``."""
+    if settings.tls_cert and settings.tls_key:
+        cert, key = Path(settings.tls_cert), Path(settings.tls_key)
+    else:
+        cert, key = ensure_self_signed(settings.data_dir / "tls", settings.hostname)
+    return server_context(cert, key)
+
+
+def plaintext_auth_allowed(settings: Settings, ip: str) -> bool:
+    """May a client log in with a password before TLS (``QIYOU_ALLOW_PLAINTEXT_AUTH``)?"""
+    mode = settings.allow_plaintext_auth
+    if mode in ("on", "1", "true", "yes"):
+        return True
+    if mode == "loopback":
+        try:
+            return ipaddress.ip_address(ip.split("%")[0]).is_loopback
+        except ValueError:
+            return False
+    return False
