@@ -18,6 +18,11 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
+def _optional_port(text: str | None) -> int | None:
+    """A port from the environment; unset or empty is None."""
+    return int(text) if text and text.strip() else None
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path = Path("./var")
@@ -34,6 +39,16 @@ class Settings:
     # Password logins before TLS on IMAP/POP3/SMTP submission: "off", "loopback" (clients on
     # 127.0.0.0/8 and ::1 only) or "on".
     allow_plaintext_auth: str = "off"
+    # What mail-client set-up (autoconfig, autodiscover, .mobileconfig, SRV records) tells
+    # clients when a load balancer or port redirect differs from the listeners
+    # (docs/clients.md): empty host = hostname; a port None = the listener's, 0 = not told.
+    public_mail_host: str = ""
+    public_imap_port: int | None = None
+    public_imaps_port: int | None = None
+    public_pop3_port: int | None = None
+    public_pop3s_port: int | None = None
+    public_submission_port: int | None = None
+    public_submissions_port: int | None = None
     database_url: str = ""
     broadcast_url: str = "memory://"
     channel_prefix: str = "qiyou"  # pub/sub channel names start with this (share one Redis)
@@ -143,6 +158,13 @@ class Settings:
             pop3_port=int(get("QIYOU_POP3_PORT", "1110")),
             pop3s_port=int(get("QIYOU_POP3S_PORT", "1995")),
             allow_plaintext_auth=get("QIYOU_ALLOW_PLAINTEXT_AUTH", "off").strip().lower(),
+            public_mail_host=get("QIYOU_PUBLIC_MAIL_HOST", "").strip().rstrip(".").lower(),
+            public_imap_port=_optional_port(get("QIYOU_PUBLIC_IMAP_PORT")),
+            public_imaps_port=_optional_port(get("QIYOU_PUBLIC_IMAPS_PORT")),
+            public_pop3_port=_optional_port(get("QIYOU_PUBLIC_POP3_PORT")),
+            public_pop3s_port=_optional_port(get("QIYOU_PUBLIC_POP3S_PORT")),
+            public_submission_port=_optional_port(get("QIYOU_PUBLIC_SUBMISSION_PORT")),
+            public_submissions_port=_optional_port(get("QIYOU_PUBLIC_SUBMISSIONS_PORT")),
             database_url=get("DATABASE_URL", ""),
             broadcast_url=get("BROADCAST_URL", "memory://"),
             channel_prefix=get("QIYOU_CHANNEL_PREFIX", "qiyou"),
