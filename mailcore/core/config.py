@@ -132,6 +132,11 @@ class Settings:
     stress_timeout: float = 10.0  # command timeout before a first mail, above 80 % of a limit
     http_header_timeout: float = 10.0  # seconds to send a whole request head
     http_keepalive_timeout: float = 5.0  # seconds an idle keep-alive connection stays open
+    imap_max_connections: int = 10000  # IMAP connections in all (each IDLE client holds one)
+    imap_max_connections_per_ip: int = 100  # IMAP connections from one address
+    imap_auth_timeout: float = 60.0  # seconds a client may stay silent before logging in
+    imap_idle_timeout: float = 1800.0  # after login, and in IDLE (RFC 9051 §5.4: 30 min)
+    imap_write_timeout: float = 60.0  # seconds a client may leave our output unread
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -259,6 +264,11 @@ class Settings:
             stress_timeout=float(get("QIYOU_STRESS_TIMEOUT", "10")),
             http_header_timeout=float(get("QIYOU_HTTP_HEADER_TIMEOUT", "10")),
             http_keepalive_timeout=float(get("QIYOU_HTTP_KEEPALIVE_TIMEOUT", "5")),
+            imap_max_connections=int(get("QIYOU_IMAP_MAX_CONNECTIONS", "10000")),
+            imap_max_connections_per_ip=int(get("QIYOU_IMAP_MAX_CONNECTIONS_PER_IP", "100")),
+            imap_auth_timeout=float(get("QIYOU_IMAP_AUTH_TIMEOUT", "60")),
+            imap_idle_timeout=float(get("QIYOU_IMAP_IDLE_TIMEOUT", "1800")),
+            imap_write_timeout=float(get("QIYOU_IMAP_WRITE_TIMEOUT", "60")),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

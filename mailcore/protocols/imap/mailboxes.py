@@ -1,0 +1,1 @@
+"""Mailbox commands (LIST, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE, APPEND): being written."""
