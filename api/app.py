@@ -19,6 +19,7 @@ from api import (
     routes_approval,
     routes_archive,
     routes_branding,
+    routes_clients,
     routes_confidential,
     routes_web,
 )
@@ -89,6 +90,7 @@ def create_app(
             *routes_confidential.routes,
             *routes_archive.routes,
             *routes_approval.routes,
+            *routes_clients.routes,  # autoconfig, autodiscover, .mobileconfig
             *routes_web.routes,  # the web app and its fallback: keep it last
         ],
         middleware=[

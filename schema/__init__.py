@@ -9,6 +9,7 @@ from schema.admin.resolvers import AdminMutation, AdminQuery
 from schema.auth.resolvers import AuthMutation, AuthQuery
 from schema.branding.mutations import BrandingMutation
 from schema.branding.queries import BrandingQuery
+from schema.clients.queries import ClientsQuery
 from schema.confidential.mutations import ConfidentialMutation
 from schema.confidential.queries import ConfidentialQuery
 from schema.delivery.mutations import DeliveryAdminMutation, DeliveryMutation
@@ -85,6 +86,7 @@ Query = merge_types(
         RulesQuery,
         SearchQuery,
         WebQuery,
+        ClientsQuery,
     ),
 )
 Mutation = merge_types(

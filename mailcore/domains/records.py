@@ -1,14 +1,23 @@
-"""The DNS records a hosted domain needs, generated from its name, DKIM key and our hostname."""
+"""The DNS records a hosted domain needs, generated from its name, DKIM key, our hostname and
+the mail-client endpoints that are on (``mailcore/clients/endpoints.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mailcore.clients.endpoints import ClientSetup, Protocol, Security
 from mailcore.domains.dkim import record_value
 
 MX_PRIORITY = 10
-IMAPS_PORT = 993
+_SERVER = {
+    (Protocol.IMAP, Security.SSL): "the IMAP server, implicit TLS",
+    (Protocol.IMAP, Security.STARTTLS): "the IMAP server, STARTTLS",
+    (Protocol.POP3, Security.SSL): "the POP3 server, implicit TLS",
+    (Protocol.POP3, Security.STARTTLS): "the POP3 server, STLS",
+    (Protocol.SMTP, Security.SSL): "the sending server, implicit TLS",
+    (Protocol.SMTP, Security.STARTTLS): "the sending server, STARTTLS",
+}
 
 
 class RecordStatus(StrEnum):
@@ -42,8 +51,24 @@ def dmarc_value(domain: str) -> str:
     return f"v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain}"
 
 
+def srv_records(domain: str, setup: ClientSetup) -> list[DnsRecord]:
+    """RFC 6186 / RFC 8314 SRV records for the advertised endpoints only (none for a port
+    that is off); keys are the service names, e.g. IMAPS for ``_imaps._tcp``."""
+    return [
+        DnsRecord(
+            e.service.lstrip("_").upper(),
+            "SRV",
+            f"{e.service}._tcp.{domain}",
+            f"0 1 {e.port} {setup.host}",
+            f"Mail client setup: {_SERVER[e.protocol, e.security]} (RFC 6186)",
+            False,
+        )
+        for e in setup.endpoints
+    ]
+
+
 def expected_records(
-    domain: str, *, hostname: str, selector: str, public_key: str, submission_port: int
+    domain: str, *, hostname: str, selector: str, public_key: str, clients: ClientSetup
 ) -> list[DnsRecord]:
     return [
         DnsRecord(
@@ -89,20 +114,5 @@ def expected_records(
             "Mail client setup (Outlook autodiscover)",
             False,
         ),
-        DnsRecord(
-            "SUBMISSION",
-            "SRV",
-            f"_submission._tcp.{domain}",
-            f"0 1 {submission_port} {hostname}",
-            "Mail client setup: the sending server (RFC 6186)",
-            False,
-        ),
-        DnsRecord(
-            "IMAPS",
-            "SRV",
-            f"_imaps._tcp.{domain}",
-            f"0 1 {IMAPS_PORT} {hostname}",
-            "Mail client setup: the IMAP server (RFC 6186)",
-            False,
-        ),
+        *srv_records(domain, clients),
     ]

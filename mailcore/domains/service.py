@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 from mailcore.admin.errors import AdminError, AdminErrorCode, forbidden
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope
+from mailcore.clients.endpoints import client_setup
 from mailcore.core.config import Settings
 from mailcore.core.models import AdminPermission, Alias, Domain, MailGroup, Member
 from mailcore.dns import Resolver
@@ -143,7 +144,7 @@ def _records(domain: Domain, settings: Settings) -> list[DnsRecord]:
         hostname=settings.hostname.lower(),
         selector=domain.dkim_selector,
         public_key=domain.dkim_public_key,
-        submission_port=settings.submission_port,
+        clients=client_setup(settings),
     )
 
 

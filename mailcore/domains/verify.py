@@ -121,11 +121,12 @@ async def _srv(resolver: Resolver, record: DnsRecord, hostname: str) -> Check:
     found = await resolver.srv(record.name)
     if not found:
         return _missing(f"{record.name} has no SRV record")
-    port = int(record.value.split()[2])
-    if any(r.target == hostname and r.port == port for r in found):
-        return _ok(f"{record.name} points to {hostname} port {port}")
+    _, _, port_text, target = record.value.split()
+    port, target = int(port_text), normalize_name(target)  # the advertised mail host
+    if any(r.target == target and r.port == port for r in found):
+        return _ok(f"{record.name} points to {target} port {port}")
     where = ", ".join(f"{r.target}:{r.port}" for r in found)
-    return _wrong(f"{record.name} points to {where}, not to {hostname}:{port}")
+    return _wrong(f"{record.name} points to {where}, not to {target}:{port}")
 
 
 async def check_record(

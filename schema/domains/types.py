@@ -70,7 +70,8 @@ class DnsRecordType:
     state: strawberry.Private[RecordState]
 
     @strawberry.field(
-        description="MX, SPF, DKIM, DMARC, AUTOCONFIG, AUTODISCOVER, SUBMISSION, IMAPS"
+        description="MX, SPF, DKIM, DMARC, AUTOCONFIG, AUTODISCOVER, and an SRV record per "
+        "mail-client service that is on: IMAPS, IMAP, POP3S, POP3, SUBMISSIONS, SUBMISSION"
     )
     def key(self) -> str:
         return self.state.record.key

@@ -20,6 +20,15 @@ from tests.e2e.mail import find, mx, simple_mail, unique
 from tests.e2e.server import PASSWORD, Server
 
 HOSTNAME = "mx.qiyou.test"
+MAIL_HOST = "mail.qiyou.test"  # what mail clients are told (QIYOU_PUBLIC_MAIL_HOST)
+# Advertised behind a port redirect: IMAPS and SMTPS on their usual ports, POP3 not at all.
+PUBLIC = {
+    "QIYOU_PUBLIC_MAIL_HOST": MAIL_HOST,
+    "QIYOU_PUBLIC_IMAPS_PORT": "993",
+    "QIYOU_PUBLIC_SUBMISSIONS_PORT": "465",
+    "QIYOU_PUBLIC_POP3_PORT": "0",
+    "QIYOU_PUBLIC_POP3S_PORT": "0",
+}
 
 DOMAINS = "{ domains { name kind dkimSelector dkimPublicKey verified verifiedAt } }"
 RECORDS = """
@@ -89,7 +98,12 @@ def dns():
 @pytest.fixture(scope="module", params=BACKENDS)
 def qiyou(request: pytest.FixtureRequest, dns: DnsServer, tmp_path_factory):
     """A provisioned ``qiyou serve`` that resolves through ``dns``, its own database."""
-    env = {"QIYOU_DNS_SERVERS": dns.address, "QIYOU_DNS_TIMEOUT": "1", "QIYOU_HOSTNAME": HOSTNAME}
+    env = {
+        "QIYOU_DNS_SERVERS": dns.address,
+        "QIYOU_DNS_TIMEOUT": "1",
+        "QIYOU_HOSTNAME": HOSTNAME,
+        **PUBLIC,
+    }
     admins = [("scoped@example.com", "members"), ("dns@example.com", "domains")]
 
     def add_admins(srv: Server) -> None:
@@ -251,9 +265,13 @@ async def test_dns_records_to_set_carry_the_domains_dkim_key(qiyou):
         f"autoconfig.{name}",
     )
     assert records["AUTODISCOVER"]["value"] == HOSTNAME
-    assert records["SUBMISSION"]["name"] == f"_submission._tcp.{name}"
-    assert records["SUBMISSION"]["value"] == f"0 1 {qiyou.submission_port} {HOSTNAME}"
-    assert records["IMAPS"]["value"] == f"0 1 993 {HOSTNAME}"
+    srv = {k: (r["name"], r["value"]) for k, r in records.items() if r["type"] == "SRV"}
+    assert srv == {  # only what is advertised, with the advertised host and ports
+        "IMAPS": (f"_imaps._tcp.{name}", f"0 1 993 {MAIL_HOST}"),
+        "IMAP": (f"_imap._tcp.{name}", f"0 1 {qiyou.imap_port} {MAIL_HOST}"),
+        "SUBMISSIONS": (f"_submissions._tcp.{name}", f"0 1 465 {MAIL_HOST}"),
+        "SUBMISSION": (f"_submission._tcp.{name}", f"0 1 {qiyou.submission_port} {MAIL_HOST}"),
+    }
     assert {k for k, r in records.items() if r["required"]} == {"MX", "SPF", "DKIM", "DMARC"}
     assert {r["status"] for r in records.values()} == {"UNKNOWN"}
 
@@ -280,15 +298,23 @@ async def test_a_wrong_dkim_key_and_a_foreign_mx_are_wrong(qiyou, dns):
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     ).decode()
-    publish(dns, records, DKIM=f"v=DKIM1; k=rsa; p={other_key}", MX="mx.elsewhere.test")
+    publish(
+        dns,
+        records,
+        DKIM=f"v=DKIM1; k=rsa; p={other_key}",
+        MX="mx.elsewhere.test",
+        IMAPS=f"0 1 993 {HOSTNAME}",  # the MX host, not the advertised mail host
+    )
 
     result = (await admin.data(VERIFY, d=name))["verifyDomain"]
 
     found = statuses(result)
-    assert found["DKIM"] == "WRONG" and found["MX"] == "WRONG"
+    assert found["DKIM"] == "WRONG" and found["MX"] == "WRONG" and found["IMAPS"] == "WRONG"
+    assert found["SUBMISSIONS"] == "OK"
     assert found["SPF"] == "OK" and found["DMARC"] == "OK" and found["AUTOCONFIG"] == "OK"
     reasons = {r["key"]: r["reason"] for r in result["records"]}
     assert "mx.elsewhere.test" in reasons["MX"]
+    assert f"not to {MAIL_HOST}:993" in reasons["IMAPS"]
     assert result["verified"] is False and result["domain"]["verifiedAt"] is None
 
 

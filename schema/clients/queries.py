@@ -1,0 +1,59 @@
+"""``mailClientSetup``: the signed-in member's servers, ports and user name for mail clients."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import strawberry
+from strawberry.types import Info
+
+from mailcore.clients.endpoints import Protocol, Security, client_setup
+from schema.permissions import IsAuthenticated
+
+MailProtocol = strawberry.enum(StrEnum("MailProtocol", {p.name: p.value for p in Protocol}))
+MailSecurity = strawberry.enum(StrEnum("MailSecurity", {s.name: s.value for s in Security}))
+
+
+@strawberry.type
+class MailServer:
+    protocol: MailProtocol
+    security: MailSecurity = strawberry.field(
+        description="SSL: TLS from the first byte; STARTTLS: upgraded after connecting."
+    )
+    port: int
+
+
+@strawberry.type
+class MailClientSetup:
+    host: str = strawberry.field(description="The server name for every protocol.")
+    username: str = strawberry.field(description="The user name: the full address.")
+    servers: list[MailServer] = strawberry.field(
+        description="The servers that are on, implicit TLS before STARTTLS per protocol."
+    )
+    mobileconfig_url: str = strawberry.field(
+        description="Apple profile download (GET with the session token)."
+    )
+
+
+@strawberry.type
+class ClientsQuery:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="How to set up a mail client (IMAP, POP3, SMTP) for your own mailbox.",
+    )
+    async def mail_client_setup(self, info: Info) -> MailClientSetup:
+        ctx = info.context
+        setup = client_setup(ctx.runtime.settings)
+        return MailClientSetup(
+            host=setup.host,
+            username=ctx.identity.member.email,
+            servers=[
+                MailServer(
+                    protocol=MailProtocol(e.protocol.value),
+                    security=MailSecurity(e.security.value),
+                    port=e.port,
+                )
+                for e in setup.endpoints
+            ],
+            mobileconfig_url="/clients/apple.mobileconfig",
+        )
