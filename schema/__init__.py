@@ -41,6 +41,7 @@ from schema.policy.resolvers import PolicyMutation, PolicyQuery
 from schema.rules.resolvers import RulesMutation, RulesQuery
 from schema.search.queries import SearchQuery
 from schema.security.admin import SecurityAdminMutation, SecurityAdminQuery
+from schema.security.apppasswords import AppPasswordMutation, AppPasswordQuery
 from schema.security.gate import PasswordChangeGate
 from schema.security.member import SecurityMutation, SecurityQuery
 from schema.security.spoofing import SpoofingMutation, SpoofingQuery
@@ -72,6 +73,7 @@ Query = merge_types(
         OpenApiQuery,
         SecurityQuery,
         SecurityAdminQuery,
+        AppPasswordQuery,
         SpoofingQuery,
         LogsQuery,
         LogsAdminQuery,
@@ -103,6 +105,7 @@ Mutation = merge_types(
         OpenApiMutation,
         SecurityMutation,
         SecurityAdminMutation,
+        AppPasswordMutation,
         SpoofingMutation,
         ConfidentialMutation,
         DeliveryMutation,

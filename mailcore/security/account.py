@@ -9,6 +9,7 @@ from mailcore.core.models import Member
 from mailcore.org.passwords import hash_password, verify_password
 from mailcore.org.service import MIN_PASSWORD_LENGTH
 from mailcore.org.sessions import revoke_other_sessions
+from mailcore.security import apppasswords
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.secondfactor import secure_login_on
 from mailcore.security.wechat import binding_of
@@ -22,6 +23,7 @@ class SecurityStatus:
     totp_enabled: bool
     wechat_bound: bool
     must_change_password: bool
+    app_passwords_required: bool  # mail clients must sign in with an app password
 
 
 async def status(member: Member) -> SecurityStatus:
@@ -30,6 +32,7 @@ async def status(member: Member) -> SecurityStatus:
         totp_enabled=bool(member.totp_secret),
         wechat_bound=await binding_of(member.id) is not None,
         must_change_password=member.must_change_password,
+        app_passwords_required=await apppasswords.required(member),
     )
 
 

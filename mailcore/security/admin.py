@@ -1,4 +1,5 @@
-"""Security settings administrators change: secure login, forced password changes."""
+"""Security settings administrators change: secure login, app passwords for mail clients,
+forced password changes."""
 
 from __future__ import annotations
 
@@ -38,3 +39,19 @@ async def require_password_change(scope: AdminScope, email: str, required: bool 
     async with in_transaction():
         await Member.filter(id=member.id).update(must_change_password=required)
         await record(scope, "security.must_change_password", member.email, required=required)
+
+
+async def set_app_passwords_required(scope: AdminScope, required: bool) -> None:
+    """Mail clients of every member sign in with app passwords only (or no longer must)."""
+    await require_whole_enterprise(scope, SECURITY)
+    async with in_transaction():
+        await Enterprise.filter(id=scope.enterprise_id).update(app_passwords_required=required)
+        await record(scope, "security.app_passwords_required", "", required=required)
+
+
+async def enterprise_app_passwords_required(scope: AdminScope) -> bool:
+    scope.require(SECURITY)
+    flags = await Enterprise.filter(id=scope.enterprise_id).values_list(
+        "app_passwords_required", flat=True
+    )
+    return bool(flags and flags[0])

@@ -27,6 +27,9 @@ class LoginReason(StrEnum):
     DENIED = "denied"  # the QR login was refused in the mini-program
     NO_SECOND_FACTOR = "no_second_factor"  # secure login is on but nothing is set up
     PASSWORD_CHANGE_REQUIRED = "password_change_required"
+    APP_PASSWORD = "app_password"  # a mail client signed in with an app password
+    APP_PASSWORD_REQUIRED = "app_password_required"  # the main password, where it may not
+    PROTOCOL_DISABLED = "protocol_disabled"  # IMAP or POP (and so SMTP) is off for them
 
 
 async def _enterprise_of(login: str) -> int | None:

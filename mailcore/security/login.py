@@ -2,8 +2,10 @@
 IP limits, asks for a second factor where one is due, starts the session and records the
 attempt in the login history.
 
-- ``authenticate`` is for mail protocols (SMTP AUTH now, IMAP/POP3 later): a password login
-  with every check but no second factor.
+- ``authenticate`` is for mail protocols (SMTP AUTH, IMAP, POP3): a password login with
+  every check but no second factor. It also takes app passwords
+  (``mailcore.security.apppasswords``), and only them where secure login is on or the
+  enterprise requires them; it keeps to the member's IMAP/POP switches.
 - ``sign_in`` is for the web and the mini-program: it returns a session, or a challenge
   (a ticket) when a second factor is due; ``complete_totp`` finishes a TOTP challenge and
   ``mailcore.security.qrlogin`` a WeChat one.
@@ -14,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mailcore.core.config import Settings
-from mailcore.core.models import ClientKind, Member, QrTicket, SecondFactorMethod
+from mailcore.core.models import AppPassword, ClientKind, Member, QrTicket, SecondFactorMethod
 from mailcore.org.passwords import verify_password
 from mailcore.org.service import find_member
 from mailcore.org.sessions import start_session
-from mailcore.security import history, throttle, totp, wechat
+from mailcore.security import apppasswords, history, throttle, totp, wechat
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.history import LoginReason
 from mailcore.security.iprules import ip_allowed
@@ -84,8 +86,19 @@ async def _refuse(
     return error
 
 
+@dataclass(frozen=True)
+class Proof:
+    member: Member
+    app_password: AppPassword | None  # None: the main password
+
+
 async def verify(attempt: Attempt, limits: Limits) -> Member:
     """Lockout, password, account state and IP limits; failures are recorded and raised."""
+    return (await _prove(attempt, limits, app_passwords=False)).member
+
+
+async def _prove(attempt: Attempt, limits: Limits, *, app_passwords: bool) -> Proof:
+    """``verify``, taking the member's app passwords too when ``app_passwords``."""
     for value, field in ((attempt.login, "email"), (attempt.password, "password")):
         if len(value) > MAX_CREDENTIAL:
             raise SecurityError(SecurityErrorCode.INVALID, f"{field} is too long", field)
@@ -95,7 +108,10 @@ async def verify(attempt: Attempt, limits: Limits) -> Member:
         await throttle.attempt(member_id, attempt.login, attempt.ip, limits)
     except SecurityError as exc:
         raise await _refuse(attempt, LoginReason.LOCKED, exc, member) from None
-    ok = await verify_password(member.password_hash if member else None, attempt.password)
+    app = await apppasswords.match(member, attempt.password) if member and app_passwords else None
+    ok = app is not None or await verify_password(
+        member.password_hash if member else None, attempt.password
+    )
     if member is None or not ok:
         await throttle.confirm_failure(member_id, attempt.login, attempt.ip, limits)
         reason = LoginReason.BAD_PASSWORD if member else LoginReason.NO_SUCH_ACCOUNT
@@ -113,7 +129,7 @@ async def verify(attempt: Attempt, limits: Limits) -> Member:
             f"signing in from {attempt.ip or 'this address'} is not allowed for this account",
         )
         raise await _refuse(attempt, LoginReason.IP_NOT_ALLOWED, error, member)
-    return member
+    return Proof(member, app)
 
 
 async def _succeed(
@@ -134,17 +150,48 @@ async def _succeed(
 async def authenticate(attempt: Attempt, settings: Settings) -> Member:
     """A mail-protocol login (SMTP AUTH, IMAP, POP3): every check but a second factor.
 
-    Members who must change their password are refused until they have (on the web).
+    The password is the member's own or one of their app passwords. Refused: a protocol
+    switched off for the member, a member who must change their password (on the web
+    first), and the main password where app passwords are required.
     """
-    member = await verify(attempt, Limits.from_settings(settings))
+    proof = await _prove(attempt, Limits.from_settings(settings), app_passwords=True)
+    member = proof.member
+    if not protocol_allowed(member, attempt.client):
+        error = SecurityError(
+            SecurityErrorCode.PROTOCOL_DISABLED,
+            f"{attempt.client.value.upper()} is turned off for this account",
+        )
+        raise await _refuse(attempt, LoginReason.PROTOCOL_DISABLED, error, member)
     if member.must_change_password:
         error = SecurityError(
             SecurityErrorCode.PASSWORD_CHANGE_REQUIRED,
             "change your password in webmail before using a mail client",
         )
         raise await _refuse(attempt, LoginReason.PASSWORD_CHANGE_REQUIRED, error, member)
-    await _succeed(member, attempt.client, attempt.ip, attempt.user_agent, LoginReason.PASSWORD)
+    if proof.app_password is None and await apppasswords.required(member):
+        error = SecurityError(
+            SecurityErrorCode.APP_PASSWORD_REQUIRED,
+            "mail clients need an app password for this account:"
+            " create one in webmail (Settings, app passwords)",
+        )
+        raise await _refuse(attempt, LoginReason.APP_PASSWORD_REQUIRED, error, member)
+    reason = LoginReason.PASSWORD
+    if proof.app_password is not None:
+        await apppasswords.mark_used(proof.app_password, attempt.client, attempt.ip)
+        reason = LoginReason.APP_PASSWORD
+    await _succeed(member, attempt.client, attempt.ip, attempt.user_agent, reason)
     return member
+
+
+def protocol_allowed(member: Member, client: ClientKind) -> bool:
+    """The member's IMAP/POP switches (open API useroption 2 and 3); SMTP rides on either."""
+    if client is ClientKind.IMAP:
+        return member.imap_enabled
+    if client is ClientKind.POP3:
+        return member.pop_enabled
+    if client is ClientKind.SMTP:
+        return member.imap_enabled or member.pop_enabled
+    return True
 
 
 async def finish(

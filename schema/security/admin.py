@@ -1,5 +1,5 @@
 """Administrators' security settings (permission ``security``): IP limits, secure login,
-forced password changes, locked accounts."""
+app passwords for mail clients, forced password changes, locked accounts."""
 
 from __future__ import annotations
 
@@ -55,6 +55,16 @@ class SecurityAdminQuery:
         except AdminError as exc:
             raise admin_query_error(exc) from exc
 
+    @strawberry.field(
+        permission_classes=ADMIN,
+        description="Mail clients of every member must sign in with app passwords.",
+    )
+    async def enterprise_app_passwords_required(self, info: Info) -> bool:
+        try:
+            return await admin.enterprise_app_passwords_required(await info.context.require_admin())
+        except AdminError as exc:
+            raise admin_query_error(exc) from exc
+
 
 @strawberry.type
 class SecurityAdminMutation:
@@ -97,6 +107,18 @@ class SecurityAdminMutation:
         except AdminError as exc:
             return AdminErrorType.of(exc)
         return SecureLoginSetting(enabled=enabled, email=email)
+
+    @strawberry.mutation(
+        permission_classes=ADMIN,
+        description="Mail clients (IMAP, POP3, SMTP) of every member sign in with app "
+        "passwords only, even without secure login.",
+    )
+    async def set_app_passwords_required(self, info: Info, required: bool) -> AdminDoneResult:
+        try:
+            await admin.set_app_passwords_required(await info.context.require_admin(), required)
+        except AdminError as exc:
+            return AdminErrorType.of(exc)
+        return Done()
 
     @strawberry.mutation(
         permission_classes=ADMIN, description="The member must set a new password at next login."

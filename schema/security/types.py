@@ -148,6 +148,12 @@ class MySecurity:
     def must_change_password(self) -> bool:
         return self.status.must_change_password
 
+    @strawberry.field(
+        description="Mail clients (IMAP, POP3, SMTP) must sign in with an app password."
+    )
+    def app_passwords_required(self) -> bool:
+        return self.status.app_passwords_required
+
 
 @strawberry.type
 class SecureLoginSetting:

@@ -69,6 +69,7 @@ from mailcore.core.models.policy import (
 from mailcore.core.models.rules import AutoReply, AutoReplySent, Forwarding, MailFilter, RuleSend
 from mailcore.core.models.search import SearchState
 from mailcore.core.models.security import (
+    AppPassword,
     ClientKind,
     IpRule,
     LoginEvent,
@@ -127,6 +128,7 @@ __all__ = [
     "AdminRole",
     "Alias",
     "AppKind",
+    "AppPassword",
     "AppToken",
     "Attachment",
     "AuthSession",

@@ -10,6 +10,8 @@ class Enterprise(Model):
     id = fields.IntField(primary_key=True)
     name = fields.CharField(max_length=200)
     secure_login = fields.BooleanField(default=False, db_default=False)
+    # Mail clients (IMAP, POP3, SMTP) sign in with app passwords only, even without secure login.
+    app_passwords_required = fields.BooleanField(default=False, db_default=False)
     members_post_notices = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 

@@ -151,3 +151,28 @@ class TotpState(Model):
 
     class Meta:
         table = "totp_state"
+
+
+class AppPassword(Model):
+    """A client-specific password (app password) a member made for one mail client.
+
+    Only an argon2 hash of the secret is kept, with ``lookup``: a few hex digits of the
+    secret's SHA-256, so a login checks only the (usually one) app password they match
+    instead of every app password of the member.
+    """
+
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="app_passwords", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=64)
+    lookup = fields.CharField(max_length=8)
+    secret_hash = fields.CharField(max_length=200)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_used_at = fields.DatetimeField(null=True)
+    last_used_ip = fields.CharField(max_length=64, default="")
+    last_used_client = fields.CharEnumField(ClientKind, max_length=16, null=True)
+
+    class Meta:
+        table = "app_password"
+        indexes = (("member_id", "lookup"),)

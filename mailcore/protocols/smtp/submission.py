@@ -35,6 +35,11 @@ AUTH_INVALID = "535 5.7.8 Authentication credentials invalid"
 AUTH_LOCKED = "454 4.7.0 Too many failed logins: try again in {seconds} seconds"
 AUTH_IP_NOT_ALLOWED = "535 5.7.8 Authentication refused: logins from your address are not allowed"
 AUTH_PASSWORD_CHANGE = "535 5.7.8 Authentication refused: change your password in webmail first"
+AUTH_APP_PASSWORD_REQUIRED = (
+    "535 5.7.8 Authentication refused: this account needs an app password for mail clients,"
+    " create one in webmail settings"
+)
+AUTH_PROTOCOL_DISABLED = "535 5.7.8 Authentication refused: mail clients are off for this account"
 
 
 def _auth_reply(exc: SecurityError) -> str:
@@ -44,6 +49,10 @@ def _auth_reply(exc: SecurityError) -> str:
         return AUTH_IP_NOT_ALLOWED
     if exc.code is SecurityErrorCode.PASSWORD_CHANGE_REQUIRED:
         return AUTH_PASSWORD_CHANGE
+    if exc.code is SecurityErrorCode.APP_PASSWORD_REQUIRED:
+        return AUTH_APP_PASSWORD_REQUIRED
+    if exc.code is SecurityErrorCode.PROTOCOL_DISABLED:
+        return AUTH_PROTOCOL_DISABLED
     return AUTH_INVALID
 
 
