@@ -34,6 +34,7 @@ from mailcore.mail.live import Live
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
 from mailcore.policy.pipeline import policies
+from mailcore.protocols.pop3.server import start_pop3
 from mailcore.protocols.smtp.server import start_smtp
 from mailcore.rules.sender import RuleSender
 from mailcore.store.ingest import Ingestor
@@ -146,6 +147,16 @@ class Runtime(Services):
                     await server.wait_closed()
 
             self._stops.append(close_servers)
+        if "pop3" in self.roles:  # POP3 and POP3S (docs/pop3.md)
+            pop3 = await start_pop3(self)
+
+            async def close_pop3() -> None:
+                for server in pop3:
+                    server.close()
+                for server in pop3:
+                    await server.wait_closed()
+
+            self._stops.append(close_pop3)
 
     async def _start_workers(self) -> Callable[[], None]:
         """Start the workers; answer the outbox worker's wake-up."""

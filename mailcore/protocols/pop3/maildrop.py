@@ -1,0 +1,161 @@
+"""The maildrop of a POP3 session: the member's Inbox as it was at login.
+
+RFC 1939 sees a maildrop fixed for the session: message numbers 1..n are the Inbox
+entries at login, oldest (first stored) first; a mail arriving later waits for the next
+session. The unique id (UIDL) is the entry id: it never changes and is never given again
+(PostgreSQL sequences, SQLite ``AUTOINCREMENT``). The store is the same as IMAP's and the
+web app's, so what a session does is done through the store's ``Changes``, at QUIT only
+(the UPDATE state): marked entries are expunged (quota given back, every other session
+sees them go), retrieved ones are marked seen. A session that ends any other way changes
+nothing. An entry removed or moved out of the Inbox elsewhere meanwhile is read as gone
+(RETR answers ``-ERR``) and left alone at QUIT.
+
+A recipient's copy of a confidential mail (docs/confidential.md) is never handed out raw:
+the session serves a stand-in with its headers and the notice text instead, as the web app
+shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from mailcore.confidential.access import NOTICE, confidential_by_message
+from mailcore.core.blobs import BlobStore
+from mailcore.core.models import FolderRole, MailboxEntry, Message
+from mailcore.store.changes import MAX_IDS, Changes
+from mailcore.store.folders import folder_by_role
+
+
+@dataclass
+class Item:
+    entry_id: int
+    message_pk: int
+    sha256: str
+    size: int
+    seen: bool
+    standin: bytes | None = None  # a confidential copy's stand-in
+    deleted: bool = False
+    retrieved: bool = False
+
+    @property
+    def uid(self) -> str:
+        return str(self.entry_id)
+
+
+class Gone(LookupError):
+    """The entry was removed (or moved out of the Inbox) since the session began."""
+
+
+@dataclass
+class Maildrop:
+    member_id: int
+    folder_id: int
+    items: list[Item] = field(default_factory=list)
+
+    @classmethod
+    async def open(cls, member_id: int) -> Maildrop:
+        inbox = await folder_by_role(member_id, FolderRole.INBOX)
+        rows = (
+            await MailboxEntry.filter(member_id=member_id, folder_id=inbox.id)
+            .order_by("id")
+            .values_list("id", "message_id", "message__sha256", "size", "seen")
+        )
+        items = [Item(*row) for row in rows]
+        if items:
+            await _stand_ins(member_id, items)
+        return cls(member_id, inbox.id, items)
+
+    def visible(self) -> list[tuple[int, Item]]:
+        """(message number, item) of every message not marked deleted."""
+        return [(n, item) for n, item in enumerate(self.items, 1) if not item.deleted]
+
+    def stat(self) -> tuple[int, int]:
+        live = [item for item in self.items if not item.deleted]
+        return len(live), sum(item.size for item in live)
+
+    def reset(self) -> None:
+        for item in self.items:
+            item.deleted = False
+
+    async def read(self, blobs: BlobStore, item: Item) -> bytes:
+        """The message's bytes as stored (or its stand-in); ``Gone`` if it left the Inbox."""
+        if not await MailboxEntry.exists(id=item.entry_id, folder_id=self.folder_id):
+            raise Gone(item.entry_id)
+        if item.standin is not None:
+            return item.standin
+        try:
+            return await blobs.get(item.sha256)
+        except FileNotFoundError:
+            raise Gone(item.entry_id) from None
+
+    async def commit(self, changes: Changes) -> int:
+        """The UPDATE state: expunge what is marked, mark seen what was retrieved; returns
+        how many messages were removed."""
+        deleted = [item.entry_id for item in self.items if item.deleted]
+        seen = [i.entry_id for i in self.items if i.retrieved and not i.deleted and not i.seen]
+        removed = 0
+        for ids in _batches(await self._still_here(deleted)):
+            removed += len(await changes.expunge(self.member_id, ids))
+        for ids in _batches(await self._still_here(seen)):
+            await changes.set_flags(self.member_id, ids, seen=True)
+        return removed
+
+    async def _still_here(self, ids: list[int]) -> list[int]:
+        if not ids:
+            return []
+        found: list[int] = []
+        for batch in _batches(ids):
+            found += await MailboxEntry.filter(
+                member_id=self.member_id, folder_id=self.folder_id, id__in=batch
+            ).values_list("id", flat=True)
+        return sorted(found)
+
+
+def _batches(ids: list[int]) -> list[list[int]]:
+    return [ids[i : i + MAX_IDS] for i in range(0, len(ids), MAX_IDS)]
+
+
+async def _stand_ins(member_id: int, items: list[Item]) -> None:
+    """Replace the recipient copies of confidential mail by their stand-ins."""
+    confidential = {}
+    for pks in _batches(sorted({i.message_pk for i in items})):
+        confidential.update(await confidential_by_message(pks))
+    locked = {pk for pk, conf in confidential.items() if conf.sender_id != member_id}
+    if not locked:
+        return
+    messages = {m.id: m for m in await Message.filter(id__in=list(locked))}
+    for item in items:
+        if item.message_pk in locked:
+            item.standin = stand_in(messages[item.message_pk])
+            item.size = len(item.standin)
+
+
+def stand_in(message: Message) -> bytes:
+    """A confidential mail as a POP3 client may have it: its headers and the notice."""
+    headers = {
+        "From": _address(message.from_name, message.from_address),
+        "Subject": message.subject,
+        "Date": format_datetime(message.date) if message.date else "",
+        "Message-ID": message.message_id or "",
+    }
+    mail = EmailMessage(policy=SMTP)
+    for name, value in headers.items():
+        try:
+            if value:
+                mail[name] = value
+        except (ValueError, TypeError):  # a stored value no header can hold: left out
+            continue
+    mail["X-Qiyou-Confidential"] = "yes"
+    mail.set_content(NOTICE)
+    return mail.as_bytes()
+
+
+def _address(name: str, address: str) -> str:
+    try:
+        return str(Address(display_name=name, addr_spec=address)) if address else ""
+    except (ValueError, IndexError):
+        return address

@@ -1,0 +1,74 @@
+"""Start the POP3 listeners: ``pop3_port`` (plain, STLS) and ``pop3s_port`` (implicit
+TLS); 0 turns one off.
+
+Both count their connections with one ``ConnectionLimits`` (per address and in all); a
+connection over a limit reads ``-ERR [SYS/TEMP]`` and is closed. One ``MailboxLocks``
+keeps a mailbox to one session at a time across processes (``inuse.py``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+from mailcore.core.net.limits import ConnectionLimits, Refusal, peer_ip
+from mailcore.core.net.tls import tls_context
+from mailcore.protocols.pop3.inuse import MailboxLocks
+from mailcore.protocols.pop3.session import HANDSHAKE_TIMEOUT, Session
+from mailcore.protocols.pop3.wire import MAX_AUTH_LINE
+from mailcore.store.services import Services
+
+MAX_CONNECTIONS = 2000  # POP3 and POP3S connections in all
+MAX_CONNECTIONS_PER_IP = 50  # from one address (a company behind one NAT has many clients)
+WRITE_BUFFER = 256 * 1024  # bytes written ahead of a slow reader before drain waits
+
+
+async def start_pop3(runtime: Services) -> list[asyncio.Server]:
+    """Listen on the POP3 ports; returns the servers (close them to stop)."""
+    settings = runtime.settings
+    context = tls_context(settings)
+    limits = ConnectionLimits("pop3", per_ip=MAX_CONNECTIONS_PER_IP, total=MAX_CONNECTIONS)
+    locks = MailboxLocks()
+
+    def serve(secure: bool):
+        async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            admitted = limits.admit(peer_ip(writer.transport))
+            if isinstance(admitted, Refusal):
+                writer.write(f"-ERR [SYS/TEMP] {admitted.value}\r\n".encode())
+                writer.close()
+                with contextlib.suppress(Exception):
+                    await writer.wait_closed()
+                return
+            writer.transport.set_write_buffer_limits(high=WRITE_BUFFER)
+            session = Session(
+                runtime,
+                reader,
+                writer,
+                lease=admitted,
+                limits=limits,
+                locks=locks,
+                context=context,
+                secure=secure,
+            )
+            await session.run()
+
+        return connected
+
+    servers = []
+    common = {"limit": MAX_AUTH_LINE, "backlog": 1024}
+    if settings.pop3_port:
+        servers.append(
+            await asyncio.start_server(serve(False), settings.host, settings.pop3_port, **common)
+        )
+    if settings.pop3s_port:
+        servers.append(
+            await asyncio.start_server(
+                serve(True),
+                settings.host,
+                settings.pop3s_port,
+                ssl=context,
+                ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+                **common,
+            )
+        )
+    return servers
