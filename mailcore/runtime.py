@@ -34,6 +34,7 @@ from mailcore.mail.live import Live
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
 from mailcore.policy.pipeline import policies
+from mailcore.protocols.imap.server import start_imap
 from mailcore.protocols.pop3.server import start_pop3
 from mailcore.protocols.smtp.server import start_smtp
 from mailcore.rules.sender import RuleSender
@@ -147,6 +148,9 @@ class Runtime(Services):
                     await server.wait_closed()
 
             self._stops.append(close_servers)
+        if "imap" in self.roles:  # IMAP and IMAPS (docs/imap.md)
+            imap = await start_imap(self)
+            self._stops.append(imap.close)
         if "pop3" in self.roles:  # POP3 and POP3S (docs/pop3.md)
             pop3 = await start_pop3(self)
 
