@@ -55,6 +55,7 @@ class _Copy:
     delivery: Delivery
     folder_id: int = 0
     thread_id: int = 0
+    uid: int = 0  # its UID in its folder, also its modification sequence
 
 
 async def commit_group(items: list[Item], registry: Registry) -> list[IngestResult]:
@@ -94,6 +95,8 @@ def _record(items: list[Item], results: list[IngestResult], registry: Registry) 
             folder_id=stored.folder_id,
             kind=ChangeKind.ADDED,
             created_at=at,
+            modseq=stored.uid,
+            uid=stored.uid,
         )
         for result in results
         for stored in result.entries
@@ -234,50 +237,80 @@ def _store_copies(
     for (_, group), found in zip(by_item.items(), threads, strict=True):
         for copy in group:
             copy.thread_id = found[copy.delivery.member_id]
-    entry_ids = yield from _insert_entries(items, results, copies, whens)
     used: dict[int, int] = defaultdict(int)
+    counts: dict[int, int] = defaultdict(int)
+    for copy in copies:
+        used[copy.delivery.member_id] += items[copy.item].parsed.size
+        counts[copy.delivery.member_id] += 1
+    last = yield from _add_usage(used, counts)
+    given = {m: last[m] - counts[m] for m in counts}  # each member's values before the group
+    uid_next: dict[int, int] = {}
+    for copy in copies:
+        member_id = copy.delivery.member_id
+        given[member_id] += 1
+        copy.uid = given[member_id]
+        uid_next[copy.folder_id] = copy.uid + 1
+    entry_ids = yield from _insert_entries(items, results, copies, whens)
     for copy, entry_id in zip(copies, entry_ids, strict=True):
         d = copy.delivery
         results[copy.item].entries.append(
-            StoredEntry(d.member_id, d.role, entry_id, copy.folder_id)
+            StoredEntry(d.member_id, d.role, entry_id, copy.folder_id, copy.uid)
         )
-        used[d.member_id] += items[copy.item].parsed.size
-    yield from _add_used(used)
+    yield from set_uid_next(uid_next)
 
 
-def _add_used(used: dict[int, int]) -> Work[None]:
-    """Add each member's bytes to their usage in a few statements: one per amount shared by
-    several members (a mail to many), one CASE for each batch of the rest (a group of mails
-    to different members)."""
-    by_amount: dict[int, list[int]] = defaultdict(list)
+def _add_usage(used: dict[int, int], counts: dict[int, int]) -> Work[dict[int, int]]:
+    """Add each member's bytes to their usage and take ``counts`` modification sequence
+    values (``Member.modseq``) for their new entries; each member's last value.
+
+    A few statements: one per (bytes, count) shared by several members (a mail to many),
+    one CASE for each batch of the rest (a group of mails to different members). The row
+    lock the update takes orders the values of one member by commit (docs/imap.md).
+    """
+    by_amount: dict[tuple[int, int], list[int]] = defaultdict(list)
     for member_id, amount in used.items():
-        by_amount[amount].append(member_id)
-    single = [(ids[0], amount) for amount, ids in by_amount.items() if len(ids) == 1]
-    shared = [(amount, ids) for amount, ids in by_amount.items() if len(ids) > 1]
-    for amount, ids in shared:
+        by_amount[(amount, counts[member_id])].append(member_id)
+    single = [(ids[0], key) for key, ids in by_amount.items() if len(ids) == 1]
+    shared = [(key, ids) for key, ids in by_amount.items() if len(ids) > 1]
+    last: dict[int, int] = {}
+    for (amount, count), ids in shared:
         for batch in batches(ids):
             sql = (
-                'UPDATE "member" SET "used_bytes" = "used_bytes" + CAST(? AS BIGINT)'
-                f' WHERE "id" IN ({marks(len(batch))})'
+                'UPDATE "member" SET "used_bytes" = "used_bytes" + CAST(? AS BIGINT),'
+                ' "modseq" = "modseq" + CAST(? AS BIGINT)'
+                f' WHERE "id" IN ({marks(len(batch))}) RETURNING "id", "modseq"'
             )
-            yield Statement(sql, [amount, *batch])
+            last.update((yield Statement(sql, [amount, count, *batch])))
     for batch in batches(single):
         cases = " ".join(["WHEN ? THEN CAST(? AS BIGINT)"] * len(batch))
         sql = (
-            f'UPDATE "member" SET "used_bytes" = "used_bytes" + CASE "id" {cases} ELSE 0 END'
+            f'UPDATE "member" SET "used_bytes" = "used_bytes" + CASE "id" {cases} ELSE 0 END,'
+            f' "modseq" = "modseq" + CASE "id" {cases} ELSE 0 END'
+            f' WHERE "id" IN ({marks(len(batch))}) RETURNING "id", "modseq"'
+        )
+        values = [v for m, (amount, _) in batch for v in (m, amount)]
+        values += [v for m, (_, count) in batch for v in (m, count)]
+        last.update((yield Statement(sql, [*values, *(m for m, _ in batch)])))
+    return last
+
+
+def set_uid_next(uid_next: dict[int, int]) -> Work[None]:
+    """Each folder's next UID after the values its new entries took."""
+    pairs = list(uid_next.items())
+    for batch in batches(pairs):
+        cases = " ".join(["WHEN ? THEN CAST(? AS BIGINT)"] * len(batch))
+        sql = (
+            f'UPDATE "folder" SET "uid_next" = CASE "id" {cases} ELSE "uid_next" END'
             f' WHERE "id" IN ({marks(len(batch))})'
         )
-        yield Statement(sql, [v for pair in batch for v in pair] + [m for m, _ in batch])
+        yield Statement(sql, [v for pair in batch for v in pair] + [f for f, _ in batch])
 
 
 def _insert_entries(
     items: list[Item], results: list[IngestResult], copies: list[_Copy], whens: list[datetime]
 ) -> Work[list[int]]:
-    """Insert the entries; their ids in ``copies`` order.
-
-    The ids come back in no particular order, with what identifies a copy (member, message,
-    folder, time): rows alike in all of these are interchangeable.
-    """
+    """Insert the entries; their ids in ``copies`` order (the ids come back in no
+    particular order, with the member and UID, which identify a copy)."""
     rows = []
     for copy in copies:
         d, item = copy.delivery, items[copy.item]
@@ -293,16 +326,19 @@ def _insert_entries(
                 bcc_json=d.bcc,
                 size=item.parsed.size,
                 received_at=whens[copy.item],
+                uid=copy.uid,
+                modseq=copy.uid,
+                answered=d.answered,
+                deleted=d.deleted,
+                keywords=d.keywords,
             )
         )
-    columns = ("member_id", "message_id", "folder_id", "received_at", "id")
-    found: dict[tuple, list[int]] = defaultdict(list)
-    for member_id, message_id, folder_id, when, pk in (
-        yield from sqlwork.insert(MailboxEntry, rows, returning=columns)
+    found: dict[tuple[int, int], int] = {}
+    for member_id, uid, pk in (
+        yield from sqlwork.insert(MailboxEntry, rows, returning=("member_id", "uid", "id"))
     ):
-        when = sqlwork.python_value(MailboxEntry, "received_at", when)
-        found[(member_id, message_id, folder_id, when)].append(pk)
-    return [found[(r.member_id, r.message_id, r.folder_id, r.received_at)].pop() for r in rows]
+        found[(member_id, uid)] = pk
+    return [found[(r.member_id, r.uid)] for r in rows]
 
 
 def _queue_outbound(items: list[Item], results: list[IngestResult], now: datetime) -> Work[None]:

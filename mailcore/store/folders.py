@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mailcore.core.models import Folder, FolderRole, MailboxEntry
+from mailcore.core.models import Folder, FolderRole
 from mailcore.store.errors import MailError, MailErrorCode
 
 SYSTEM_FOLDERS = {
@@ -115,8 +115,8 @@ async def rename_folder(member_id: int, folder_id: int, name: str) -> Folder:
     return folder
 
 
-async def delete_folder(member_id: int, folder_id: int) -> list[int]:
-    """Delete a custom folder and its sub-folders; their mail moves to Trash. Returns ids."""
+async def folder_tree(member_id: int, folder_id: int) -> list[int]:
+    """A custom folder and its sub-folders, to delete (``Changes.delete_folder``)."""
     folder = await _custom_folder(member_id, folder_id)
     ids = [folder.id]
     frontier = [folder.id]
@@ -127,9 +127,6 @@ async def delete_folder(member_id: int, folder_id: int) -> list[int]:
             )
         )
         ids.extend(frontier)
-    trash = await folder_by_role(member_id, FolderRole.TRASH)
-    await MailboxEntry.filter(member_id=member_id, folder_id__in=ids).update(folder_id=trash.id)
-    await Folder.filter(id__in=ids).delete()
     return ids
 
 

@@ -58,6 +58,9 @@ class Delivery:
     bcc: list[str] = field(default_factory=list)
     folder_id: int | None = None  # a custom folder (mail filters); None: the role's folder
     flagged: bool = False
+    answered: bool = False
+    deleted: bool = False  # IMAP \Deleted (an APPEND may set it)
+    keywords: str = ""  # IMAP keywords, space-separated (``mailcore/store/flags.py``)
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class StoredEntry:
     role: FolderRole
     entry_id: int
     folder_id: int | None = None
+    uid: int = 0  # its UID in its folder (IMAP APPENDUID), also its modification sequence
 
 
 @dataclass
@@ -76,6 +80,19 @@ class IngestResult:
     entries: list[StoredEntry] = field(default_factory=list)
     over_quota: list[int] = field(default_factory=list)  # member ids refused for quota
     queued: int = 0
+
+
+@dataclass(frozen=True)
+class Dsn:
+    """What the sender asked of delivery reports (RFC 3461), kept with each outbound row:
+    ``RET`` (FULL, HDRS or "") and ``ENVID`` of MAIL; ``NOTIFY`` (NEVER, or some of
+    SUCCESS,FAILURE,DELAY) and ``ORCPT`` (``type;address``) of each RCPT, by lower-cased
+    recipient. Values are decoded (xtext undone)."""
+
+    ret: str = ""
+    envid: str = ""
+    notify: dict[str, str] = field(default_factory=dict)
+    orcpt: dict[str, str] = field(default_factory=dict)
 
 
 # Runs inside the commit transaction, after the message's rows are stored: what a policy
@@ -90,6 +107,7 @@ class IngestRequest:
     envelope_from: str = ""
     deliveries: list[Delivery] = field(default_factory=list)
     outbound: list[str] = field(default_factory=list)
+    dsn: Dsn | None = None  # the sender's DSN parameters for the outbound rows
     sender_member_id: int | None = None
     origin_session: int | None = None
     on_commit: list[OnCommit] = field(default_factory=list)

@@ -251,7 +251,10 @@ class MailMutation:
     )
     async def delete_folder(self, info: Info, id: strawberry.ID) -> DeleteFolderResult:
         try:
-            ids = await folders.delete_folder(info.context.member_id, _int(id))
+            ctx = info.context
+            ids = await ctx.runtime.ingestor.changes.delete_folder(
+                ctx.member_id, _int(id), ctx.session_id
+            )
         except MailError as exc:
             return _error(exc)
         return FolderDeleted(ids=[strawberry.ID(str(i)) for i in ids])

@@ -26,6 +26,10 @@ class Folder(Model):
     name = fields.CharField(max_length=200)
     role = fields.CharEnumField(FolderRole, max_length=16, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # IMAP (docs/imap.md): UIDVALIDITY is the folder's id; the next UID it gives (never
+    # lower than any UID it gave); whether IMAP clients list it as subscribed.
+    uid_next = fields.BigIntField(default=1, db_default=1)
+    subscribed = fields.BooleanField(default=True, db_default=True)
 
     class Meta:
         table = "folder"
@@ -112,10 +116,21 @@ class MailboxEntry(Model):
     size = fields.IntField()
     received_at = fields.DatetimeField()
     created_at = fields.DatetimeField(auto_now_add=True)
+    # IMAP (docs/imap.md): the UID in its folder and the modification sequence, both taken
+    # from the member's counter (``Member.modseq``) when the entry arrives in its folder;
+    # the \Deleted flag and the keywords ("$Forwarded $MDNSent …", space-separated).
+    uid = fields.BigIntField(default=0, db_default=0)
+    modseq = fields.BigIntField(default=0, db_default=0)
+    deleted = fields.BooleanField(default=False, db_default=False)
+    keywords = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "mailbox_entry"
-        indexes = (("member_id", "folder_id", "received_at"), ("member_id", "thread_id"))
+        indexes = (
+            ("member_id", "folder_id", "received_at"),
+            ("member_id", "thread_id"),
+            ("folder_id", "uid"),
+        )
 
 
 class OutboundStatus(StrEnum):

@@ -53,6 +53,9 @@ class Member(Model):
     is_vip = fields.BooleanField(default=False)
     quota_bytes = fields.BigIntField(default=0)
     used_bytes = fields.BigIntField(default=0)
+    # The highest modification sequence given in this member's mailbox (docs/imap.md):
+    # every added entry and every change takes the next values, under this row's lock.
+    modseq = fields.BigIntField(default=0, db_default=0)
     enabled = fields.BooleanField(default=True)
     conversation_mode = fields.BooleanField(default=True)
     position = fields.CharField(max_length=64, default="", db_default="")

@@ -3,8 +3,9 @@ change they record (``mailcore/store``).
 
 ``OutboxJob``: what must still happen because a change was committed (a new-mail webhook, a
 WeChat reminder, a search update), claimed by workers under a lease and deleted when done.
-``MailboxChange``: every change of a member's mailbox in commit order; its id is the
-mailbox's modification sequence, which IMAP (CONDSTORE/QRESYNC) and sync clients read.
+``MailboxChange``: every change of a member's mailbox in commit order, with the member's
+modification sequence (``Member.modseq``), which IMAP (CONDSTORE/QRESYNC) and sync clients
+read.
 Times are epoch milliseconds, compared the same way on every backend.
 """
 
@@ -47,7 +48,13 @@ class MailboxChange(Model):
     folder_id = fields.IntField(null=True)  # where the entry is after the change
     kind = fields.CharEnumField(ChangeKind, max_length=16)
     created_at = fields.BigIntField(default=0)  # epoch ms
+    # The member's modification sequence of the change (``Member.modseq``); the folder the
+    # entry left (moved, removed) and its UID there, or its UID in ``folder_id`` (added,
+    # flags): what IMAP CONDSTORE/QRESYNC and sync clients read.
+    modseq = fields.BigIntField(default=0, db_default=0)
+    from_folder_id = fields.IntField(null=True)
+    uid = fields.BigIntField(null=True)
 
     class Meta:
         table = "mailbox_change"
-        indexes = (("member_id", "id"),)
+        indexes = (("member_id", "id"), ("member_id", "modseq"))
