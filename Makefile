@@ -28,9 +28,9 @@ test: setup lint
 	$(MAKE) test-miniprogram
 	$(MAKE) test-web
 
-.PHONY: test-python
+.PHONY: test-python mail-clients
 # pytest: two workers, one per backend (tests/conftest.py groups them).
-test-python: setup
+test-python: setup mail-clients
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: setup
@@ -58,6 +58,10 @@ web: web/dist/index.html
 
 web/dist/index.html: web/node_modules/.installed $(shell find web/src web/public web/index.html web/vite.config.js -type f 2>/dev/null)
 	cd web && npm run build
+
+# A real third-party IMAP client for the end-to-end tests (isync's mbsync).
+mail-clients:
+	@command -v mbsync >/dev/null || (apt-get update -qq && apt-get install -y -qq isync)
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
