@@ -8,15 +8,18 @@ from __future__ import annotations
 import base64
 import imaplib
 import re
+import signal
 import socket
 import ssl
+import threading
+import time
 import uuid
 import zlib
 
 import pytest
 
 from tests.e2e.client import login
-from tests.e2e.mail import client_tls, find, unique
+from tests.e2e.mail import client_tls, find, mx, simple_mail, unique
 from tests.e2e.server import PASSWORD, seed
 
 FOLDERS = "{ folders { id name role parentId total unread } }"
@@ -413,3 +416,80 @@ def test_implicit_tls_rejects_plaintext(server):
         data = b""
     assert not data.startswith(b"* OK"), "no IMAP in the clear on the IMAPS port"
     sock.close()
+
+
+def test_idle_reports_a_delivery_within_a_second(server, member):
+    raw = Raw(server)
+    raw.login(member)
+    untagged, done = raw.command("SELECT INBOX")
+    assert done.split()[1] == b"OK", done
+    exists = next(int(x.split()[1]) for x in untagged if x.endswith(b" EXISTS\r\n"))
+    raw.send(b"i1 IDLE\r\n")
+    assert raw.line().startswith(b"+ ")
+    with mx(server.smtp_port) as smtp:
+        smtp.sendmail(
+            "sender@remote.test",
+            [member],
+            simple_mail("sender@remote.test", member, unique("idle")).replace(b"\n", b"\r\n"),
+        )
+        acknowledged = time.monotonic()
+    raw.sock.settimeout(5)
+    line = raw.line()
+    waited = time.monotonic() - acknowledged
+    assert line == b"* %d EXISTS\r\n" % (exists + 1), line
+    assert waited < 1.0, f"EXISTS came {waited:.2f} s after the 250"
+    raw.send(b"DONE\r\n")
+    _, done = raw.until(b"i1")
+    assert done.split()[1] == b"OK"
+    raw.send(b"i2 IDLE\r\n")
+    assert raw.line().startswith(b"+ ")
+    raw.send(b"NOTDONE\r\n")
+    _, done = raw.until(b"i2")
+    assert done.split()[1] == b"BAD", "anything but DONE ends IDLE with BAD"
+    raw.close()
+
+
+def _appender(srv, email: str, tag: str, acknowledged: list[str], stop: threading.Event):
+    try:
+        client = imaps(srv, email)
+        n = 0
+        while not stop.is_set():
+            subject = f"{tag} {threading.get_ident()} {n}"
+            mail = f"From: a@remote.test\r\nSubject: {subject}\r\n\r\nbody {n}\r\n".encode()
+            typ, _ = client.append("INBOX", None, None, mail)
+            if typ == "OK":
+                acknowledged.append(subject)
+            n += 1
+    except (OSError, imaplib.IMAP4.abort, imaplib.IMAP4.error):
+        pass  # the server was killed
+
+
+async def test_kill_9_during_append_loses_no_acknowledged_message(own_server):
+    srv = own_server
+    email = "alice@example.com"
+    tag = unique("imapkill").split()[1]
+    acknowledged: list[str] = []
+    stop = threading.Event()
+    threads = [
+        threading.Thread(target=_appender, args=(srv, email, tag, acknowledged, stop))
+        for _ in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + 60
+    while len(acknowledged) < 40 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    srv.process.send_signal(signal.SIGKILL)
+    srv.process.wait()
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert len(acknowledged) >= 40
+    srv.start()
+    me = await login(srv.graphql_url, email, PASSWORD)
+    data = await me.data(
+        'query { messages(folder: "INBOX", first: 200) { edges { node { subject } } } }'
+    )
+    stored = {e["node"]["subject"] for e in data["messages"]["edges"]}
+    missing = set(acknowledged) - stored
+    assert not missing, f"{len(missing)} acknowledged APPENDs lost"
