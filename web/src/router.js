@@ -22,6 +22,7 @@ export const router = createRouter({
         { path: 'directory', name: 'directory', component: () => import('./views/Directory.vue') },
         { path: 'notices', name: 'notices', component: () => import('./views/Notices.vue') },
         { path: 'settings', name: 'settings', component: () => import('./views/Settings.vue') },
+        { path: 'clients', name: 'clients', component: () => import('./views/MailClients.vue') },
         { path: 'audit', name: 'audit', component: () => import('./views/Audit.vue') },
         {
           path: 'admin',

@@ -28,6 +28,9 @@ export class Server {
     this.httpPort = await freePort()
     this.smtpPort = await freePort()
     this.submissionPort = await freePort()
+    // The mail-client listeners (QIYOU_IMAP_PORT, ...) on free ports too: by name.
+    this.mailPorts = {}
+    for (const name of ['SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S']) this.mailPorts[name] = await freePort()
     this.env = {
       ...process.env,
       QIYOU_DATA_DIR: this.dataDir,
@@ -35,6 +38,7 @@ export class Server {
       QIYOU_HTTP_PORT: String(this.httpPort),
       QIYOU_SMTP_PORT: String(this.smtpPort),
       QIYOU_SUBMISSION_PORT: String(this.submissionPort),
+      ...Object.fromEntries(Object.entries(this.mailPorts).map(([name, port]) => [`QIYOU_${name}_PORT`, String(port)])),
     }
     delete this.env.DATABASE_URL
     delete this.env.BROADCAST_URL

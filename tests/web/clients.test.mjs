@@ -1,0 +1,90 @@
+// The "Mail clients" page in real headless Chromium against a real `qiyou serve`: the servers
+// shown are the ones the test server was started with (the submission port answers), and the
+// .mobileconfig button downloads the member's Apple profile.
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import net from 'node:net'
+import { after, before, test } from 'node:test'
+import { PASSWORD, Server } from './lib/server.mjs'
+import { launch, openPage, shot, signIn } from './lib/browser.mjs'
+
+const HOST = 'mail.example.test'
+process.env.QIYOU_HOSTNAME = HOST // the server's environment is built from ours
+const server = new Server()
+let browser
+
+before(async () => {
+  await server.start()
+  server.cli('domain', 'add', 'example.com')
+  server.cli('user', 'add', 'alice@example.com', '--password', PASSWORD, '--name', 'Alice 王')
+  browser = await launch()
+})
+
+after(async () => {
+  await browser?.close()
+  await server.stop()
+})
+
+/** The first line a server sends on connect. */
+function greeting(port) {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1')
+    let text = ''
+    socket.setTimeout(10_000, () => socket.destroy(new Error('no greeting')))
+    socket.on('data', (chunk) => {
+      text += chunk
+      if (text.includes('\n')) {
+        socket.destroy()
+        resolve(text.split('\r\n')[0])
+      }
+    })
+    socket.on('error', reject)
+  })
+}
+
+test('the page shows the servers the test server runs, and the profile downloads', async () => {
+  const { context, page, watch } = await openPage(browser, server.url, { locale: 'en-US' })
+  try {
+    await signIn(page, 'alice@example.com', PASSWORD)
+    await page.locator('[data-test=nav-clients]').click()
+    await page.waitForURL(/\/clients$/)
+    await page.locator('[data-test=server-row]').first().waitFor()
+
+    const rows = await page.locator('[data-test=server-row]').evaluateAll((trs) =>
+      trs.map((tr) => ({
+        protocol: tr.dataset.protocol,
+        security: tr.dataset.security,
+        host: tr.querySelector('[data-test=host]').textContent.trim(),
+        port: Number(tr.querySelector('[data-test=port]').textContent),
+      })),
+    )
+    const ports = server.mailPorts
+    assert.deepEqual(rows, [
+      { protocol: 'IMAP', security: 'SSL', host: HOST, port: ports.IMAPS },
+      { protocol: 'IMAP', security: 'STARTTLS', host: HOST, port: ports.IMAP },
+      { protocol: 'POP3', security: 'SSL', host: HOST, port: ports.POP3S },
+      { protocol: 'POP3', security: 'STARTTLS', host: HOST, port: ports.POP3 },
+      { protocol: 'SMTP', security: 'SSL', host: HOST, port: ports.SUBMISSIONS },
+      { protocol: 'SMTP', security: 'STARTTLS', host: HOST, port: server.submissionPort },
+    ])
+    assert.match(await greeting(rows.at(-1).port), /^220 /, 'the SMTP STARTTLS port shown answers')
+    assert.equal((await page.locator('[data-test=username]').innerText()).trim(), 'alice@example.com')
+    assert.equal(await page.locator('[data-test=app-passwords-link]').getAttribute('href'), '/settings?tab=security#app-passwords')
+    await shot(page, 'mail-clients')
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-test=mobileconfig]').click()])
+    assert.equal(download.suggestedFilename(), 'example.com.mobileconfig')
+    const profile = readFileSync(await download.path(), 'utf8')
+    const value = (key) => profile.match(new RegExp(`<key>${key}</key>\\s*<(?:string|integer)>([^<]*)<`))?.[1]
+    assert.match(profile, /<string>com\.apple\.mail\.managed<\/string>/)
+    assert.equal(value('EmailAddress'), 'alice@example.com')
+    assert.equal(value('EmailAccountName'), 'Alice 王')
+    assert.equal(value('IncomingMailServerHostName'), HOST)
+    assert.equal(Number(value('IncomingMailServerPortNumber')), ports.IMAPS)
+    assert.equal(Number(value('OutgoingMailServerPortNumber')), ports.SUBMISSIONS)
+    assert.ok(!profile.includes(PASSWORD), 'no password in the profile')
+    assert.deepEqual(watch.consoleErrors, [])
+  } finally {
+    await context.close()
+  }
+})
