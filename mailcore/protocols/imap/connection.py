@@ -7,15 +7,17 @@ most ``CHUNK`` bytes at a time (a small deflate bomb cannot fill memory). Every 
 at most ``timeout`` seconds (the session sets it: short before login, 30 minutes after, as
 RFC 9051 §5.4 asks) and raises ``TimeoutError``.
 
-Writes are queued on the transport; ``pace()`` waits for the client to read once more than
-``HIGH_WATER`` bytes are queued, and gives up after ``write_timeout`` seconds
-(``WriteTimeout``): a client that never reads is dropped, never buffered for. ``flush()``
-also ends the deflate block so that the client sees what was written.
+Writes are gathered and handed to the transport in ``CHUNK`` pieces; ``pace()`` waits for
+the client to read once more than ``HIGH_WATER`` bytes are queued, and gives up after
+``write_timeout`` seconds (``WriteTimeout``): a client that never reads is dropped, never
+buffered for. ``flush()`` hands over the rest and ends the deflate block so that the client
+sees what was written.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ssl
 import zlib
 
@@ -54,6 +56,7 @@ class Connection:
         self._inflate: zlib._Decompress | None = None
         self._deflate: zlib._Compress | None = None
         self._eof = False
+        self._out = bytearray()  # written, not yet handed to the transport
         self.bytes_in = 0
         self.bytes_out = 0
 
@@ -145,6 +148,23 @@ class Connection:
     # --- writing -------------------------------------------------------------------------
 
     def write(self, data: bytes) -> None:
+        """Queue output; it goes to the transport in pieces of at least ``CHUNK`` bytes (one
+        send and one TLS record run per piece rather than per response line)."""
+        if len(data) >= CHUNK:  # a large literal goes as it is, without a copy
+            self._hand_over()
+            self._send(data)
+            return
+        self._out += data
+        if len(self._out) >= CHUNK:
+            self._hand_over()
+
+    def _hand_over(self) -> None:
+        if self._out:
+            data = bytes(self._out)
+            self._out.clear()
+            self._send(data)
+
+    def _send(self, data: bytes) -> None:
         if self._deflate is not None:
             data = self._deflate.compress(data)
             if not data:
@@ -158,7 +178,8 @@ class Connection:
             await self._drain()
 
     def push(self) -> None:
-        """End the deflate block so that what was written can go (no waiting)."""
+        """Hand everything written to the transport, ending the deflate block (no waiting)."""
+        self._hand_over()
         if self._deflate is not None:
             data = self._deflate.flush(zlib.Z_SYNC_FLUSH)
             if data:
@@ -184,12 +205,14 @@ class Connection:
         9051 §6.2.1: no command injection, CVE-2011-0411)."""
         self._buf.clear()
         self._scanned = 0
+        self.push()
         await self._drain()
         await self.writer.start_tls(context, ssl_handshake_timeout=handshake_timeout)
 
     def start_deflate(self) -> None:
         """From now on both directions are raw deflate (RFC 4978); bytes already read past
         the COMPRESS command are inflated too."""
+        self.push()  # the tagged OK goes uncompressed
         self._deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
         self._inflate = zlib.decompressobj(-15)
         pending = bytes(self._buf)
@@ -203,6 +226,8 @@ class Connection:
 
     def close(self) -> None:
         if not self.writer.is_closing():
+            with contextlib.suppress(Exception):
+                self.push()
             self.writer.close()
 
     def abort(self) -> None:
