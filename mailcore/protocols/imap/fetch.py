@@ -1,0 +1,222 @@
+"""FETCH and UID FETCH (RFC 9051 §6.4.5, RFC 3516 BINARY, RFC 7162 CONDSTORE/QRESYNC).
+
+One query reads the rows named (flags, UID, dates, sizes, blob keys: ``mailrows``); the
+message bytes are read only for items that need them, one message at a time, and each
+response is written as it is made (``session.pace`` waits while the client reads).
+ENVELOPE, BODY and BODYSTRUCTURE are rendered once per blob and kept in a bounded cache: a
+stored message's bytes never change, so nothing ever invalidates it. Reading a
+body part without ``.PEEK`` sets ``\\Seen`` through the store (so the web app sees it), in
+one change for the whole command, and the response carries the new FLAGS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict
+from typing import TYPE_CHECKING
+
+from mailcore.core.mime.transfer import decode_transfer
+from mailcore.protocols.imap import mailrows
+from mailcore.protocols.imap.bodyparts import BadSection, Entity, Section, extract, part
+from mailcore.protocols.imap.bodyparts import parse as parse_entities
+from mailcore.protocols.imap.envelope import Summary, summary
+from mailcore.protocols.imap.fetchitems import Item, parse
+from mailcore.protocols.imap.responses import Bad, No, literal
+from mailcore.protocols.imap.sequence import compact
+from mailcore.protocols.imap.sequence import parse as parse_set
+from mailcore.protocols.imap.session import SELECTED, Session, command
+from mailcore.store.changes import MAX_IDS
+
+if TYPE_CHECKING:
+    from mailcore.protocols.imap.mailrows import Row
+    from mailcore.protocols.imap.parser import Command
+    from mailcore.protocols.imap.selected import Selected
+
+SUMMARIES = 50_000  # cached ENVELOPE/BODYSTRUCTURE renderings (a few hundred bytes each)
+PARSED = 8  # messages kept parsed for the next section of the same message
+PREFETCH = 16  # blobs read at once when summaries are missing
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+_KNOWN_CTE = frozenset({"7bit", "8bit", "binary", "base64", "quoted-printable"})
+
+_summaries: OrderedDict[str, Summary] = OrderedDict()
+_parsed: OrderedDict[str, tuple[bytes, Entity]] = OrderedDict()
+
+
+def internal_date(row: Row) -> str:
+    d = row.internal_date()
+    return f'"{d.day:02d}-{_MONTHS[d.month - 1]}-{d.year:04d} {d:%H:%M:%S} +0000"'
+
+
+def _remember(sha256: str, value: Summary) -> None:
+    _summaries[sha256] = value
+    if len(_summaries) > SUMMARIES:
+        _summaries.popitem(last=False)
+
+
+class Reader:
+    """The bytes and entity tree of the messages one command reads."""
+
+    def __init__(self, session: Session) -> None:
+        self.blobs = session.runtime.blobs
+
+    async def raw(self, sha256: str) -> tuple[bytes, Entity]:
+        found = _parsed.get(sha256)
+        if found is not None:
+            _parsed.move_to_end(sha256)
+            return found
+        raw = await self.blobs.get(sha256)
+        found = (raw, parse_entities(raw))
+        _parsed[sha256] = found
+        if len(_parsed) > PARSED:
+            _parsed.popitem(last=False)
+        return found
+
+    async def summary(self, sha256: str) -> Summary:
+        found = _summaries.get(sha256)
+        if found is None:
+            raw = await self.blobs.get(sha256)
+            found = summary(raw)
+            _remember(sha256, found)
+        return found
+
+    async def prefetch(self, rows: list[Row]) -> None:
+        """Render the missing summaries, reading up to ``PREFETCH`` blobs at a time."""
+        missing = list(dict.fromkeys(r.sha256 for r in rows if r.sha256 not in _summaries))
+        for start in range(0, len(missing), PREFETCH):
+            keys = missing[start : start + PREFETCH]
+            raws = await asyncio.gather(*(self.blobs.get(k) for k in keys))
+            for key, raw in zip(keys, raws, strict=True):
+                _remember(key, summary(raw))
+
+
+def _data(label: str, data: bytes | None, partial: tuple[int, int] | None) -> bytes:
+    if data is None:
+        return label.encode() + b" NIL"
+    if partial is not None:
+        data = data[partial[0] : partial[0] + partial[1]]
+    return label.encode() + b" " + literal(data)
+
+
+def _binary(raw: bytes, root: Entity, parts: tuple[int, ...]) -> bytes:
+    """The decoded content of a part (BINARY[…]); ``No`` for an unknown encoding."""
+    if not parts:
+        return raw
+    entity = part(root, list(parts))
+    data = raw[entity.body_start : entity.end]
+    if entity.is_multipart or entity.message is not None:
+        return data
+    value = entity.get("content-transfer-encoding")
+    cte = value.decode("latin-1").strip().lower() if value else "7bit"
+    if cte not in _KNOWN_CTE:
+        raise No("[UNKNOWN-CTE] the part has an unknown Content-Transfer-Encoding")
+    return decode_transfer(data, cte)
+
+
+async def render(session: Session, reader: Reader, item: Item, row: Row) -> bytes:
+    """One item of one message's FETCH response."""
+    name = item.name
+    if name == "UID":
+        return b"UID %d" % row.uid
+    if name == "FLAGS":
+        return b"FLAGS " + row.flag_list().encode()
+    if name == "INTERNALDATE":
+        return b"INTERNALDATE " + internal_date(row).encode()
+    if name == "RFC822.SIZE":
+        return b"RFC822.SIZE %d" % row.size
+    if name == "MODSEQ":
+        return b"MODSEQ (%d)" % row.modseq
+    if name == "ENVELOPE":
+        return b"ENVELOPE " + (await reader.summary(row.sha256)).envelope
+    if name == "BODYSTRUCTURE":
+        return b"BODYSTRUCTURE " + (await reader.summary(row.sha256)).bodystructure
+    if name == "BODY" and item.section is None:
+        return b"BODY " + (await reader.summary(row.sha256)).body
+    raw, root = await reader.raw(row.sha256)
+    if name == "RFC822":
+        return _data("RFC822", raw, None)
+    if name == "RFC822.HEADER":
+        return _data("RFC822.HEADER", extract(raw, root, Section(text="HEADER")), None)
+    if name == "RFC822.TEXT":
+        return _data("RFC822.TEXT", extract(raw, root, Section(text="TEXT")), None)
+    section = item.section
+    assert section is not None
+    try:
+        if name == "BODY":
+            return _data(item.label(), extract(raw, root, section), item.partial)
+        data = _binary(raw, root, section.parts)
+    except BadSection:
+        return item.label().encode() + b" NIL"
+    if name == "BINARY.SIZE":
+        return item.label().encode() + b" %d" % len(data)
+    if item.partial is not None:
+        data = data[item.partial[0] : item.partial[0] + item.partial[1]]
+    head = item.label().encode() + b" "
+    return head + (b"~" + literal(data) if b"\x00" in data else literal(data))
+
+
+async def mark_seen(session: Session, selected: Selected, rows: list[Row]) -> set[int]:
+    """Set \\Seen on the rows that lack it (one store change per ``MAX_IDS``); their UIDs."""
+    unseen = [r for r in rows if not r.seen]
+    if not unseen or session.member is None:
+        return set()
+    changes = session.runtime.ingestor.changes
+    by_id = {r.id: r for r in unseen}
+    for start in range(0, len(unseen), MAX_IDS):
+        batch = [r.id for r in unseen[start : start + MAX_IDS]]
+        result = await changes.store_flags(session.member.id, batch, seen=True)
+        for entry in result.entries:
+            row = by_id[entry.id]
+            row.seen = True
+            row.modseq = entry.modseq
+    selected.note(unseen)
+    return {r.uid for r in unseen}
+
+
+@command("FETCH", "UID FETCH", states=SELECTED)
+async def fetch(session: Session, cmd: Command) -> str | None:
+    selected: Selected = session.selected  # type: ignore[assignment]
+    by_uid = cmd.name == "UID FETCH"
+    text = cmd.args.atom("sequence set")
+    request = parse(cmd.args)
+    uids = selected.parse_set(text, by_uid)
+    items = request.items
+    names = {i.name for i in items}
+    if by_uid and "UID" not in names:
+        items.insert(0, Item("UID"))
+    if request.changed_since is not None or "MODSEQ" in names:
+        session.enabled.add("CONDSTORE")
+        if "MODSEQ" not in names:
+            items.append(Item("MODSEQ"))
+    if request.vanished:
+        if not by_uid or not session.qresync:
+            raise Bad("VANISHED needs UID FETCH and QRESYNC enabled")
+        removed = await selected.removed_since(request.changed_since or 0)
+        if removed:
+            named = parse_set(text)
+            largest = max(removed[-1], selected.uids[-1] if selected.uids else 0)
+            vanished = [u for u in removed if not selected.msn(u) and named.contains(u, largest)]
+            if vanished:
+                session.untagged(f"VANISHED (EARLIER) {compact(vanished)}")
+    rows = await mailrows.load(selected.folder_id, uids, changed_since=request.changed_since)
+    reader = Reader(session)
+    if names & {"ENVELOPE", "BODY", "BODYSTRUCTURE"}:
+        await reader.prefetch(rows)
+    seen_now: set[int] = set()
+    if not selected.readonly and any(i.sets_seen for i in items):
+        seen_now = await mark_seen(session, selected, rows)
+    with_flags = [*items, Item("FLAGS")] if "FLAGS" not in names else items
+    for row in rows:
+        n = selected.msn(row.uid)
+        if not n:
+            continue
+        parts = [
+            await render(session, reader, i, row)
+            for i in (with_flags if row.uid in seen_now else items)
+        ]
+        session.write(b"* %d FETCH (" % n + b" ".join(parts) + b")\r\n")
+        await session.pace()
+    if "FLAGS" in names or "MODSEQ" in names:
+        selected.note(rows)
+    if not by_uid and len(rows) < len(uids) and request.changed_since is None:
+        return "[EXPUNGEISSUED] some of the messages no longer exist"
+    return None

@@ -1,0 +1,147 @@
+"""The selected mailbox's messages as rows, read with one hand-written query per command.
+
+FETCH of FLAGS/UID/INTERNALDATE/RFC822.SIZE (and the blob key for the rest) for 10,000
+messages is one SELECT on ``mailbox_entry`` joined to ``message``; SEARCH and SORT add the
+message columns parsed at ingest (subject, from, to, cc, date, ids). The rows go through
+``mailcore.core.db.select`` (on SQLite a read-only connection of its own: no wait behind a
+group commit).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from mailcore.core.db import select
+
+SYSTEM_FLAGS = (
+    ("seen", "\\Seen"),
+    ("answered", "\\Answered"),
+    ("flagged", "\\Flagged"),
+    ("deleted", "\\Deleted"),
+    ("draft", "\\Draft"),
+)
+_ENTRY = (
+    'e."id", e."uid", e."modseq", e."seen", e."answered", e."flagged", e."deleted", e."draft",'
+    ' e."keywords", e."received_at", e."size", m."sha256"'
+)
+_MESSAGE = (
+    ', m."subject", m."from_name", m."from_address", m."to_json", m."cc_json", m."date",'
+    ' m."message_id", m."in_reply_to", m."references", e."bcc_json"'
+)
+
+
+def timestamp(value: Any) -> datetime:
+    """A datetime column as an aware UTC datetime (SQLite hands back text)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    parsed = datetime.fromisoformat(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _json(value: Any) -> list:
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return value if isinstance(value, list) else []
+
+
+@dataclass(slots=True)
+class Row:
+    """One message as the selected mailbox has it."""
+
+    id: int
+    uid: int
+    modseq: int
+    seen: bool
+    answered: bool
+    flagged: bool
+    deleted: bool
+    draft: bool
+    keywords: str
+    received_at: Any  # datetime, converted on first use (``internal_date``)
+    size: int
+    sha256: str
+    message: dict[str, Any] | None = None  # the message columns (SEARCH, SORT)
+
+    def flags(self) -> list[str]:
+        out = [name for attr, name in SYSTEM_FLAGS if getattr(self, attr)]
+        if self.keywords:
+            out += self.keywords.split()
+        return out
+
+    def flag_list(self) -> str:
+        return "(" + " ".join(self.flags()) + ")"
+
+    def internal_date(self) -> datetime:
+        if not isinstance(self.received_at, datetime) or self.received_at.tzinfo is None:
+            self.received_at = timestamp(self.received_at)
+        return self.received_at
+
+    def addresses(self, field: str) -> list[dict]:
+        """``to`` / ``cc`` / ``bcc`` as stored: dicts with ``name`` and ``address``."""
+        assert self.message is not None
+        return _json(self.message[f"{field}_json"])
+
+
+def _row(d: dict[str, Any], with_message: bool) -> Row:
+    row = Row(
+        int(d["id"]),
+        int(d["uid"]),
+        int(d["modseq"]),
+        bool(d["seen"]),
+        bool(d["answered"]),
+        bool(d["flagged"]),
+        bool(d["deleted"]),
+        bool(d["draft"]),
+        d["keywords"] or "",
+        d["received_at"],
+        int(d["size"]),
+        d["sha256"],
+    )
+    if with_message:
+        row.message = d
+    return row
+
+
+async def load(
+    folder_id: int,
+    uids: list[int] | None = None,
+    *,
+    changed_since: int | None = None,
+    with_message: bool = False,
+) -> list[Row]:
+    """Rows of ``folder_id`` in UID order: all, or those of ``uids`` (ascending), or those
+    changed after ``changed_since``."""
+    if uids is not None and not uids:
+        return []
+    sql = f'SELECT {_ENTRY}{_MESSAGE if with_message else ""} FROM "mailbox_entry" e'
+    sql += ' JOIN "message" m ON m."id" = e."message_id" WHERE e."folder_id" = ?'
+    values: list[Any] = [folder_id]
+    if uids is not None:
+        sql += ' AND e."uid" >= ? AND e."uid" <= ?'
+        values += [uids[0], uids[-1]]
+    if changed_since is not None:
+        sql += ' AND e."modseq" > ?'
+        values.append(changed_since)
+    sql += ' ORDER BY e."uid"'
+    found = [_row(d, with_message) for d in await select(sql, *values)]
+    if uids is not None and len(found) != len(uids):
+        wanted = set(uids)
+        found = [row for row in found if row.uid in wanted]
+    return found
+
+
+async def uid_list(folder_id: int) -> tuple[list[int], list[int]]:
+    """The UIDs of a folder in order, and the UIDs of those not \\Seen."""
+    rows = await select(
+        'SELECT "uid", "seen" FROM "mailbox_entry" WHERE "folder_id" = ? ORDER BY "uid"',
+        folder_id,
+    )
+    uids = [int(r["uid"]) for r in rows]
+    unseen = [int(r["uid"]) for r in rows if not r["seen"]]
+    return uids, unseen
