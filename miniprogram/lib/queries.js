@@ -109,6 +109,18 @@ module.exports = {
       __typename ... on QrLoginInfo { status } ... on AuthError { code message }
     }
   }`,
+  APP_PASSWORDS: `{
+    appPasswords { id name createdAt lastUsedAt lastUsedIp lastUsedProtocol }
+    mySecurity { appPasswordsRequired }
+  }`,
+  CREATE_APP_PASSWORD: `mutation CreateAppPassword($name: String!) {
+    createAppPassword(name: $name) {
+      __typename ... on AppPasswordCreated { secret appPassword { id name } } ... on AuthError { code field message }
+    }
+  }`,
+  REVOKE_APP_PASSWORD: `mutation RevokeAppPassword($id: ID!) {
+    revokeAppPassword(id: $id) { __typename ... on AuthError { code message } }
+  }`,
   NEW_MAIL: 'subscription { newMail { id subject date folder from { name address } } }',
   MAILBOX_CHANGED: 'subscription { mailboxChanged { change ids folderId } }',
   NOTICE_POSTED: 'subscription { noticePosted { id title createdAt author { name address } } }',

@@ -60,6 +60,9 @@ Component({
         platform.toast(e.message)
       }
     },
+    onAppPasswords() {
+      return platform.navigate('apppasswords')
+    },
     async onSignOut() {
       await session.signOut()
       return platform.relaunch('login')
