@@ -13,6 +13,7 @@ import aiosmtplib
 
 from mailcore.delivery.relay import TlsMode
 from mailcore.delivery.routes import Target
+from mailcore.org.addresses import ascii_form
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,14 @@ async def transact(
             options = []
             if any(b > 127 for b in message) and smtp.supports_extension("8bitmime"):
                 options.append("BODY=8BITMIME")
-            if not (sender + "".join(recipients)).isascii() and smtp.supports_extension("smtputf8"):
+            utf8 = smtp.supports_extension("smtputf8")
+            if not (sender + "".join(recipients)).isascii() and utf8:
                 options.append("SMTPUTF8")
-            await smtp.mail(sender, options=options)
+            wire_sender = sender if utf8 else ascii_form(sender)
+            if wire_sender is None:  # RFC 6531 3.2: no SMTPUTF8, no UTF-8 local part
+                reply = f"553 5.6.7 {target.host} does not accept UTF-8 addresses (no SMTPUTF8)"
+                raise ConnectionFailed(reply, permanent=True)
+            await smtp.mail(wire_sender, options=options)
         except ConnectionFailed:
             raise
         except aiosmtplib.SMTPResponseException as exc:
@@ -97,8 +103,12 @@ async def transact(
         accepted = []
         try:
             for rcpt in recipients:
+                wire = rcpt if utf8 else ascii_form(rcpt)
+                if wire is None:
+                    replies[rcpt] = Reply(553, f"5.6.7 {target.host} has no SMTPUTF8 for {rcpt}")
+                    continue
                 try:
-                    await smtp.rcpt(rcpt)
+                    await smtp.rcpt(wire)
                     accepted.append(rcpt)
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     replies[rcpt] = Reply(exc.code, exc.message)

@@ -97,7 +97,7 @@ async def submit(
         raise MailError(
             MailErrorCode.INVALID_RECIPIENT, f"no such mailbox: {routes.unknown[0]}", "to"
         )
-    if not routes.local and not routes.external and not routes.groups:
+    if not routes.deliverable:
         raise MailError(MailErrorCode.NO_RECIPIENTS, "at least one recipient is needed", "to")
     refused = await refused_groups(routes.groups, Sender(envelope_from, member.id))
     if refused:

@@ -65,11 +65,22 @@ class InboundHandler:
         self.resolver = CachingResolver(open_resolver(settings), settings.dns_cache_seconds)
         self.checker = open_checker(runtime.settings.spam_url)
 
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if not envelope.smtp_utf8 and not address.isascii():
+            return replies.NEEDS_SMTPUTF8.format(address=address)
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return replies.SENDER_OK
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return replies.TOO_MANY_RECIPIENTS
+        if not envelope.smtp_utf8 and not address.isascii():
+            return replies.NEEDS_SMTPUTF8.format(address=address)
         sender = envelope.mail_from or ""
         member = await _own_member(address)  # most mail: one query, quota fields included
         routes = Routes(local={member.email: member.id}) if member else await route([address])
@@ -82,7 +93,9 @@ class InboundHandler:
             transferred = await transfer_target(address)
             if transferred is None:
                 return replies.NO_SUCH_USER.format(address=address)
-        if routes.groups:
+        if routes.roles:
+            pass  # postmaster and co. (RFC 5321 4.5.1): no sender lists, no quota refusal
+        elif routes.groups:
             if await refused_groups(routes.groups, Sender(sender)):
                 return replies.GROUP_NOT_ALLOWED.format(address=address)
             enterprise_id = await MailGroup.filter(id__in=list(routes.groups.values())).values_list(

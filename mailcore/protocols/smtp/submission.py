@@ -119,6 +119,8 @@ class SubmissionHandler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
+        if not envelope.smtp_utf8 and not address.isascii():
+            return replies.NEEDS_SMTPUTF8.format(address=address)
         member = await self._member(session)
         if member is None:
             return replies.ACCOUNT_DISABLED
@@ -135,6 +137,8 @@ class SubmissionHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return replies.TOO_MANY_RECIPIENTS
+        if not envelope.smtp_utf8 and not address.isascii():
+            return replies.NEEDS_SMTPUTF8.format(address=address)
         routes = await route([address])
         if routes.invalid:
             return replies.BAD_ADDRESS
