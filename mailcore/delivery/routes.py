@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mailcore.delivery.relay import Relay, TlsMode
 from mailcore.dns import DnsError, Resolver
+from mailcore.org.addresses import ascii_domain
 
 MAX_MX_HOSTS = 5
 MAX_ADDRESSES = 2  # per host
@@ -48,6 +49,7 @@ def relay_targets(relay: Relay) -> list[Target]:
 
 
 async def mx_targets(resolver: Resolver, domain: str, port: int) -> list[Target]:
+    domain = ascii_domain(domain)  # DNS knows IDN domains by their A-labels
     try:
         records = await resolver.mx(domain)
     except DnsError as exc:

@@ -29,7 +29,7 @@ from mailcore.directory import validate
 from mailcore.directory.departments import covers
 from mailcore.directory.keys import search_key
 from mailcore.directory.nodes import Tree, load_tree
-from mailcore.org.addresses import is_valid_address, normalize_address, split_address
+from mailcore.org.addresses import address_problem, normalize_address, split_address
 from mailcore.org.passwords import hash_password
 from mailcore.org.sessions import revoked_everywhere
 from mailcore.store.folders import ensure_system_folders
@@ -77,8 +77,9 @@ async def find_for_admin(scope: AdminScope, email: str, field: str = "email") ->
 async def hosted_address(scope: AdminScope, email: str, field: str) -> tuple[str, Domain]:
     """A valid address in a primary or extra (not alias) domain of the caller's enterprise."""
     address = normalize_address(email)
-    if len(address) > ADDRESS_MAX or not is_valid_address(address):
-        raise validate.invalid(f"not a valid address: {email[:ADDRESS_MAX]!r}", field)
+    problem = "too long" if len(address) > ADDRESS_MAX else address_problem(address)
+    if problem:
+        raise validate.invalid(f"not a valid address: {email[:ADDRESS_MAX]!r}: {problem}", field)
     _, domain_name = split_address(address)
     domain = await Domain.filter(name=domain_name).first()
     if domain is None:

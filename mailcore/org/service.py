@@ -9,8 +9,8 @@ from mailcore.directory.keys import search_key
 from mailcore.directory.tree import place_in_root, root_department
 from mailcore.domains.dkim import generate_key_pair
 from mailcore.org.addresses import (
-    is_valid_address,
-    is_valid_domain,
+    address_problem,
+    domain_problem,
     normalize_address,
     normalize_domain,
     split_address,
@@ -35,9 +35,11 @@ async def add_domain(
     ``alias_of`` makes it an alias domain of that (primary) domain's enterprise: mail to
     local@alias reaches local@primary.
     """
-    name = normalize_domain(name)
-    if not is_valid_domain(name):
-        raise OrgError(OrgErrorCode.INVALID, f"not a valid domain name: {name!r}", "name")
+    name = normalize_domain(name)  # U-labels: a domain given as xn--… is stored as such
+    if problem := domain_problem(name):
+        raise OrgError(
+            OrgErrorCode.INVALID, f"not a valid domain name: {name!r}: {problem}", "name"
+        )
     if await Domain.filter(name=name).exists():
         raise OrgError(OrgErrorCode.ALREADY_EXISTS, f"domain {name} is already hosted", "name")
     private_key, public_key = await generate_key_pair()
@@ -74,8 +76,8 @@ async def add_member(
 ) -> Member:
     """Create a member in a hosted domain, with the system folders."""
     email = normalize_address(email)
-    if not is_valid_address(email):
-        raise OrgError(OrgErrorCode.INVALID, f"not a valid address: {email!r}", "email")
+    if problem := address_problem(email):
+        raise OrgError(OrgErrorCode.INVALID, f"not a valid address: {email!r}: {problem}", "email")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise OrgError(
             OrgErrorCode.INVALID,
@@ -106,6 +108,8 @@ async def add_member(
 
 async def add_alias(member: Member, alias: str) -> Alias:
     alias = normalize_address(alias)
+    if problem := address_problem(alias):
+        raise OrgError(OrgErrorCode.INVALID, f"not a valid address: {alias!r}: {problem}", "alias")
     _, domain_name = split_address(alias)
     domain = await Domain.filter(name=domain_name, enterprise_id=member.enterprise_id).first()
     if domain is None:
