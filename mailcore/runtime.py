@@ -37,6 +37,9 @@ from mailcore.policy.pipeline import policies
 from mailcore.protocols.imap.server import start_imap
 from mailcore.protocols.pop3.server import start_pop3
 from mailcore.protocols.smtp.server import start_smtp
+from mailcore.receipts import reading as receipts_reading
+from mailcore.receipts import received as receipts_received
+from mailcore.receipts import requests as receipts_requests
 from mailcore.rules.sender import RuleSender
 from mailcore.store.ingest import Ingestor
 from mailcore.store.outbox import OutboxWorker
@@ -66,11 +69,14 @@ def parse_roles(text: str | Iterable[str]) -> frozenset[str]:
 def register(registry: Registry, settings: Settings, blobs: BlobStore, bus: Bus) -> None:
     """Everything the store announces to, in one place."""
     registry.policies.extend(policies(settings, blobs))
+    registry.policies.append(receipts_requests.record)  # remember mail asking for a receipt
     # Durable: outbox jobs committed with the mail or the change.
     registry.jobs.append(search.mail_jobs)  # search indexing (the indexer claims them)
     registry.change_jobs.append(search.change_jobs)
     registry.jobs.append(webhooks.new_mail_jobs)  # open API new-mail webhooks
     registry.handle(webhooks.NEW_MAIL, webhooks.enqueue_new_mail)
+    registry.jobs.append(receipts_received.mdn_jobs)  # read receipts that come back
+    registry.handle(receipts_received.TOPIC, receipts_received.Recorder(blobs))
     if wechat.template_id(settings):  # WeChat subscribe messages (mini-program)
         registry.jobs.append(wechat.new_mail_jobs)
         registry.handle(wechat.NEW_MAIL, wechat.Reminders(settings))
@@ -114,6 +120,9 @@ class Runtime(Services):
         caches = await CacheListener(self.bus).start()  # forget what other processes changed
         self._stops.append(caches.stop)
         self.registry.wakers.append(Announcer(self.bus))  # wake the workers of other processes
+        receipts = receipts_reading.AutoReceipts(self)  # sent as mail is marked read (RFC 8098)
+        self.registry.change_listeners.append(receipts.changed)
+        self._stops.append(receipts.stop)
         local: list[Callable[[], None]] = []  # this process's outbox workers
         # Searching needs the backend (HTTP); indexing is a worker's: it catches up, then
         # follows the outbox jobs of every process.

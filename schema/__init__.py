@@ -28,6 +28,7 @@ from schema.limits import operation_limits
 from schema.logs.queries import LogsAdminQuery, LogsQuery
 from schema.mail.mutations import MailMutation
 from schema.mail.queries import MailQuery
+from schema.mail.receipts import ReceiptsMutation, ReceiptsQuery
 from schema.mail.subscriptions import MailSubscription
 from schema.miniprogram.resolvers import MiniprogramMutation, MiniprogramQuery
 from schema.notices.mutations import NoticesMutation
@@ -63,6 +64,7 @@ Query = merge_types(
     (
         AuthQuery,
         MailQuery,
+        ReceiptsQuery,
         TranslateQuery,
         AdminQuery,
         DirectoryQuery,
@@ -96,6 +98,7 @@ Mutation = merge_types(
     (
         AuthMutation,
         MailMutation,
+        ReceiptsMutation,
         AdminMutation,
         DirectoryMutation,
         DomainsMutation,

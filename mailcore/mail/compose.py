@@ -35,6 +35,7 @@ from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResul
 MAX_RECIPIENTS = 1000
 MAX_SUBJECT = 1000
 UNDISCLOSED = b"To: undisclosed-recipients:;\r\n"
+RECEIPT_HEADER = "Disposition-Notification-To"  # RFC 8098 2.1 (mailcore/receipts)
 
 
 class SendMode(StrEnum):
@@ -60,6 +61,7 @@ class ComposeInput:
     hidden: list[str] = field(default_factory=list)  # To/Cc recipients sent as if Bcc (A14)
     hide_all: bool = False  # every recipient hidden from the others (A14)
     confidential: bool = False  # U17: recipients verify with a one-time code to read it
+    request_read_receipt: bool = False  # Disposition-Notification-To: the sender (RFC 8098)
 
 
 @dataclass
@@ -153,6 +155,7 @@ def _render(member: Member, form: ComposeInput, d: _Draft, to: list[Address], cc
         attachments=d.attachments,
         in_reply_to=d.in_reply_to,
         references=d.references,
+        extra_headers={RECEIPT_HEADER: member.email} if form.request_read_receipt else None,
         domain=member.email.rpartition("@")[2],
     )
     return raw

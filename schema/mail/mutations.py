@@ -84,6 +84,10 @@ class ComposeInput:
     confidential: bool = strawberry.field(
         default=False, description="Confidential mail (U17): recipients verify with a code."
     )
+    request_read_receipt: bool | None = strawberry.field(
+        default=False,
+        description="Ask recipients for a read receipt (Disposition-Notification-To: sender).",
+    )
 
 
 def _error(exc: MailError) -> MailErrorType:
@@ -118,6 +122,7 @@ async def _form(data: ComposeInput) -> compose.ComposeInput:
         hidden=data.hidden,
         hide_all=data.hide_all_recipients,
         confidential=data.confidential,
+        request_read_receipt=bool(data.request_read_receipt),
     )
 
 

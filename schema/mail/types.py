@@ -21,6 +21,8 @@ from mailcore.policy.recall import latest_recall
 from mailcore.store.errors import MailErrorCode as CoreCode
 from schema.confidential import gate as confidential_gate
 from schema.confidential.types import ConfidentialInfo
+from schema.mail import receipts
+from schema.mail.receipts import ReadReceipt, ReadReceiptRequest
 from schema.policy.types import MassMailJobType, RecallType
 
 MailErrorCode = strawberry.enum(StrEnum("MailErrorCode", {c.name: c.value for c in CoreCode}))
@@ -181,6 +183,16 @@ class Message:
         if job is None:
             return None
         return MassMailJobType.of(await progress(info.context.member_id, job.id))
+
+    @strawberry.field(
+        description="The read receipt this mail asks of the viewer (RFC 8098); null if none."
+    )
+    async def read_receipt_request(self, info: Info) -> ReadReceiptRequest | None:
+        return await receipts.request_of(info, self.entry)
+
+    @strawberry.field(description="Read receipts that came back for this mail (its sender only).")
+    async def read_receipts(self, info: Info) -> list[ReadReceipt]:
+        return await receipts.receipts_of(info, self.entry)
 
     @strawberry.field(description="Confidential mail (U17): null for ordinary mail.")
     async def confidential(self, info: Info) -> ConfidentialInfo | None:

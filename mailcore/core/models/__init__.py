@@ -66,6 +66,7 @@ from mailcore.core.models.policy import (
     RecallStatus,
     SendRestriction,
 )
+from mailcore.core.models.receipts import ReadReceipt, ReceiptMode, ReceiptRequest, ReceiptSetting
 from mailcore.core.models.rules import AutoReply, AutoReplySent, Forwarding, MailFilter, RuleSend
 from mailcore.core.models.search import SearchState
 from mailcore.core.models.security import (
@@ -120,6 +121,10 @@ __all__ = [
     "RecallStatus",
     "SendRestriction",
     "AutoReply",
+    "ReadReceipt",
+    "ReceiptMode",
+    "ReceiptRequest",
+    "ReceiptSetting",
     "AutoReplySent",
     "Forwarding",
     "MailFilter",

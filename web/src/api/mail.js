@@ -9,7 +9,8 @@ export const CONVERSATIONS = `query($f:String,$n:Int,$a:String){ conversations(f
   latest { ${ITEM} } messages { id } } } pageInfo { hasNextPage endCursor } } }`
 export const MESSAGE = `query($id:ID!){ message(id:$id){ ${ITEM} cc { ${ADDR} } bcc { ${ADDR} } receivedAt messageId text html size spoofWarning
   attachments { id index filename contentType size inline contentId url } deliveries { recipient status attempts lastError }
-  recall { recalled createdAt results { address status } } confidential { verified channels sender visibleUntil noForward } } }`
+  recall { recalled createdAt results { address status } } confidential { verified channels sender visibleUntil noForward }
+  readReceiptRequest { notifyTo handled ask } readReceipts { recipient disposition automatic at } } }`
 const UPDATE = `__typename ... on MailError { code field message }`
 export const MARK_READ = `mutation($ids:[ID!]!,$r:Boolean!){ markRead(ids:$ids, read:$r){ ${UPDATE} } }`
 export const FLAG = `mutation($ids:[ID!]!,$f:Boolean!){ flag(ids:$ids, flagged:$f){ ${UPDATE} } }`
@@ -26,6 +27,11 @@ export function folderKey(folder) {
   return folder.role ? folder.role.toUpperCase() : folder.id
 }
 export const RECALL = `mutation($id:ID!){ recallMessage(id:$id){ __typename ... on Recall { recalled results { address status } } ... on MailError { code field message } } }`
+const RECEIPT_RESULT = `__typename ... on ReadReceiptDone { id } ... on ReceiptError { code field message }`
+export const SEND_RECEIPT = `mutation($id:ID!){ sendReadReceipt(id:$id){ ${RECEIPT_RESULT} } }`
+export const DECLINE_RECEIPT = `mutation($id:ID!){ declineReadReceipt(id:$id){ ${RECEIPT_RESULT} } }`
+export const RECEIPT_MODE = `query { readReceiptMode }`
+export const SET_RECEIPT_MODE = `mutation($m:ReadReceiptMode!){ setReadReceiptMode(mode:$m){ mode } }`
 export const TRANSLATE = `query($id:ID!){ translateMessage(id:$id, to:"zh"){ __typename ... on Translation { subject text } ... on TranslateError { code message } } }`
 export const TRANSLATION_READY = `subscription($id:ID!){ translationReady(id:$id, to:"zh"){ __typename ... on Translation { subject text } ... on TranslateError { code message } } }`
 
