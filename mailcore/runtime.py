@@ -9,7 +9,8 @@ jobs. The runtime owns the event bus (``bus``) and, once started, the search ind
 listener (caches a change empties are emptied in every process) and starts, by role:
 
 - ``http``: nothing here (the Starlette app in ``api/`` serves GraphQL over this runtime);
-- ``mx`` / ``submission``: the SMTP listeners on port 25 / 587;
+- ``mx`` / ``submission``: the SMTP listeners on port 25 / 587 (and 465-style);
+- ``imap`` / ``pop3``: the mail-client listeners (STARTTLS and implicit TLS ports);
 - ``worker``: the outbox worker, the search indexer, outbound delivery, webhooks, mass mail,
   rule sends and the policy jobs. Queue workers share their queues with the workers of
   other processes (claims under a lease); singleton jobs take a database lock.
