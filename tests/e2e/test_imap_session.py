@@ -214,6 +214,12 @@ def test_every_wrong_command_gets_a_tagged_bad_or_no_and_the_session_survives(se
 
 def test_literals_and_lines_over_the_limits(server, member):
     raw = Raw(server)
+    # Before login a client earns no large buffer: 16 KB a command.
+    too_big = (b"LOGIN {20000}", b"APPEND INBOX {5000000}", b"NOOP " + b"z" * 20000)
+    for n, text in enumerate(too_big):
+        raw.send(b"p%d " % n + text + b"\r\n")
+        _, done = raw.until(b"p%d" % n)
+        assert done.startswith(b"p%d BAD [TOOBIG]" % n), done
     raw.login(member)
     # A synchronizing literal over APPENDLIMIT is refused before it is sent.
     raw.send(b"a APPEND INBOX {99999999999}\r\n")

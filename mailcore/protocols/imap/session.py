@@ -75,6 +75,7 @@ log = logging.getLogger(__name__)
 
 MAX_LINE = 64 * 1024  # one line of a command (a long UID set fits)
 MAX_COMMAND = 1024 * 1024  # a whole command but APPEND, literals included
+MAX_PREAUTH = 16 * 1024  # a whole command before login, literals included
 MAX_FAILED_LOGINS = 5  # then the connection is closed
 IDLE_POLL = 60.0  # seconds between syncs in IDLE when no wake-up comes
 HANDSHAKE_TIMEOUT = 30.0
@@ -298,17 +299,22 @@ class Session:
     async def read_command(self) -> Command:
         """Read one command with its literals (sending ``+`` for synchronizing ones) and
         parse it; raises ``Bad``/``No`` (with ``.tag``) for one that breaks a limit."""
+        line_limit = MAX_LINE if self.member is not None else MAX_PREAUTH
         try:
-            line = await self.conn.read_line(MAX_LINE)
+            line = await self.conn.read_line(line_limit)
         except LineTooLong as exc:
             tag, _ = parser.command_head(exc.head)
             raise _tagged(Bad("[TOOBIG] command line too long"), tag) from None
         data = bytearray(line)
         tag, name = parser.command_head(line)
         appending = name == "APPEND"
+        if self.member is None:  # before login a client earns no large buffer
+            appending, budget = False, MAX_PREAUTH
+        else:
+            budget = MAX_COMMAND
         while (spec := parser.literal_at_end(line)) is not None:
-            limit = self.settings.max_message_size if appending else MAX_COMMAND
-            if spec.size > limit or (not appending and len(data) + spec.size > MAX_COMMAND):
+            limit = self.settings.max_message_size if appending else budget
+            if spec.size > limit or (not appending and len(data) + spec.size > budget):
                 await self._refuse_literal(spec)
                 if appending:
                     raise _tagged(No("[TOOBIG] message larger than APPENDLIMIT"), tag)
@@ -318,7 +324,7 @@ class Session:
                 await self.flush()
             data += await self.conn.read_exact(spec.size)
             try:
-                line = await self.conn.read_line(MAX_LINE)
+                line = await self.conn.read_line(line_limit)
             except LineTooLong:
                 raise _tagged(Bad("[TOOBIG] command line too long"), tag) from None
             data += line
