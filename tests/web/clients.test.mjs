@@ -1,9 +1,10 @@
 // The "Mail clients" page in real headless Chromium against a real `qiyou serve`: the servers
-// shown are the ones the test server was started with (the submission port answers), and the
+// shown are the ones the test server was started with (and they answer), and the
 // .mobileconfig button downloads the member's Apple profile.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
+import tls from 'node:tls'
 import { after, before, test } from 'node:test'
 import { PASSWORD, Server } from './lib/server.mjs'
 import { launch, openPage, shot, signIn } from './lib/browser.mjs'
@@ -25,10 +26,10 @@ after(async () => {
   await server.stop()
 })
 
-/** The first line a server sends on connect. */
-function greeting(port) {
+/** The first line a server sends on connect (over TLS for an implicit-TLS port). */
+function greeting(port, security) {
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, '127.0.0.1')
+    const socket = security === 'SSL' ? tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }) : net.connect(port, '127.0.0.1')
     let text = ''
     socket.setTimeout(10_000, () => socket.destroy(new Error('no greeting')))
     socket.on('data', (chunk) => {
@@ -67,7 +68,12 @@ test('the page shows the servers the test server runs, and the profile downloads
       { protocol: 'SMTP', security: 'SSL', host: HOST, port: ports.SUBMISSIONS },
       { protocol: 'SMTP', security: 'STARTTLS', host: HOST, port: server.submissionPort },
     ])
-    assert.match(await greeting(rows.at(-1).port), /^220 /, 'the SMTP STARTTLS port shown answers')
+    // Each port shown answers as its protocol does (the test certificate is self-signed).
+    // SMTP over implicit TLS is left out until its listener is in (issue 15).
+    const answers = { IMAP: /^\* OK/, POP3: /^\+OK/, SMTP: /^220 / }
+    for (const row of rows.filter((r) => !(r.protocol === 'SMTP' && r.security === 'SSL'))) {
+      assert.match(await greeting(row.port, row.security), answers[row.protocol], `${row.protocol} ${row.security} on ${row.port}`)
+    }
     assert.equal((await page.locator('[data-test=username]').innerText()).trim(), 'alice@example.com')
     assert.equal(await page.locator('[data-test=app-passwords-link]').getAttribute('href'), '/settings?tab=security#app-passwords')
     await shot(page, 'mail-clients')
