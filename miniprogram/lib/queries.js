@@ -40,6 +40,10 @@ module.exports = {
     }
   }`,
   MESSAGE_ROW: `query Row($id: ID!) { message(id: $id) { ${ROW} } }`,
+  SEND_RECEIPT: `mutation SendReceipt($id: ID!) { sendReadReceipt(id: $id) {
+    __typename ... on ReadReceiptDone { id } ... on ReceiptError { code message } } }`,
+  DECLINE_RECEIPT: `mutation DeclineReceipt($id: ID!) { declineReadReceipt(id: $id) {
+    __typename ... on ReadReceiptDone { id } ... on ReceiptError { code message } } }`,
   MESSAGE: `query Message($id: ID!) {
     message(id: $id) {
       ${ROW}

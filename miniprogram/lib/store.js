@@ -5,7 +5,7 @@ const state = { folder: { id: 'INBOX', name: '收件箱', role: 'INBOX' }, capab
 
 const CAPABILITIES = '{ __schema { queryType { fields { name } } mutationType { fields { name } } } }'
 
-/** Which optional server features exist (search, translate, recall, confidential mail). */
+/** Which optional server features exist (search, translate, recall, confidential mail, read receipts). */
 async function capabilities() {
   if (state.capabilities) return state.capabilities
   try {
@@ -21,9 +21,10 @@ async function capabilities() {
       recallField: names.has('recallMessage') ? 'recallMessage' : 'recall',
       confidential: names.has('verifyConfidentialCode'),
       conversation: names.has('conversation'),
+      receipts: names.has('sendReadReceipt'),
     }
   } catch (e) {
-    state.capabilities = { search: false, translate: false, recall: false, confidential: false, conversation: false }
+    state.capabilities = { search: false, translate: false, recall: false, confidential: false, conversation: false, receipts: false }
   }
   return state.capabilities
 }

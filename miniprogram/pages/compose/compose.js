@@ -1,12 +1,13 @@
 /**
  * Write, reply, reply-all and forward; attachments from a chat or the album go up in one
- * GraphQL multipart request with the mail. Address suggestions come from the directory
+ * GraphQL multipart request with the mail; a read receipt may be requested. Address suggestions come from the directory
  * and groups.
  */
 const api = require('../../lib/api')
 const platform = require('../../lib/platform')
 const format = require('../../lib/format')
 const Q = require('../../lib/queries')
+const store = require('../../lib/store')
 
 const MAX_FILES = 9
 const SPLIT = /[,;，；\s]+/
@@ -37,6 +38,8 @@ Component({
     suggestions: [],
     suggestFor: '',
     sending: false,
+    receipts: false,
+    requestReceipt: false,
     error: '',
     me: '',
   },
@@ -47,7 +50,8 @@ Component({
       platform.setTitle({ reply: '回复', replyAll: '回复全部', forward: '转发', draft: '草稿' }[mode] || '写信')
       try {
         const { me } = await api.graphql('{ me { email } }')
-        this.setData({ me: me.email })
+        const caps = await store.capabilities()
+        this.setData({ me: me.email, receipts: !!caps.receipts })
         if (mode !== 'new') await this.prefill(mode, this.data.sourceId, me.email)
       } catch (e) {
         this.setData({ error: e.message })
@@ -104,6 +108,9 @@ Component({
     },
     onBody(e) {
       this.setData({ body: e.detail.value })
+    },
+    onReceipt(e) {
+      this.setData({ requestReceipt: !!e.detail.value })
     },
     toggleCc() {
       this.setData({ showCc: !this.data.showCc })
@@ -165,7 +172,7 @@ Component({
     },
     input() {
       const d = this.data
-      return {
+      const input = {
         to: addresses(d.to),
         cc: addresses(d.cc),
         subject: d.subject,
@@ -175,6 +182,8 @@ Component({
         draftId: d.draftId || null,
         attachments: d.files.map(() => null),
       }
+      if (d.requestReceipt) input.requestReadReceipt = true // only to servers that know it
+      return input
     },
     async run(doc, field) {
       const input = this.input()

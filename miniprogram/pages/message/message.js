@@ -1,7 +1,8 @@
 /**
  * Reading one message: sanitized HTML through rich-text, attachments (preview/download
  * through the authenticated route), reply/forward, flag, delete, recall (sent mail),
- * translation and confidential-mail verification where the server offers them.
+ * translation, confidential-mail verification and read receipts (asked for, and those
+ * received on sent mail) where the server offers them.
  */
 const api = require('../../lib/api')
 const platform = require('../../lib/platform')
@@ -27,6 +28,7 @@ function messageQuery(caps) {
   const extra = [
     caps.confidential ? 'confidential { verified channels sender noForward visibleUntil }' : '',
     caps.recall ? 'recall { recalled results { address status } }' : '',
+    caps.receipts ? 'readReceiptRequest { notifyTo handled ask } readReceipts { recipient disposition at }' : '',
   ].join(' ')
   return Q.MESSAGE.replace('attachments {', `${extra} attachments {`)
 }
@@ -54,6 +56,8 @@ Component({
     translated: null,
     translating: false,
     recallText: '',
+    receiptAsk: '',
+    receiptLines: [],
   },
   methods: {
     async onLoad(query) {
@@ -82,6 +86,10 @@ Component({
             .filter((a) => !a.inline || !a.contentId)
             .map((a) => Object.assign({}, a, { sizeText: format.size(a.size) })),
           recallText: this.recallSummary(message.recall),
+          receiptAsk: this.receiptQuestion(message.readReceiptRequest),
+          receiptLines: (message.readReceipts || []).map(
+            (r) => `${r.recipient} 已于 ${format.fullDate(r.at)} ${r.disposition === 'deleted' ? '未读删除' : '阅读'}`,
+          ),
         })
         this.render()
         platform.setTitle(message.subject || '(无主题)')
@@ -106,6 +114,22 @@ Component({
       })
       const out = html.toNodes(m.html, { images: this.data.showImages, cidUrls })
       this.setData({ nodes: out.nodes, blockedImages: out.blockedImages })
+    },
+    receiptQuestion(request) {
+      if (!request || !request.ask) return ''
+      return `${request.notifyTo.join(', ')} 请求已读回执`
+    },
+    async onReceipt(e) {
+      const send = e.currentTarget.dataset.send === 'yes'
+      try {
+        const data = await api.graphql(send ? Q.SEND_RECEIPT : Q.DECLINE_RECEIPT, { id: this.data.id })
+        const result = send ? data.sendReadReceipt : data.declineReadReceipt
+        if (result.__typename === 'ReceiptError') platform.toast(result.message)
+        else if (send) platform.toast('已发送回执', 'success')
+        this.setData({ receiptAsk: '' })
+      } catch (err) {
+        platform.toast(err.message)
+      }
     },
     recallSummary(recall) {
       if (!recall) return ''
