@@ -4,6 +4,8 @@ member's Apple .mobileconfig (docs/clients.md). The documents are built by
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -81,7 +83,7 @@ async def mobileconfig(request: Request) -> Response:
         content,
         media_type=CONTENT_TYPE,
         headers={
-            "Content-Disposition": f'attachment; filename="{name}"',
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
             "Cache-Control": "no-store",
             "X-Content-Type-Options": "nosniff",
         },

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from mailcore.clients.errors import SetupError, SetupErrorCode
 from mailcore.core.models import Domain, Enterprise
-from mailcore.org.addresses import is_valid_address, split_address
+from mailcore.org.addresses import is_valid_address, normalize_domain, split_address
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def checked_address(text: str | None) -> str:
     if not text or len(text) > 320 or "\x00" in text or not is_valid_address(text):
         raise SetupError(SetupErrorCode.INVALID_ADDRESS, "give a valid e-mail address")
     local, domain = split_address(text)
-    return f"{local}@{domain}"
+    return f"{local}@{normalize_domain(domain)}"
 
 
 async def hosted_domain(address: str) -> HostedDomain:

@@ -176,7 +176,7 @@ async def test_autodiscover_answers_with_every_server(service, path):
 
 
 async def test_autodiscover_gives_an_alias_domain_the_primary_login(service):
-    response = await post(service, AUTODISCOVER, request_xml("Bob@Example.CN"))
+    response = await post(service, AUTODISCOVER, request_xml("Bob@Example.CN."))
 
     _, blocks = protocols_of(response.content)
     assert {b["LoginName"] for b in blocks} == {"bob@example.com"}
@@ -269,7 +269,7 @@ async def test_the_mobileconfig_describes_the_members_account_without_a_password
     assert by_header.headers["content-type"] == "application/x-apple-aspen-config"
     assert (
         by_header.headers["content-disposition"]
-        == 'attachment; filename="example.com.mobileconfig"'
+        == "attachment; filename*=UTF-8''example.com.mobileconfig"
     )
     assert PASSWORD.encode() not in by_header.content
     profile = plistlib.loads(by_header.content)
