@@ -137,6 +137,16 @@ def is_valid_address(address: str) -> bool:
     return local_problem(local) is None and is_valid_domain(domain)
 
 
+def is_utf8(text: str) -> bool:
+    """Came as valid UTF-8 (a server decoding with surrogateescape keeps bad bytes as lone
+    surrogates, which can be neither stored nor echoed)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def ascii_form(address: str) -> str | None:
     """The address as a peer without SMTPUTF8 can take it (the domain as A-labels), or None
     when its local part is UTF-8 (RFC 6531 3.2: such mail bounces with 5.6.7)."""

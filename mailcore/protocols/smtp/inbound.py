@@ -24,7 +24,7 @@ from mailcore.mail.routing import Routes, local_recipients, route
 from mailcore.mailauth import spoofing
 from mailcore.mailauth.check import strip_forged
 from mailcore.mailauth.screen import screen
-from mailcore.org.addresses import is_valid_address, normalize_address, split_address
+from mailcore.org.addresses import is_utf8, is_valid_address, normalize_address, split_address
 from mailcore.policy import lists
 from mailcore.policy.lists import Verdict
 from mailcore.policy.transfer import transfer_target
@@ -68,8 +68,11 @@ class InboundHandler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        if not envelope.smtp_utf8 and not address.isascii():
-            return replies.NEEDS_SMTPUTF8.format(address=address)
+        if not address.isascii():  # RFC 6531: only UTF-8, only with SMTPUTF8
+            if not is_utf8(address):
+                return replies.BAD_SENDER_ADDRESS
+            if not envelope.smtp_utf8:
+                return replies.NEEDS_SMTPUTF8
         envelope.mail_from = address
         envelope.mail_options.extend(options)
         return replies.SENDER_OK
@@ -79,8 +82,8 @@ class InboundHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return replies.TOO_MANY_RECIPIENTS
-        if not envelope.smtp_utf8 and not address.isascii():
-            return replies.NEEDS_SMTPUTF8.format(address=address)
+        if not address.isascii() and not envelope.smtp_utf8:
+            return replies.NEEDS_SMTPUTF8 if is_utf8(address) else replies.BAD_ADDRESS
         sender = envelope.mail_from or ""
         member = await _own_member(address)  # most mail: one query, quota fields included
         routes = Routes(local={member.email: member.id}) if member else await route([address])

@@ -11,7 +11,7 @@ NO_SUCH_USER = "550 5.1.1 <{address}>: no such mailbox here"
 BAD_ADDRESS = "501 5.1.3 Bad recipient address syntax"
 BAD_SENDER_ADDRESS = "501 5.1.7 Bad sender address syntax"
 # RFC 6531 3.5: a UTF-8 address in a transaction that did not say SMTPUTF8 on MAIL.
-NEEDS_SMTPUTF8 = "553 5.6.7 <{address}>: a UTF-8 address needs MAIL FROM with SMTPUTF8"
+NEEDS_SMTPUTF8 = "553 5.6.7 A UTF-8 address needs MAIL FROM with SMTPUTF8"
 MAILBOX_FULL = "552 5.2.2 <{address}>: mailbox full, the member is over quota"
 ALL_MAILBOXES_FULL = "552 5.2.2 Mailbox full: every recipient is over quota"
 TOO_BIG = "552 5.3.4 Message size exceeds the limit of {limit} bytes"

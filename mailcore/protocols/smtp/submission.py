@@ -16,7 +16,7 @@ from mailcore.core.models import ClientKind, Member
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.routing import route
 from mailcore.mail.submit import SenderNotAllowed, check_sender, submit
-from mailcore.org.addresses import normalize_address
+from mailcore.org.addresses import is_utf8, normalize_address
 from mailcore.policy import restrict
 from mailcore.protocols.smtp import replies
 from mailcore.security.errors import SecurityError, SecurityErrorCode
@@ -119,8 +119,11 @@ class SubmissionHandler:
     async def handle_MAIL(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        if not envelope.smtp_utf8 and not address.isascii():
-            return replies.NEEDS_SMTPUTF8.format(address=address)
+        if not address.isascii():  # RFC 6531: only UTF-8, only with SMTPUTF8
+            if not is_utf8(address):
+                return replies.BAD_SENDER_ADDRESS
+            if not envelope.smtp_utf8:
+                return replies.NEEDS_SMTPUTF8
         member = await self._member(session)
         if member is None:
             return replies.ACCOUNT_DISABLED
@@ -137,8 +140,8 @@ class SubmissionHandler:
     ) -> str:
         if len(envelope.rcpt_tos) >= MAX_RECIPIENTS:
             return replies.TOO_MANY_RECIPIENTS
-        if not envelope.smtp_utf8 and not address.isascii():
-            return replies.NEEDS_SMTPUTF8.format(address=address)
+        if not address.isascii() and not envelope.smtp_utf8:
+            return replies.NEEDS_SMTPUTF8 if is_utf8(address) else replies.BAD_ADDRESS
         routes = await route([address])
         if routes.invalid:
             return replies.BAD_ADDRESS
