@@ -6,6 +6,8 @@ arrives. Built and parsed with the standard library's ``email`` package."""
 
 from __future__ import annotations
 
+import base64
+import quopri
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,7 +23,6 @@ HEADER = "Disposition-Notification-To"
 MAX_HEAD = 64 * 1024
 MAX_NOTIFY = 5  # addresses a receipt goes to at most
 LIST_HEADERS = ("list-id", "list-post", "list-unsubscribe", "mailing-list")
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
 _ADDRESS = re.compile(r"^[^@\s<>()]+@[^@\s<>()]+$")
 # RFC 8098 3.2.6: action-mode/sending-mode; disposition-type
 _DISPOSITION = re.compile(
@@ -31,11 +32,16 @@ _DISPOSITION = re.compile(
 )
 
 
+def _head_bytes(raw: bytes) -> bytes:
+    """The header section (at most ``MAX_HEAD`` bytes)."""
+    end = raw.find(b"\r\n\r\n", 0, MAX_HEAD)
+    end = MAX_HEAD if end < 0 else end
+    bare = raw.find(b"\n\n", 0, end)  # a mail with bare LF line ends
+    return raw[: bare if bare >= 0 else end]
+
+
 def _head(raw: bytes) -> Message:
-    end = _HEAD_END.search(raw, 0, MAX_HEAD)
-    return BytesHeaderParser(policy=compat32).parsebytes(
-        raw[: end.start() if end else MAX_HEAD] + b"\r\n\r\n"
-    )
+    return BytesHeaderParser(policy=compat32).parsebytes(_head_bytes(raw) + b"\r\n\r\n")
 
 
 def _addresses(values: list[str]) -> list[str]:
@@ -46,7 +52,7 @@ def _addresses(values: list[str]) -> list[str]:
 def requested(raw: bytes) -> list[str]:
     """Where the mail asks receipts to go; empty for none, or for a mailing list's mail
     (RFC 8098 2.1: no receipts to lists)."""
-    if b"disposition-notification-to" not in raw[:MAX_HEAD].lower():  # most mail: cheap
+    if b"disposition-notification-to" not in _head_bytes(raw).lower():  # most mail: cheap
         return []
     head = _head(raw)
     if any(head.get(h) is not None for h in LIST_HEADERS):
@@ -64,8 +70,7 @@ class Original:
 
 
 def original_of(raw: bytes) -> Original:
-    end = _HEAD_END.search(raw, 0, MAX_HEAD)
-    head = raw[: end.start() if end else MAX_HEAD]
+    head = _head_bytes(raw)
     headers = _head(raw)
     ids = parse_ids(str(headers.get("message-id", "") or ""))
     orig = str(headers.get("original-recipient", "") or "").strip() or None
@@ -155,7 +160,7 @@ class Report:
 
 def is_mdn(raw: bytes) -> bool:
     """A ``multipart/report; report-type=disposition-notification`` (cheap for other mail)."""
-    if b"disposition-notification" not in raw[:MAX_HEAD].lower():
+    if b"disposition-notification" not in _head_bytes(raw).lower():
         return False
     head = _head(raw)
     report_type = str(head.get_param("report-type", "") or "")
@@ -167,11 +172,19 @@ def is_mdn(raw: bytes) -> bool:
 
 def _fields(part: Message) -> Message | None:
     payload = part.get_payload()
+    encoding = str(part.get("content-transfer-encoding", "") or "").strip().lower()
+    if encoding in ("base64", "quoted-printable"):  # some programs encode the report
+        if isinstance(payload, list):
+            text = payload[0].as_bytes() if payload else b""
+        else:
+            text = str(payload).encode("ascii", "replace")
+        body = base64.b64decode(text) if encoding == "base64" else quopri.decodestring(text)
+        return BytesHeaderParser(policy=compat32).parsebytes(body.lstrip() + b"\r\n\r\n")
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         return payload[0]  # the parser reads message/* as a sub-message: its headers
-    body = part.get_payload(decode=True)
-    if not isinstance(body, bytes):
+    if not isinstance(payload, str):
         return None
+    body = payload.encode("utf-8", "replace")
     return BytesHeaderParser(policy=compat32).parsebytes(body.lstrip() + b"\r\n\r\n")
 
 
