@@ -104,6 +104,12 @@ def parse(raw: bytes) -> Entity:
     return _build(raw, 0, len(raw), 0, _Budget(), "text/plain")
 
 
+def parse_header(raw: bytes) -> Entity:
+    """The message's own header only (for ENVELOPE): no walk of the body."""
+    headers, body = split_headers(raw, 0, len(raw))
+    return Entity(0, body, len(raw), headers, "text/plain", {})
+
+
 def part(root: Entity, numbers: list[int]) -> Entity:
     """The entity named by part numbers (``[2, 1]`` for ``2.1``); ``BadSection`` if none."""
     entity = root

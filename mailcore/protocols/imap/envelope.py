@@ -4,29 +4,21 @@ Header values go out as the message has them (RFC 2047 words kept, as clients ex
 8-bit values go out as literals. Addresses are parsed with ``mailcore/core/mime/headers``;
 a display name that is not plain ASCII is sent as one RFC 2047 UTF-8 word. Parameter values
 that are not ASCII (RFC 2231 in the mail) are sent back in RFC 2231 form (``NAME*``).
-``summary(raw)`` renders both once; the fetch code caches it per blob (the bytes of a
-stored message never change).
+``render(raw, kinds)`` renders what is asked; the fetch code caches it per blob (the bytes
+of a stored message never change).
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
 from urllib.parse import quote
 
 from mailcore.core.mime.charset import decode_header_bytes
 from mailcore.core.mime.headers import parse_addresses, parse_params
-from mailcore.protocols.imap.bodyparts import Entity, parse
+from mailcore.protocols.imap.bodyparts import Entity, parse, parse_header
 from mailcore.protocols.imap.responses import nstring, string
 
 _ADDRESS_HEADERS = ("from", "sender", "reply-to", "to", "cc", "bcc")
-
-
-@dataclass(frozen=True, slots=True)
-class Summary:
-    envelope: bytes
-    body: bytes  # BODY (no extension data)
-    bodystructure: bytes
 
 
 def _phrase(name: str) -> bytes | None:
@@ -59,14 +51,15 @@ def _addresses(value: bytes | None) -> bytes:
 
 def envelope(entity: Entity) -> bytes:
     fields = {name: entity.get(name) for name in _ADDRESS_HEADERS}
-    sender = fields["sender"] if fields["sender"] else fields["from"]
-    reply_to = fields["reply-to"] if fields["reply-to"] else fields["from"]
+    from_ = _addresses(fields["from"])
+    sender = _addresses(fields["sender"]) if fields["sender"] else from_
+    reply_to = _addresses(fields["reply-to"]) if fields["reply-to"] else from_
     parts = [
         nstring(entity.get("date")),
         nstring(entity.get("subject")),
-        _addresses(fields["from"]),
-        _addresses(sender),
-        _addresses(reply_to),
+        from_,
+        sender,
+        reply_to,
         _addresses(fields["to"]),
         _addresses(fields["cc"]),
         _addresses(fields["bcc"]),
@@ -156,6 +149,18 @@ def bodystructure(raw: bytes, root: Entity, extended: bool = True) -> bytes:
     return _structure(raw, root, extended)
 
 
-def summary(raw: bytes) -> Summary:
-    root = parse(raw)
-    return Summary(envelope(root), bodystructure(raw, root, False), bodystructure(raw, root))
+def render(raw: bytes, kinds: set[str]) -> dict[str, bytes]:
+    """``ENVELOPE``, ``BODY`` and/or ``BODYSTRUCTURE`` of a raw message (the MIME tree is
+    walked only when a structure is asked for)."""
+    out: dict[str, bytes] = {}
+    if kinds - {"ENVELOPE"}:
+        root = parse(raw)
+        if "BODY" in kinds:
+            out["BODY"] = bodystructure(raw, root, False)
+        if "BODYSTRUCTURE" in kinds:
+            out["BODYSTRUCTURE"] = bodystructure(raw, root)
+    else:
+        root = parse_header(raw)
+    if "ENVELOPE" in kinds:
+        out["ENVELOPE"] = envelope(root)
+    return out

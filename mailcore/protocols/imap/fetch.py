@@ -19,7 +19,7 @@ from mailcore.core.mime.transfer import decode_transfer
 from mailcore.protocols.imap import mailrows
 from mailcore.protocols.imap.bodyparts import BadSection, Entity, Section, extract, part
 from mailcore.protocols.imap.bodyparts import parse as parse_entities
-from mailcore.protocols.imap.envelope import Summary, summary
+from mailcore.protocols.imap.envelope import render as render_structures
 from mailcore.protocols.imap.fetchitems import Item, parse
 from mailcore.protocols.imap.responses import Bad, No, literal
 from mailcore.protocols.imap.sequence import compact
@@ -32,13 +32,14 @@ if TYPE_CHECKING:
     from mailcore.protocols.imap.parser import Command
     from mailcore.protocols.imap.selected import Selected
 
-SUMMARIES = 50_000  # cached ENVELOPE/BODYSTRUCTURE renderings (a few hundred bytes each)
+CACHED = 50_000  # messages whose ENVELOPE/BODY/BODYSTRUCTURE are kept (~0.5 KB each)
 PARSED = 8  # messages kept parsed for the next section of the same message
 PREFETCH = 16  # blobs read at once when summaries are missing
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 _KNOWN_CTE = frozenset({"7bit", "8bit", "binary", "base64", "quoted-printable"})
 
-_summaries: OrderedDict[str, Summary] = OrderedDict()
+STRUCTURES = frozenset({"ENVELOPE", "BODY", "BODYSTRUCTURE"})
+_rendered: OrderedDict[str, dict[str, bytes]] = OrderedDict()  # blob → kind → bytes
 _parsed: OrderedDict[str, tuple[bytes, Entity]] = OrderedDict()
 
 
@@ -47,10 +48,14 @@ def internal_date(row: Row) -> str:
     return f'"{d.day:02d}-{_MONTHS[d.month - 1]}-{d.year:04d} {d:%H:%M:%S} +0000"'
 
 
-def _remember(sha256: str, value: Summary) -> None:
-    _summaries[sha256] = value
-    if len(_summaries) > SUMMARIES:
-        _summaries.popitem(last=False)
+def _remember(sha256: str, raw: bytes, kinds: set[str]) -> dict[str, bytes]:
+    found = _rendered.get(sha256)
+    if found is None:
+        found = _rendered[sha256] = {}
+        if len(_rendered) > CACHED:
+            _rendered.popitem(last=False)
+    found.update(render_structures(raw, kinds - found.keys()))
+    return found
 
 
 class Reader:
@@ -71,22 +76,27 @@ class Reader:
             _parsed.popitem(last=False)
         return found
 
-    async def summary(self, sha256: str) -> Summary:
-        found = _summaries.get(sha256)
-        if found is None:
-            raw = await self.blobs.get(sha256)
-            found = summary(raw)
-            _remember(sha256, found)
-        return found
+    async def structure(self, sha256: str, kind: str) -> bytes:
+        """ENVELOPE, BODY or BODYSTRUCTURE of a message, from the cache when there."""
+        found = _rendered.get(sha256)
+        if found is None or kind not in found:
+            found = _remember(sha256, await self.blobs.get(sha256), {kind})
+        return found[kind]
 
-    async def prefetch(self, rows: list[Row]) -> None:
-        """Render the missing summaries, reading up to ``PREFETCH`` blobs at a time."""
-        missing = list(dict.fromkeys(r.sha256 for r in rows if r.sha256 not in _summaries))
+    async def prefetch(self, rows: list[Row], kinds: set[str]) -> None:
+        """Render what the cache lacks, reading up to ``PREFETCH`` blobs at a time."""
+        missing = list(
+            dict.fromkeys(
+                r.sha256
+                for r in rows
+                if r.sha256 not in _rendered or kinds - _rendered[r.sha256].keys()
+            )
+        )
         for start in range(0, len(missing), PREFETCH):
             keys = missing[start : start + PREFETCH]
             raws = await asyncio.gather(*(self.blobs.get(k) for k in keys))
             for key, raw in zip(keys, raws, strict=True):
-                _remember(key, summary(raw))
+                _remember(key, raw, kinds)
 
 
 def _data(label: str, data: bytes | None, partial: tuple[int, int] | None) -> bytes:
@@ -125,12 +135,8 @@ async def render(session: Session, reader: Reader, item: Item, row: Row) -> byte
         return b"RFC822.SIZE %d" % row.size
     if name == "MODSEQ":
         return b"MODSEQ (%d)" % row.modseq
-    if name == "ENVELOPE":
-        return b"ENVELOPE " + (await reader.summary(row.sha256)).envelope
-    if name == "BODYSTRUCTURE":
-        return b"BODYSTRUCTURE " + (await reader.summary(row.sha256)).bodystructure
-    if name == "BODY" and item.section is None:
-        return b"BODY " + (await reader.summary(row.sha256)).body
+    if name in STRUCTURES and item.section is None:
+        return name.encode() + b" " + await reader.structure(row.sha256, name)
     raw, root = await reader.raw(row.sha256)
     if name == "RFC822":
         return _data("RFC822", raw, None)
@@ -199,8 +205,9 @@ async def fetch(session: Session, cmd: Command) -> str | None:
                 session.untagged(f"VANISHED (EARLIER) {compact(vanished)}")
     rows = await mailrows.load(selected.folder_id, uids, changed_since=request.changed_since)
     reader = Reader(session)
-    if names & {"ENVELOPE", "BODY", "BODYSTRUCTURE"}:
-        await reader.prefetch(rows)
+    structures = {i.name for i in items if i.name in STRUCTURES and i.section is None}
+    if structures:
+        await reader.prefetch(rows, structures)
     seen_now: set[int] = set()
     if not selected.readonly and any(i.sets_seen for i in items):
         seen_now = await mark_seen(session, selected, rows)

@@ -116,7 +116,7 @@ class Selected:
             last = self.uids[-1] if self.uids else 0
             new = [r for r in rows if r.uid > last]
             changed = [r for r in rows if r.uid <= last and self.told.get(r.uid, 0) < r.modseq]
-            self.modseq = max(top, max((r.modseq for r in rows), default=0))
+            self.modseq = top  # not higher: a removal above it may not have been read yet
         else:
             new, changed = [], []
         if expunges and self.gone:
@@ -192,9 +192,9 @@ async def select_mailbox(session: Session, cmd: Command) -> str:
         raise No("[NONEXISTENT] no such mailbox")
     readonly = cmd.name == "EXAMINE"
     selected = Selected(session.member.id, folder, readonly)
+    selected.modseq = await selected.member_modseq()  # first: later changes are synced
     uids, unseen = await mailrows.uid_list(folder.id)
     selected.uids = uids
-    selected.modseq = await selected.member_modseq()
     highest = await selected.highest_modseq()
     keywords = await _keywords(folder.id)
     flags = " ".join([FLAGS, *keywords])
@@ -210,11 +210,26 @@ async def select_mailbox(session: Session, cmd: Command) -> str:
     uid_next = max(folder.uid_next, (uids[-1] + 1) if uids else 1)
     session.untagged(f"OK [UIDNEXT {uid_next}] Predicted next UID")
     session.untagged(f"OK [HIGHESTMODSEQ {highest}] Highest")
+    if session.rev2:
+        await _list_line(session, name)
     if qresync is not None:
         await _qresync(session, selected, Args(qresync))
     session.selected = selected
     mode = "READ-ONLY" if readonly else "READ-WRITE"
     return f"[{mode}] {cmd.name} completed"
+
+
+async def _list_line(session: Session, name: str) -> None:
+    """IMAP4rev2 SELECT also answers the mailbox's LIST line (RFC 9051 §6.3.2)."""
+    assert session.member is not None
+    box = (await mailboxes.load(session.member.id)).find(name)
+    if box is None:
+        return
+    attributes = ["\\HasChildren" if box.children else "\\HasNoChildren"]
+    if box.role in mailboxes.SPECIAL_USE:
+        attributes.append(mailboxes.SPECIAL_USE[box.role])
+    head = f'* LIST ({" ".join(attributes)}) "/" '.encode()
+    session.write(head + mailboxes.wire_name(session, box.path) + b"\r\n")
 
 
 async def _keywords(folder_id: int) -> list[str]:
