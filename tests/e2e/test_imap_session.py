@@ -499,3 +499,24 @@ async def test_kill_9_during_append_loses_no_acknowledged_message(own_server):
     stored = {e["node"]["subject"] for e in data["messages"]["edges"]}
     missing = set(acknowledged) - stored
     assert not missing, f"{len(missing)} acknowledged APPENDs lost"
+
+
+def test_mailbox_names_in_utf8_once_enabled(server, member):
+    raw = Raw(server)
+    raw.login(member)
+    name = f"周报{uuid.uuid4().hex[:4]}"
+    _, done = raw.command(f"CREATE {name}".encode())  # 8-bit from a client that did not ENABLE
+    assert done.split()[1] == b"OK", done
+    untagged, _ = raw.command(b'LIST "" "*"')
+    wire = name.encode()
+    assert any(b'"&VGhipQ-' + wire[6:] + b'"' in x for x in untagged), untagged
+    untagged, _ = raw.command("ENABLE UTF8=ACCEPT")
+    untagged, _ = raw.command(b'LIST "" "*"')
+    assert any(x.endswith(b'"/" "' + wire + b'"\r\n') for x in untagged), untagged
+    untagged, done = raw.command(b"STATUS " + wire + b" (MESSAGES)")
+    assert done.split()[1] == b"OK" and untagged[0].startswith(b'* STATUS "' + wire + b'"')
+    _, done = raw.command(b"DELETE &VGhipQ-")  # no longer read as modified UTF-7
+    assert done.split()[1] == b"NO"
+    _, done = raw.command(b"DELETE " + wire)
+    assert done.split()[1] == b"OK", done
+    raw.close()
