@@ -8,7 +8,8 @@ web app's, so what a session does is done through the store's ``Changes``, at QU
 (the UPDATE state): marked entries are expunged (quota given back, every other session
 sees them go), retrieved ones are marked seen. A session that ends any other way changes
 nothing. An entry removed or moved out of the Inbox elsewhere meanwhile is read as gone
-(RETR answers ``-ERR``) and left alone at QUIT.
+(RETR answers ``-ERR``; checked for 64 messages at a time, a check holds for a second)
+and left alone at QUIT.
 
 A recipient's copy of a confidential mail (docs/confidential.md) is never handed out raw:
 the session serves a stand-in with its headers and the notice text instead, as the web app
@@ -17,6 +18,7 @@ shows.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -28,6 +30,9 @@ from mailcore.core.blobs import BlobStore
 from mailcore.core.models import FolderRole, MailboxEntry, Message
 from mailcore.store.changes import MAX_IDS, Changes
 from mailcore.store.folders import folder_by_role
+
+CHECK_AHEAD = 64  # messages whose presence one query checks
+FRESH = 1.0  # seconds a presence check holds
 
 
 @dataclass
@@ -55,6 +60,7 @@ class Maildrop:
     member_id: int
     folder_id: int
     items: list[Item] = field(default_factory=list)
+    _present: dict[int, float] = field(default_factory=dict)  # entry id → when seen there
 
     @classmethod
     async def open(cls, member_id: int) -> Maildrop:
@@ -81,9 +87,10 @@ class Maildrop:
         for item in self.items:
             item.deleted = False
 
-    async def read(self, blobs: BlobStore, item: Item) -> bytes:
-        """The message's bytes as stored (or its stand-in); ``Gone`` if it left the Inbox."""
-        if not await MailboxEntry.exists(id=item.entry_id, folder_id=self.folder_id):
+    async def read(self, blobs: BlobStore, n: int) -> bytes:
+        """Message ``n``'s bytes as stored (or its stand-in); ``Gone`` if it left the Inbox."""
+        item = self.items[n - 1]
+        if not await self._still_present(n):
             raise Gone(item.entry_id)
         if item.standin is not None:
             return item.standin
@@ -91,6 +98,20 @@ class Maildrop:
             return await blobs.get(item.sha256)
         except FileNotFoundError:
             raise Gone(item.entry_id) from None
+
+    async def _still_present(self, n: int) -> bool:
+        """Is message ``n`` still in the Inbox? One query answers for it and the next
+        ``CHECK_AHEAD`` messages (a client retrieves them in order), valid ``FRESH`` s."""
+        entry_id = self.items[n - 1].entry_id
+        now = time.monotonic()
+        if now - self._present.get(entry_id, -FRESH) < FRESH:
+            return True
+        ahead = [i.entry_id for i in self.items[n - 1 : n - 1 + CHECK_AHEAD] if not i.deleted]
+        found = await MailboxEntry.filter(folder_id=self.folder_id, id__in=ahead).values_list(
+            "id", flat=True
+        )
+        self._present.update(dict.fromkeys(found, now))
+        return entry_id in found
 
     async def commit(self, changes: Changes) -> int:
         """The UPDATE state: expunge what is marked, mark seen what was retrieved; returns

@@ -300,7 +300,7 @@ class Session:
     # --- TRANSACTION
 
     async def _item(self, text: str) -> Item | None:
-        """The message numbered ``text``, or None after saying why not."""
+        """The message numbered ``text`` (not deleted), or None after saying why not."""
         assert self.drop is not None
         n = wire.number(text)
         if n is None:
@@ -364,7 +364,7 @@ class Session:
         if item is None:
             return
         try:
-            raw = await self.drop.read(self.runtime.blobs, item)
+            raw = await self.drop.read(self.runtime.blobs, int(which))
         except Gone:
             await self.send(replies.GONE)
             return

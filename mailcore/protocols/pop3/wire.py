@@ -108,10 +108,12 @@ def number(text: str) -> int | None:
 
 def normalised(raw: bytes) -> bytes:
     """Every line end CRLF (a bare CR or LF too), ending with one."""
-    data = _EOL.sub(b"\r\n", raw) if (b"\n" in raw or b"\r" in raw) else raw
-    if data and not data.endswith(b"\r\n"):
-        data += b"\r\n"
-    return data
+    crlf = raw.count(b"\r\n")
+    if raw.count(b"\n") != crlf or raw.count(b"\r") != crlf:  # counting is cheaper than sub
+        raw = _EOL.sub(b"\r\n", raw)
+    if raw and not raw.endswith(b"\r\n"):
+        raw += b"\r\n"
+    return raw
 
 
 def top(raw: bytes, lines: int) -> bytes:
@@ -131,7 +133,7 @@ def top(raw: bytes, lines: int) -> bytes:
 
 def transmit(data: bytes, chunk: int = CHUNK) -> Iterator[bytes]:
     """``normalised`` message bytes dot-stuffed and terminated, in chunks."""
-    stuffed = _DOT.sub(b"..", data) + b".\r\n"
+    stuffed = (_DOT.sub(b"..", data) if data[:1] == b"." or b"\n." in data else data) + b".\r\n"
     view = memoryview(stuffed)
     for start in range(0, len(view), chunk):
         yield view[start : start + chunk]
