@@ -75,3 +75,10 @@ def client_setup(settings: Settings) -> ClientSetup:
     ]
     host = (s.public_mail_host or s.hostname).lower()
     return ClientSetup(host, tuple(Endpoint(*c) for c in candidates if c[2] > 0))
+
+
+def for_member(setup: ClientSetup, *, imap: bool, pop3: bool) -> ClientSetup:
+    """Only what a member may use: IMAP and POP3 by their switches (``Member.imap_enabled``,
+    ``pop_enabled``), submission with either (docs/login.md)."""
+    allowed = {Protocol.IMAP: imap, Protocol.POP3: pop3, Protocol.SMTP: imap or pop3}
+    return ClientSetup(setup.host, tuple(e for e in setup.endpoints if allowed[e.protocol]))

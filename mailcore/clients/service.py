@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mailcore.clients import autoconfig, autodiscover, mobileconfig
-from mailcore.clients.endpoints import client_setup
+from mailcore.clients.endpoints import client_setup, for_member
 from mailcore.clients.errors import SetupError, SetupErrorCode
 from mailcore.clients.lookup import checked_address, hosted_domain, login_name
 from mailcore.core.config import Settings
@@ -32,7 +32,8 @@ async def apple_profile(settings: Settings, member_id: int) -> tuple[str, bytes]
     """The signed-in member's .mobileconfig: (file name, content)."""
     member = await Member.get(id=member_id)
     enterprise = await Enterprise.get(id=member.enterprise_id)
+    setup = for_member(client_setup(settings), imap=member.imap_enabled, pop3=member.pop_enabled)
     content = mobileconfig.profile(
-        client_setup(settings), email=member.email, name=member.name, organization=enterprise.name
+        setup, email=member.email, name=member.name, organization=enterprise.name
     )
     return f"{member.email.split('@')[-1]}.mobileconfig", content

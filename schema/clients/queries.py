@@ -7,7 +7,7 @@ from enum import StrEnum
 import strawberry
 from strawberry.types import Info
 
-from mailcore.clients.endpoints import Protocol, Security, client_setup
+from mailcore.clients.endpoints import Protocol, Security, client_setup, for_member
 from schema.permissions import IsAuthenticated
 
 MailProtocol = strawberry.enum(StrEnum("MailProtocol", {p.name: p.value for p in Protocol}))
@@ -28,7 +28,8 @@ class MailClientSetup:
     host: str = strawberry.field(description="The server name for every protocol.")
     username: str = strawberry.field(description="The user name: the full address.")
     servers: list[MailServer] = strawberry.field(
-        description="The servers that are on, implicit TLS before STARTTLS per protocol."
+        description="The servers that are on and that you may use (IMAP and POP3 can be "
+        "turned off per member), implicit TLS before STARTTLS per protocol."
     )
     mobileconfig_url: str = strawberry.field(
         description="Apple profile download (GET with the session token)."
@@ -43,10 +44,13 @@ class ClientsQuery:
     )
     async def mail_client_setup(self, info: Info) -> MailClientSetup:
         ctx = info.context
-        setup = client_setup(ctx.runtime.settings)
+        member = ctx.identity.member
+        setup = for_member(
+            client_setup(ctx.runtime.settings), imap=member.imap_enabled, pop3=member.pop_enabled
+        )
         return MailClientSetup(
             host=setup.host,
-            username=ctx.identity.member.email,
+            username=member.email,
             servers=[
                 MailServer(
                     protocol=MailProtocol(e.protocol.value),

@@ -315,6 +315,7 @@ async def test_the_web_query_is_valid_and_gives_the_members_servers(service):
     assert setup["host"] == hostname(service)
     assert setup["username"] == "alice@example.com"
     assert setup["mobileconfigUrl"] == MOBILECONFIG
+    assert isinstance((await alice.data(document))["mySecurity"]["appPasswordsRequired"], bool)
     ports = listening(service)
     assert [(s["protocol"], s["security"], s["port"]) for s in setup["servers"]] == [
         (kind.upper(), security, port) for (kind, security), port in ports.items()
@@ -326,3 +327,39 @@ async def test_anonymous_callers_get_no_client_setup(service):
 
     assert body["data"] is None
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+SWITCHES = """
+from mailcore.org.service import add_member
+for email, imap, pop3 in args["members"]:
+    member = await add_member(email, args["password"], quota=10**8)
+    await Member.filter(id=member.id).update(imap_enabled=imap, pop_enabled=pop3)
+return True
+"""
+
+
+async def test_a_member_is_shown_only_the_protocols_their_switches_allow(service):
+    pop_only, neither = "clients-pop@example.com", "clients-none@example.com"
+    await service.mailcore(
+        SWITCHES, members=[(pop_only, False, True), (neither, False, False)], password=PASSWORD
+    )
+    document = web_document("MAIL_CLIENT_SETUP")
+    pop = await login(service.graphql_url, pop_only, PASSWORD)
+    off = await login(service.graphql_url, neither, PASSWORD)
+
+    shown = (await pop.data(document))["mailClientSetup"]["servers"]
+    profile = await get(service, MOBILECONFIG, headers=pop.headers())
+    none_shown = (await off.data(document))["mailClientSetup"]["servers"]
+    no_profile = await get(service, MOBILECONFIG, headers=off.headers())
+
+    assert [(s["protocol"], s["port"]) for s in shown] == [
+        ("POP3", service.pop3s_port),
+        ("POP3", service.pop3_port),
+        ("SMTP", service.submissions_port),
+        ("SMTP", service.submission_port),
+    ]
+    (mail,) = plistlib.loads(profile.content)["PayloadContent"]
+    assert mail["EmailAccountType"] == "EmailTypePOP"
+    assert mail["IncomingMailServerPortNumber"] == service.pop3s_port
+    assert none_shown == []
+    assert no_profile.status_code == 404 and no_profile.json()["code"] == "NOT_OFFERED"

@@ -10,6 +10,7 @@ import { launch, openPage, shot, signIn } from './lib/browser.mjs'
 
 const server = new Server()
 const EMAIL = 'alice@example.com'
+const ADMIN = 'admin@example.com'
 let browser
 
 /** AUTH PLAIN after STARTTLS on the submission port: the reply code. */
@@ -30,10 +31,23 @@ function smtpLogin(email, password) {
   return Number(r.stdout.trim())
 }
 
+/** GraphQL from outside the browser; once more if node's pooled connection had gone idle
+ * past the server's keep-alive (5 s) and was closed under it ("fetch failed"). */
+async function outside(query, token) {
+  try {
+    return await server.graphql(query, {}, token)
+  } catch (e) {
+    if (e.message !== 'fetch failed') throw e
+    return server.graphql(query, {}, token)
+  }
+}
+
 before(async () => {
   await server.start()
   server.cli('domain', 'add', 'example.com')
   server.cli('user', 'add', EMAIL, '--password', PASSWORD, '--name', 'Alice')
+  server.cli('user', 'add', ADMIN, '--password', PASSWORD, '--name', 'Admin')
+  server.cli('admin', 'grant', ADMIN, '--super')
   browser = await launch()
 })
 
@@ -89,5 +103,31 @@ test('an empty name is answered at the form, nothing is created', async () => {
   await section.locator('[data-test=create-app-password]').click()
   await section.locator('[data-test=app-password-error]').waitFor()
   assert.equal(await section.locator('[data-test=app-password-secret]').count(), 0)
+  await context.close()
+})
+
+test('an administrator requires app passwords: mail clients lose the main password, keep app passwords', async () => {
+  const token = await server.token(EMAIL)
+  const made = await outside('mutation { createAppPassword(name: "mutt") { ... on AppPasswordCreated { secret } } }', token)
+  const secret = made.createAppPassword.secret
+  assert.equal(smtpLogin(EMAIL, PASSWORD), 235, 'before: the main password works for mail clients')
+
+  const { context, page, watch } = await openPage(browser, server.url)
+  await signIn(page, ADMIN, PASSWORD)
+  await page.goto('/admin/security')
+  const toggle = page.locator('[data-test=app-passwords-required]')
+  await toggle.waitFor()
+  await toggle.click()
+  await page.locator('.t-message').first().waitFor()
+  assert.equal(await page.locator('[data-test=app-passwords-required].t-is-checked').count(), 1)
+  assert.equal(smtpLogin(EMAIL, PASSWORD), 535, 'the main password is refused to mail clients')
+  assert.equal(smtpLogin(EMAIL, secret), 235, 'the app password still works')
+
+  const me = await outside('{ mySecurity { appPasswordsRequired } }', token)
+  assert.equal(me.mySecurity.appPasswordsRequired, true)
+  await toggle.click()
+  await page.locator('[data-test=app-passwords-required]:not(.t-is-checked)').waitFor()
+  assert.equal(smtpLogin(EMAIL, PASSWORD), 235, 'switched off again')
+  assert.deepEqual(watch.consoleErrors, [])
   await context.close()
 })

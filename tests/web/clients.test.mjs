@@ -1,6 +1,7 @@
 // The "Mail clients" page in real headless Chromium against a real `qiyou serve`: the servers
-// shown are the ones the test server was started with (and they answer), and the
-// .mobileconfig button downloads the member's Apple profile.
+// shown are the ones the test server was started with (and they answer), the
+// .mobileconfig button downloads the member's Apple profile, and a company requirement of
+// app passwords is shown.
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import net from 'node:net'
@@ -18,6 +19,8 @@ before(async () => {
   await server.start()
   server.cli('domain', 'add', 'example.com')
   server.cli('user', 'add', 'alice@example.com', '--password', PASSWORD, '--name', 'Alice 王')
+  server.cli('user', 'add', 'admin@example.com', '--password', PASSWORD)
+  server.cli('admin', 'grant', 'admin@example.com', '--super')
   browser = await launch()
 })
 
@@ -89,6 +92,14 @@ test('the page shows the servers the test server runs, and the profile downloads
     assert.equal(Number(value('IncomingMailServerPortNumber')), ports.IMAPS)
     assert.equal(Number(value('OutgoingMailServerPortNumber')), ports.SUBMISSIONS)
     assert.ok(!profile.includes(PASSWORD), 'no password in the profile')
+    assert.equal(await page.locator('[data-test=password-note].required').count(), 0)
+
+    // The company requires app passwords for mail clients: the page says so.
+    const admin = await server.token('admin@example.com')
+    const set = await server.graphql('mutation { setAppPasswordsRequired(required: true) { __typename } }', {}, admin)
+    assert.equal(set.setAppPasswordsRequired.__typename, 'Done')
+    await page.reload()
+    await page.locator('[data-test=password-note].required').waitFor()
     assert.deepEqual(watch.consoleErrors, [])
   } finally {
     await context.close()
