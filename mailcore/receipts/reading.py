@@ -17,6 +17,7 @@ local recipients get it now, external ones through the outbound queue.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
 
@@ -109,13 +110,16 @@ async def _asked(member_id: int, entry_id: int | str) -> Asked:
 
 async def _mark(services: Services, found: Asked, origin: int | None) -> bool:
     """Set ``$MDNSent`` unless anything changed the entry since it was read; True if set."""
-    result = await services.ingestor.changes.store_flags(
-        found.entry.member_id,
-        [found.entry.id],
-        origin,
-        keywords_add=[SENT],
-        unchanged_since=found.entry.modseq,
-    )
+    try:
+        result = await services.ingestor.changes.store_flags(
+            found.entry.member_id,
+            [found.entry.id],
+            origin,
+            keywords_add=[SENT],
+            unchanged_since=found.entry.modseq,
+        )
+    except MailError as exc:  # removed meanwhile
+        raise ReceiptError(ReceiptErrorCode.NOT_FOUND, exc.message, "id") from exc
     return bool(result.entries)
 
 
@@ -141,9 +145,10 @@ async def send(
     try:
         await _deliver(services, member, found, automatic)
     except Exception:
-        await services.ingestor.changes.store_flags(
-            member.id, [found.entry.id], origin, keywords_remove=[SENT]
-        )
+        with contextlib.suppress(MailError):  # unless the mail was removed meanwhile
+            await services.ingestor.changes.store_flags(
+                member.id, [found.entry.id], origin, keywords_remove=[SENT]
+            )
         raise
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tortoise.exceptions import IntegrityError
+
 from mailcore.core.models import ReceiptMode, ReceiptSetting
 
 
@@ -11,7 +13,10 @@ async def mode_of(member_id: int) -> ReceiptMode:
 
 
 async def set_mode(member_id: int, mode: ReceiptMode) -> ReceiptMode:
-    updated = await ReceiptSetting.filter(member_id=member_id).update(mode=mode)
-    if not updated:
+    if await ReceiptSetting.filter(member_id=member_id).update(mode=mode):
+        return mode
+    try:
         await ReceiptSetting.create(member_id=member_id, mode=mode)
+    except IntegrityError:  # two first choices at once: the later one wins
+        await ReceiptSetting.filter(member_id=member_id).update(mode=mode)
     return mode
