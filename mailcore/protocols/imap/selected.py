@@ -180,6 +180,8 @@ def _parameters(args: Args) -> tuple[bool, list | None]:
 @command("SELECT", "EXAMINE", states=AUTHENTICATED)
 async def select_mailbox(session: Session, cmd: Command) -> str:
     assert session.member is not None
+    if session.selected is not None and (session.rev2 or session.qresync):
+        session.untagged("OK [CLOSED] Previous mailbox closed")  # RFC 7162 §3.2.11
     session.selected = None  # a failed SELECT leaves nothing selected (RFC 9051 §6.3.2)
     name = mailboxes.mailbox_arg(session, cmd.args)
     condstore, qresync = _parameters(cmd.args)
