@@ -313,6 +313,9 @@ ADMIN: dict[str, Admin] = {
     "setSecureLogin": Admin("security", member=email_args(enabled=True)),
     "requirePasswordChange": Admin("security", member=email_args(required=True)),
     "unlockAccount": Admin("security", member=email_args()),
+    "setAppPasswordsRequired": Admin(
+        "security", enterprise=fixed(required=False), no_rank="a company setting", own_only=OWN
+    ),
     # mail policies
     "addSenderListEntry": Admin(
         "policies",
@@ -377,6 +380,8 @@ NOT_ADMIN: dict[str, str] = {
     "disableTotp": "member: the caller's own second factor",
     "bindWechat": "member: the caller's own WeChat binding",
     "unbindWechat": "member: the caller's own WeChat binding",
+    "createAppPassword": "member: the caller's own app passwords",
+    "revokeAppPassword": "member: the caller's own app passwords (another's is NOT_FOUND)",
     "scanQrLogin": "member: approves a login of the caller's own account",
     "confirmQrLogin": "member: approves a login of the caller's own account",
     "acceptMailNotification": "member: the caller's own WeChat notifications",
