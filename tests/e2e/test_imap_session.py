@@ -520,3 +520,24 @@ def test_mailbox_names_in_utf8_once_enabled(server, member):
     _, done = raw.command(b"DELETE " + wire)
     assert done.split()[1] == b"OK", done
     raw.close()
+
+
+def test_parallel_logins_of_one_client_are_not_taken_for_guessing(server, member):
+    """Mail clients log several connections in at once; the throttle counts attempts before
+    checking them, so without the listener's login gate the sixth would be refused."""
+    results: list[str] = []
+
+    def log_in() -> None:
+        try:
+            client = imaps(server, member)
+            results.append("OK")
+            client.logout()
+        except imaplib.IMAP4.error as error:
+            results.append(str(error))
+
+    threads = [threading.Thread(target=log_in) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert results == ["OK"] * 12, results

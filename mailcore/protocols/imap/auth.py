@@ -118,7 +118,8 @@ async def _log_in(session: Session, name: str, password: str) -> str:
     )
     attempt = Attempt(name, password, ClientKind.IMAP, session.ip, user_agent=user_agent[:200])
     try:
-        member = await authenticate(attempt, session.settings)
+        async with session.logins.turn(name, session.ip):
+            member = await authenticate(attempt, session.settings)
     except SecurityError as error:
         session.failed_logins += 1
         code = RESPONSE_CODES.get(str(error.code), "AUTHENTICATIONFAILED")

@@ -130,7 +130,8 @@ class Connection:
         """The next ``size`` bytes (a literal)."""
         while len(self._buf) < size:
             await self._fill()
-        data = bytes(self._buf[:size])
+        with memoryview(self._buf) as view:
+            data = bytes(view[:size])  # one copy, not two
         del self._buf[:size]
         self._scanned = 0
         return data

@@ -16,6 +16,7 @@ from mailcore.core.net.limits import ConnectionLimits, Refusal, peer_ip
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.imap.commands import COMMANDS
 from mailcore.protocols.imap.connection import Connection
+from mailcore.protocols.imap.gate import LoginGate
 from mailcore.protocols.imap.session import HANDSHAKE_TIMEOUT, Session
 from mailcore.store.services import Services
 
@@ -51,6 +52,7 @@ async def start_imap(runtime: Services) -> Listeners:
         per_ip=settings.imap_max_connections_per_ip,
         total=settings.imap_max_connections,
     )
+    logins = LoginGate()  # parallel logins of one client, counted one after the other
     servers = Listeners()
     tasks = servers.tasks
 
@@ -68,7 +70,13 @@ async def start_imap(runtime: Services) -> Listeners:
             write_timeout=settings.imap_write_timeout,
         )
         session = Session(
-            runtime, conn, ip, context, lease=admitted, stressed=lambda: limits.stressed
+            runtime,
+            conn,
+            ip,
+            context,
+            lease=admitted,
+            stressed=lambda: limits.stressed,
+            logins=logins,
         )
 
         def evicted() -> None:

@@ -63,6 +63,7 @@ from mailcore.core.net.limits import Lease
 from mailcore.core.net.tls import plaintext_auth_allowed
 from mailcore.protocols.imap import parser
 from mailcore.protocols.imap.connection import Connection, LineTooLong, WriteTimeout
+from mailcore.protocols.imap.gate import LoginGate
 from mailcore.protocols.imap.parser import Command
 from mailcore.protocols.imap.responses import Bad, Bye, ImapError, No, string
 from mailcore.store.services import Services
@@ -171,6 +172,7 @@ class Session:
     tls_context: ssl.SSLContext
     lease: Lease | None = None
     stressed: Callable[[], bool] = lambda: False  # the listener is nearly full
+    logins: LoginGate = field(default_factory=LoginGate)  # the listener's, shared
     member: Member | None = None
     selected: SelectedMailbox | None = None
     enabled: set[str] = field(default_factory=set)
