@@ -1,7 +1,7 @@
 """Delivery status notifications (RFC 3464): ``multipart/report; report-type=delivery-status``
-with a human-readable part, the ``message/delivery-status`` fields and the original headers,
-built with the standard library's email package; and recognising one that arrives
-(``is_report``)."""
+with a human-readable part, the ``message/delivery-status`` fields and the original headers
+(or, for a bounce of a message sent with ``RET=FULL``, the whole message), built with the
+standard library's email package; and recognising one that arrives (``is_report``)."""
 
 from __future__ import annotations
 
@@ -9,19 +9,20 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage, Message
-from email.parser import BytesHeaderParser
+from email.parser import BytesHeaderParser, BytesParser
 from email.utils import format_datetime, formatdate, make_msgid
 
 
 @dataclass(frozen=True)
 class RecipientReport:
     recipient: str
-    action: str  # failed or delayed
+    action: str  # failed, delayed or relayed
     status: str  # 5.1.1, 4.4.1 ...
     diagnostic: str  # the remote reply or our reason
     remote_host: str = ""
     last_attempt: datetime | None = None
     retry_until: datetime | None = None
+    original_recipient: str = ""  # ORCPT as "type;address"
 
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -61,13 +62,20 @@ def build_dsn(
     original: bytes,
     reports: list[RecipientReport],
     arrival: datetime | None,
+    envid: str = "",
+    full: bool = False,
 ) -> bytes:
     failed = any(r.action == "failed" for r in reports)
+    relayed = all(r.action == "relayed" for r in reports)
     outer = EmailMessage()
     outer["From"] = f"Mail Delivery System <MAILER-DAEMON@{reporting_mta}>"
     outer["To"] = to
     outer["Subject"] = (
-        "Undelivered Mail Returned to Sender" if failed else "Delayed Mail (still being retried)"
+        "Undelivered Mail Returned to Sender"
+        if failed
+        else "Successful Mail Relay Report"
+        if relayed
+        else "Delayed Mail (still being retried)"
     )
     outer["Date"] = formatdate(localtime=False, usegmt=True)
     outer["Message-ID"] = make_msgid(domain=reporting_mta)
@@ -80,6 +88,9 @@ def build_dsn(
         "",
         "Your message could not be delivered to the recipients below."
         if failed
+        else "Your message was handed on to the servers of the recipients below, which do not"
+        " send delivery reports: this is the last report you will get about it."
+        if relayed
         else "Your message has not been delivered yet to the recipients below; it is still"
         " being retried and you do not need to send it again.",
         "",
@@ -94,12 +105,17 @@ def build_dsn(
     status.set_type("message/delivery-status")
     fields: list[Message] = []
     per_message = Message()
+    if envid:
+        per_message["Original-Envelope-Id"] = envid
     per_message["Reporting-MTA"] = f"dns; {reporting_mta}"
     if arrival is not None:
         per_message["Arrival-Date"] = format_datetime(arrival)
     fields.append(per_message)
     for r in reports:
         block = Message()
+        if r.original_recipient:
+            kind, _, address = r.original_recipient.partition(";")
+            block["Original-Recipient"] = f"{kind}; {address}"
         block["Final-Recipient"] = f"rfc822; {r.recipient}"
         block["Action"] = r.action
         block["Status"] = r.status
@@ -115,6 +131,12 @@ def build_dsn(
     status.set_payload(fields)
     outer.attach(status)
 
+    if full:
+        returned = Message()
+        returned.set_type("message/rfc822")
+        returned.set_payload([BytesParser().parsebytes(original)])
+        outer.attach(returned)
+        return outer.as_bytes()
     headers = Message()
     headers.set_type("text/rfc822-headers")
     head = re.split(rb"\r?\n\r?\n", original, maxsplit=1)[0][: 64 * 1024]

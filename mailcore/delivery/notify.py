@@ -1,5 +1,9 @@
-"""Telling senders: a bounce (RFC 3464 ``failed``) for rows that failed for good and, once, a
-delay warning (``delayed``) for rows still being retried after ``QIYOU_OUTBOUND_DELAY_WARNING``.
+"""Telling senders: a bounce (RFC 3464 ``failed``) for rows that failed for good, once a
+delay warning (``delayed``) for rows still being retried after ``QIYOU_OUTBOUND_DELAY_WARNING``,
+and a ``relayed`` report for rows handed to a server that does not do DSN when the sender
+asked for success reports. Each row's ``NOTIFY`` decides whether it is reported (NEVER: never;
+not given: failures and delays); ``RET=FULL`` returns the whole message with a bounce, else
+its headers; ``ENVID`` and ``ORCPT`` are given back in the report's fields (RFC 3461 6.3).
 The report is delivered to the sender's own mailbox through the one ingest path; a row is
 marked only after that, so a crash at worst repeats a report, never loses one."""
 
@@ -12,18 +16,25 @@ from mailcore.core.config import Settings
 from mailcore.core.models import Message, OutboundMessage, OutboundStatus
 from mailcore.delivery import queue
 from mailcore.delivery.dsn import RecipientReport, build_dsn, status_of
+from mailcore.delivery.dsn_params import wants
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 from mailcore.store.request import PolicyRefusal
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+_EVENT = {"failed": "FAILURE", "delayed": "DELAY", "relayed": "SUCCESS"}
+
+
+def _status(row: OutboundMessage, action: str) -> str:
+    return "2.0.0" if action == "relayed" else status_of(row.last_error, action == "failed")
 
 
 def _groups(rows: list[OutboundMessage]) -> dict[tuple, list[OutboundMessage]]:
     groups: dict[tuple, list[OutboundMessage]] = {}
     for row in rows:
-        groups.setdefault((row.message_id, row.sender_id, row.envelope_from), []).append(row)
+        key = (row.message_id, row.sender_id, row.envelope_from, row.dsn_ret, row.dsn_envid)
+        groups.setdefault(key, []).append(row)
     return groups
 
 
@@ -34,6 +45,9 @@ async def _report(
     action: str,
 ) -> bool:
     """Deliver one report for ``rows`` (one message, one sender); True when handled."""
+    rows = [r for r in rows if wants(r.dsn_notify, _EVENT[action])]
+    if not rows:
+        return True  # the sender asked not to hear of this
     first = rows[0]
     if first.sender_id is None or not first.envelope_from:
         return True  # nobody to tell (a member since removed, or a null sender)
@@ -44,11 +58,12 @@ async def _report(
         RecipientReport(
             recipient=row.recipient,
             action=action,
-            status=status_of(row.last_error, action == "failed"),
+            status=_status(row, action),
             diagnostic=row.last_error or "no reply",
             remote_host=row.remote_host,
-            last_attempt=queue.now() if action == "failed" else None,
+            last_attempt=queue.now() if action != "delayed" else None,
             retry_until=retry_until if action == "delayed" else None,
+            original_recipient=row.dsn_orcpt,
         )
         for row in rows
     ]
@@ -58,6 +73,8 @@ async def _report(
         original=original,
         reports=reports,
         arrival=first.created_at,
+        envid=first.dsn_envid,
+        full=action == "failed" and first.dsn_ret == "FULL",
     )
     try:
         await ingestor.ingest(
@@ -97,3 +114,13 @@ async def send_reports(settings: Settings, ingestor: Ingestor) -> None:
             log.exception("could not deliver a delay warning for message %s", rows[0].message_id)
             continue
         await OutboundMessage.filter(id__in=[r.id for r in rows]).update(warned=True)
+    relayed = await OutboundMessage.filter(
+        status=OutboundStatus.SENT, dsn_relayed=True, bounced=False
+    ).limit(BATCH)
+    for rows in _groups(relayed).values():
+        try:
+            await _report(settings, ingestor, rows, "relayed")
+        except Exception:
+            log.exception("could not deliver a relay report for message %s", rows[0].message_id)
+            continue
+        await OutboundMessage.filter(id__in=[r.id for r in rows]).update(bounced=True)

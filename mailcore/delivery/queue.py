@@ -76,11 +76,15 @@ async def claim(ids: list[int]) -> tuple[list[int], datetime]:
     return claimed, stamp
 
 
-async def delivered(ids: list[int], reply: str, host: str, stamp: datetime) -> None:
+async def delivered(
+    ids: list[int], reply: str, host: str, stamp: datetime, *, relayed: bool = False
+) -> None:
+    """Sent; ``relayed``: the sender asked for a success report the next server won't send."""
     await OutboundMessage.filter(
         id__in=ids, status=OutboundStatus.SENDING, started_at=stamp
     ).update(
         status=OutboundStatus.SENT,
+        dsn_relayed=relayed,
         attempts=F("attempts") + 1,
         delivered_at=now(),
         last_error=db_text(reply, 2000),

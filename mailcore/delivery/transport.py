@@ -1,6 +1,8 @@
-"""One SMTP client transaction with aiosmtplib: EHLO, STARTTLS (opportunistic or required),
-AUTH (relay), MAIL, RCPT for each recipient, DATA; each recipient's reply is reported the
-moment the server answers DATA (before QUIT)."""
+"""One SMTP client transaction with aiosmtplib: EHLO, STARTTLS (opportunistic or required)
+and EHLO again (aiosmtplib forgets the extensions at STARTTLS; RFC 3207 4.2), AUTH (relay),
+MAIL, RCPT for each recipient, DATA; each recipient's reply is reported the moment the server
+answers DATA (before QUIT), with whether the server took the sender's DSN parameters (passed
+on when it advertises DSN, RFC 3461 6.2)."""
 
 from __future__ import annotations
 
@@ -11,9 +13,11 @@ from dataclasses import dataclass
 
 import aiosmtplib
 
+from mailcore.delivery.dsn_params import xtext_encode
 from mailcore.delivery.relay import TlsMode
 from mailcore.delivery.routes import Target
 from mailcore.org.addresses import ascii_form
+from mailcore.store.request import Dsn
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,20 @@ class ConnectionFailed(Exception):
         self.tls_failed = tls_failed
 
 
-OnReplies = Callable[[dict[str, Reply]], Awaitable[None]]
+OnReplies = Callable[[dict[str, Reply], bool], Awaitable[None]]
+
+
+def mail_dsn_options(dsn: Dsn) -> list[str]:
+    options = [f"RET={dsn.ret}"] if dsn.ret else []
+    return options + ([f"ENVID={xtext_encode(dsn.envid)}"] if dsn.envid else [])
+
+
+def rcpt_dsn_options(dsn: Dsn, recipient: str) -> list[str]:
+    """NOTIFY as given; ORCPT as given, else the address we were given (RFC 3461 4.2)."""
+    key = recipient.lower()
+    options = [f"NOTIFY={dsn.notify[key]}"] if dsn.notify.get(key) else []
+    kind, _, address = (dsn.orcpt.get(key) or f"rfc822;{recipient}").partition(";")
+    return [*options, f"ORCPT={kind};{xtext_encode(address)}"]
 
 
 async def transact(
@@ -58,6 +75,7 @@ async def transact(
     message: bytes,
     timeout: float,
     on_replies: OnReplies,
+    dsn: Dsn | None = None,
 ) -> None:
     smtp = aiosmtplib.SMTP(
         hostname=target.address,
@@ -80,10 +98,11 @@ async def transact(
                 except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
                     reply = f"421 4.7.0 {target.host}: STARTTLS failed: {exc}"
                     raise ConnectionFailed(reply, tls_failed=True) from exc
+                await smtp.ehlo()  # the extensions offered over TLS
             if target.username:
                 await smtp.login(target.username, target.password)
             options = []
-            if any(b > 127 for b in message) and smtp.supports_extension("8bitmime"):
+            if not message.isascii() and smtp.supports_extension("8bitmime"):
                 options.append("BODY=8BITMIME")
             utf8 = smtp.supports_extension("smtputf8")
             if not (sender + "".join(recipients)).isascii() and utf8:
@@ -92,6 +111,9 @@ async def transact(
             if wire_sender is None:  # RFC 6531 3.2: no SMTPUTF8, no UTF-8 local part
                 reply = f"553 5.6.7 {target.host} does not accept UTF-8 addresses (no SMTPUTF8)"
                 raise ConnectionFailed(reply, permanent=True)
+            pass_dsn = dsn is not None and smtp.supports_extension("dsn")
+            if pass_dsn and dsn is not None:
+                options += mail_dsn_options(dsn)
             await smtp.mail(wire_sender, options=options)
         except ConnectionFailed:
             raise
@@ -108,7 +130,8 @@ async def transact(
                     replies[rcpt] = Reply(553, f"5.6.7 {target.host} has no SMTPUTF8 for {rcpt}")
                     continue
                 try:
-                    await smtp.rcpt(wire)
+                    rcpt_options = rcpt_dsn_options(dsn, rcpt) if pass_dsn and dsn else []
+                    await smtp.rcpt(wire, options=rcpt_options)
                     accepted.append(rcpt)
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     replies[rcpt] = Reply(exc.code, exc.message)
@@ -126,7 +149,7 @@ async def transact(
             )
             for rcpt in recipients:
                 replies.setdefault(rcpt, lost)
-        await on_replies(replies)
+        await on_replies(replies, pass_dsn)
         with contextlib.suppress(aiosmtplib.SMTPException, OSError, TimeoutError):
             await smtp.quit()
     finally:

@@ -17,6 +17,7 @@ from datetime import datetime
 from mailcore.core.locks import singleton
 from mailcore.core.models import Message, OutboundMessage
 from mailcore.delivery import queue
+from mailcore.delivery.dsn_params import wants
 from mailcore.delivery.notify import send_reports
 from mailcore.delivery.relay import TlsMode, parse_relay
 from mailcore.delivery.routes import RouteError, Target, mx_targets, relay_targets
@@ -24,6 +25,7 @@ from mailcore.delivery.signing import Signer
 from mailcore.delivery.transport import ConnectionFailed, Reply, transact
 from mailcore.dns import open_resolver
 from mailcore.org.addresses import split_address
+from mailcore.store.request import Dsn
 from mailcore.store.services import Services
 
 log = logging.getLogger(__name__)
@@ -91,9 +93,15 @@ class OutboundWorker:
             return
         groups: dict[tuple, list[OutboundMessage]] = {}
         for row in await queue.due(room * 50):
-            key = (row.message_id, row.envelope_from, self._destination(row.recipient))
+            key = (
+                row.message_id,
+                row.envelope_from,
+                row.dsn_ret,
+                row.dsn_envid,
+                self._destination(row.recipient),
+            )
             groups.setdefault(key, []).append(row)
-        for (_, _, destination), rows in groups.items():
+        for (*_, destination), rows in groups.items():
             if room <= 0:
                 break
             if self._busy[destination] >= settings.outbound_concurrency:
@@ -174,8 +182,10 @@ class OutboundWorker:
         while attempts:
             target = attempts.pop(0)
 
-            async def record(replies: dict[str, Reply], host: str = target.host) -> None:
-                await self._record(by_recipient, replies, host, stamp)
+            async def record(
+                replies: dict[str, Reply], passed_dsn: bool, host: str = target.host
+            ) -> None:
+                await self._record(by_recipient, replies, host, stamp, passed_dsn)
 
             try:
                 await transact(
@@ -186,6 +196,7 @@ class OutboundWorker:
                     message=data,
                     timeout=settings.outbound_timeout,
                     on_replies=record,
+                    dsn=_dsn(rows),
                 )
                 return
             except ConnectionFailed as exc:
@@ -205,21 +216,35 @@ class OutboundWorker:
         replies: dict[str, Reply],
         host: str,
         stamp: datetime,
+        passed_dsn: bool = False,
     ) -> None:
-        ok: dict[str, list[int]] = defaultdict(list)
+        ok: dict[tuple[str, bool], list[int]] = defaultdict(list)
         bad: dict[str, list[int]] = defaultdict(list)
         later: dict[str, list[OutboundMessage]] = defaultdict(list)
         for recipient, row in rows.items():
             reply = replies.get(recipient, Reply(451, "4.4.0 no reply"))
             if reply.ok:
-                ok[reply.line].append(row.id)
+                # The next server took NOTIFY=SUCCESS and reports itself; else we say
+                # "relayed" (RFC 3461 6.2.2).
+                relayed = not passed_dsn and wants(row.dsn_notify, "SUCCESS")
+                ok[(reply.line, relayed)].append(row.id)
             elif reply.permanent:
                 bad[reply.line].append(row.id)
             else:
                 later[reply.line].append(row)
-        for line, ids in ok.items():
-            await queue.delivered(ids, line, host, stamp)
+        for (line, relayed), ids in ok.items():
+            await queue.delivered(ids, line, host, stamp, relayed=relayed)
         for line, ids in bad.items():
             await queue.failed(ids, line, host, stamp)
         for line, deferred in later.items():
             await self._defer(deferred, line, host, stamp)
+
+
+def _dsn(rows: list[OutboundMessage]) -> Dsn:
+    """The DSN parameters of one transaction's rows (one message, one RET and ENVID)."""
+    return Dsn(
+        ret=rows[0].dsn_ret,
+        envid=rows[0].dsn_envid,
+        notify={r.recipient.lower(): r.dsn_notify for r in rows if r.dsn_notify},
+        orcpt={r.recipient.lower(): r.dsn_orcpt for r in rows if r.dsn_orcpt},
+    )

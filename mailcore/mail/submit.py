@@ -18,6 +18,7 @@ from mailcore.mail.routing import local_recipients, route
 from mailcore.org.addresses import normalize_address
 from mailcore.store.errors import MailError, MailErrorCode
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
+from mailcore.store.request import Dsn
 
 SENDER_HEADERS = ("from", "sender")
 
@@ -83,6 +84,7 @@ async def submit(
     bcc: list[str] | None = None,
     source: IngestSource,
     origin_session: int | None = None,
+    dsn: Dsn | None = None,
 ) -> IngestResult:
     """Deliver local recipients now (groups expanded to their members, if the member may post
     to them), queue external ones, keep a copy in the sender's Sent. The member must be
@@ -121,6 +123,7 @@ async def submit(
             envelope_from=envelope_from,
             deliveries=deliveries,
             outbound=routes.external,
+            dsn=dsn,
             sender_member_id=member.id,
             origin_session=origin_session,
         )

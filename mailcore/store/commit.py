@@ -34,7 +34,14 @@ from mailcore.core.models import (
 from mailcore.core.sqlwork import Statement, Work, batches, marks
 from mailcore.store import outbox
 from mailcore.store.registry import Registry, merged
-from mailcore.store.request import OLD_MAIL, Delivery, IngestRequest, IngestResult, StoredEntry
+from mailcore.store.request import (
+    OLD_MAIL,
+    Delivery,
+    Dsn,
+    IngestRequest,
+    IngestResult,
+    StoredEntry,
+)
 from mailcore.store.threading import ThreadRequest, thread_group
 
 
@@ -345,6 +352,7 @@ def _queue_outbound(items: list[Item], results: list[IngestResult], now: datetim
     rows = []
     for item, result in zip(items, results, strict=True):
         request = item.request
+        dsn = request.dsn or Dsn()
         rows.extend(
             OutboundMessage(
                 message_id=result.message_pk,
@@ -352,6 +360,10 @@ def _queue_outbound(items: list[Item], results: list[IngestResult], now: datetim
                 envelope_from=request.envelope_from,
                 recipient=rcpt,
                 next_attempt_at=now,
+                dsn_ret=dsn.ret,
+                dsn_envid=dsn.envid,
+                dsn_notify=dsn.notify.get(rcpt.lower(), ""),
+                dsn_orcpt=dsn.orcpt.get(rcpt.lower(), ""),
             )
             for rcpt in request.outbound
         )

@@ -164,7 +164,16 @@ class OutboundMessage(Model):
     delivered_at = fields.DatetimeField(null=True)
     remote_host = fields.CharField(max_length=255, default="", db_default="")
     warned = fields.BooleanField(default=False, db_default=False)  # delay DSN sent
-    bounced = fields.BooleanField(default=False, db_default=False)  # failure DSN handled
+    bounced = fields.BooleanField(default=False, db_default=False)  # final DSN handled
+    # The sender's DSN parameters (RFC 3461; docs/delivery.md): RET and ENVID of its MAIL,
+    # NOTIFY and ORCPT of this recipient's RCPT; "" when not given.
+    dsn_ret = fields.CharField(max_length=4, default="", db_default="")
+    dsn_envid = fields.CharField(max_length=100, default="", db_default="")
+    dsn_notify = fields.CharField(max_length=32, default="", db_default="")
+    dsn_orcpt = fields.CharField(max_length=500, default="", db_default="")
+    # Delivered to a server that did not take the DSN parameters, with NOTIFY=SUCCESS: a
+    # "relayed" report is owed to the sender (RFC 3461 6.2.2).
+    dsn_relayed = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "outbound_message"
