@@ -3,7 +3,8 @@ enterprise: its From domain if that domain is one of the enterprise's, else the 
 sender's domain if it is, else not at all (a rule forward keeps the original From and is
 signed by the forwarding member's domain). System mail, with no sending member, is signed
 by the enterprise of its From (or envelope) domain, which Qiyou wrote itself. Bcc headers
-are removed."""
+and the ``Return-Path`` of the local copies (the next server writes its own, RFC 5321 4.4)
+are removed before signing, so the signature covers what is sent."""
 
 from __future__ import annotations
 
@@ -19,14 +20,15 @@ from mailcore.org.addresses import split_address
 log = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60.0
-_BCC = re.compile(rb"(?im)^bcc:.*(?:\r?\n[ \t].*)*\r?\n")
+_HIDDEN = re.compile(rb"(?im)^(?:bcc|return-path)[ \t]*:.*(?:\r?\n[ \t].*)*\r?\n")
 
 
 def strip_bcc(raw: bytes) -> bytes:
+    """Without Bcc and Return-Path fields."""
     head, sep, body = raw.partition(b"\r\n\r\n")
     if not sep:
         return raw
-    return _BCC.sub(b"", head + b"\r\n").removesuffix(b"\r\n") + sep + body
+    return _HIDDEN.sub(b"", head + b"\r\n").removesuffix(b"\r\n") + sep + body
 
 
 class Signer:

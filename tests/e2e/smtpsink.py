@@ -4,9 +4,10 @@ thread on 127.0.0.1, recording every accepted transaction.
 Behaviour is scripted per recipient address: ``rcpt_script[address]`` is a list of replies
 used one per attempt (``None`` means accept), ``ehlo_failures`` makes the next N connections
 fail at EHLO with 421, ``hold`` (a ``threading.Event``) keeps DATA waiting until it is set,
-and ``auth`` (user, password) requires AUTH before MAIL. STARTTLS is offered with a
-self-signed certificate. A transaction whose client disappears before the DATA reply is not
-recorded (as a real server would not deliver it).
+and ``auth`` (user, password) requires AUTH before MAIL; ``dsn`` advertises DSN and takes
+its parameters (RFC 3461). Every MAIL and RCPT line is kept in ``commands`` as sent.
+STARTTLS is offered with a self-signed certificate. A transaction whose client disappears
+before the DATA reply is not recorded (as a real server would not deliver it).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ class Sink:
     hold: threading.Event | None = None
     holding: threading.Event = field(default_factory=threading.Event)
     connections: int = 0
+    dsn: bool = False
+    commands: list[str] = field(default_factory=list)
     _controller: Controller | None = None
 
     port: int = field(default_factory=free_port)
@@ -60,6 +63,8 @@ class Sink:
                     sink.ehlo_failures -= 1
                     return ["421 4.3.2 Service busy, try later"]
                 session.host_name = hostname
+                if sink.dsn:
+                    return [*responses[:-1], "250-DSN", responses[-1]]
                 return responses
 
             async def handle_RCPT(self, server, session, envelope, address, options):
@@ -100,9 +105,24 @@ class Sink:
 
             login_data = None  # type: ignore[assignment]
 
+        def without_dsn(arg: str | None) -> str | None:
+            if not sink.dsn or arg is None:
+                return arg
+            words = arg.split()
+            dsn = ("RET=", "ENVID=", "NOTIFY=", "ORCPT=")
+            return " ".join(words[:1] + [w for w in words[1:] if not w.upper().startswith(dsn)])
+
         class SinkSMTP(SMTP):
             def _create_session(self) -> Session:
                 return QuietSession(self.loop)
+
+            async def smtp_MAIL(self, arg: str | None) -> None:
+                sink.commands.append(f"MAIL {arg}")
+                await super().smtp_MAIL(without_dsn(arg))
+
+            async def smtp_RCPT(self, arg: str | None) -> None:
+                sink.commands.append(f"RCPT {arg}")
+                await super().smtp_RCPT(without_dsn(arg))
 
         class Controlled(Controller):
             def factory(self) -> SMTP:

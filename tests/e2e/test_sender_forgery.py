@@ -78,7 +78,7 @@ async def test_submission_refuses_a_header_sender_the_member_does_not_own(server
     subject = unique("forged")
     with pytest.raises(aiosmtplib.SMTPDataError) as error:
         await _submit(server, mail(headers, subject))
-    assert error.value.code == 550
+    assert error.value.code == 553
     assert error.value.message == refusal(refused)
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
     assert await find(bob, subject, wait=0) is None

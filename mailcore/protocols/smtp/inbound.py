@@ -9,7 +9,6 @@ import dataclasses
 import logging
 import re
 from collections.abc import Callable
-from email.utils import formatdate
 from typing import Any, TypeVar
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -28,7 +27,7 @@ from mailcore.org.addresses import is_utf8, is_valid_address, normalize_address,
 from mailcore.policy import lists
 from mailcore.policy.lists import Verdict
 from mailcore.policy.transfer import transfer_target
-from mailcore.protocols.smtp import replies
+from mailcore.protocols.smtp import replies, trace
 from mailcore.spam import open_checker
 from mailcore.store.ingest import Delivery, IngestRequest, IngestResult, IngestSource, parse
 from mailcore.store.request import OnCommit, PolicyRefusal
@@ -162,8 +161,8 @@ class InboundHandler:
         extra = screening.headers + "".join(
             f"X-Original-To: {address}\r\n" for address in transfers
         )
-        stored = _trace(session, settings.hostname) + extra.encode("utf-8", "replace")
-        stored += strip_forged(raw, settings.hostname)
+        stored = _trace(session, envelope, settings.hostname) + extra.encode("utf-8", "replace")
+        stored += strip_forged(trace.drop_return_path(raw), settings.hostname)
         # The parser reads nothing from the trace headers prepended, unless the mail starts
         # with what would join them (a folded line) or stop them (an mbox "From " line).
         reuse = not raw[:1].isspace() and not raw.startswith(b"From ")
@@ -240,13 +239,18 @@ def _enterprises(envelope: Envelope) -> dict[int, int]:
     return _kept(envelope, "qiyou_enterprises", dict)
 
 
-def _trace(session: Session, hostname: str) -> bytes:
-    """A Received: trace header (RFC 5321 4.4)."""
+def _trace(session: Session, envelope: Envelope, hostname: str) -> bytes:
+    """Return-Path (the envelope sender: this is the final delivery) and Received."""
     peer: Any = session.peer
     ip = peer[0] if isinstance(peer, tuple) else str(peer)
-    helo = (session.host_name or "unknown").replace("\r", "").replace("\n", "")[:200]
-    header = (
-        f"Received: from {helo} ([{ip}])\r\n\tby {hostname} (Qiyou) with ESMTP;\r\n"
-        f"\t{formatdate(usegmt=True)}\r\n"
+    protocol = trace.protocol_name(
+        extended=session.extended_smtp, tls=session.ssl is not None, authenticated=False
     )
-    return header.encode("ascii", "replace")
+    return trace.return_path(envelope.mail_from or "") + trace.received(
+        helo=session.host_name or "",
+        ip=ip,
+        hostname=hostname,
+        protocol=protocol,
+        queue=trace.queue_id(),
+        recipients=list(envelope.rcpt_tos),
+    )

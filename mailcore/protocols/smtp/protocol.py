@@ -27,18 +27,37 @@ slow upload that keeps coming is not cut). Every timeout says 421 before it clos
 The MX has no AUTH mechanism; aiosmtpd would still list an empty ``250-AUTH`` after
 STARTTLS, which QiyouSMTP leaves out. Control characters that aiosmtpd echoes back from a
 command (an unknown verb, a VRFY argument) are replaced with ``?`` in the reply.
+
+Standards aiosmtpd lacks (docs/smtp.md): EHLO also lists PIPELINING (commands were always
+read from one stream), ENHANCEDSTATUSCODES (every reply but the greeting and the HELO/EHLO
+answers gets one: ``enhanced.with_status``), CHUNKING (``BDAT``, RFC 3030, here) and, where
+``dsn`` is set, DSN: the RFC 3461 parameters are taken out of MAIL and RCPT before aiosmtpd
+reads them (it upper-cases every parameter, which would spoil ENVID and ORCPT) and kept on
+the envelope (``qiyou_dsn``). ``implicit_tls``: the listener's sockets are TLS from the first
+byte (port 465), which counts as STARTTLS done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import logging
 import re
 
-from aiosmtpd.smtp import MISSING, SMTP
+from aiosmtpd.smtp import MISSING, SMTP, Envelope
 
 from mailcore.core.net.limits import ConnectionLimits, Lease, Refusal, peer_ip
+from mailcore.delivery.dsn_params import (
+    MAIL_PARAMS,
+    RCPT_PARAMS,
+    DsnSyntaxError,
+    mail_params,
+    rcpt_params,
+    split_params,
+)
 from mailcore.protocols.smtp import replies
+from mailcore.protocols.smtp.enhanced import with_status
+from mailcore.store.request import Dsn
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +67,17 @@ _PLAIN_ADDRESS = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 _REPLY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _EMPTY_AUTH = "250-AUTH "
+_BDAT = re.compile(r"([0-9]{1,18})(?:[ \t]+(LAST))?", re.IGNORECASE | re.ASCII)
+_READ_PIECE = 1 << 20  # a BDAT chunk is read (or skipped) in pieces of at most this
+EXTENSIONS = ("PIPELINING", "ENHANCEDSTATUSCODES", "CHUNKING")
+BDAT_SYNTAX = "501 5.5.4 Syntax: BDAT chunk-size [LAST]"
+BDAT_AFTER_REFUSAL = "503 5.5.1 This message was refused already: send RSET"
+DATA_AFTER_BDAT = "503 5.5.1 DATA may not follow BDAT in one transaction"
+
+
+def envelope_dsn(envelope: Envelope) -> Dsn:
+    """The DSN parameters given for this transaction (empty ones if none)."""
+    return getattr(envelope, "qiyou_dsn", None) or Dsn()
 
 
 class QiyouSMTP(SMTP):
@@ -59,6 +89,8 @@ class QiyouSMTP(SMTP):
         limits: ConnectionLimits | None = None,
         data_timeout: float = 300.0,
         stress_timeout: float = 10.0,
+        dsn: bool = False,
+        implicit_tls: bool = False,
         **kwargs,
     ) -> None:
         # The stream limit bounds how much one readuntil buffers: the size limit (+ CRLF);
@@ -73,6 +105,14 @@ class QiyouSMTP(SMTP):
         self.delivered = False  # a message was accepted on this connection
         self._in_data = False  # from the 354 to the reply after the message
         self._last_read = 0.0
+        self.dsn = dsn  # advertise DSN and take its parameters
+        self.implicit_tls = implicit_tls
+        self._greeted = False
+        self._hello = False  # answering HELO or EHLO (RFC 2034: no enhanced codes there)
+        self._chunks: bytearray | None = None  # the BDAT chunks of this message so far
+        self._chunks_refused = False  # a chunk was refused: the rest of the message too
+        # aiosmtpd keeps these limits on the class (every connection's EHLO adds to them).
+        self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
         super().__init__(handler, data_size_limit=data_size_limit, **kwargs)
 
     # Connection limits
@@ -93,6 +133,11 @@ class QiyouSMTP(SMTP):
             self.lease = admitted
             admitted.on_evict = self._evicted
         super().connection_made(transport)
+        if self.implicit_tls and self._tls_protocol is None and self.session is not None:
+            # TLS from the first byte: what aiosmtpd checks for STARTTLS done (AUTH allowed,
+            # no STARTTLS offered) and what handlers read (``session.ssl``).
+            self._tls_protocol = getattr(transport, "_ssl_protocol", None) or transport
+            self.session.ssl = getattr(self._tls_protocol, "_extra", None) or {"tls": True}
 
     def connection_lost(self, error: Exception | None) -> None:
         if self.refused:
@@ -127,6 +172,8 @@ class QiyouSMTP(SMTP):
 
     def _set_post_data_state(self) -> None:
         super()._set_post_data_state()  # also after RSET, EHLO and STARTTLS
+        self._chunks = None
+        self._chunks_refused = False
         if self.lease is not None:
             self.lease.idle()
 
@@ -164,16 +211,59 @@ class QiyouSMTP(SMTP):
             # recognized", "502 Could not VRFY ..."): a bare CR or ESC must not reach the
             # client's screen or parser as if it were ours.
             status = _REPLY_CONTROL.sub("?", status)
+        if isinstance(status, str):
+            if not self._greeted:
+                self._greeted = True  # the greeting: no enhanced code
+            elif self._hello and status.startswith("250"):
+                if status.startswith("250 ") and self.session and self.session.extended_smtp:
+                    for extension in self.extensions():  # before aiosmtpd's last line
+                        await super().push(f"250-{extension}")
+            else:
+                status = with_status(status)
         await super().push(status)
+
+    def extensions(self) -> list[str]:
+        """What EHLO lists beside aiosmtpd's own (SIZE, 8BITMIME, SMTPUTF8, STARTTLS, AUTH)."""
+        return [*EXTENSIONS, "DSN"] if self.dsn else list(EXTENSIONS)
+
+    async def smtp_HELO(self, hostname: str) -> None:
+        self._hello = True
+        try:
+            await super().smtp_HELO(hostname)
+        finally:
+            self._hello = False
+
+    async def smtp_EHLO(self, hostname: str) -> None:
+        self._hello = True
+        try:
+            await super().smtp_EHLO(hostname)
+        finally:
+            self._hello = False
+        if self.dsn:  # RFC 3461 5: room for RET and ENVID, NOTIFY and ORCPT
+            limits = self.command_size_limits
+            limits["MAIL"] = max(limits["MAIL"], self.command_size_limit + 26 + 10 + 100)
+            limits["RCPT"] = max(limits["RCPT"], self.command_size_limit + 500)
 
     async def smtp_MAIL(self, arg: str | None) -> None:
         if arg is not None and _CONTROL.search(arg):
             if not (await self.check_helo_needed() or await self.check_auth_needed("MAIL")):
                 await self.push(replies.BAD_SENDER_ADDRESS)
             return
+        ret = envid = ""
+        if self.dsn and arg is not None:
+            try:
+                arg, found = _take_params(arg, MAIL_PARAMS)
+                ret, envid = mail_params(found)
+            except DsnSyntaxError as exc:
+                if not (await self.check_helo_needed() or await self.check_auth_needed("MAIL")):
+                    await self.push(exc.reply)
+                return
+        started = self.envelope is not None and bool(self.envelope.mail_from)
         await super().smtp_MAIL(arg)
         if self.lease is not None and self.envelope is not None and self.envelope.mail_from:
             self.lease.busy()
+        if (ret or envid) and not started and self.envelope and self.envelope.mail_from:
+            self.envelope.qiyou_dsn = Dsn(ret=ret, envid=envid)  # type: ignore[attr-defined]
 
     async def smtp_RCPT(self, arg: str | None) -> None:
         # After MAIL (HELO and AUTH were checked for it), as aiosmtpd orders its answers.
@@ -181,7 +271,25 @@ class QiyouSMTP(SMTP):
         if arg is not None and _CONTROL.search(arg) and in_transaction:
             await self.push(replies.BAD_ADDRESS)
             return
+        notify = orcpt = ""
+        if self.dsn and arg is not None and in_transaction:
+            try:
+                arg, found = _take_params(arg, RCPT_PARAMS)
+                notify, orcpt = rcpt_params(found)
+            except DsnSyntaxError as exc:
+                await self.push(exc.reply)
+                return
+        assert self.envelope is not None
+        before = len(self.envelope.rcpt_tos)
         await super().smtp_RCPT(arg)
+        if (notify or orcpt) and len(self.envelope.rcpt_tos) > before:
+            dsn = envelope_dsn(self.envelope)
+            key = self.envelope.rcpt_tos[-1].lower()
+            if notify:
+                dsn.notify[key] = notify
+            if orcpt:
+                dsn.orcpt[key] = orcpt
+            self.envelope.qiyou_dsn = dsn  # type: ignore[attr-defined]
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         plain = _PLAIN_ADDRESS.match(arg)
@@ -204,6 +312,9 @@ class QiyouSMTP(SMTP):
         if await self.check_auth_needed("DATA"):
             return
         assert self.envelope is not None
+        if self._chunks is not None or self._chunks_refused:
+            await self.push(DATA_AFTER_BDAT)
+            return
         if not self.envelope.rcpt_tos:
             await self.push("503 Error: need RCPT command")
             return
@@ -217,20 +328,103 @@ class QiyouSMTP(SMTP):
         try:
             content = await self._read_data()
             if content is None:
-                await self.push("552 Error: Too much mail data")
+                await self.push(replies.TOO_BIG.format(limit=self.data_size_limit))
                 self._set_post_data_state()
                 return
-            self.envelope.content = content
-            self.envelope.original_content = content
-            status = await self._call_handler_hook("DATA")
-            self._set_post_data_state()
-            status = "250 OK" if status is MISSING else status
-            self.delivered = self.delivered or status.startswith("250")
-            await self.push(status)
+            await self._deliver(content)
         finally:
             self._in_data = False
             if self.transport is not None:
                 self._reset_timeout()  # back to the command timeout
+
+    async def _deliver(self, content: bytes) -> None:
+        """The whole message is in: the handler's DATA hook, its reply, a new transaction."""
+        assert self.envelope is not None
+        self.envelope.content = content
+        self.envelope.original_content = content
+        status = await self._call_handler_hook("DATA")
+        self._set_post_data_state()
+        status = "250 OK" if status is MISSING else status
+        self.delivered = self.delivered or status.startswith("250")
+        await self.push(status)
+
+    async def smtp_BDAT(self, arg: str | None) -> None:
+        """RFC 3030: ``BDAT <size> [LAST]`` and exactly ``size`` octets of the message. A
+        chunk is always read to its end (the client has sent it) before the reply, so a
+        refused chunk leaves the next command in step; a message over the size limit is
+        read on without being kept and refused with 552 5.3.4."""
+        match = _BDAT.fullmatch(arg or "")
+        if match is None:
+            await self.push(BDAT_SYNTAX)  # the size is unknown: nothing can be skipped
+            return
+        size, last = int(match.group(1)), match.group(2) is not None
+        problem = self._bdat_problem()
+        limit = self.data_size_limit
+        held = len(self._chunks) if self._chunks is not None else 0
+        too_big = bool(limit) and held + size > limit
+        keep = problem is None and not self._chunks_refused and not too_big
+        self._in_data = True
+        self._last_read = self.loop.time()
+        self._reset_timeout(self.data_timeout)
+        try:
+            chunk = await self._read_chunk(size, keep)
+            if problem is not None:
+                await self.push(problem)
+                return
+            if self._chunks_refused or too_big:
+                reply = (
+                    BDAT_AFTER_REFUSAL
+                    if self._chunks_refused
+                    else replies.TOO_BIG.format(limit=limit)
+                )
+                self._chunks, self._chunks_refused = None, True
+                if last:
+                    self._set_post_data_state()  # the message is over: a new one may start
+                await self.push(reply)
+                return
+            if self._chunks is None:
+                self._chunks = bytearray()
+            self._chunks += chunk
+            if not last:
+                await self.push(f"250 2.0.0 {size} octets received")
+                return
+            content = bytes(self._chunks)
+            self._chunks = None
+            await self._deliver(content)
+        finally:
+            self._in_data = False
+            if self.transport is not None:
+                self._reset_timeout()
+
+    def _bdat_problem(self) -> str | None:
+        """Why no chunk can be taken now (the order of aiosmtpd's checks for DATA)."""
+        assert self.session is not None and self.envelope is not None
+        if not self.session.host_name:
+            return "503 5.5.1 Error: send HELO first"
+        if self._auth_required and not self.session.authenticated:
+            return "530 5.7.0 Authentication required"
+        if not self.envelope.mail_from:
+            return "503 5.5.1 Error: need MAIL command"
+        if not self.envelope.rcpt_tos:
+            return "503 5.5.1 Error: need RCPT command"
+        return None
+
+    async def _read_chunk(self, size: int, keep: bool) -> bytes:
+        """Exactly ``size`` octets from the client (returned if ``keep``, else skipped)."""
+        data = bytearray()
+        left = size
+        try:
+            while left:
+                piece = await self._reader.readexactly(min(left, _READ_PIECE))
+                self._last_read = self.loop.time()
+                left -= len(piece)
+                if keep:
+                    data += piece
+        except asyncio.CancelledError:
+            log.info("connection lost during BDAT")
+            self._writer.close()
+            raise
+        return bytes(data)
 
     async def _read_data(self) -> bytes | None:
         """The message up to the lone-dot line, dot-stuffing undone; None if it was over the
@@ -268,3 +462,36 @@ class QiyouSMTP(SMTP):
         if data.startswith(b"."):
             del data[0]
         return bytes(data).replace(b"\r\n.", b"\r\n")
+
+
+def _take_params(arg: str, names: tuple[str, ...]) -> tuple[str, dict[str, str]]:
+    """The command argument without the parameters ``names`` (after the address), and
+    those parameters with their values as sent."""
+    start = arg.find(":") + 1
+    while start < len(arg) and arg[start] in " \t":
+        start += 1
+    end = _address_end(arg, start)
+    found, rest = split_params(arg[end:].split(), names)
+    if not found:
+        return arg, found
+    return " ".join([arg[:end], *rest]), found
+
+
+def _address_end(arg: str, start: int) -> int:
+    """Where the path that starts at ``start`` ends: after its closing ``>`` (outside
+    quotes), or at the first blank for a path without brackets."""
+    if not arg.startswith("<", start):
+        blank = re.search(r"[ \t]", arg[start:])
+        return start + blank.start() if blank else len(arg)
+    quoted = escaped = False
+    for index in range(start + 1, len(arg)):
+        char = arg[index]
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == ">" and not quoted:
+            return index + 1
+    return len(arg)

@@ -17,7 +17,7 @@ ALL_MAILBOXES_FULL = "552 5.2.2 Mailbox full: every recipient is over quota"
 TOO_BIG = "552 5.3.4 Message size exceeds the limit of {limit} bytes"
 SENDER_NOT_OWNED = "553 5.7.1 <{address}>: sender address not owned by the authenticated user"
 # A From or Sender header address the authenticated member may not send as (submission).
-SENDER_NOT_ALLOWED = "550 5.7.1 <{address}>: you may not send as this address"
+SENDER_NOT_ALLOWED = "553 5.7.1 <{address}>: you may not send as this address"
 TEMP_FAILURE = "451 4.3.0 Temporary failure storing the message, please try again later"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 ACCOUNT_DISABLED = "535 5.7.8 Authentication credentials invalid"

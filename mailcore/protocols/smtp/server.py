@@ -1,7 +1,10 @@
-"""Start the SMTP listeners (MX and submission) inside the running asyncio loop.
+"""Start the SMTP listeners (MX, submission with STARTTLS, submission over implicit TLS)
+inside the running asyncio loop.
 
 Each listener counts its connections (per address and in all) with a ``ConnectionLimits``
-of its own; the command, DATA and stress timeouts come from the settings.
+of its own (the two submission ports share one); the command, DATA and stress timeouts come
+from the settings. Submission advertises DSN (its mail may leave us); the MX does not, as
+it delivers only here and would owe success reports it does not send.
 """
 
 from __future__ import annotations
@@ -56,20 +59,25 @@ async def start_smtp(
             **timeouts,
         )
 
-    def msa() -> SMTP:
+    def msa(implicit_tls: bool = False) -> SMTP:
         return protocol(
             submission,
             hostname=settings.hostname,
             data_size_limit=settings.max_message_size,
             enable_SMTPUTF8=True,
-            tls_context=context,
-            require_starttls=True,
+            tls_context=None if implicit_tls else context,
+            require_starttls=not implicit_tls,
             auth_required=True,
             auth_require_tls=True,
             ident="Qiyou ESMTP submission",
             limits=msa_limits,
+            dsn=True,
+            implicit_tls=implicit_tls,
             **timeouts,
         )
+
+    def msa_tls() -> SMTP:
+        return msa(implicit_tls=True)
 
     backlog = 4096  # a burst of connections waits to be accepted (and told 421 if over)
     servers = []
@@ -81,4 +89,15 @@ async def start_smtp(
         servers.append(
             await loop.create_server(msa, settings.host, settings.submission_port, backlog=backlog)
         )
+        if settings.submissions_port:
+            servers.append(
+                await loop.create_server(
+                    msa_tls,
+                    settings.host,
+                    settings.submissions_port,
+                    backlog=backlog,
+                    ssl=context,
+                    ssl_handshake_timeout=timeouts["timeout"],
+                )
+            )
     return servers

@@ -9,6 +9,7 @@ import binascii
 import logging
 from email.parser import BytesHeaderParser
 from email.utils import getaddresses
+from typing import Any
 
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
@@ -18,7 +19,8 @@ from mailcore.mail.routing import route
 from mailcore.mail.submit import SenderNotAllowed, check_sender, submit
 from mailcore.org.addresses import is_utf8, normalize_address
 from mailcore.policy import restrict
-from mailcore.protocols.smtp import replies
+from mailcore.protocols.smtp import replies, trace
+from mailcore.protocols.smtp.protocol import envelope_dsn
 from mailcore.security.errors import SecurityError, SecurityErrorCode
 from mailcore.security.login import Attempt, authenticate
 from mailcore.store.errors import MailError, MailErrorCode
@@ -165,15 +167,17 @@ class SubmissionHandler:
         member = await self._member(session)
         if member is None:
             return replies.ACCOUNT_DISABLED
+        envelope_from = envelope.mail_from or member.email
         try:
             result = await submit(
                 self.runtime.ingestor,
                 member,
-                raw,
-                envelope_from=envelope.mail_from or member.email,
+                _with_trace(raw, session, envelope, self.runtime.settings.hostname),
+                envelope_from=envelope_from,
                 recipients=list(envelope.rcpt_tos),
                 bcc=_bcc(raw, envelope.rcpt_tos),
                 source=IngestSource.SUBMISSION,
+                dsn=envelope_dsn(envelope),
             )
         except PolicyRefusal as refusal:
             return refusal.smtp_reply
@@ -189,6 +193,24 @@ class SubmissionHandler:
             log.exception("submission ingest failed")
             return replies.TEMP_FAILURE
         return replies.QUEUED.format(id=result.sha256[:16])
+
+
+def _with_trace(raw: bytes, session: Session, envelope: Envelope, hostname: str) -> bytes:
+    """Return-Path (for the local copies; taken off again before relaying), Received, and
+    the Date and Message-ID the client left out (RFC 5322 requires Date)."""
+    peer: Any = session.peer
+    protocol = trace.protocol_name(
+        extended=session.extended_smtp, tls=session.ssl is not None, authenticated=True
+    )
+    head = trace.return_path(envelope.mail_from or "") + trace.received(
+        helo=session.host_name or "",
+        ip=peer[0] if isinstance(peer, tuple) else str(peer),
+        hostname=hostname,
+        protocol=protocol,
+        queue=trace.queue_id(),
+        recipients=list(envelope.rcpt_tos),
+    )
+    return head + trace.missing_required(raw, hostname) + trace.drop_return_path(raw)
 
 
 def _bcc(raw: bytes, rcpt_tos: list[str]) -> list[str]:

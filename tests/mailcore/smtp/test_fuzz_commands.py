@@ -24,7 +24,7 @@ from tests.conftest import private_server
 from tests.e2e.server import Server
 
 REPLY_LINE = re.compile(rb"\A[2-5][0-9][0-9]([ -][^\r\n]*)?\Z")
-CLOSING = (b"221", b"421", b"502 5.5.1")  # replies after which the server hangs up
+CLOSING = (b"221", b"421", b"502 5.5.1 Too many")  # replies after which the server hangs up
 # Commands that change how the next lines are read: never in the middle of a pipeline.
 MODE_CHANGERS = {b"DATA", b"AUTH", b"STARTTLS", b"BDAT", b"QUIT"}
 
@@ -69,6 +69,15 @@ batch = st.lists(line, min_size=1, max_size=6)
 
 def verb(command: bytes) -> bytes:
     return command.split(b" ", 1)[0].strip().upper()
+
+
+def bdat_size(line: bytes) -> int | None:
+    """The chunk size the server reads after this line, if it is a well-formed BDAT."""
+    command, _, arg = line.rstrip(b"\r\n").partition(b" ")
+    if command.upper() != b"BDAT":
+        return None
+    match = re.fullmatch(rb"([0-9]{1,18})(?:[ \t]+LAST)?", arg.strip(), re.IGNORECASE)
+    return int(match.group(1)) if match else None
 
 
 @pytest.fixture(scope="module")
@@ -119,6 +128,8 @@ def play(port: int, batches: list[list[bytes]]) -> None:
             if len(lines) > 1:  # a pipeline: only commands that keep the line mode
                 lines = [one for one in lines if verb(one) not in MODE_CHANGERS] or lines[:1]
             session.send(lines)
+            if len(lines) == 1 and (size := bdat_size(lines[0])) is not None:
+                session.sock.sendall(b"x" * size)  # the chunk the BDAT announced
             for _ in lines:
                 answer = session.reply()
                 assert answer, "the connection ended without a closing reply"
