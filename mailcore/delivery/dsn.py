@@ -16,7 +16,7 @@ from email.utils import format_datetime, formatdate, make_msgid
 @dataclass(frozen=True)
 class RecipientReport:
     recipient: str
-    action: str  # failed, delayed or relayed
+    action: str  # failed, delayed, relayed, delivered or expanded
     status: str  # 5.1.1, 4.4.1 ...
     diagnostic: str  # the remote reply or our reason
     remote_host: str = ""
@@ -67,6 +67,7 @@ def build_dsn(
 ) -> bytes:
     failed = any(r.action == "failed" for r in reports)
     relayed = all(r.action == "relayed" for r in reports)
+    delivered = all(r.action in ("delivered", "expanded") for r in reports)
     outer = EmailMessage()
     outer["From"] = f"Mail Delivery System <MAILER-DAEMON@{reporting_mta}>"
     outer["To"] = to
@@ -75,6 +76,8 @@ def build_dsn(
         if failed
         else "Successful Mail Relay Report"
         if relayed
+        else "Successful Mail Delivery Report"
+        if delivered
         else "Delayed Mail (still being retried)"
     )
     outer["Date"] = formatdate(localtime=False, usegmt=True)
@@ -91,6 +94,8 @@ def build_dsn(
         else "Your message was handed on to the servers of the recipients below, which do not"
         " send delivery reports: this is the last report you will get about it."
         if relayed
+        else "Your message was delivered to the mailboxes of the recipients below."
+        if delivered
         else "Your message has not been delivered yet to the recipients below; it is still"
         " being retried and you do not need to send it again.",
         "",

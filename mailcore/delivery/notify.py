@@ -5,7 +5,10 @@ asked for success reports. Each row's ``NOTIFY`` decides whether it is reported 
 not given: failures and delays); ``RET=FULL`` returns the whole message with a bounce, else
 its headers; ``ENVID`` and ``ORCPT`` are given back in the report's fields (RFC 3461 6.3).
 The report is delivered to the sender's own mailbox through the one ingest path; a row is
-marked only after that, so a crash at worst repeats a report, never loses one."""
+marked only after that, so a crash at worst repeats a report, never loses one.
+
+``report_delivered``: the ``delivered`` report (RFC 3461 6.2.1) for recipients in this
+system whose NOTIFY asked for SUCCESS, made when the submitted message is stored."""
 
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from mailcore.delivery import queue
 from mailcore.delivery.dsn import RecipientReport, build_dsn, status_of
 from mailcore.delivery.dsn_params import wants
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
-from mailcore.store.request import PolicyRefusal
+from mailcore.store.request import Dsn, PolicyRefusal
 
 log = logging.getLogger(__name__)
 
@@ -124,3 +127,52 @@ async def send_reports(settings: Settings, ingestor: Ingestor) -> None:
             log.exception("could not deliver a relay report for message %s", rows[0].message_id)
             continue
         await OutboundMessage.filter(id__in=[r.id for r in rows]).update(bounced=True)
+
+
+async def report_delivered(
+    settings: Settings,
+    ingestor: Ingestor,
+    *,
+    sender_id: int,
+    envelope_from: str,
+    original: bytes,
+    recipients: dict[str, str],
+    dsn: Dsn,
+) -> bool:
+    """A report to the sender for the ``recipients`` delivered here (address → action:
+    ``delivered``, or ``expanded`` for a group) whose NOTIFY has SUCCESS; True if one was
+    made."""
+    wanted = [r for r in recipients if wants(dsn.notify.get(r.lower(), ""), "SUCCESS")]
+    if not wanted or not envelope_from:
+        return False
+    moment = queue.now()
+    reports = [
+        RecipientReport(
+            recipient=rcpt,
+            action=recipients[rcpt],
+            status="2.0.0",
+            diagnostic="delivered to the mailbox"
+            if recipients[rcpt] == "delivered"
+            else "delivered to the group's members",
+            last_attempt=moment,
+            original_recipient=dsn.orcpt.get(rcpt.lower(), ""),
+        )
+        for rcpt in wanted
+    ]
+    raw = build_dsn(
+        reporting_mta=settings.hostname,
+        to=envelope_from,
+        original=original,
+        reports=reports,
+        arrival=moment,
+        envid=dsn.envid,
+    )
+    await ingestor.ingest(
+        IngestRequest(
+            raw=raw,
+            source=IngestSource.DSN,
+            envelope_from="",
+            deliveries=[Delivery(member_id=sender_id, enforce_quota=False)],
+        )
+    )
+    return True

@@ -359,6 +359,21 @@ async def test_success_report_when_the_next_server_has_no_dsn(server, sink):
     assert "RET=" not in mail  # the sink did not advertise DSN: nothing passed on
 
 
+async def test_delivered_report_for_a_recipient_here(server):
+    subject = unique("delivered")
+    await _send_with_dsn(
+        server, "bob@example.com", subject, ["ENVID=here+2B1"],
+        ["NOTIFY=SUCCESS", "ORCPT=rfc822;Bob+2Bx@example.com"],
+    )  # fmt: skip
+    report = await until(lambda: _report(server, subject), 20, "the delivered report")
+    text = report.decode("utf-8", "replace")
+    assert "Subject: Successful Mail Delivery Report" in text
+    assert "Action: delivered" in text and "Status: 2.0.0" in text
+    assert "Original-Envelope-Id: here+1" in text
+    assert "Original-Recipient: rfc822; Bob+x@example.com" in text
+    assert "Final-Recipient: rfc822; bob@example.com" in text
+
+
 async def test_dsn_parameters_are_passed_on_and_no_report_of_ours(server, sink):
     sink.dsn = True
     subject = unique("passed")

@@ -14,6 +14,7 @@ from typing import Any
 from aiosmtpd.smtp import MISSING, SMTP, AuthResult, Envelope, Session
 
 from mailcore.core.models import ClientKind, Member
+from mailcore.delivery.notify import report_delivered
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.routing import route
 from mailcore.mail.submit import SenderNotAllowed, check_sender, submit
@@ -168,11 +169,12 @@ class SubmissionHandler:
         if member is None:
             return replies.ACCOUNT_DISABLED
         envelope_from = envelope.mail_from or member.email
+        stored = _with_trace(raw, session, envelope, self.runtime.settings.hostname)
         try:
             result = await submit(
                 self.runtime.ingestor,
                 member,
-                _with_trace(raw, session, envelope, self.runtime.settings.hostname),
+                stored,
                 envelope_from=envelope_from,
                 recipients=list(envelope.rcpt_tos),
                 bcc=_bcc(raw, envelope.rcpt_tos),
@@ -192,7 +194,35 @@ class SubmissionHandler:
         except Exception:
             log.exception("submission ingest failed")
             return replies.TEMP_FAILURE
+        await self._report_delivered(member, envelope, stored)
         return replies.QUEUED.format(id=result.sha256[:16])
+
+    async def _report_delivered(self, member: Member, envelope: Envelope, stored: bytes) -> None:
+        """NOTIFY=SUCCESS for recipients here: they have it now (RFC 3461 6.2.1); recipients
+        elsewhere are reported on by the delivery worker."""
+        dsn = envelope_dsn(envelope)
+        if not any("SUCCESS" in notify for notify in dsn.notify.values()):
+            return
+        try:
+            routes = await route(envelope.rcpt_tos)
+            external = {normalize_address(a) for a in routes.external}
+            groups = {normalize_address(a) for a in routes.groups}
+            here = {
+                r: "expanded" if normalize_address(r) in groups else "delivered"
+                for r in envelope.rcpt_tos
+                if normalize_address(r) not in external
+            }
+            await report_delivered(
+                self.runtime.settings,
+                self.runtime.ingestor,
+                sender_id=member.id,
+                envelope_from=envelope.mail_from or member.email,
+                original=stored,
+                recipients=here,
+                dsn=dsn,
+            )
+        except Exception:  # the message is stored: its report is not worth a retry
+            log.exception("delivery report for a submitted message failed")
 
 
 def _with_trace(raw: bytes, session: Session, envelope: Envelope, hostname: str) -> bytes:
