@@ -144,6 +144,11 @@ async def _prepare(
     return _Draft(to, cc, bcc, subject, in_reply_to, references, attachments)
 
 
+def _headers(member: Member, form: ComposeInput) -> dict[str, str] | None:
+    """Headers the form adds: a read receipt request (RFC 8098 2.1, ``mailcore/receipts``)."""
+    return {RECEIPT_HEADER: member.email} if form.request_read_receipt else None
+
+
 def _render(member: Member, form: ComposeInput, d: _Draft, to: list[Address], cc: list[Address]):
     raw, _ = build_message(
         from_=Address(name=member.name, address=member.email),
@@ -155,7 +160,7 @@ def _render(member: Member, form: ComposeInput, d: _Draft, to: list[Address], cc
         attachments=d.attachments,
         in_reply_to=d.in_reply_to,
         references=d.references,
-        extra_headers={RECEIPT_HEADER: member.email} if form.request_read_receipt else None,
+        extra_headers=_headers(member, form),
         domain=member.email.rpartition("@")[2],
     )
     return raw
@@ -315,6 +320,7 @@ async def _send_separately(
         in_reply_to=d.in_reply_to,
         references=d.references,
         attachments=await massmail.store_attachments(blobs, d.attachments),
+        headers=_headers(member, form) or {},
     )
     job, result = await massmail.start(
         ingestor,

@@ -53,6 +53,7 @@ class CopyForm:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     attachments: list[dict[str, Any]] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)  # e.g. Disposition-Notification-To
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +63,7 @@ class CopyForm:
             "in_reply_to": self.in_reply_to,
             "references": self.references,
             "attachments": self.attachments,
+            "headers": self.headers,
         }
 
 
@@ -190,6 +192,7 @@ async def _copy(
         attachments=attachments,
         in_reply_to=form.get("in_reply_to"),
         references=form.get("references") or [],
+        extra_headers=form.get("headers") or None,
         domain=member.email.rpartition("@")[2],
     )
     try:

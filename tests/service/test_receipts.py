@@ -290,3 +290,25 @@ async def test_receipts_from_outside_over_smtp_and_bad_ones_stay_mail(service, c
     for title in ("Read: unknown", "Read: broken", "Read: truncated"):
         assert await find(c["sender"], title, wait=10), title
     assert len(await receipts(c["sender"], sent["id"], 2, 1)) == 1
+
+
+async def test_separate_copies_ask_too(service, co):
+    given, c = co["email"], co["client"]
+    subject = unique("separate")
+    sent = (
+        await c["sender"].data(
+            SEND,
+            i={
+                "to": [given["asker"], given["other"]],
+                "subject": subject,
+                "text": "each their own",
+                "mode": "SEPARATE",
+                "requestReadReceipt": True,
+            },
+        )
+    )["sendMail"]
+    assert sent["__typename"] == "SendMailSuccess", sent
+    for name in ("asker", "other"):
+        got = await find(c[name], subject, wait=15)
+        asked = (await message(c[name], got["id"]))["readReceiptRequest"]
+        assert asked == {"notifyTo": [given["sender"]], "handled": False, "ask": True}
