@@ -369,6 +369,8 @@ class Session:
                 return
             except ImapError as error:
                 status, text = error.status, error.text
+            except LineTooLong:  # a continuation line (AUTHENTICATE) over its limit
+                status, text = "BAD", "[TOOBIG] line too long"
             except (Bye, EOFError, ConnectionError, WriteTimeout, TimeoutError, ssl.SSLError):
                 raise
             except Exception:  # noqa: BLE001 - answer and keep the connection

@@ -108,3 +108,15 @@ async def test_unauthenticated_commands_are_small_and_answered_bad(listen):
     assert (await reader.readline()).startswith(b"* BYE")
     assert (await reader.readline()).startswith(b"e OK")
     assert await reader.read() == b""
+
+
+async def test_a_sasl_answer_over_its_limit_is_bad(listen):
+    port = await listen(allow_plaintext_auth="loopback")
+    reader, writer = await connect(port)
+    assert b"AUTH=PLAIN" in await reader.readline()
+    writer.write(b"x AUTHENTICATE PLAIN\r\n")
+    assert await reader.readline() == b"+ \r\n"
+    writer.write(b"A" * 10_000 + b"\r\n")
+    assert (await reader.readline()).startswith(b"x BAD [TOOBIG]")
+    writer.write(b"y NOOP\r\n")
+    assert (await reader.readline()).startswith(b"y OK")
