@@ -15,9 +15,12 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from email.utils import formatdate, make_msgid
 
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
+_HEAD_MAX = 256 * 1024
+_clock: tuple[int, str] = (0, "")
 _UNSAFE = re.compile(r"[\x00-\x20\x7f()<>;]")
 _FIELD = re.compile(rb"(?m)^([!-9;-~]+)[ \t]*:")
 
@@ -50,9 +53,20 @@ def received(
         for_clause = f"\r\n\tfor <{_UNSAFE.sub('?', recipients[0])[:320]}>"
     header = (
         f"Received: from {helo} ([{ip}])\r\n\tby {hostname} (Qiyou) with {protocol}"
-        f" id {queue}{for_clause};\r\n\t{formatdate(when, localtime=True)}\r\n"
+        f" id {queue}{for_clause};\r\n\t{_date(when)}\r\n"
     )
     return header.encode("utf-8", "replace")
+
+
+def _date(when: float | None) -> str:
+    """RFC 5322 date-time in local time, formatted once per second (every message has one)."""
+    global _clock
+    if when is not None:
+        return formatdate(when, localtime=True)
+    second = int(time.time())
+    if _clock[0] != second:
+        _clock = (second, formatdate(second, localtime=True))
+    return _clock[1]
 
 
 def return_path(envelope_from: str) -> bytes:
@@ -62,9 +76,12 @@ def return_path(envelope_from: str) -> bytes:
 
 def _head(raw: bytes) -> bytes:
     """The header block with the line end of its last field (the blank line not included)."""
-    end = _HEAD_END.search(raw, 0, 256 * 1024)
+    at = raw.find(b"\r\n\r\n", 0, _HEAD_MAX)  # most mail: one C-speed scan
+    if at >= 0 and b"\n\n" not in raw[:at]:
+        return raw[: at + 2]
+    end = _HEAD_END.search(raw, 0, _HEAD_MAX)
     if end is None:
-        return raw[: 256 * 1024]
+        return raw[:_HEAD_MAX]
     at = end.start()
     return raw[: at + (2 if raw.startswith(b"\r\n", at) else 1)]
 
