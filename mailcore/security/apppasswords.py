@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -64,6 +65,10 @@ def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise SecurityError(SecurityErrorCode.INVALID, "give the app password a name", "name")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        raise SecurityError(
+            SecurityErrorCode.INVALID, "the name has characters that cannot be shown", "name"
+        )
     if len(name) > MAX_NAME:
         raise SecurityError(
             SecurityErrorCode.INVALID, f"the name may have at most {MAX_NAME} characters", "name"

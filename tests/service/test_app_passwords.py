@@ -6,13 +6,14 @@ the enterprise, never accepted by the web login; IMAP/POP3 switches through
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 
 import aiosmtplib
 import pytest
 
-from tests.e2e.client import LOGIN, GraphQLClient
+from tests.e2e.client import LOGIN, GraphQLClient, http_client
 from tests.e2e.mail import client_tls
 from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
@@ -82,6 +83,16 @@ async def smtp_login(service, user: str, password: str, ip: str) -> tuple[int, s
 
 async def create(client: GraphQLClient, name: str) -> dict:
     return (await client.data(CREATE, name=name))["createAppPassword"]
+
+
+async def create_raw(client: GraphQLClient, name: str) -> dict:
+    """createAppPassword with the JSON written here (``\\ud800`` escapes a lone surrogate,
+    which httpx's own encoder cannot send)."""
+    body = json.dumps({"query": CREATE, "variables": {"name": name}})
+    headers = {**client.headers(), "Content-Type": "application/json"}
+    async with http_client(client.url) as http:
+        response = await http.post(client.url, content=body, headers=headers)
+    return response.json()["data"]["createAppPassword"]
 
 
 async def logins(client: GraphQLClient) -> list[dict]:
@@ -193,6 +204,11 @@ async def test_names_and_limits_answer_typed_errors(service, co):
     assert (empty["code"], empty["field"]) == ("INVALID", "name")
     long = await create(eve, "x" * 65)
     assert (long["code"], long["field"]) == ("INVALID", "name")
+    for unprintable in ("a\ud800b", "\x1b[31m"):  # a lone surrogate, ESC (NUL: schema-wide)
+        refused = await create_raw(eve, unprintable)
+        assert (refused["code"], refused["field"]) == ("INVALID", "name"), unprintable
+    assert (await create(eve, "邮件\t客户端"))["appPassword"]["name"] == "邮件 客户端"
+    await eve.data(REVOKE, id=(await eve.data(LIST))["appPasswords"][0]["id"])
     for n in range(20):
         assert (await create(eve, f"client {n}"))["__typename"] == "AppPasswordCreated"
     full = await create(eve, "one more")
