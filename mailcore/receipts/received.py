@@ -3,8 +3,9 @@
 report on.
 
 A receipt is matched by its ``Original-Message-ID`` to a mail the member it was delivered
-to sent (a copy in their Sent folder, or From one of their addresses): nobody can put a
-receipt on somebody else's mail, and only who knows the (random) Message-ID can make one.
+to sent (a copy in their Sent folder, or From one of their addresses; for a separate copy
+of mass mail, the job's Sent copy): nobody can put a receipt on somebody else's mail, and
+only who knows the (random) Message-ID can make one.
 The receipt mail itself stays in the Inbox as ordinary mail, as other mail systems show it;
 one that cannot be read, or names no mail of theirs, is nothing more than that.
 """
@@ -21,6 +22,7 @@ from mailcore.core.models import (
     Folder,
     FolderRole,
     MailboxEntry,
+    MassMailRecipient,
     Member,
     Message,
     ReadReceipt,
@@ -69,7 +71,9 @@ class Recorder:
             return 0
         recorded = 0
         for member_id in member_ids:
-            original = await _sent_by(member_id, report.original_message_id)
+            original = await _sent_by(member_id, report.original_message_id) or await _copy_of(
+                member_id, report.original_message_id
+            )
             if original is None:
                 continue
             await _store(member_id, original, report)
@@ -95,6 +99,26 @@ async def _sent_by(member_id: int, message_id: str) -> int | None:
         if folder_id in sent or normalize_address(from_address or "") == own:
             return message_pk
     return None
+
+
+async def _copy_of(member_id: int, message_id: str) -> int | None:
+    """For a separate copy (mass mail) the member sent with this Message-ID: the message
+    of the job's Sent entry, where its receipts are shown."""
+    copies = await Message.filter(message_id=message_id).values_list("id", flat=True)
+    if not copies:
+        return None
+    row = (
+        await MassMailRecipient.filter(message_pk__in=copies, job__member_id=member_id)
+        .first()
+        .values_list("job__sent_entry_id", flat=True)
+    )
+    if row is None:
+        return None
+    return (
+        await MailboxEntry.filter(id=row, member_id=member_id)
+        .first()
+        .values_list("message_id", flat=True)
+    )
 
 
 async def _store(member_id: int, message_pk: int, report: mdn.Report) -> None:

@@ -292,7 +292,7 @@ async def test_receipts_from_outside_over_smtp_and_bad_ones_stay_mail(service, c
     assert len(await receipts(c["sender"], sent["id"], 2, 1)) == 1
 
 
-async def test_separate_copies_ask_too(service, co):
+async def test_separate_copies_ask_too_and_their_receipts_show_on_the_sent_copy(service, co):
     given, c = co["email"], co["client"]
     subject = unique("separate")
     sent = (
@@ -312,3 +312,7 @@ async def test_separate_copies_ask_too(service, co):
         got = await find(c[name], subject, wait=15)
         asked = (await message(c[name], got["id"]))["readReceiptRequest"]
         assert asked == {"notifyTo": [given["sender"]], "handled": False, "ask": True}
+    # each copy has its own Message-ID; the receipt shows on the job's Sent copy
+    assert (await c["other"].data(SEND_RECEIPT, id=got["id"]))["sendReadReceipt"]["id"]
+    [receipt] = await receipts(c["sender"], sent["sent"]["id"])
+    assert receipt["recipient"] == given["other"]
