@@ -72,9 +72,8 @@ test('the page shows the servers the test server runs, and the profile downloads
       { protocol: 'SMTP', security: 'STARTTLS', host: HOST, port: server.submissionPort },
     ])
     // Each port shown answers as its protocol does (the test certificate is self-signed).
-    // SMTP over implicit TLS is left out until its listener is in (issue 15).
     const answers = { IMAP: /^\* OK/, POP3: /^\+OK/, SMTP: /^220 / }
-    for (const row of rows.filter((r) => !(r.protocol === 'SMTP' && r.security === 'SSL'))) {
+    for (const row of rows) {
       assert.match(await greeting(row.port, row.security), answers[row.protocol], `${row.protocol} ${row.security} on ${row.port}`)
     }
     assert.equal((await page.locator('[data-test=username]').innerText()).trim(), 'alice@example.com')
