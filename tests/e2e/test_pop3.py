@@ -277,3 +277,20 @@ def test_implicit_tls_port_refuses_plain_text(server):
             assert not sock.recv(100).startswith(b"+OK")
         except (ConnectionError, ssl.SSLError):
             pass
+
+
+def test_connections_over_the_per_address_limit_are_told_why(server):
+    from mailcore.protocols.pop3.server import MAX_CONNECTIONS_PER_IP
+
+    held = []
+    try:
+        for _ in range(MAX_CONNECTIONS_PER_IP):
+            sock = socket.create_connection(("127.0.0.1", server.pop3_port), timeout=30)
+            held.append(sock)
+            assert sock.recv(100).startswith(b"+OK")
+        with socket.create_connection(("127.0.0.1", server.pop3_port), timeout=30) as over:
+            refused = over.recv(100)
+        assert refused == b"-ERR [SYS/TEMP] too many connections from this address\r\n"
+    finally:
+        for sock in held:
+            sock.close()
