@@ -31,6 +31,7 @@ from mailcore.core.config import Settings
 from mailcore.core.events import Bus
 from mailcore.core.mime import display
 from mailcore.delivery.worker import OutboundWorker
+from mailcore.dmarcreports import intake as dmarc_intake
 from mailcore.mail.live import Live
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
@@ -76,6 +77,8 @@ def register(registry: Registry, settings: Settings, blobs: BlobStore, bus: Bus)
     registry.change_jobs.append(search.change_jobs)
     registry.jobs.append(webhooks.new_mail_jobs)  # open API new-mail webhooks
     registry.handle(webhooks.NEW_MAIL, webhooks.enqueue_new_mail)
+    registry.jobs.append(dmarc_intake.report_jobs)  # DMARC aggregate reports that arrive
+    registry.handle(dmarc_intake.TOPIC, dmarc_intake.Recorder(blobs))
     registry.jobs.append(receipts_received.mdn_jobs)  # read receipts that come back
     registry.handle(receipts_received.TOPIC, receipts_received.Recorder(blobs))
     if wechat.template_id(settings):  # WeChat subscribe messages (mini-program)

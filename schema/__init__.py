@@ -16,6 +16,7 @@ from schema.delivery.mutations import DeliveryAdminMutation, DeliveryMutation
 from schema.delivery.queries import DeliveryAdminQuery, DeliveryQuery
 from schema.directory.mutations import DirectoryMutation
 from schema.directory.queries import DirectoryQuery
+from schema.dmarcreports.queries import DmarcReportsQuery
 from schema.domains.mutations import DomainsMutation
 from schema.domains.queries import DomainsQuery
 from schema.error_log import QiyouSchema
@@ -69,6 +70,7 @@ Query = merge_types(
         AdminQuery,
         DirectoryQuery,
         DomainsQuery,
+        DmarcReportsQuery,
         BrandingQuery,
         GroupsQuery,
         NoticesQuery,

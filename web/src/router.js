@@ -31,6 +31,7 @@ export const router = createRouter({
             { path: '', redirect: '/admin/dashboard' },
             admin('dashboard', () => import('./views/admin/Dashboard.vue')),
             admin('domains', () => import('./views/admin/Domains.vue')),
+            admin('dmarc', () => import('./views/admin/DmarcReports.vue')),
             admin('members', () => import('./views/admin/Members.vue')),
             admin('groups', () => import('./views/admin/Groups.vue')),
             admin('admins', () => import('./views/admin/Admins.vue')),

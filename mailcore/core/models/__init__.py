@@ -42,6 +42,7 @@ from mailcore.core.models.directory import (
     PersonalGroup,
     PostingPermission,
 )
+from mailcore.core.models.dmarc import DmarcRecord, DmarcReport
 from mailcore.core.models.mail import (
     Attachment,
     Folder,
@@ -95,6 +96,8 @@ __all__ = [
     "ListKind",
     "SenderListEntry",
     "SpamSetting",
+    "DmarcRecord",
+    "DmarcReport",
     "SpoofAction",
     "SpoofMark",
     "SpoofSetting",
