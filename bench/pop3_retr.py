@@ -210,24 +210,6 @@ async def timed_round(
     }
 
 
-def dovecot_pids(dovecot: Dovecot) -> list[int]:
-    import subprocess
-
-    if dovecot.process is None:
-        return []
-    out = subprocess.run(["pgrep", "-f", "dovecot/"], capture_output=True, text=True).stdout
-    children = [int(p) for p in out.split()]
-    mine = []
-    for pid in children:  # only this instance's (children of its master)
-        try:
-            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == dovecot.process.pid:
-            mine.append(pid)
-    return [dovecot.process.pid, *mine]
-
-
 def best(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     top = max(rounds, key=lambda r: r["mb_per_s"])
     return {
@@ -267,7 +249,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         targets = [("qiyou", qiyou_port, lambda: [server.process.pid])]
         if dovecot is not None:
             port = dovecot.pop3s_port if args.tls else dovecot.pop3_port
-            targets.append(("dovecot", port, lambda: dovecot_pids(dovecot)))
+            targets.append(("dovecot", port, dovecot.pids))
         warm: dict[str, float] = {}
         for name, port, _ in targets:  # Dovecot indexes each maildir on its first login
             t0 = time.monotonic()
