@@ -26,6 +26,7 @@ from mailcore.core.models import (
     Member,
     Message,
     ReadReceipt,
+    ReceiptRequest,
 )
 from mailcore.org.addresses import normalize_address
 from mailcore.receipts import mdn
@@ -133,6 +134,11 @@ async def _store(member_id: int, message_pk: int, report: mdn.Report) -> None:
         await ReadReceipt.create(**key, **values, reported_at=datetime.now(UTC))
     except IntegrityError:  # recorded by another worker meanwhile
         pass
+
+
+async def requested(entry: MailboxEntry) -> bool:
+    """The entry's mail asks for a read receipt (its sender's copy and drafts too)."""
+    return await ReceiptRequest.filter(message_id=entry.message_id).exists()
 
 
 async def receipts_for(member_id: int, entry: MailboxEntry) -> list[ReadReceipt]:

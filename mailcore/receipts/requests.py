@@ -2,9 +2,9 @@
 only adds an ``on_commit`` row (``receipt_request``), so the row commits with the mail and
 opening it later needs no look at its bytes. It never refuses or reshapes a mail.
 
-Recorded for mail that reaches a mailbox as new mail; a mailing list's mail (``List-Id``)
-asks for nothing (RFC 8098 2.1). The envelope sender is kept: a receipt goes out
-automatically only when it is the one address receipts are asked for."""
+Recorded for mail that reaches a mailbox as new mail, and for drafts; a mailing list's
+mail (``List-Id``) asks for nothing (RFC 8098 2.1). The envelope sender is kept: a receipt
+goes out automatically only when it is the one address receipts are asked for."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from mailcore.receipts import mdn
 from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 
 S = IngestSource
-RECORDED = frozenset({S.SMTP_INBOUND, S.SUBMISSION, S.COMPOSE, S.RULE, S.RELEASE, S.FETCH})
+# New mail, and drafts (so that a reopened draft still asks).
+RECORDED = frozenset({S.SMTP_INBOUND, S.SUBMISSION, S.COMPOSE, S.RULE, S.RELEASE, S.FETCH, S.DRAFT})
 
 
 async def record(request: IngestRequest, parsed: ParsedMessage) -> None:

@@ -56,6 +56,10 @@ async def request_of(info: Info, entry: MailboxEntry) -> ReadReceiptRequest | No
     return ReadReceiptRequest.of(found) if found else None
 
 
+async def requested(entry: MailboxEntry) -> bool:
+    return await received.requested(entry)
+
+
 async def receipts_of(info: Info, entry: MailboxEntry) -> list[ReadReceipt]:
     rows = await received.receipts_for(info.context.member_id, entry)
     return [

@@ -190,6 +190,13 @@ class Message:
     async def read_receipt_request(self, info: Info) -> ReadReceiptRequest | None:
         return await receipts.request_of(info, self.entry)
 
+    @strawberry.field(
+        description="The mail asks for a read receipt (Disposition-Notification-To), on every "
+        "copy: the sender's, drafts, recipients'."
+    )
+    async def read_receipt_requested(self) -> bool:
+        return await receipts.requested(self.entry)
+
     @strawberry.field(description="Read receipts that came back for this mail (its sender only).")
     async def read_receipts(self, info: Info) -> list[ReadReceipt]:
         return await receipts.receipts_of(info, self.entry)

@@ -316,3 +316,25 @@ async def test_separate_copies_ask_too_and_their_receipts_show_on_the_sent_copy(
     assert (await c["other"].data(SEND_RECEIPT, id=got["id"]))["sendReadReceipt"]["id"]
     [receipt] = await receipts(c["sender"], sent["sent"]["id"])
     assert receipt["recipient"] == given["other"]
+
+
+async def test_a_draft_keeps_the_request_and_the_sender_sees_it_asked(service, co):
+    given, c = co["email"], co["client"]
+    query = (
+        "query M($id: ID!) { message(id: $id) { readReceiptRequested readReceiptRequest { ask } } }"
+    )
+    save = """
+    mutation D($i: ComposeInput!) {
+      saveDraft(input: $i) { __typename ... on DraftSaved { draft { id } } }
+    }
+    """
+    fields = {"to": [given["asker"]], "subject": unique("draft"), "requestReadReceipt": True}
+    draft = (await c["sender"].data(save, i=fields))["saveDraft"]["draft"]
+    state = (await c["sender"].data(query, id=draft["id"]))["message"]
+    assert state == {"readReceiptRequested": True, "readReceiptRequest": None}
+    plain = (await c["sender"].data(save, i={**fields, "requestReadReceipt": False}))["saveDraft"]
+    state = (await c["sender"].data(query, id=plain["draft"]["id"]))["message"]
+    assert state == {"readReceiptRequested": False, "readReceiptRequest": None}
+    sent = await send(c["sender"], [given["asker"]], unique("asked"))
+    state = (await c["sender"].data(query, id=sent["id"]))["message"]
+    assert state == {"readReceiptRequested": True, "readReceiptRequest": None}
