@@ -114,7 +114,8 @@ async def transact(
             pass_dsn = dsn is not None and smtp.supports_extension("dsn")
             if pass_dsn and dsn is not None:
                 options += mail_dsn_options(dsn)
-            await smtp.mail(wire_sender, options=options)
+            encoding = "utf-8" if "SMTPUTF8" in options else "ascii"  # aiosmtplib's default
+            await smtp.mail(wire_sender, options=options, encoding=encoding)
         except ConnectionFailed:
             raise
         except aiosmtplib.SMTPResponseException as exc:
@@ -131,7 +132,7 @@ async def transact(
                     continue
                 try:
                     rcpt_options = rcpt_dsn_options(dsn, rcpt) if pass_dsn and dsn else []
-                    await smtp.rcpt(wire, options=rcpt_options)
+                    await smtp.rcpt(wire, options=rcpt_options, encoding=encoding)
                     accepted.append(rcpt)
                 except aiosmtplib.SMTPRecipientRefused as exc:
                     replies[rcpt] = Reply(exc.code, exc.message)
