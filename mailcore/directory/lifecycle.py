@@ -15,7 +15,7 @@ from mailcore.admin.errors import AdminError, AdminErrorCode
 from mailcore.admin.oplog import record
 from mailcore.admin.scope import AdminScope, system_scope
 from mailcore.core.events import Bus
-from mailcore.core.models import AuthSession, Member
+from mailcore.core.models import AppPassword, AuthSession, Member
 from mailcore.directory import validate
 from mailcore.directory.members import MEMBERS, hash_off_loop
 from mailcore.org.sessions import revoked_everywhere
@@ -92,7 +92,7 @@ async def restore_member(scope: AdminScope, member: Member, restore_days: int) -
 async def reset_password(
     scope: AdminScope, member: Member, password: str, *, must_change: bool = True, bus: Bus | None
 ) -> Member:
-    """Set a new password (signing the member out everywhere)."""
+    """Set a new password (signing the member out everywhere, revoking their app passwords)."""
     await scope.require_member(MEMBERS, member)
     _not_deleted(member)
     digest = await hash_off_loop(validate.password(password))
@@ -101,6 +101,7 @@ async def reset_password(
             password_hash=digest, must_change_password=must_change
         )
         await AuthSession.filter(member_id=member.id).update(revoked=True)
+        await AppPassword.filter(member_id=member.id).delete()
         await record(scope, "member.reset_password", member.email, must_change=must_change)
     await revoked_everywhere(bus, member.id)
     return await Member.get(id=member.id)

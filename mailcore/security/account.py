@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tortoise.transactions import in_transaction
+
 from mailcore.core.events import Bus
-from mailcore.core.models import Member
+from mailcore.core.models import AppPassword, Member
 from mailcore.org.passwords import hash_password, verify_password
 from mailcore.org.service import MIN_PASSWORD_LENGTH
 from mailcore.org.sessions import revoke_other_sessions
@@ -54,15 +56,17 @@ def _check_new(old: str, new: str) -> None:
 async def change_password(
     member: Member, session_id: int | None, old: str, new: str, *, bus: Bus | None
 ) -> None:
-    """Set a new password; the member's other sessions are signed out (announced on ``bus``)."""
+    """Set a new password; the member's other sessions are signed out (announced on ``bus``)
+    and their app passwords revoked (whoever had the old password may have made one)."""
     _check_new(old, new)
     if len(old) > MAX_PASSWORD or not await verify_password(member.password_hash, old):
         raise SecurityError(
             SecurityErrorCode.INVALID_CREDENTIALS, "the current password is wrong", "old"
         )
-    await Member.filter(id=member.id).update(
-        password_hash=hash_password(new), must_change_password=False
-    )
+    digest = hash_password(new)
+    async with in_transaction():
+        await Member.filter(id=member.id).update(password_hash=digest, must_change_password=False)
+        await AppPassword.filter(member_id=member.id).delete()
     await revoke_other_sessions(bus, member.id, session_id)
 
 

@@ -102,7 +102,7 @@ async def logins(client: GraphQLClient) -> list[dict]:
 @pytest.fixture(scope="module")
 async def co(service):
     company = await Company.create(service, "apppw")
-    for name in ("ann", "ben", "cal", "dee", "eve", "fay"):
+    for name in ("ann", "ben", "cal", "dee", "eve", "fay", "gus"):
         await company.member(name)
     return company
 
@@ -308,3 +308,39 @@ async def test_ip_allow_lists_and_lockouts_apply_to_app_passwords(service, co):
     code, message = await smtp_login(service, email, secret, allowed)
     assert code == 454 and "try again" in message, message
     assert (await logins(ben))[0]["reason"] == "locked"
+
+
+CHANGE_PASSWORD = """
+mutation P($old: String!, $new: String!) {
+  changePassword(old: $old, new: $new) { __typename ... on AuthError { code } }
+}
+"""
+RESET_PASSWORD = """
+mutation R($email: String!, $password: String!) {
+  resetMemberPassword(email: $email, password: $password, mustChange: false) {
+    __typename ... on AdminError { code }
+  }
+}
+"""
+
+
+async def test_a_new_password_revokes_every_app_password(service, co):
+    """Whoever knew the old password may have made an app password: changing it (the member)
+    or resetting it (an administrator) revokes them all."""
+    email = f"gus@{co.domain}"
+    gus = await co.client(email)
+    secret = (await create(gus, "phone"))["secret"]
+    ip = address()
+    assert (await smtp_login(service, email, secret, ip))[0] == 235
+    new = "another-horse-7"
+    changed = (await gus.data(CHANGE_PASSWORD, old=PASSWORD, new=new))["changePassword"]
+    assert changed["__typename"] == "Done", changed
+    assert (await gus.data(LIST))["appPasswords"] == []
+    assert (await smtp_login(service, email, secret, ip))[0] == 535
+
+    secret = (await create(gus, "laptop"))["secret"]
+    reset = await co.admin.data(RESET_PASSWORD, email=email, password=PASSWORD)
+    assert reset["resetMemberPassword"]["__typename"] == "AdminMember", reset
+    assert (await smtp_login(service, email, secret, ip))[0] == 535
+    gus = await co.client(email)
+    assert (await gus.data(LIST))["appPasswords"] == []
