@@ -25,7 +25,8 @@ MY_LOGINS = "{ myLogins(first: 20) { edges { node { client success } } } }"
 def people(server):
     """Members of this module's own (seeded in one go), by test."""
     tag = uuid.uuid4().hex[:8]
-    emails = {name: f"pop-{name}-{tag}@example.com" for name in ("main", "dele", "drop", "snap")}
+    names = ("main", "dele", "drop", "snap", "big")
+    emails = {name: f"pop-{name}-{tag}@example.com" for name in names}
     seed(server, members=dict.fromkeys(emails.values(), {}))
     return emails
 
@@ -171,6 +172,18 @@ async def test_maildrop_is_a_snapshot_and_a_mail_removed_elsewhere_answers_err(s
     assert await find(web, removed, folder="TRASH", wait=0) is not None  # left alone
     pop = pop3s(server, email)
     assert pop.stat()[0] == 1
+    pop.quit()
+
+
+def test_a_big_mail_arrives_whole_over_tls(server, people):
+    email = people["big"]
+    lines = [f".line {i} " + "x" * 60 for i in range(60_000)]  # ~4.3 MB, every line dotted
+    deliver(server, email, body="\n".join(lines))
+    pop = pop3s(server, email)
+    response, got, _ = pop.retr(1)
+    body = got[got.index(b"") + 1 :]
+    assert [line.decode() for line in body[: len(lines)]] == lines
+    assert response == f"+OK {sum(len(line) + 2 for line in got)} octets".encode()
     pop.quit()
 
 
