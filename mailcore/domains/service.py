@@ -22,7 +22,7 @@ from mailcore.domains.dkim import ensure_dkim, generate_key_pair, new_selector
 from mailcore.domains.records import DnsRecord, RecordStatus, expected_records
 from mailcore.domains.verify import check_records
 from mailcore.org import service as org
-from mailcore.org.addresses import normalize_domain
+from mailcore.org.addresses import ascii_domain, normalize_domain
 from mailcore.org.errors import OrgError
 
 _ORG_CODES = {
@@ -140,7 +140,7 @@ async def rotate_dkim(scope: AdminScope, name: str) -> Domain:
 
 def _records(domain: Domain, settings: Settings) -> list[DnsRecord]:
     return expected_records(
-        domain.name,
+        ascii_domain(domain.name),  # DNS knows an IDN domain by its A-labels
         hostname=settings.hostname.lower(),
         selector=domain.dkim_selector,
         public_key=domain.dkim_public_key,

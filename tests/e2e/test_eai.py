@@ -23,6 +23,7 @@ mutation A($name: String!) {
   }
 }
 """
+DNS = "query D($d: String!) { dnsRecords(domain: $d) { type name value } }"
 ADD_ALIAS = """
 mutation A($email: String!, $alias: String!) {
   addMemberAlias(email: $email, alias: $alias) {
@@ -107,6 +108,15 @@ async def test_a_labels_and_u_labels_reach_the_same_member(server, company):
         assert refused == {}
     for subject in subjects:
         assert await until(lambda s=subject: in_folder(reader, s), what=subject)
+
+
+async def test_dns_records_of_an_idn_domain_use_a_labels(server, company):
+    domain, admin = company
+    a_label = idna.encode(domain, uts46=True).decode()
+    records = (await admin.data(DNS, d=domain))["dnsRecords"]
+    assert all((r["name"] + r["value"]).isascii() for r in records), records
+    [dmarc] = [r for r in records if r["type"] == "TXT" and r["name"] == f"_dmarc.{a_label}"]
+    assert f"rua=mailto:dmarc@{a_label}" in dmarc["value"]
 
 
 async def test_bad_names_are_refused_with_the_reason(server, company):
