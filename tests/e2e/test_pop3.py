@@ -25,7 +25,7 @@ MY_LOGINS = "{ myLogins(first: 20) { edges { node { client success } } } }"
 def people(server):
     """Members of this module's own (seeded in one go), by test."""
     tag = uuid.uuid4().hex[:8]
-    names = ("main", "dele", "drop", "snap", "big")
+    names = ("main", "dele", "drop", "snap", "big", "off")
     emails = {name: f"pop-{name}-{tag}@example.com" for name in names}
     seed(server, members=dict.fromkeys(emails.values(), {}))
     return emails
@@ -213,6 +213,19 @@ async def test_logins_are_recorded_as_pop3(server, mailbox):
     logins = [e["node"] for e in (await web.data(MY_LOGINS))["myLogins"]["edges"]]
     assert {"client": "POP3", "success": True} in logins
     assert {"client": "POP3", "success": False} in logins
+
+
+def test_a_member_with_pop_turned_off_is_refused(server, people):
+    email = people["off"]
+    server.mailcore(
+        "return await Member.filter(email=args['email']).update(pop_enabled=False)", email=email
+    )
+    pop = pop3s(server)
+    pop.user(email)
+    with pytest.raises(poplib.error_proto) as refused:
+        pop.pass_(PASSWORD)
+    assert refused.value.args[0] == b"-ERR [AUTH] POP3 is turned off for this account"
+    pop.quit()
 
 
 class Raw:
