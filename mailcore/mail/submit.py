@@ -6,7 +6,7 @@ one of their aliases, at any domain of the enterprise (alias domains included)."
 
 from __future__ import annotations
 
-from email.parser import BytesHeaderParser
+from email.parser import HeaderParser
 from email.utils import getaddresses
 
 from mailcore.core.mime.charset import decode_header_bytes
@@ -42,7 +42,8 @@ def header_senders(raw: bytes) -> list[str]:
     returned whole, so it is refused rather than skipped."""
     ours, body = split_headers(raw, 0, min(len(raw), 65536))
     values = [decode_header_bytes(v) for name, v in ours if name in SENDER_HEADERS]
-    theirs = BytesHeaderParser().parsebytes(raw[:body] if body else raw[:65536])
+    head = (raw[:body] if body else raw[:65536]).decode("utf-8", "replace")
+    theirs = HeaderParser().parsestr(head)  # as text: UTF-8 headers (RFC 6532) kept as such
     values += [str(v) for name in SENDER_HEADERS for v in theirs.get_all(name, [])]
     found: list[str] = []
     for text in values:

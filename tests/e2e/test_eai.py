@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.client import login
 from tests.e2e.delivery_env import in_folder, until
-from tests.e2e.mail import unique
+from tests.e2e.mail import submission, unique
 from tests.e2e.policy_company import tag
 from tests.e2e.server import PASSWORD
 
@@ -89,6 +89,25 @@ async def test_utf8_member_and_alias_receive_mail_over_smtputf8(server, company)
     assert refused == {}
     reader = await login(server.graphql_url, member, PASSWORD)
     [entry] = await until(lambda: in_folder(reader, subject), what="the mail to the alias")
+    assert entry["subject"] == subject
+
+
+async def test_a_utf8_member_sends_through_submission_with_smtputf8(server, company):
+    domain, _ = company
+    sender, rcpt = f"发件人{tag()}@{domain}", f"收件人{tag()}@{domain}"
+    for address in (sender, rcpt):
+        server.cli("user", "add", address, "--password", PASSWORD)
+    subject = unique("submitted")
+    smtp = await submission(server, sender)  # AUTH PLAIN with the UTF-8 address
+    try:
+        refused, _ = await smtp.sendmail(
+            sender, [rcpt], _mail(sender, rcpt, subject), mail_options=["SMTPUTF8"]
+        )
+    finally:
+        await smtp.quit()
+    assert refused == {}
+    reader = await login(server.graphql_url, rcpt, PASSWORD)
+    [entry] = await until(lambda: in_folder(reader, subject), what="the submitted mail")
     assert entry["subject"] == subject
 
 
