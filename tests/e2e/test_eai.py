@@ -24,6 +24,11 @@ mutation A($name: String!) {
 }
 """
 DNS = "query D($d: String!) { dnsRecords(domain: $d) { type name value } }"
+SEND = """
+mutation S($input: ComposeInput!) {
+  sendMail(input: $input) { __typename ... on MailError { code field message } }
+}
+"""
 ADD_ALIAS = """
 mutation A($email: String!, $alias: String!) {
   addMemberAlias(email: $email, alias: $alias) {
@@ -90,6 +95,12 @@ async def test_utf8_member_and_alias_receive_mail_over_smtputf8(server, company)
     reader = await login(server.graphql_url, member, PASSWORD)
     [entry] = await until(lambda: in_folder(reader, subject), what="the mail to the alias")
     assert entry["subject"] == subject
+
+    # From the web app too (GraphQL sendMail): the boss writes to the alias.
+    subject = unique("web")
+    sent = await admin.data(SEND, input={"to": [alias], "subject": subject, "text": "你好"})
+    assert sent["sendMail"]["__typename"] == "SendMailSuccess", sent
+    assert await until(lambda: in_folder(reader, subject), what="the mail sent from the web")
 
 
 async def test_a_utf8_member_sends_through_submission_with_smtputf8(server, company):
