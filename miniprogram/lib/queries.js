@@ -125,6 +125,10 @@ module.exports = {
   REVOKE_APP_PASSWORD: `mutation RevokeAppPassword($id: ID!) {
     revokeAppPassword(id: $id) { __typename ... on AuthError { code message } }
   }`,
+  MAIL_CLIENT_SETUP: `query MailClientSetup {
+    mailClientSetup { host username servers { protocol security port } }
+    mySecurity { appPasswordsRequired secureLogin }
+  }`,
   NEW_MAIL: 'subscription { newMail { id subject date folder from { name address } } }',
   MAILBOX_CHANGED: 'subscription { mailboxChanged { change ids folderId } }',
   NOTICE_POSTED: 'subscription { noticePosted { id title createdAt author { name address } } }',

@@ -60,6 +60,9 @@ Component({
         platform.toast(e.message)
       }
     },
+    onMailClients() {
+      return platform.navigate('mailclients')
+    },
     onAppPasswords() {
       return platform.navigate('apppasswords')
     },

@@ -33,6 +33,9 @@ class Qiyou {
     this.httpPort = await freePort()
     this.smtpPort = await freePort()
     this.submissionPort = await freePort()
+    // The mail-client listeners (QIYOU_IMAP_PORT, ...) on free ports too, by name.
+    this.mailPorts = {}
+    for (const name of ['SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S']) this.mailPorts[name] = await freePort()
   }
 
   env() {
@@ -42,6 +45,7 @@ class Qiyou {
       QIYOU_HTTP_PORT: String(this.httpPort),
       QIYOU_SMTP_PORT: String(this.smtpPort),
       QIYOU_SUBMISSION_PORT: String(this.submissionPort),
+      ...Object.fromEntries(Object.entries(this.mailPorts || {}).map(([name, port]) => [`QIYOU_${name}_PORT`, String(port)])),
     })
   }
 
