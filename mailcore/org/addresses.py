@@ -55,9 +55,15 @@ def ascii_domain(name: str) -> str:
         return text
 
 
-@functools.lru_cache(maxsize=4096)
 def domain_problem(name: str) -> str | None:
     """Why this is not a domain we can host or send to (None: it is one)."""
+    if len(name) > 4 * DOMAIN_MAX:  # whatever it is, too long (and not worth caching)
+        return f"longer than {DOMAIN_MAX} octets"
+    return _domain_problem(name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _domain_problem(name: str) -> str | None:
     text = name.strip().rstrip(".").lower()
     if not text:
         return "the domain is empty"
