@@ -78,7 +78,7 @@ MAX_LINE = 64 * 1024  # one line of a command (a long UID set fits)
 MAX_COMMAND = 1024 * 1024  # a whole command but APPEND, literals included
 MAX_PREAUTH = 16 * 1024  # a whole command before login, literals included
 MAX_FAILED_LOGINS = 5  # then the connection is closed
-IDLE_POLL = 60.0  # seconds between syncs in IDLE when no wake-up comes
+IDLE_POLL = 60.0  # seconds between syncs (and "* OK Still here") in a quiet IDLE
 HANDSHAKE_TIMEOUT = 30.0
 
 
@@ -173,6 +173,7 @@ class Session:
     lease: Lease | None = None
     stressed: Callable[[], bool] = lambda: False  # the listener is nearly full
     logins: LoginGate = field(default_factory=LoginGate)  # the listener's, shared
+    idle_poll: float = IDLE_POLL
     member: Member | None = None
     selected: SelectedMailbox | None = None
     enabled: set[str] = field(default_factory=set)
@@ -512,7 +513,7 @@ async def idle(session: Session, cmd: Command) -> None:
                     waking = asyncio.ensure_future(anext(events))
                 waiting = {reading} | ({waking} if waking is not None else set())
                 done, _ = await asyncio.wait(
-                    waiting, timeout=IDLE_POLL, return_when=asyncio.FIRST_COMPLETED
+                    waiting, timeout=session.idle_poll, return_when=asyncio.FIRST_COMPLETED
                 )
                 if reading in done:
                     break
@@ -520,6 +521,8 @@ async def idle(session: Session, cmd: Command) -> None:
                     if waking.exception() is not None:  # the bus went away: poll instead
                         events = None
                     waking = None
+                elif not done:  # a quiet minute: keep NATs and firewalls from forgetting us
+                    session.untagged("OK Still here")
                 await session.sync(expunges=True)
                 await session.flush()
         finally:
