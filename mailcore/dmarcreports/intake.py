@@ -33,7 +33,7 @@ from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 log = logging.getLogger(__name__)
 
 TOPIC = "dmarc.report"
-SOURCES = {IngestSource.SMTP_INBOUND}
+SOURCES = {IngestSource.SMTP_INBOUND, IngestSource.DSN}  # some reporters use MAIL FROM:<>
 
 
 def report_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
