@@ -29,6 +29,11 @@ mutation S($input: ComposeInput!) {
   sendMail(input: $input) { __typename ... on MailError { code field message } }
 }
 """
+NEW_MEMBER = """
+mutation M($i: CreateMemberInput!) {
+  createMember(input: $i) { __typename ... on AdminError { code field message } }
+}
+"""
 ADD_ALIAS = """
 mutation A($email: String!, $alias: String!) {
   addMemberAlias(email: $email, alias: $alias) {
@@ -150,7 +155,7 @@ async def test_dns_records_of_an_idn_domain_use_a_labels(server, company):
 
 
 async def test_bad_names_are_refused_with_the_reason(server, company):
-    _, admin = company
+    domain, admin = company
     cases = {
         "pаypal-x.com": "mixes look-alike scripts",  # a Cyrillic а among Latin letters
         f"{'例' * 60}.com": "63",  # a label over 63 octets as A-labels
@@ -162,6 +167,14 @@ async def test_bad_names_are_refused_with_the_reason(server, company):
         assert answer["__typename"] == "AdminError", (name, answer)
         assert (answer["code"], answer["field"]) == ("INVALID", "name")
         assert reason in answer["message"], (name, answer)
+    for email, reason in ((f"a\u200bb@{domain}", "U+200B"), (f"{'汤' * 22}@{domain}", "64 octets")):
+        made = await admin.data(NEW_MEMBER, i={"email": email, "password": PASSWORD})
+        answer = made["createMember"]
+        assert (answer["code"], answer["field"]) == ("INVALID", "email"), answer
+        assert reason in answer["message"]
+    member = f"成员{tag()}@{domain}"
+    made = await admin.data(NEW_MEMBER, i={"email": member, "password": PASSWORD})
+    assert made["createMember"] == {"__typename": "AdminMember"}
     failed = server.cli("domain", "add", "pаypal-y.com", check=False)
     assert failed.returncode != 0 and "look-alike" in failed.stderr
     failed = server.cli("user", "add", "a\u200bb@example.com", "--password", PASSWORD, check=False)
