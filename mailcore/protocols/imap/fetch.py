@@ -21,7 +21,7 @@ from mailcore.protocols.imap.bodyparts import BadSection, Entity, Section, extra
 from mailcore.protocols.imap.bodyparts import parse as parse_entities
 from mailcore.protocols.imap.envelope import render as render_structures
 from mailcore.protocols.imap.fetchitems import Item, parse
-from mailcore.protocols.imap.responses import Bad, No, literal
+from mailcore.protocols.imap.responses import Bad, No
 from mailcore.protocols.imap.sequence import compact
 from mailcore.protocols.imap.sequence import parse as parse_set
 from mailcore.protocols.imap.session import SELECTED, Session, command
@@ -40,7 +40,7 @@ _KNOWN_CTE = frozenset({"7bit", "8bit", "binary", "base64", "quoted-printable"})
 
 STRUCTURES = frozenset({"ENVELOPE", "BODY", "BODYSTRUCTURE"})
 _rendered: OrderedDict[str, dict[str, bytes]] = OrderedDict()  # blob → kind → bytes
-_parsed: OrderedDict[str, tuple[bytes, Entity]] = OrderedDict()
+_parsed: OrderedDict[str, tuple[bytes, Entity | None]] = OrderedDict()
 
 
 def internal_date(row: Row) -> str:
@@ -64,13 +64,17 @@ class Reader:
     def __init__(self, session: Session) -> None:
         self.blobs = session.runtime.blobs
 
-    async def raw(self, sha256: str) -> tuple[bytes, Entity]:
+    async def raw(self, sha256: str, tree: bool = True) -> tuple[bytes, Entity | None]:
+        """A message's bytes and (if ``tree``) its entity tree; the last few are kept."""
         found = _parsed.get(sha256)
         if found is not None:
             _parsed.move_to_end(sha256)
-            return found
-        raw = await self.blobs.get(sha256)
-        found = (raw, parse_entities(raw))
+            if found[1] is not None or not tree:
+                return found
+            found = (found[0], parse_entities(found[0]))
+        else:
+            raw = await self.blobs.get(sha256)
+            found = (raw, parse_entities(raw) if tree else None)
         _parsed[sha256] = found
         if len(_parsed) > PARSED:
             _parsed.popitem(last=False)
@@ -99,12 +103,16 @@ class Reader:
                 _remember(key, raw, kinds)
 
 
-def _data(label: str, data: bytes | None, partial: tuple[int, int] | None) -> bytes:
+Chunks = bytes | tuple[bytes, bytes]  # an item, or its head and a literal's bytes
+
+
+def _data(label: str, data: bytes | None, partial: tuple[int, int] | None) -> Chunks:
+    """``LABEL {n}\r\n`` and the bytes, kept apart so that a large body is not copied."""
     if data is None:
         return label.encode() + b" NIL"
     if partial is not None:
         data = data[partial[0] : partial[0] + partial[1]]
-    return label.encode() + b" " + literal(data)
+    return b"%s {%d}\r\n" % (label.encode(), len(data)), data
 
 
 def _binary(raw: bytes, root: Entity, parts: tuple[int, ...]) -> bytes:
@@ -122,7 +130,7 @@ def _binary(raw: bytes, root: Entity, parts: tuple[int, ...]) -> bytes:
     return decode_transfer(data, cte)
 
 
-async def render(session: Session, reader: Reader, item: Item, row: Row) -> bytes:
+async def render(session: Session, reader: Reader, item: Item, row: Row) -> Chunks:
     """One item of one message's FETCH response."""
     name = item.name
     if name == "UID":
@@ -137,14 +145,16 @@ async def render(session: Session, reader: Reader, item: Item, row: Row) -> byte
         return b"MODSEQ (%d)" % row.modseq
     if name in STRUCTURES and item.section is None:
         return name.encode() + b" " + await reader.structure(row.sha256, name)
-    raw, root = await reader.raw(row.sha256)
-    if name == "RFC822":
-        return _data("RFC822", raw, None)
+    section = item.section
+    whole = name == "RFC822" or (name == "BODY" and section == Section())
+    raw, root = await reader.raw(row.sha256, tree=not whole)
+    if whole:
+        return _data("RFC822" if name == "RFC822" else item.label(), raw, item.partial)
+    assert root is not None
     if name == "RFC822.HEADER":
         return _data("RFC822.HEADER", extract(raw, root, Section(text="HEADER")), None)
     if name == "RFC822.TEXT":
         return _data("RFC822.TEXT", extract(raw, root, Section(text="TEXT")), None)
-    section = item.section
     assert section is not None
     try:
         if name == "BODY":
@@ -156,8 +166,8 @@ async def render(session: Session, reader: Reader, item: Item, row: Row) -> byte
         return item.label().encode() + b" %d" % len(data)
     if item.partial is not None:
         data = data[item.partial[0] : item.partial[0] + item.partial[1]]
-    head = item.label().encode() + b" "
-    return head + (b"~" + literal(data) if b"\x00" in data else literal(data))
+    binary = b"~" if b"\x00" in data else b""  # literal8 (RFC 3516)
+    return b"%s %s{%d}\r\n" % (item.label().encode(), binary, len(data)), data
 
 
 async def mark_seen(session: Session, selected: Selected, rows: list[Row]) -> set[int]:
@@ -216,11 +226,21 @@ async def fetch(session: Session, cmd: Command) -> str | None:
         n = selected.msn(row.uid)
         if not n:
             continue
-        parts = [
-            await render(session, reader, i, row)
-            for i in (with_flags if row.uid in seen_now else items)
-        ]
-        session.write(b"* %d FETCH (" % n + b" ".join(parts) + b")\r\n")
+        chunks = [b"* %d FETCH (" % n]
+        for i, item in enumerate(with_flags if row.uid in seen_now else items):
+            if i:
+                chunks.append(b" ")
+            part = await render(session, reader, item, row)
+            if isinstance(part, tuple):
+                chunks += part
+            else:
+                chunks.append(part)
+        chunks.append(b")\r\n")
+        if len(chunks) < 16 and sum(map(len, chunks)) < 16384:
+            session.write(b"".join(chunks))
+        else:
+            for chunk in chunks:
+                session.write(chunk)
         await session.pace()
     if "FLAGS" in names or "MODSEQ" in names:
         selected.note(rows)
