@@ -170,7 +170,12 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 def start_server(request: pytest.FixtureRequest, backend: str, data_dir: Path) -> Server:
     """Provision and start a server on ``backend`` (``sqlite`` or ``postgres``)."""
     # Tests change DNS answers between cases: no answer cache (tests/mailcore/dns tests it).
-    env: dict[str, str] = {"QIYOU_MAX_MESSAGE_SIZE": "12M", "QIYOU_DNS_CACHE_SECONDS": "0"}
+    # Mail-client sessions check their login before every command (revocations show at once).
+    env: dict[str, str] = {
+        "QIYOU_MAX_MESSAGE_SIZE": "12M",
+        "QIYOU_DNS_CACHE_SECONDS": "0",
+        "QIYOU_CLIENT_LOGIN_CHECK": "0",
+    }
     if backend == "postgres":
         need_services(PG_URL, REDIS_URL)
         env["DATABASE_URL"] = request.getfixturevalue("pg_database")

@@ -137,6 +137,9 @@ class Settings:
     imap_auth_timeout: float = 60.0  # seconds a client may stay silent before logging in
     imap_idle_timeout: float = 1800.0  # after login, and in IDLE (RFC 9051 §5.4: 30 min)
     imap_write_timeout: float = 60.0  # seconds a client may leave our output unread
+    # IMAP/POP3 sessions check this often that their login still holds (member enabled,
+    # protocol on, password unchanged, app password not revoked); 0: before every command
+    client_login_check: float = 30.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -269,6 +272,7 @@ class Settings:
             imap_auth_timeout=float(get("QIYOU_IMAP_AUTH_TIMEOUT", "60")),
             imap_idle_timeout=float(get("QIYOU_IMAP_IDLE_TIMEOUT", "1800")),
             imap_write_timeout=float(get("QIYOU_IMAP_WRITE_TIMEOUT", "60")),
+            client_login_check=float(get("QIYOU_CLIENT_LOGIN_CHECK", "30")),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -177,6 +177,12 @@ async def _deliver(services: Services, member: Member, found: Asked, automatic: 
         automatic=automatic,
     )
     routes = await route(found.request.notify_to)
+    if routes.groups or routes.roles:
+        # A receipt names one person; to a group (or postmaster@ and the like) it would let
+        # a stranger's Disposition-Notification-To mail a whole list as a colleague.
+        raise ReceiptError(
+            ReceiptErrorCode.NOT_ALLOWED, "a receipt is not sent to a group address", "id"
+        )
     local = await local_recipients(routes)
     if not local and not routes.external:
         raise ReceiptError(ReceiptErrorCode.INVALID, "the receipt has nowhere to go", "id")

@@ -147,7 +147,7 @@ async def _succeed(
     )
 
 
-async def authenticate(attempt: Attempt, settings: Settings) -> Member:
+async def sign_in_client(attempt: Attempt, settings: Settings) -> ClientLogin:
     """A mail-protocol login (SMTP AUTH, IMAP, POP3): every check but a second factor.
 
     The password is the member's own or one of their app passwords. Refused: a protocol
@@ -180,7 +180,39 @@ async def authenticate(attempt: Attempt, settings: Settings) -> Member:
         await apppasswords.mark_used(proof.app_password, attempt.client, attempt.ip)
         reason = LoginReason.APP_PASSWORD
     await _succeed(member, attempt.client, attempt.ip, attempt.user_agent, reason)
-    return member
+    app_password_id = proof.app_password.id if proof.app_password is not None else None
+    return ClientLogin(member, attempt.client, app_password_id, member.password_hash)
+
+
+async def authenticate(attempt: Attempt, settings: Settings) -> Member:
+    """``sign_in_client`` for a caller that keeps no session (SMTP AUTH: each message is
+    checked again)."""
+    return (await sign_in_client(attempt, settings)).member
+
+
+@dataclass(frozen=True)
+class ClientLogin:
+    """A mail client's login (IMAP, POP3), to check again while its session lasts."""
+
+    member: Member
+    client: ClientKind
+    app_password_id: int | None  # None: signed in with the main password
+    password_hash: str
+
+
+async def still_signed_in(login: ClientLogin) -> bool:
+    """May a mail-client session that signed in as ``login`` go on? Not once the member is
+    disabled or deleted, the protocol is switched off for them, their password changed,
+    the app password it used is revoked, or app passwords became required of a session
+    signed in with the main password."""
+    member = await Member.filter(id=login.member.id).first()
+    if member is None or not member.enabled or member.deleted_at is not None:
+        return False
+    if not protocol_allowed(member, login.client) or member.password_hash != login.password_hash:
+        return False
+    if login.app_password_id is not None:
+        return await AppPassword.filter(id=login.app_password_id, member_id=member.id).exists()
+    return not await apppasswords.required(member)
 
 
 def protocol_allowed(member: Member, client: ClientKind) -> bool:

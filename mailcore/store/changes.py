@@ -201,16 +201,27 @@ class Changes:
     async def _move(
         self, member_id: int, entries: list[MailboxEntry], folder_id: int, origin: int | None
     ) -> None:
-        moving = sorted(
-            (e for e in entries if e.folder_id != folder_id), key=lambda e: (e.folder_id, e.uid)
-        )
-        if not moving:
+        """Move ``entries`` (rows as the caller read them) to ``folder_id``. Under the member
+        row's lock they are read again, so two moves of one entry at once each log the
+        folder and UID the entry really left (one of them may find nothing to do)."""
+        if all(e.folder_id == folder_id for e in entries):
             return
-        ids = [e.id for e in moving]
-        change = EntryChange(member_id, ChangeKind.MOVED, ids, folder_id, origin)
         async with in_transaction() as connection:
-            first = await allocate(connection, member_id, len(moving))
+            first = await allocate(connection, member_id, len(entries))
+            fresh = (
+                await MailboxEntry.filter(member_id=member_id, id__in=[e.id for e in entries])
+                .using_db(connection)
+                .select_for_update()
+            )
+            moving = sorted(
+                (e for e in fresh if e.folder_id != folder_id), key=lambda e: (e.folder_id, e.uid)
+            )
+            if not moving:
+                return
             uids = {e.id: first + n for n, e in enumerate(moving)}
+            change = EntryChange(
+                member_id, ChangeKind.MOVED, [e.id for e in moving], folder_id, origin
+            )
             await _place(connection, folder_id, uids)
             await self._record(
                 change,
@@ -218,9 +229,10 @@ class Changes:
                 uids,
                 connection,
             )
-        for entry in moving:
-            entry.folder_id = folder_id
-            entry.uid = entry.modseq = uids[entry.id]
+        for entry in entries:
+            if entry.id in uids:
+                entry.folder_id = folder_id
+                entry.uid = entry.modseq = uids[entry.id]
         await self._announce(change)
 
     async def copy(

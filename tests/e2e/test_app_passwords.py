@@ -7,7 +7,6 @@ from __future__ import annotations
 import imaplib
 import poplib
 import smtplib
-import socket
 
 import pytest
 
@@ -34,14 +33,6 @@ def smtp_login(server, email: str, password: str) -> tuple[int, bytes]:
             return smtp.login(email, password)
         except smtplib.SMTPResponseException as exc:
             return exc.smtp_code, exc.smtp_error
-
-
-def listening(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return True
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +63,6 @@ async def test_smtp_takes_the_app_password_and_refuses_the_main_one(server, memb
 
 
 async def test_imap_takes_the_app_password_and_refuses_the_main_one(server, member):
-    if not listening(server.imaps_port):
-        pytest.skip("no IMAPS listener in this build")
     email, client, secret = member
     with imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port, ssl_context=client_tls()) as imap:
         with pytest.raises(imaplib.IMAP4.error, match="app password"):
@@ -86,8 +75,6 @@ async def test_imap_takes_the_app_password_and_refuses_the_main_one(server, memb
 
 
 async def test_pop3_takes_the_app_password_and_refuses_the_main_one(server, member):
-    if not listening(server.pop3s_port):
-        pytest.skip("no POP3S listener in this build")
     email, client, secret = member
     pop = poplib.POP3_SSL("127.0.0.1", server.pop3s_port, context=client_tls(), timeout=30)
     try:
@@ -105,3 +92,33 @@ async def test_pop3_takes_the_app_password_and_refuses_the_main_one(server, memb
         pop.close()
     used = (await client.data(LIST))["appPasswords"][0]
     assert used["lastUsedProtocol"] == "pop3"
+
+
+REVOKE = "mutation R($id: ID!) { revokeAppPassword(id: $id) { __typename } }"
+IDS = "{ appPasswords { id name } }"
+
+
+async def test_revoking_an_app_password_ends_the_sessions_that_use_it(server, member):
+    """Review finding: IMAP and POP3 sessions outlived a revoked app password (and a disabled
+    member). The test server checks a session's login before every command
+    (QIYOU_CLIENT_LOGIN_CHECK=0; 30 s by default)."""
+    email, client, _ = member
+    made = {}
+    for name in ("imap-revoked", "pop3-revoked"):
+        made[name] = (await client.data(CREATE, name=name))["createAppPassword"]["secret"]
+    ids = {row["name"]: row["id"] for row in (await client.data(IDS))["appPasswords"]}
+    imap = imaplib.IMAP4_SSL("127.0.0.1", server.imaps_port, ssl_context=client_tls())
+    imap.login(email, made["imap-revoked"])
+    assert imap.noop()[0] == "OK"
+    pop = poplib.POP3_SSL("127.0.0.1", server.pop3s_port, context=client_tls(), timeout=30)
+    pop.user(email)
+    pop.pass_(made["pop3-revoked"])
+    assert pop.stat()[0] >= 0
+    for name in made:
+        done = await client.data(REVOKE, id=ids[name])
+        assert done["revokeAppPassword"]["__typename"] == "Done"
+    with pytest.raises(imaplib.IMAP4.abort, match="no longer valid"):
+        imap.noop()
+    with pytest.raises(poplib.error_proto, match="no longer valid"):
+        pop.stat()
+    pop.close()

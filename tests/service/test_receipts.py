@@ -252,6 +252,14 @@ async def test_spam_lists_and_other_addresses_from_outside(service, co):
         " WHERE recipient = 'collector@tracker.test'"
     )
     assert queued == "|collector@tracker.test"
+    # Never to a group or role address of ours: a stranger's Disposition-Notification-To
+    # would mail a whole list as a colleague (review finding).
+    grouped = unique("grouped")
+    role = "postmaster@" + given["auto"].split("@")[1]
+    await mx(service, "olaf@remote.test", given["auto"], outside_mail(given["auto"], grouped, role))
+    got = await find(c["auto"], grouped)
+    refused = (await c["auto"].data(SEND_RECEIPT, id=got["id"]))["sendReadReceipt"]
+    assert refused["code"] == "NOT_ALLOWED", refused
 
 
 async def test_receipts_from_outside_over_smtp_and_bad_ones_stay_mail(service, co):

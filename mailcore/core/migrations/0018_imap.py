@@ -3,7 +3,9 @@
 Existing entries get UIDs and modification sequences in the order they were stored, one
 counter per member (``ROW_NUMBER`` over the member's entries); each folder's ``uid_next``
 follows its highest UID and each member's ``modseq`` its highest value. Change-log rows
-written before have modseq 0 (history before IMAP; no client has seen a value yet).
+written before have modseq 0 (history before IMAP; no client has seen a value yet); each
+existing entry gets an ``added`` row with its value, so a folder's HIGHESTMODSEQ (the
+highest value of its log) covers the mail already there.
 """
 
 from tortoise import fields, migrations
@@ -37,6 +39,12 @@ class Migration(migrations.Migration):
             'UPDATE "mailbox_entry" SET "uid" = r.n, "modseq" = r.n FROM (SELECT "id",'
             ' ROW_NUMBER() OVER (PARTITION BY "member_id" ORDER BY "id") AS n'
             ' FROM "mailbox_entry") AS r WHERE "mailbox_entry"."id" = r."id"'
+        ),
+        ops.RunSQL(
+            'INSERT INTO "mailbox_change" ("member_id", "entry_id", "folder_id", "kind",'
+            ' "created_at", "modseq", "from_folder_id", "uid") SELECT "member_id", "id",'
+            ' "folder_id", \'added\', 0, "modseq", NULL, "uid" FROM "mailbox_entry"'
+            ' ORDER BY "member_id", "modseq"'
         ),
         ops.RunSQL(
             'UPDATE "member" SET "modseq" = COALESCE((SELECT MAX(e."modseq")'

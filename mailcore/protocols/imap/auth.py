@@ -10,6 +10,7 @@ words its refusals as RFC 5530 response codes. A password is refused before TLS
 
 from __future__ import annotations
 
+import asyncio
 import binascii
 
 from mailcore.core.models import ClientKind
@@ -24,7 +25,7 @@ from mailcore.protocols.imap.session import (
     command,
 )
 from mailcore.security.errors import SecurityError
-from mailcore.security.login import MAX_CREDENTIAL, Attempt, authenticate
+from mailcore.security.login import MAX_CREDENTIAL, Attempt, sign_in_client
 
 # Security error codes → RFC 5530 response codes; any other refusal is AUTHENTICATIONFAILED.
 RESPONSE_CODES = {
@@ -119,7 +120,7 @@ async def _log_in(session: Session, name: str, password: str) -> str:
     attempt = Attempt(name, password, ClientKind.IMAP, session.ip, user_agent=user_agent[:200])
     try:
         async with session.logins.turn(name, session.ip):
-            member = await authenticate(attempt, session.settings)
+            login = await sign_in_client(attempt, session.settings)
     except SecurityError as error:
         session.failed_logins += 1
         code = RESPONSE_CODES.get(str(error.code), "AUTHENTICATIONFAILED")
@@ -127,7 +128,8 @@ async def _log_in(session: Session, name: str, password: str) -> str:
             session.untagged("BYE too many failed logins")
             session.logged_out = True  # closed once the tagged NO is out
         raise No(f"[{code}] {error.message}") from None
-    session.member = member
+    session.member, session.login = login.member, login
+    session.login_checked = asyncio.get_running_loop().time()
     if session.lease is not None:
         session.lease.busy()  # a logged-in client is never closed to make room
     return f"{session.capability_code()} logged in"

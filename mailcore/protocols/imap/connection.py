@@ -206,6 +206,9 @@ class Connection:
         9051 §6.2.1: no command injection, CVE-2011-0411)."""
         self._buf.clear()
         self._scanned = 0
+        # The stream may hold more of it than we took (it reads 64 KB at a time): that goes
+        # too, or it would be read as if it had come over TLS.
+        self.reader._buffer.clear()  # type: ignore[attr-defined]
         self.push()
         await self._drain()
         await self.writer.start_tls(context, ssl_handshake_timeout=handshake_timeout)

@@ -177,20 +177,63 @@ async def find(session: Session, name: str) -> Folder | None:
 # --- LIST / LSUB ---------------------------------------------------------------------------
 
 
-def pattern_regex(reference: str, pattern: str) -> re.Pattern[str]:
-    """RFC 9051 §6.3.9: ``*`` matches anything, ``%`` anything but the separator."""
+class Pattern:
+    """A LIST pattern (RFC 9051 §6.3.9): ``*`` matches anything, ``%`` anything but the
+    separator. Matched by stepping the set of pattern positions along the name, so the
+    time is at most the name's length times the pattern's, whatever the wildcards (a
+    regular expression backtracks: ``*a*a*a…X`` took seconds on one folder name)."""
+
+    def __init__(self, text: str) -> None:
+        tokens: list[str] = []
+        for char in text:
+            if char == "*" and tokens and tokens[-1] in "*%":
+                tokens[-1] = "*"  # "**", "%*" and "*%" match what "*" matches
+            elif not (char == "%" and tokens and tokens[-1] == "*"):
+                tokens.append(char)
+        self.tokens = tokens
+
+    def _closure(self, states: set[int]) -> set[int]:
+        out, todo = set(states), list(states)
+        while todo:
+            i = todo.pop()
+            if i < len(self.tokens) and self.tokens[i] in "*%" and i + 1 not in out:
+                out.add(i + 1)
+                todo.append(i + 1)
+        return out
+
+    def fullmatch(self, name: str) -> bool:
+        tokens, end = self.tokens, len(self.tokens)
+        states = self._closure({0})
+        for char in name:
+            step: set[int] = set()
+            for i in states:
+                if i == end:
+                    continue
+                token = tokens[i]
+                if token == "*" or (token == "%" and char != "/"):
+                    step.add(i)
+                elif token == char:
+                    step.add(i + 1)
+            if not step:
+                return False
+            states = self._closure(step)
+        return end in states
+
+
+# A pattern longer than any folder path, or with more wildcards than this, matches nothing:
+# the states alive at once (and so the time per character) grow with the wildcards.
+MAX_PATTERN = 2100
+MAX_WILDCARDS = 16
+
+
+def pattern_regex(reference: str, pattern: str) -> Pattern:
+    """The matcher of a LIST reference and pattern (INBOX case-insensitively)."""
     full = reference + pattern
+    if len(full) > MAX_PATTERN or full.count("*") + full.count("%") > MAX_WILDCARDS:
+        full = "\x00"  # no folder name holds NUL: matches nothing
     if full[:5].upper() == "INBOX" and (len(full) == 5 or full[5] in "/*%"):
         full = "INBOX" + full[5:]
-    out = []
-    for char in full:
-        if char == "*":
-            out.append(".*")
-        elif char == "%":
-            out.append("[^/]*")
-        else:
-            out.append(re.escape(char))
-    return re.compile("".join(out), re.DOTALL)
+    return Pattern(full)
 
 
 @dataclass

@@ -130,7 +130,9 @@ async def load(
         values.append(changed_since)
     sql += ' ORDER BY e."uid"'
     found = [_row(d, with_message) for d in await select(sql, *values)]
-    if uids is not None and len(found) != len(uids):
+    if uids is not None and uids[-1] - uids[0] + 1 != len(uids):
+        # Not one unbroken run: the range holds UIDs nobody asked for (even when as many
+        # rows came back as were asked, some asked for may be gone and others in between).
         wanted = set(uids)
         found = [row for row in found if row.uid in wanted]
     return found

@@ -66,6 +66,7 @@ from mailcore.protocols.imap.connection import Connection, LineTooLong, WriteTim
 from mailcore.protocols.imap.gate import LoginGate
 from mailcore.protocols.imap.parser import Command
 from mailcore.protocols.imap.responses import Bad, Bye, ImapError, No, string
+from mailcore.security.login import ClientLogin, still_signed_in
 from mailcore.store.services import Services
 
 if TYPE_CHECKING:
@@ -175,6 +176,8 @@ class Session:
     logins: LoginGate = field(default_factory=LoginGate)  # the listener's, shared
     idle_poll: float = IDLE_POLL
     member: Member | None = None
+    login: ClientLogin | None = None  # how the member signed in, checked again while we last
+    login_checked: float = 0.0  # loop time of the last check
     selected: SelectedMailbox | None = None
     enabled: set[str] = field(default_factory=set)
     client_id: dict[str, str] = field(default_factory=dict)  # from ID
@@ -284,6 +287,7 @@ class Session:
                     continue
                 if self.member is None and self.lease is not None:
                     self.lease.busy()
+                await self.check_login()
                 await self.execute(cmd)
         except TimeoutError:
             self._bye("Autologout; idle for too long")
@@ -293,6 +297,21 @@ class Session:
             pass
         finally:
             self.conn.close()
+
+    async def check_login(self) -> None:
+        """End the session (BYE) once its login no longer holds: the member disabled or
+        deleted, IMAP switched off, the password changed, the app password revoked. Checked
+        before a command and on IDLE's wake-ups, at most every ``QIYOU_CLIENT_LOGIN_CHECK``
+        seconds."""
+        if self.login is None:
+            return
+        now = asyncio.get_running_loop().time()
+        if now - self.login_checked < self.settings.client_login_check:
+            return
+        self.login_checked = now
+        if not await still_signed_in(self.login):
+            self.logged_out = True
+            raise Bye("[UNAVAILABLE] this login is no longer valid: sign in again")
 
     def _bye(self, text: str) -> None:
         with contextlib.suppress(Exception):
@@ -315,9 +334,11 @@ class Session:
             appending, budget = False, MAX_PREAUTH
         else:
             budget = MAX_COMMAND
+        if appending:  # one message (we offer no MULTIAPPEND) and its flags and date
+            budget = self.settings.max_message_size + MAX_COMMAND
         while (spec := parser.literal_at_end(line)) is not None:
             limit = self.settings.max_message_size if appending else budget
-            if spec.size > limit or (not appending and len(data) + spec.size > budget):
+            if spec.size > limit or len(data) + spec.size > budget:
                 await self._refuse_literal(spec)
                 if appending:
                     raise _tagged(No("[TOOBIG] message larger than APPENDLIMIT"), tag)
@@ -523,6 +544,7 @@ async def idle(session: Session, cmd: Command) -> None:
                     waking = None
                 elif not done:  # a quiet minute: keep NATs and firewalls from forgetting us
                     session.untagged("OK Still here")
+                await session.check_login()
                 await session.sync(expunges=True)
                 await session.flush()
         finally:

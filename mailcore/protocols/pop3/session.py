@@ -34,7 +34,7 @@ from mailcore.protocols.pop3 import replies, wire
 from mailcore.protocols.pop3.inuse import MailboxLocks
 from mailcore.protocols.pop3.maildrop import Gone, Item, Maildrop
 from mailcore.security.errors import SecurityError
-from mailcore.security.login import Attempt, authenticate
+from mailcore.security.login import Attempt, ClientLogin, sign_in_client, still_signed_in
 from mailcore.store.services import Services
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,8 @@ class Session:
         self.secure = secure
         self.user: str | None = None  # given by USER, waiting for PASS
         self.drop: Maildrop | None = None  # the TRANSACTION state's maildrop
+        self.login: ClientLogin | None = None  # how the member signed in
+        self.login_checked = 0.0  # loop time of the last check that it still holds
         self.done = False
 
     @property
@@ -84,6 +86,9 @@ class Session:
                 if line is None:
                     break
                 self.lease.busy()
+                if not await self._still_signed_in():
+                    await self.send("-ERR [AUTH] this login is no longer valid: sign in again")
+                    break  # no UPDATE state: nothing is deleted
                 await self._dispatch(line)
         except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, ssl.SSLError):
             pass  # the client went away or was silent too long: no UPDATE state
@@ -91,6 +96,18 @@ class Session:
             log.exception("POP3 session from %s failed", self.ip)
         finally:
             await self._end()
+
+    async def _still_signed_in(self) -> bool:
+        """Once logged in, at most every ``QIYOU_CLIENT_LOGIN_CHECK`` s: the member still
+        enabled, POP3 still on for them, the password unchanged, the app password not
+        revoked."""
+        if self.login is None:
+            return True
+        now = asyncio.get_running_loop().time()
+        if now - self.login_checked < self.runtime.settings.client_login_check:
+            return True
+        self.login_checked = now
+        return await still_signed_in(self.login)
 
     async def _end(self) -> None:
         self.lease.close()
@@ -115,7 +132,8 @@ class Session:
         return LOGIN_TIMEOUT
 
     async def _command_line(self) -> bytes | None:
-        self.lease.idle()
+        if self.drop is None:  # a logged-in session is never evicted (its DELEs wait for QUIT)
+            self.lease.idle()
         async with asyncio.timeout(self._timeout()):
             return await self._line()
 
@@ -274,7 +292,7 @@ class Session:
     async def _login(self, login: str, password: str) -> None:
         settings = self.runtime.settings
         try:
-            member = await authenticate(
+            signed_in = await sign_in_client(
                 Attempt(login, password, ClientKind.POP3, self.ip, user_agent=""), settings
             )
         except SecurityError as refused:
@@ -284,6 +302,7 @@ class Session:
             log.exception("POP3 login of %r failed", login)
             await self.send(replies.TEMPORARY)
             return
+        member = signed_in.member
         if not await self.locks.acquire(member.id):
             await self.send(replies.IN_USE)
             return
@@ -294,6 +313,7 @@ class Session:
             log.exception("POP3 maildrop of member %s failed", member.id)
             await self.send(replies.TEMPORARY)
             return
+        self.login, self.login_checked = signed_in, asyncio.get_running_loop().time()
         count, size = self.drop.stat()
         await self.send(f"+OK {count} messages ({size} octets)")
 
