@@ -10,6 +10,7 @@ A repeat (at-least-once outbox, or the reporter sending again) records nothing n
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from tortoise.exceptions import IntegrityError
@@ -72,7 +73,9 @@ class Recorder:
         if message is None:
             return None  # removed since
         try:
-            report = report_from_mail(await self.blobs.get(message.sha256))
+            raw = await self.blobs.get(message.sha256)
+            # Off the event loop: a big (or hostile) report must not stall the process.
+            report = await asyncio.to_thread(report_from_mail, raw)
         except ReportError as exc:
             log.info("DMARC report in message %s not read: %s", message_pk, exc)
             return None
