@@ -10,6 +10,10 @@ carry the body out of the clients that honour "no forwarding, no printing").
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
 
 from mailcore.core.config import Settings
 from mailcore.core.mime.types import ParsedMessage
@@ -19,6 +23,7 @@ from mailcore.core.models import (
     ConfidentialRead,
     MailboxEntry,
     Member,
+    Message,
     WechatBinding,
 )
 from mailcore.sms.sender import SmsError, e164
@@ -44,6 +49,42 @@ async def confidential_by_message(message_pks: list[int]) -> dict[int, Confident
     """The confidential rows of several messages in one query (message pk → row)."""
     rows = await ConfidentialMessage.filter(message_id__in=message_pks)
     return {r.message_id: r for r in rows}
+
+
+async def locked_for(member_id: int, message_pks: list[int]) -> set[int]:
+    """Of these messages, the confidential ones ``member_id`` did not send: a mail client
+    (IMAP, POP3) gets their stand-in, never their bytes."""
+    if not message_pks:
+        return set()
+    found = await confidential_by_message(message_pks)
+    return {pk for pk, conf in found.items() if conf.sender_id != member_id}
+
+
+def stand_in(message: Message) -> bytes:
+    """A confidential mail as a mail client may have it: its headers and the notice."""
+    headers = {
+        "From": _address(message.from_name, message.from_address),
+        "Subject": message.subject,
+        "Date": format_datetime(message.date) if message.date else "",
+        "Message-ID": message.message_id or "",
+    }
+    mail = EmailMessage(policy=SMTP)
+    for name, value in headers.items():
+        try:
+            if value:
+                mail[name] = value
+        except (ValueError, TypeError):  # a stored value no header can hold: left out
+            continue
+    mail["X-Qiyou-Confidential"] = "yes"
+    mail.set_content(NOTICE)
+    return mail.as_bytes()
+
+
+def _address(name: str, address: str) -> str:
+    try:
+        return str(Address(display_name=name, addr_spec=address)) if address else ""
+    except (ValueError, IndexError):
+        return address
 
 
 async def is_confidential(message_pk: int) -> bool:

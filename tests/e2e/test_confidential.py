@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import imaplib
 import re
 import uuid
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ import pytest
 from tests.conftest import BACKENDS, private_server
 from tests.e2e import tencent_sms, wechat_api
 from tests.e2e.client import GraphQLClient, login
+from tests.e2e.mail import client_tls
 from tests.e2e.server import PASSWORD, Server
 from tests.e2e.test_graphql_mail import send_with_file
 
@@ -547,3 +549,27 @@ async def test_held_confidential_mail_released_by_an_approver_still_sends_only_a
         assert f"{PUBLIC_URL}/confidential/" in decoded_text(released[0])
     finally:
         await admin.data(DELETE_RULE, id=created["id"])
+
+
+async def test_imap_gives_a_recipient_the_stand_in_never_the_body(conf_server, people):
+    """Review finding: IMAP served a locked copy's bytes (FETCH BODY[]) and searched its body.
+    A mail client gets what the web app shows before verification; the sender's copy stays
+    whole."""
+    secret = f"IMAPSECRET-{uuid.uuid4().hex}"
+    await send_confidential(people["alice"], secret, ["bob@example.com"])
+    imap = imaplib.IMAP4_SSL("127.0.0.1", conf_server.imaps_port, ssl_context=client_tls())
+    imap.login("bob@example.com", PASSWORD)
+    imap.select("INBOX")
+    assert imap.uid("SEARCH", "BODY", secret)[1] == [b""], "the body is no search oracle"
+    [uid] = imap.uid("SEARCH", "SUBJECT", tag(secret))[1][0].split()
+    typ, data = imap.uid("FETCH", uid.decode(), "(RFC822.SIZE BODY.PEEK[])")
+    head, body = data[0]
+    assert typ == "OK" and secret.encode() not in body and b"X-Qiyou-Confidential: yes" in body
+    assert f"RFC822.SIZE {len(body)}".encode() in head, "the size is the stand-in's"
+    imap.logout()
+    sender = imaplib.IMAP4_SSL("127.0.0.1", conf_server.imaps_port, ssl_context=client_tls())
+    sender.login("alice@example.com", PASSWORD)
+    sender.select("Sent")
+    [uid] = sender.uid("SEARCH", "SUBJECT", tag(secret))[1][0].split()
+    assert secret.encode() in sender.uid("FETCH", uid.decode(), "(BODY.PEEK[])")[1][0][1]
+    sender.logout()

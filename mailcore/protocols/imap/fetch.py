@@ -73,7 +73,7 @@ class Reader:
                 return found
             found = (found[0], parse_entities(found[0]))
         else:
-            raw = await self.blobs.get(sha256)
+            raw = await mailrows.raw_of(self.blobs, sha256)
             found = (raw, parse_entities(raw) if tree else None)
         _parsed[sha256] = found
         if len(_parsed) > PARSED:
@@ -84,7 +84,7 @@ class Reader:
         """ENVELOPE, BODY or BODYSTRUCTURE of a message, from the cache when there."""
         found = _rendered.get(sha256)
         if found is None or kind not in found:
-            found = _remember(sha256, await self.blobs.get(sha256), {kind})
+            found = _remember(sha256, await mailrows.raw_of(self.blobs, sha256), {kind})
         return found[kind]
 
     async def prefetch(self, rows: list[Row], kinds: set[str]) -> None:
@@ -98,7 +98,7 @@ class Reader:
         )
         for start in range(0, len(missing), PREFETCH):
             keys = missing[start : start + PREFETCH]
-            raws = await asyncio.gather(*(self.blobs.get(k) for k in keys))
+            raws = await asyncio.gather(*(mailrows.raw_of(self.blobs, k) for k in keys))
             for key, raw in zip(keys, raws, strict=True):
                 _remember(key, raw, kinds)
 

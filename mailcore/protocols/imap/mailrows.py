@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from mailcore.confidential.access import locked_for, stand_in
+from mailcore.core.blobs import BlobStore
 from mailcore.core.db import select
+from mailcore.core.models import Message
 
 SYSTEM_FLAGS = (
     ("seen", "\\Seen"),
@@ -25,8 +28,13 @@ SYSTEM_FLAGS = (
 )
 _ENTRY = (
     'e."id", e."uid", e."modseq", e."seen", e."answered", e."flagged", e."deleted", e."draft",'
-    ' e."keywords", e."received_at", e."size", m."sha256"'
+    ' e."keywords", e."received_at", e."size", m."sha256", e."message_id" AS message_pk,'
+    ' e."member_id"'
 )
+# A recipient's copy of a confidential mail is read as its stand-in (headers and a notice,
+# docs/confidential.md), never as its bytes: its row's ``sha256`` is this prefix and the
+# message id, which ``raw_of`` turns into the stand-in (and caches never mix the two).
+STANDIN = "confidential:"
 _MESSAGE = (
     ', m."subject", m."from_name", m."from_address", m."to_json", m."cc_json", m."date",'
     ' m."message_id", m."in_reply_to", m."references", e."bcc_json"'
@@ -65,8 +73,10 @@ class Row:
     keywords: str
     received_at: Any  # datetime, converted on first use (``internal_date``)
     size: int
-    sha256: str
+    sha256: str  # the blob's key, or ``STANDIN`` + message id for a locked copy
     message: dict[str, Any] | None = None  # the message columns (SEARCH, SORT)
+    message_pk: int = 0
+    member_id: int = 0
 
     def flags(self) -> list[str]:
         out = [name for attr, name in SYSTEM_FLAGS if getattr(self, attr)]
@@ -102,6 +112,8 @@ def _row(d: dict[str, Any], with_message: bool) -> Row:
         d["received_at"],
         int(d["size"]),
         d["sha256"],
+        message_pk=int(d["message_pk"]),
+        member_id=int(d["member_id"]),
     )
     if with_message:
         row.message = d
@@ -135,7 +147,30 @@ async def load(
         # rows came back as were asked, some asked for may be gone and others in between).
         wanted = set(uids)
         found = [row for row in found if row.uid in wanted]
+    await _shield(found)
     return found
+
+
+async def _shield(rows: list[Row]) -> None:
+    """Locked confidential copies: their stand-in's key and size (one query, two if any)."""
+    if not rows:
+        return
+    locked = await locked_for(rows[0].member_id, sorted({r.message_pk for r in rows}))
+    if not locked:
+        return
+    messages = {m.id: m for m in await Message.filter(id__in=list(locked))}
+    for row in rows:
+        if row.message_pk in locked:
+            row.sha256 = f"{STANDIN}{row.message_pk}"
+            row.size = len(stand_in(messages[row.message_pk]))
+
+
+async def raw_of(blobs: BlobStore, key: str) -> bytes:
+    """The bytes a row's ``sha256`` names: the blob, or a locked copy's stand-in."""
+    if key.startswith(STANDIN):
+        message = await Message.filter(id=int(key[len(STANDIN) :])).first()
+        return stand_in(message) if message is not None else b""
+    return await blobs.get(key)
 
 
 async def uid_list(folder_id: int) -> tuple[list[int], list[int]]:

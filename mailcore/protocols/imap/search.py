@@ -320,7 +320,7 @@ async def run(
             continue
         value = evaluate(key, row, ctx)
         if value is None:
-            raw = await session.runtime.blobs.get(row.sha256)
+            raw = await mailrows.raw_of(session.runtime.blobs, row.sha256)
             ctx.texts[row.sha256] = message_text(raw)
             value = evaluate(key, row, ctx)
             del ctx.texts[row.sha256]

@@ -20,12 +20,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.policy import SMTP
-from email.utils import format_datetime
 
-from mailcore.confidential.access import NOTICE, confidential_by_message
+from mailcore.confidential.access import confidential_by_message, stand_in
 from mailcore.core.blobs import BlobStore
 from mailcore.core.models import FolderRole, MailboxEntry, Message
 from mailcore.store.changes import MAX_IDS, Changes
@@ -153,30 +149,3 @@ async def _stand_ins(member_id: int, items: list[Item]) -> None:
         if item.message_pk in locked:
             item.standin = stand_in(messages[item.message_pk])
             item.size = len(item.standin)
-
-
-def stand_in(message: Message) -> bytes:
-    """A confidential mail as a POP3 client may have it: its headers and the notice."""
-    headers = {
-        "From": _address(message.from_name, message.from_address),
-        "Subject": message.subject,
-        "Date": format_datetime(message.date) if message.date else "",
-        "Message-ID": message.message_id or "",
-    }
-    mail = EmailMessage(policy=SMTP)
-    for name, value in headers.items():
-        try:
-            if value:
-                mail[name] = value
-        except (ValueError, TypeError):  # a stored value no header can hold: left out
-            continue
-    mail["X-Qiyou-Confidential"] = "yes"
-    mail.set_content(NOTICE)
-    return mail.as_bytes()
-
-
-def _address(name: str, address: str) -> str:
-    try:
-        return str(Address(display_name=name, addr_spec=address)) if address else ""
-    except (ValueError, IndexError):
-        return address
