@@ -41,7 +41,12 @@ def xtext_decode(value: str) -> str | None:
 
 
 def xtext_encode(value: str) -> str:
-    return "".join(ch if "!" <= ch <= "~" and ch not in "+=" else f"+{ord(ch):02X}" for ch in value)
+    """RFC 3461 xtext: printable ASCII but "+" and "=", every other octet (of the UTF-8
+    bytes) as ``+HH``."""
+    return "".join(
+        chr(b) if 0x21 <= b <= 0x7E and b not in (0x2B, 0x3D) else f"+{b:02X}"
+        for b in value.encode("utf-8")
+    )
 
 
 def split_params(tokens: list[str], names: tuple[str, ...]) -> tuple[dict[str, str], list[str]]:

@@ -59,10 +59,14 @@ def mail_dsn_options(dsn: Dsn) -> list[str]:
 
 
 def rcpt_dsn_options(dsn: Dsn, recipient: str) -> list[str]:
-    """NOTIFY as given; ORCPT as given, else the address we were given (RFC 3461 4.2)."""
+    """NOTIFY as given; ORCPT as given, else the address we were given (RFC 3461 4.2) —
+    but not for an address outside ASCII, which an ``rfc822`` ORCPT cannot hold (RFC 6533's
+    ``utf-8`` type is not offered: ORCPT is optional)."""
     key = recipient.lower()
     options = [f"NOTIFY={dsn.notify[key]}"] if dsn.notify.get(key) else []
     kind, _, address = (dsn.orcpt.get(key) or f"rfc822;{recipient}").partition(";")
+    if not (kind.isascii() and address.isascii()):
+        return options
     return [*options, f"ORCPT={kind};{xtext_encode(address)}"]
 
 

@@ -16,6 +16,8 @@ from mailcore.delivery.dsn_params import (
     xtext_decode,
     xtext_encode,
 )
+from mailcore.delivery.transport import rcpt_dsn_options
+from mailcore.store.request import Dsn
 
 
 @pytest.mark.parametrize(
@@ -76,3 +78,11 @@ def test_wants():
     assert wants("", "FAILURE") and wants("", "DELAY") and not wants("", "SUCCESS")
     assert not wants("NEVER", "FAILURE")
     assert wants("SUCCESS", "SUCCESS") and not wants("SUCCESS", "FAILURE")
+
+
+def test_utf8_is_encoded_by_its_octets_and_no_rfc822_orcpt_holds_it():
+    """Review finding: ``用`` became ``+7528``, which is not xtext."""
+    assert xtext_encode("用") == "+E7+94+A8"
+    dsn = Dsn(notify={"用户@例子.中国": "FAILURE"})
+    assert rcpt_dsn_options(dsn, "用户@例子.中国") == ["NOTIFY=FAILURE"]
+    assert rcpt_dsn_options(Dsn(), "tom@example.com") == ["ORCPT=rfc822;tom@example.com"]
