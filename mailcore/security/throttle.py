@@ -11,6 +11,7 @@ cannot all pass a check made before any of them was counted; a right secret is u
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 from dataclasses import dataclass
@@ -159,22 +160,49 @@ async def attempt(member_id: int | None, login: str, ip: str, limits: Limits) ->
     verified per key until the window or the lock ends. Follow it with ``uncount`` when the
     secret was right, ``confirm_failure`` when it was wrong. An attempt refused here is not
     counted: it verified nothing.
+
+    A key full of attempts still in progress (a mail client opening several connections at
+    once, an office behind one address) is not a lock: the attempt waits up to ``BUSY_WAIT``
+    seconds for them to end before it is refused.
     """
+    deadline = asyncio.get_running_loop().time() + BUSY_WAIT
+    while True:
+        busy = await _attempt_once(member_id, login, ip, limits)
+        if busy is None:
+            return
+        if busy.locked or asyncio.get_running_loop().time() >= deadline:
+            raise busy.error
+        await asyncio.sleep(BUSY_STEP)
+
+
+BUSY_WAIT = 5.0  # seconds an attempt waits for the attempts in progress on its keys
+BUSY_STEP = 0.25
+
+
+@dataclass(frozen=True)
+class _Refusal:
+    error: SecurityError
+    locked: bool  # a lock (wait no more), or only a key full of attempts in progress
+
+
+async def _attempt_once(
+    member_id: int | None, login: str, ip: str, limits: Limits
+) -> _Refusal | None:
     now = datetime.now(UTC)
-    refusal: SecurityError | None = None
+    refusal: _Refusal | None = None
     counted: list[str] = []
     for key, limit in _keys(member_id, login, ip, limits):
         failures, start, until = await _count(key, now, limits)
         if until is not None:
-            refusal = refusal or _locked(key, until, now)
+            refusal = _Refusal(_locked(key, until, now), True)
             continue
         counted.append(key)
-        if failures > limit:
-            refusal = refusal or _locked(key, max(start + limits.window, now), now)
+        if failures > limit and refusal is None:
+            refusal = _Refusal(_locked(key, max(start + limits.window, now), now), False)
     if refusal is not None:
         for key in counted:
             await _execute(_UNCOUNT, key)
-        raise refusal
+    return refusal
 
 
 async def uncount(member_id: int | None, login: str, ip: str) -> None:

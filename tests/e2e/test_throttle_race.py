@@ -103,3 +103,14 @@ async def test_right_passwords_are_not_counted_as_failures(server):
         wrong = await login_from(server, email, "wrong-password", ip=here)
         assert wrong["code"] == "INVALID_CREDENTIALS", "successes counted against the address"
     assert (await login_from(server, email, ip=here))["__typename"] == "LoginSuccess"
+
+
+async def test_more_right_passwords_at_once_than_the_limit_all_get_in(server):
+    """A mail client opens several connections at once (Thunderbird up to 5, an office behind
+    one address many more): attempts still in progress fill a key but are no lock, so the
+    rest wait for them instead of being told to come back in 15 minutes."""
+    email = await new_member(await admin_of(server), "race-burst")
+    here = "127.0.13.6"
+    sessions = await asyncio.gather(*(_connected(server, here) for _ in range(3 * PER_ACCOUNT)))
+    codes = await asyncio.gather(*(_auth(smtp, email, PASSWORD) for smtp in sessions))
+    assert codes == [235] * (3 * PER_ACCOUNT), Counter(codes)
