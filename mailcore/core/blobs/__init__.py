@@ -19,6 +19,9 @@ class BlobStore(Protocol):
 
     async def get(self, key: str) -> bytes: ...
 
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        """``get`` for several blobs at once (one hand-off to a thread for all, locally)."""
+
     async def delete(self, key: str) -> None: ...
 
     async def exists(self, key: str) -> bool: ...

@@ -89,6 +89,10 @@ class LocalBlobStore:
     async def get(self, key: str) -> bytes:
         return await asyncio.to_thread(self.path_for(key).read_bytes)
 
+    async def get_many(self, keys: list[str]) -> list[bytes]:
+        paths = [self.path_for(key) for key in keys]
+        return await asyncio.to_thread(lambda: [path.read_bytes() for path in paths])
+
     async def exists(self, key: str) -> bool:
         return self.path_for(key).exists()
 

@@ -63,9 +63,18 @@ class Reader:
 
     def __init__(self, session: Session) -> None:
         self.blobs = session.runtime.blobs
+        self.loaded: dict[str, bytes] = {}  # read ahead for the rows being answered
+
+    async def preload(self, rows: list[Row]) -> None:
+        """Read the bytes of these rows in one go (one thread hand-off for the batch)."""
+        keys = list(dict.fromkeys(r.sha256 for r in rows if r.sha256 not in _parsed))
+        self.loaded = dict(zip(keys, await mailrows.raw_many(self.blobs, keys), strict=True))
 
     async def raw(self, sha256: str, tree: bool = True) -> tuple[bytes, Entity | None]:
         """A message's bytes and (if ``tree``) its entity tree; the last few are kept."""
+        ahead = self.loaded.pop(sha256, None)
+        if ahead is not None and not tree:
+            return ahead, None  # a whole message: read once, sent, not kept
         found = _parsed.get(sha256)
         if found is not None:
             _parsed.move_to_end(sha256)
@@ -73,7 +82,7 @@ class Reader:
                 return found
             found = (found[0], parse_entities(found[0]))
         else:
-            raw = await mailrows.raw_of(self.blobs, sha256)
+            raw = ahead if ahead is not None else await mailrows.raw_of(self.blobs, sha256)
             found = (raw, parse_entities(raw) if tree else None)
         _parsed[sha256] = found
         if len(_parsed) > PARSED:
@@ -130,8 +139,9 @@ def _binary(raw: bytes, root: Entity, parts: tuple[int, ...]) -> bytes:
     return decode_transfer(data, cte)
 
 
-async def render(session: Session, reader: Reader, item: Item, row: Row) -> Chunks:
-    """One item of one message's FETCH response."""
+def render_now(item: Item, row: Row) -> bytes | None:
+    """An item answered without reading the message (or from the structure cache), with no
+    await: most of a ``(FLAGS ENVELOPE)`` fetch of a whole mailbox; None otherwise."""
     name = item.name
     if name == "UID":
         return b"UID %d" % row.uid
@@ -143,6 +153,19 @@ async def render(session: Session, reader: Reader, item: Item, row: Row) -> Chun
         return b"RFC822.SIZE %d" % row.size
     if name == "MODSEQ":
         return b"MODSEQ (%d)" % row.modseq
+    if name in STRUCTURES and item.section is None:
+        found = _rendered.get(row.sha256)
+        if found is not None and name in found:
+            return name.encode() + b" " + found[name]
+    return None
+
+
+async def render(session: Session, reader: Reader, item: Item, row: Row) -> Chunks:
+    """One item of one message's FETCH response."""
+    now = render_now(item, row)
+    if now is not None:
+        return now
+    name = item.name
     if name in STRUCTURES and item.section is None:
         return name.encode() + b" " + await reader.structure(row.sha256, name)
     section = item.section
@@ -188,6 +211,23 @@ async def mark_seen(session: Session, selected: Selected, rows: list[Row]) -> se
     return {r.uid for r in unseen}
 
 
+SIMPLE = frozenset({"UID", "FLAGS", "INTERNALDATE", "RFC822.SIZE", "MODSEQ"})
+READ_AHEAD = 64  # messages whose bytes one read brings
+PACE_BYTES = 64 * 1024  # responses written between checks for a client that is not reading
+READ_AHEAD_BYTES = 4 << 20  # and at most about this many bytes
+
+
+def _batch_end(rows: list[Row], start: int) -> int:
+    """The end of the read-ahead batch starting at ``start``."""
+    end, size = start, 0
+    while end < len(rows) and end - start < READ_AHEAD:
+        if size >= READ_AHEAD_BYTES and end > start:
+            break
+        size += rows[end].size
+        end += 1
+    return end
+
+
 @command("FETCH", "UID FETCH", states=SELECTED)
 async def fetch(session: Session, cmd: Command) -> str | None:
     selected: Selected = session.selected  # type: ignore[assignment]
@@ -222,7 +262,12 @@ async def fetch(session: Session, cmd: Command) -> str | None:
     if not selected.readonly and any(i.sets_seen for i in items):
         seen_now = await mark_seen(session, selected, rows)
     with_flags = [*items, Item("FLAGS")] if "FLAGS" not in names else items
-    for row in rows:
+    reads = any(i.name not in SIMPLE and (i.name not in STRUCTURES or i.section) for i in items)
+    batch_end = unpaced = 0
+    for index, row in enumerate(rows):
+        if reads and index >= batch_end:  # read the next messages' bytes ahead, in one go
+            batch_end = _batch_end(rows, index)
+            await reader.preload(rows[index:batch_end])
         n = selected.msn(row.uid)
         if not n:
             continue
@@ -230,18 +275,23 @@ async def fetch(session: Session, cmd: Command) -> str | None:
         for i, item in enumerate(with_flags if row.uid in seen_now else items):
             if i:
                 chunks.append(b" ")
-            part = await render(session, reader, item, row)
+            part = render_now(item, row) or await render(session, reader, item, row)
             if isinstance(part, tuple):
                 chunks += part
             else:
                 chunks.append(part)
         chunks.append(b")\r\n")
-        if len(chunks) < 16 and sum(map(len, chunks)) < 16384:
+        size = sum(map(len, chunks))
+        if len(chunks) < 16 and size < 16384:
             session.write(b"".join(chunks))
         else:
             for chunk in chunks:
                 session.write(chunk)
-        await session.pace()
+        unpaced += size
+        if unpaced >= PACE_BYTES:  # let a slow reader hold us up, not every response
+            unpaced = 0
+            await session.pace()
+    await session.pace()
     if "FLAGS" in names or "MODSEQ" in names:
         selected.note(rows)
     if not by_uid and len(rows) < len(uids) and request.changed_since is None:

@@ -165,6 +165,13 @@ async def _shield(rows: list[Row]) -> None:
             row.size = len(stand_in(messages[row.message_pk]))
 
 
+async def raw_many(blobs: BlobStore, keys: list[str]) -> list[bytes]:
+    """``raw_of`` for several keys: the blobs in one read of the store."""
+    stored = [k for k in keys if not k.startswith(STANDIN)]
+    found = dict(zip(stored, await blobs.get_many(stored), strict=True)) if stored else {}
+    return [found[k] if k in found else await raw_of(blobs, k) for k in keys]
+
+
 async def raw_of(blobs: BlobStore, key: str) -> bytes:
     """The bytes a row's ``sha256`` names: the blob, or a locked copy's stand-in."""
     if key.startswith(STANDIN):
