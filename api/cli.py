@@ -61,7 +61,8 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) ->
     "--roles",
     default="all",
     show_default=True,
-    help="What this process runs, comma-separated: http, mx, submission, imap, pop3, worker (or all).",
+    help="What this process runs, comma-separated: http, mx, submission, imap, pop3, worker"
+    " (or all).",
 )
 @click.option(
     "--no-migrate",
