@@ -46,9 +46,8 @@ from benchlib import (
     wait_until_quiet,
 )
 from dovecot import Dovecot, installed
-from pop3_retr import cpu_of
+from pop3_retr import SENDER, cpu_of, fill_qiyou
 
-SENDER = "notifications@partner.example"
 MB = 1_000_000
 LITERAL = re.compile(rb"\{(\d+)\+?\}\r\n$")
 # Dovecot's defaults allow 100 imap processes (one per IDLE client): room for the idle test.
@@ -184,21 +183,6 @@ def mailboxes(args: argparse.Namespace) -> dict[str, list[bytes]]:
         to = body[i % len(body)]
         boxes[to].append(make_mail(i, to, f"IMAP body {i}", args.size, seed=1))
     return boxes
-
-
-async def fill_qiyou(port: int, boxes: dict[str, list[bytes]]) -> float:
-    work = [(to, raw) for to, mails in boxes.items() for raw in mails]
-    started = time.monotonic()
-
-    async def sender(part: list[tuple[str, bytes]]) -> None:
-        smtp = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, timeout=120, start_tls=False)
-        await smtp.connect()
-        for to, raw in part:
-            await smtp.sendmail(SENDER, [to], raw)
-        await smtp.quit()
-
-    await asyncio.gather(*(sender(work[k::8]) for k in range(8)))
-    return time.monotonic() - started
 
 
 # --- the measurements -----------------------------------------------------------------------
@@ -339,7 +323,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         server.create_database()
         server.start(timeout=180)
         server.provision(first_idle + len(idle_users))
-        fill_s = await fill_qiyou(server.smtp_port, boxes)
+        fill_s = await fill_qiyou(server, boxes)
         print(f"Qiyou: {sum(map(len, boxes.values()))} mails over SMTP in {fill_s:.1f} s")
         if dovecot is not None:
             for user, mails in {**boxes, **{u: [] for u in idle_users}}.items():

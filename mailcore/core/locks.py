@@ -39,7 +39,7 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), signed=True)
 
 
-def _space(namespace: str) -> int:
+def namespace_key(namespace: str) -> int:
     """The first (32-bit) key of the two-key advisory locks of a namespace."""
     return int.from_bytes(hashlib.blake2b(namespace.encode(), digest_size=4).digest(), signed=True)
 
@@ -73,7 +73,7 @@ async def claim_keys(namespace: str, keys: Iterable[int]) -> AsyncIterator[set[i
         async with _file_lock(client, namespace) as held:
             yield set(keys) if held else set()
         return
-    space = _space(namespace)
+    space = namespace_key(namespace)
     async with _connection(client, dedicated=False) as connection:
         rows = await connection.fetch(
             "SELECT k FROM unnest($2::int[]) AS k WHERE pg_try_advisory_lock($1, k)", space, keys
@@ -99,9 +99,20 @@ async def _connection(client: BaseDBAsyncClient, dedicated: bool) -> AsyncIterat
         async with client.acquire_connection() as connection:
             yield connection
         return
+    connection = await dedicated_connection(client)
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def dedicated_connection(client: BaseDBAsyncClient) -> Any:
+    """A new asyncpg connection of its own to the database of ``client`` (locks held on it
+    end with it, or with the process)."""
     import asyncpg
 
-    connection = await asyncpg.connect(
+    base: Any = getattr(client, "_parent", client)  # a transaction's client: its parent
+    return await asyncpg.connect(
         host=base.host,
         port=base.port,
         user=base.user,
@@ -109,10 +120,6 @@ async def _connection(client: BaseDBAsyncClient, dedicated: bool) -> AsyncIterat
         database=base.database,
         server_settings=base.server_settings,
     )
-    try:
-        yield connection
-    finally:
-        await connection.close()
 
 
 @contextlib.asynccontextmanager
@@ -129,7 +136,7 @@ async def _file_lock(client: BaseDBAsyncClient, name: str) -> AsyncIterator[bool
             _local.discard(name)
         return
     path = Path(f"{filename}.{name}.lock")
-    fd = _try_flock(path)
+    fd = try_flock(path)
     if fd is None:
         yield False
         return
@@ -140,7 +147,7 @@ async def _file_lock(client: BaseDBAsyncClient, name: str) -> AsyncIterator[bool
         os.close(fd)
 
 
-def _try_flock(path: Path) -> int | None:
+def try_flock(path: Path) -> int | None:
     """The descriptor of ``path`` locked by this process, or None if another holds it.
 
     Holders remove the file before unlocking it, so a lock taken on a file that is no

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import fcntl
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 from tortoise.connection import get_connections
 
-NAMESPACE = "pop3"
-_SPACE = int.from_bytes(hashlib.blake2b(NAMESPACE.encode(), digest_size=4).digest(), signed=True)
+from mailcore.core.locks import dedicated_connection, namespace_key, try_flock
+
+_SPACE = namespace_key("pop3")
 
 
 class MailboxLocks:
@@ -54,7 +53,7 @@ class MailboxLocks:
                 self._held[member_id] = None
                 return True
             filename = getattr(client, "filename", ":memory:")
-            fd = None if filename == ":memory:" else _try_flock(_path(filename, member_id))
+            fd = None if filename == ":memory:" else try_flock(_path(filename, member_id))
             if filename != ":memory:" and fd is None:
                 return False
             self._held[member_id] = fd
@@ -91,17 +90,7 @@ class MailboxLocks:
         """This process's lock connection; a new one takes again what the lost one held."""
         if self._connection is not None and not self._connection.is_closed():
             return self._connection
-        import asyncpg
-
-        base: Any = getattr(client, "_parent", client)
-        self._connection = await asyncpg.connect(
-            host=base.host,
-            port=base.port,
-            user=base.user,
-            password=base.password,
-            database=base.database,
-            server_settings=base.server_settings,
-        )
+        self._connection = await dedicated_connection(client)
         for member_id in list(self._held):  # best effort: the sessions are still open
             with contextlib.suppress(Exception):
                 await self._connection.fetchval(
@@ -112,23 +101,3 @@ class MailboxLocks:
 
 def _path(database: str, member_id: int) -> Path:
     return Path(f"{database}.pop3-{member_id}.lock")
-
-
-def _try_flock(path: Path) -> int | None:
-    """A descriptor of ``path`` locked by this process, or None if another holds it.
-    Holders remove the file before closing it: a lock on a removed file is tried again."""
-    for _ in range(5):
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return None
-        try:
-            current = os.stat(path).st_ino == os.fstat(fd).st_ino
-        except FileNotFoundError:
-            current = False
-        if current:
-            return fd
-        os.close(fd)
-    return None
