@@ -16,10 +16,7 @@ import logging
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mailcore.core.blobs import BlobStore
 from mailcore.core.models import (
-    AdminPermission,
-    AdminRole,
     DmarcRecord,
     DmarcReport,
     Domain,
@@ -27,7 +24,9 @@ from mailcore.core.models import (
     Message,
 )
 from mailcore.dmarcreports.parse import Report, ReportError, looks_like_report, report_from_mail
+from mailcore.mail.routing import administrators
 from mailcore.org.addresses import normalize_domain
+from mailcore.store.outbox import MessageJobs
 from mailcore.store.registry import Job
 from mailcore.store.request import IngestRequest, IngestResult, IngestSource
 
@@ -54,18 +53,10 @@ def report_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     return [Job(TOPIC, {"message": result.message_pk, "members": members})]
 
 
-class Recorder:
+class Recorder(MessageJobs):
     """The outbox handler of ``TOPIC``."""
 
-    def __init__(self, blobs: BlobStore) -> None:
-        self.blobs = blobs
-
-    async def __call__(self, payloads: list[dict]) -> None:
-        for payload in payloads:
-            try:
-                await self.record(int(payload["message"]), [int(m) for m in payload["members"]])
-            except Exception:  # noqa: BLE001 - one bad report must not hold the others
-                log.exception("recording DMARC report %s failed", payload)
+    what = "DMARC report"
 
     async def record(self, message_pk: int, member_ids: list[int]) -> DmarcReport | None:
         """The report stored from this mail, or None (unreadable, not ours, a repeat)."""
@@ -122,7 +113,6 @@ async def store(enterprise_id: int, report: Report, message_pk: int | None) -> D
 
 
 async def _reached_admin(enterprise_id: int, member_ids: list[int]) -> bool:
-    rows = await AdminRole.filter(
-        enterprise_id=enterprise_id, member_id__in=member_ids
-    ).values_list("is_super", "permissions")
-    return any(s or AdminPermission.DOMAINS in (p or []) for s, p in rows)
+    """Did the mail reach one of the administrators the enterprise's dmarc@ goes to?"""
+    admins = (await administrators({enterprise_id})).get(enterprise_id, [])
+    return bool(set(member_ids) & set(admins))

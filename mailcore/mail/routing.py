@@ -77,7 +77,7 @@ async def route(addresses: list[str]) -> Routes:
         for a in wanted
         if canonical[a] in rest and canonical[a] not in groups and split_address(a)[0] in ROLES
     ]
-    admins = await _administrators({enterprise_of[split_address(a)[1]] for a in roles})
+    admins = await administrators({enterprise_of[split_address(a)[1]] for a in roles})
     for address in wanted:
         local, domain = split_address(address)
         if canonical[address] in owners:
@@ -103,7 +103,7 @@ async def local_recipients(routes: Routes) -> list[int]:
     return list(member_ids)
 
 
-async def _administrators(enterprise_ids: set[int]) -> dict[int, list[int]]:
+async def administrators(enterprise_ids: set[int]) -> dict[int, list[int]]:
     """enterprise id → the enabled administrators a role address reaches."""
     if not enterprise_ids:
         return {}

@@ -17,7 +17,6 @@ from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
 
-from mailcore.core.blobs import BlobStore
 from mailcore.core.models import (
     Folder,
     FolderRole,
@@ -30,6 +29,7 @@ from mailcore.core.models import (
 )
 from mailcore.org.addresses import normalize_address
 from mailcore.receipts import mdn
+from mailcore.store.outbox import MessageJobs
 from mailcore.store.registry import Job
 from mailcore.store.request import OLD_MAIL, IngestRequest, IngestResult
 
@@ -49,18 +49,10 @@ def mdn_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     return [Job(TOPIC, {"message": result.message_pk, "members": members})]
 
 
-class Recorder:
+class Recorder(MessageJobs):
     """The outbox handler of ``TOPIC``: a repeat records nothing new (at least once)."""
 
-    def __init__(self, blobs: BlobStore) -> None:
-        self.blobs = blobs
-
-    async def __call__(self, payloads: list[dict]) -> None:
-        for payload in payloads:
-            try:
-                await self.record(int(payload["message"]), [int(m) for m in payload["members"]])
-            except Exception:  # noqa: BLE001 - one bad receipt must not hold the others
-                log.exception("recording read receipt %s failed", payload)
+    what = "read receipt"
 
     async def record(self, message_pk: int, member_ids: list[int]) -> int:
         """Record what the stored receipt reports; how many receipts were recorded."""

@@ -18,7 +18,9 @@ import time
 from collections.abc import Iterable
 
 from tortoise.connection import get_connections
+from tortoise.exceptions import OperationalError
 
+from mailcore.core.blobs import BlobStore
 from mailcore.core.models import OutboxJob
 from mailcore.core.sqlwork import postgres_sql
 from mailcore.store.registry import Handler, Job, Registry
@@ -101,6 +103,31 @@ async def retry_later(jobs: list[dict], error: str) -> None:
             available_at=now + int(backoff(attempts) * 1000),
             last_error=error[:2000],
         )
+
+
+class MessageJobs:
+    """The handler of a topic whose jobs each name a stored message and the members it
+    reached (``{"message": pk, "members": [ids]}``), done one by one by ``record``. A job
+    that fails for a reason of its own (a mail that cannot be read as what it claims) is
+    logged and dropped; a database or storage error fails the batch, which is tried again
+    after its backoff, so ``record`` must take a repeat calmly."""
+
+    what = "job"  # what a job records, for the log
+
+    def __init__(self, blobs: BlobStore) -> None:
+        self.blobs = blobs
+
+    async def __call__(self, payloads: list[dict]) -> None:
+        for payload in payloads:
+            try:
+                await self.record(int(payload["message"]), [int(m) for m in payload["members"]])
+            except (OperationalError, OSError):
+                raise
+            except Exception:  # noqa: BLE001 - one bad mail must not hold the others
+                log.exception("recording %s %s failed", self.what, payload)
+
+    async def record(self, message_pk: int, member_ids: list[int]) -> object:
+        raise NotImplementedError
 
 
 async def run_topic(topic: str, handler: Handler, limit: int = BATCH, lease: float = LEASE) -> int:

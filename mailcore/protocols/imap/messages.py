@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mailcore.core.models import MailboxEntry
+from mailcore.core.sqlwork import batches
 from mailcore.protocols.imap import mailboxes, mailrows
 from mailcore.protocols.imap.mailrows import SYSTEM_FLAGS
 from mailcore.protocols.imap.parser import Args, Atom, Command
@@ -37,10 +38,6 @@ def _selected(session: Session) -> Selected:
 def _writable(selected: Selected) -> None:
     if selected.readonly:
         raise No("[READ-ONLY] the mailbox is open read-only (EXAMINE)")
-
-
-def _batches(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + MAX_IDS] for i in range(0, len(ids), MAX_IDS)]
 
 
 def entry_flags(entry: MailboxEntry) -> str:
@@ -111,7 +108,7 @@ async def store(session: Session, cmd: Command) -> str | None:
     done: list[MailboxEntry] = []
     modified: list[int] = []
     try:
-        for batch in _batches([r.id for r in rows]):
+        for batch in batches([r.id for r in rows], MAX_IDS):
             result = await changes.store_flags(
                 member_id, batch, unchanged_since=unchanged_since, **keywords, **flags
             )
@@ -163,7 +160,7 @@ async def copy(session: Session, cmd: Command) -> str | None:
     changes = session.runtime.ingestor.changes
     pairs: list[tuple[int, int]] = []
     try:
-        for batch in _batches([r.id for r in rows]):
+        for batch in batches([r.id for r in rows], MAX_IDS):
             made = await changes.copy(session.member.id, batch, folder)  # type: ignore[union-attr]
             pairs += [(uid_of[old], new.uid) for old, new in made]
     except MailError as exc:
@@ -189,7 +186,7 @@ async def move(session: Session, cmd: Command) -> str | None:
     uid_of = {r.id: r.uid for r in rows}
     changes = session.runtime.ingestor.changes
     pairs: list[tuple[int, int]] = []
-    for batch in _batches([r.id for r in rows]):
+    for batch in batches([r.id for r in rows], MAX_IDS):
         try:
             moved = await changes.move(session.member.id, batch, folder)  # type: ignore[union-attr]
         except MailError as exc:
@@ -216,7 +213,7 @@ async def expunge_deleted(
     uid_of = {r.id: r.uid for r in rows}
     changes = session.runtime.ingestor.changes
     gone: list[int] = []
-    for batch in _batches(list(uid_of)):
+    for batch in batches(list(uid_of), MAX_IDS):
         removed = await changes.expunge(session.member.id, batch)  # type: ignore[union-attr]
         gone += [uid_of[i] for i in removed]
     return sorted(gone)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from mailcore.confidential.access import confidential_by_message, stand_in
 from mailcore.core.blobs import BlobStore
 from mailcore.core.models import FolderRole, MailboxEntry, Message
+from mailcore.core.sqlwork import batches
 from mailcore.store.changes import MAX_IDS, Changes
 from mailcore.store.folders import folder_by_role
 
@@ -115,9 +116,9 @@ class Maildrop:
         deleted = [item.entry_id for item in self.items if item.deleted]
         seen = [i.entry_id for i in self.items if i.retrieved and not i.deleted and not i.seen]
         removed = 0
-        for ids in _batches(await self._still_here(deleted)):
+        for ids in batches(await self._still_here(deleted), MAX_IDS):
             removed += len(await changes.expunge(self.member_id, ids))
-        for ids in _batches(await self._still_here(seen)):
+        for ids in batches(await self._still_here(seen), MAX_IDS):
             await changes.set_flags(self.member_id, ids, seen=True)
         return removed
 
@@ -125,21 +126,17 @@ class Maildrop:
         if not ids:
             return []
         found: list[int] = []
-        for batch in _batches(ids):
+        for batch in batches(ids, MAX_IDS):
             found += await MailboxEntry.filter(
                 member_id=self.member_id, folder_id=self.folder_id, id__in=batch
             ).values_list("id", flat=True)
         return sorted(found)
 
 
-def _batches(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + MAX_IDS] for i in range(0, len(ids), MAX_IDS)]
-
-
 async def _stand_ins(member_id: int, items: list[Item]) -> None:
     """Replace the recipient copies of confidential mail by their stand-ins."""
     confidential = {}
-    for pks in _batches(sorted({i.message_pk for i in items})):
+    for pks in batches(sorted({i.message_pk for i in items}), MAX_IDS):
         confidential.update(await confidential_by_message(pks))
     locked = {pk for pk, conf in confidential.items() if conf.sender_id != member_id}
     if not locked:
