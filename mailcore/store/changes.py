@@ -19,6 +19,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from mailcore.core import sqlwork
 from mailcore.core.models import (
     ChangeKind,
     Folder,
@@ -268,8 +269,13 @@ class Changes:
                 )
                 for n, e in enumerate(sources)
             ]
-            for copy in copies:  # one by one: the ids are needed on every backend
-                await copy.save(using_db=connection)
+            ids = dict(
+                await sqlwork.run(
+                    sqlwork.insert(MailboxEntry, copies, returning=("uid", "id")), connection
+                )
+            )
+            for copy in copies:  # one multi-row insert; a copy's UID says which id is its
+                copy.id = ids[copy.uid]
             await (
                 Member.filter(id=member_id)
                 .using_db(connection)

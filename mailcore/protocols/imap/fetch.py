@@ -11,7 +11,6 @@ one change for the whole command, and the response carries the new FLAGS.
 
 from __future__ import annotations
 
-import asyncio
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
@@ -107,7 +106,7 @@ class Reader:
         )
         for start in range(0, len(missing), PREFETCH):
             keys = missing[start : start + PREFETCH]
-            raws = await asyncio.gather(*(mailrows.raw_of(self.blobs, k) for k in keys))
+            raws = await mailrows.raw_many(self.blobs, keys)
             for key, raw in zip(keys, raws, strict=True):
                 _remember(key, raw, kinds)
 
@@ -160,11 +159,8 @@ def render_now(item: Item, row: Row) -> bytes | None:
     return None
 
 
-async def render(session: Session, reader: Reader, item: Item, row: Row) -> Chunks:
-    """One item of one message's FETCH response."""
-    now = render_now(item, row)
-    if now is not None:
-        return now
+async def render(reader: Reader, item: Item, row: Row) -> Chunks:
+    """One item of one message's FETCH response that ``render_now`` did not answer."""
     name = item.name
     if name in STRUCTURES and item.section is None:
         return name.encode() + b" " + await reader.structure(row.sha256, name)
@@ -253,7 +249,9 @@ async def fetch(session: Session, cmd: Command) -> str | None:
             vanished = [u for u in removed if not selected.msn(u) and named.contains(u, largest)]
             if vanished:
                 session.untagged(f"VANISHED (EARLIER) {compact(vanished)}")
-    rows = await mailrows.load(selected.folder_id, uids, changed_since=request.changed_since)
+    rows = await mailrows.load(
+        selected.folder_id, uids, changed_since=request.changed_since, read=True
+    )
     reader = Reader(session)
     structures = {i.name for i in items if i.name in STRUCTURES and i.section is None}
     if structures:
@@ -275,7 +273,7 @@ async def fetch(session: Session, cmd: Command) -> str | None:
         for i, item in enumerate(with_flags if row.uid in seen_now else items):
             if i:
                 chunks.append(b" ")
-            part = render_now(item, row) or await render(session, reader, item, row)
+            part = render_now(item, row) or await render(reader, item, row)
             if isinstance(part, tuple):
                 chunks += part
             else:

@@ -396,6 +396,15 @@ async def counts(member_id: int, boxes: list[Box]) -> dict[int, Counts]:
         c = found[int(r["f"])]
         c.messages, c.unseen = int(r["n"]), int(r["unseen"] or 0)
         c.deleted, c.size = int(r["deleted"] or 0), int(r["size"] or 0)
+    for folder_id, highest in (await highest_modseqs(member_id, ids)).items():
+        found[folder_id].highest_modseq = highest
+    return found
+
+
+async def highest_modseqs(member_id: int, ids: list[int]) -> dict[int, int]:
+    """HIGHESTMODSEQ of each folder: the highest value of the change-log rows in it or
+    leaving it (1 for a folder with none)."""
+    marks = ", ".join("?" * len(ids))
     rows = await select(
         'SELECT f, MAX(m) AS m FROM (SELECT "folder_id" AS f, "modseq" AS m'
         f' FROM "mailbox_change" WHERE "member_id" = ? AND "folder_id" IN ({marks})'
@@ -406,8 +415,9 @@ async def counts(member_id: int, boxes: list[Box]) -> dict[int, Counts]:
         member_id,
         *ids,
     )
+    found = dict.fromkeys(ids, 1)
     for r in rows:
-        found[int(r["f"])].highest_modseq = max(1, int(r["m"] or 0))
+        found[int(r["f"])] = max(1, int(r["m"] or 0))
     return found
 
 

@@ -126,9 +126,12 @@ async def load(
     *,
     changed_since: int | None = None,
     with_message: bool = False,
+    read: bool = False,
 ) -> list[Row]:
     """Rows of ``folder_id`` in UID order: all, or those of ``uids`` (ascending), or those
-    changed after ``changed_since``."""
+    changed after ``changed_since``. ``read``: the command reads the messages' bytes or
+    sizes (FETCH, SEARCH), so locked confidential copies get their stand-in's key and size;
+    flag and folder commands need not look."""
     if uids is not None and not uids:
         return []
     sql = f'SELECT {_ENTRY}{_MESSAGE if with_message else ""} FROM "mailbox_entry" e'
@@ -147,7 +150,8 @@ async def load(
         # rows came back as were asked, some asked for may be gone and others in between).
         wanted = set(uids)
         found = [row for row in found if row.uid in wanted]
-    await _shield(found)
+    if read:
+        await _shield(found)
     return found
 
 

@@ -21,8 +21,7 @@ from mailcore.core.mime.charset import decode_header_bytes
 from mailcore.core.mime.headers import decode_words
 from mailcore.core.mime.parse import parse_message
 from mailcore.protocols.imap import mailrows
-from mailcore.protocols.imap.bodyparts import header_lines
-from mailcore.protocols.imap.bodyparts import parse as parse_entities
+from mailcore.protocols.imap.bodyparts import header_lines, parse_header
 from mailcore.protocols.imap.parser import Args, Atom, Command, String
 from mailcore.protocols.imap.responses import Bad, No
 from mailcore.protocols.imap.sequence import BadSequence, compact, is_sequence_set
@@ -295,7 +294,7 @@ def evaluate(key: Key, row: Row, ctx: Context) -> bool | None:
 
 def message_text(raw: bytes) -> tuple[str, list[tuple[str, str]], str]:
     """Decoded header text, decoded fields and body text of a message, casefolded."""
-    root = parse_entities(raw)
+    root = parse_header(raw)  # the top-level header block is all this reads
     fields = [
         (name, decode_words(decode_header_bytes(line.partition(b":")[2].strip())).casefold())
         for name, line in header_lines(raw, root)
@@ -312,7 +311,7 @@ async def run(
     """The rows of the selected mailbox that match ``key``, in UID order (with the message
     columns when the key or ``with_message`` asks for them)."""
     wanted = with_message or needs_message(key)
-    rows = await mailrows.load(selected.folder_id, with_message=wanted)
+    rows = await mailrows.load(selected.folder_id, with_message=wanted, read=True)
     ctx = Context(selected)
     found: list[Row] = []
     for row in rows:

@@ -79,14 +79,7 @@ class Selected:
     # --- sync ----------------------------------------------------------------------------
 
     async def highest_modseq(self) -> int:
-        found = await select(
-            'SELECT MAX("modseq") AS m FROM "mailbox_change" WHERE "member_id" = ?'
-            ' AND ("folder_id" = ? OR "from_folder_id" = ?)',
-            self.member_id,
-            self.folder_id,
-            self.folder_id,
-        )
-        return max(1, int(found[0]["m"] or 0)) if found else 1
+        return (await mailboxes.highest_modseqs(self.member_id, [self.folder_id]))[self.folder_id]
 
     async def member_modseq(self) -> int:
         found = await select('SELECT "modseq" FROM "member" WHERE "id" = ?', self.member_id)
