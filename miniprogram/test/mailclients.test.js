@@ -2,8 +2,8 @@
  * The mail-client set-up page against a real Qiyou server: the ports shown are the ones the
  * server listens on (each answers as its protocol, over TLS where it is implicit), the host
  * is the server's mail host, tapping 复制 puts the value on the clipboard, and a company
- * requirement of app passwords is shown with the way to the app-password page. Its GraphQL
- * document is validated against the server's schema.
+ * requirement of app passwords is shown with the way to the app-password page. Every GraphQL
+ * document in lib/queries.js is validated against the server's schema.
  */
 const fs = require('fs')
 const net = require('net')
@@ -78,10 +78,15 @@ async function tapCopy(page, id) {
   return h.until(() => env.log.clipboard, `the clipboard after tapping #${id}`)
 }
 
-test('the page\'s GraphQL document is valid against the server\'s schema', async () => {
+test('every GraphQL document of the mini-program is valid against the server\'s schema', async () => {
   const introspection = await api.graphql(getIntrospectionQuery())
   const schema = buildClientSchema(introspection)
-  expect(validate(schema, parse(Q.MAIL_CLIENT_SETUP))).toEqual([])
+  const documents = Object.entries(Q).filter(([, value]) => typeof value === 'string')
+  expect(documents.map(([name]) => name)).toContain('MAIL_CLIENT_SETUP')
+  const errors = documents
+    .map(([name, text]) => [name, validate(schema, parse(text)).map((e) => e.message)])
+    .filter(([, found]) => found.length)
+  expect(errors).toEqual([])
 })
 
 test('the "我的" tab opens the page', async () => {

@@ -5,7 +5,6 @@ mail the MX process stores reaches a client IDLEing on the IMAP process within a
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -71,11 +70,11 @@ def test_idle_on_an_imap_process_hears_mail_stored_by_an_mx_process(split):
         mail = simple_mail("sender@remote.test", email, unique("split idle"))
         with mx(mx_node.smtp_port) as smtp:
             smtp.sendmail("sender@remote.test", [email], mail.replace(b"\n", b"\r\n"))
-            acknowledged = time.monotonic()
+        # Pushed, not polled: IDLE polls only every 60 s; the push latency is measured by
+        # bench/imap_bench.py, not here.
+        raw.sock.settimeout(5)
         line = raw.line()
-        waited = time.monotonic() - acknowledged
         assert line == b"* %d EXISTS\r\n" % (exists + n), line
-        assert waited < 1.0, f"EXISTS came {waited:.2f} s after the 250"
     raw.send(b"DONE\r\n")
     _, done = raw.until(b"i")
     assert done.split()[1] == b"OK"
