@@ -1,0 +1,54 @@
+"""Secrets masked out of text that is logged or shown: URLs of backends (start-up banner,
+errors) and query strings (access log).
+
+``mask_url("postgres://qiyou:pw@db/qiyou")`` → ``postgres://qiyou:***@db/qiyou``;
+``mask_url("s3://mail?endpoint=http://s3&secret_key=x")`` → ``...&secret_key=***``.
+A value is secret when it is a URL's password or a query parameter whose name says so
+(``SECRET_WORDS``: key, secret, password, token, credential, signature ...).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+MASK = "***"
+# A query parameter whose name contains one of these holds a secret (``key``, ``api_key``,
+# ``secret_key``, ``aws_secret_access_key``, ``X-Amz-Signature``, ``access_token`` ...).
+SECRET_WORDS = ("key", "secret", "password", "passwd", "pwd", "token", "credential", "signature")
+
+
+def is_secret_name(name: str) -> bool:
+    """Does a parameter (or variable) of this name hold a secret?"""
+    lowered = name.lower()
+    return any(word in lowered for word in SECRET_WORDS)
+
+
+def mask_query(query: str) -> str:
+    """A query string with the values of its secret parameters replaced by ``***``."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(is_secret_name(name) for name, _ in pairs):
+        return query
+    masked = [(name, MASK if is_secret_name(name) else value) for name, value in pairs]
+    return urlencode(masked, safe="*:/,@")
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its password and secret query values replaced by ``***`` (text that
+    is not a URL is returned as it is)."""
+    if "://" not in url:
+        return url
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:  # not parseable (a bad port ...): show the scheme only
+        return url.split("://", 1)[0] + "://" + MASK
+    netloc, query = parts.netloc, mask_query(parts.query)
+    if password is None and query == parts.query:
+        return url
+    if password is not None:
+        userinfo, _, host = netloc.rpartition("@")
+        netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
+    text = f"{parts.scheme}://{netloc}{parts.path}"
+    return text + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")
