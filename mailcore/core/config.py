@@ -63,6 +63,9 @@ class Settings:
     allowed_origins: tuple[str, ...] = ()
     public_url: str = ""  # base URL of the web app for links (SSO); default: the request's
     api_token_ttl: int = 7200  # open API access tokens, seconds
+    download_ticket_ttl: int = 300  # signed download links (?ticket=) live this long, seconds
+    secret_key: str = ""  # signs download tickets; empty: a random key kept in the database
+    log_format: str = "text"  # text or json (one JSON object per line, with a request id)
     api_rate_per_ip: int = 1200  # open API requests per minute per client IP
     api_rate_per_enterprise: int = 6000  # open API requests per minute per enterprise
     webhook_backoff: tuple[float, ...] = (10, 30, 120, 600, 1800, 7200)  # seconds between tries
@@ -211,6 +214,9 @@ class Settings:
             dns_cache_seconds=float(get("QIYOU_DNS_CACHE_SECONDS", "60")),
             public_url=get("QIYOU_PUBLIC_URL", "").rstrip("/"),
             api_token_ttl=int(get("QIYOU_API_TOKEN_TTL", "7200")),
+            download_ticket_ttl=int(get("QIYOU_DOWNLOAD_TICKET_TTL", "300")),
+            secret_key=get("QIYOU_SECRET_KEY", ""),
+            log_format=get("QIYOU_LOG_FORMAT", "text"),
             api_rate_per_ip=int(get("QIYOU_API_RATE_PER_IP", "1200")),
             api_rate_per_enterprise=int(get("QIYOU_API_RATE_PER_ENTERPRISE", "6000")),
             webhook_backoff=tuple(
