@@ -26,7 +26,7 @@ from mailcore.core.events import Bus
 from mailcore.core.models import AppKind
 from mailcore.logs.errors import LogError
 from mailcore.openapi.errors import OpenApiError, OpenApiErrorCode
-from mailcore.openapi.ratelimit import RateLimiter
+from mailcore.openapi.ratelimit import RedisBuckets, SharedRateLimiter, uses_redis
 from mailcore.openapi.tokens import AppAccess, authenticate, rest_scope
 
 log = logging.getLogger(__name__)
@@ -145,11 +145,16 @@ Handler = Callable[[Call], Awaitable[dict[str, Any]]]
 
 
 class Limits:
-    """The per-process token buckets of the open API, built from settings."""
+    """The token buckets of the open API, built from settings: in Redis (shared by every
+    node) when ``BROADCAST_URL`` is Redis, else in this process."""
 
     def __init__(self, settings: Settings) -> None:
-        self.per_ip = RateLimiter(settings.api_rate_per_ip)
-        self.per_enterprise = RateLimiter(settings.api_rate_per_enterprise)
+        url = settings.broadcast_url
+        buckets = RedisBuckets(url, settings.channel_prefix) if uses_redis(url) else None
+        self.per_ip = SharedRateLimiter("ip", settings.api_rate_per_ip, buckets)
+        self.per_enterprise = SharedRateLimiter(
+            "enterprise", settings.api_rate_per_enterprise, buckets
+        )
 
 
 def limits(request: Request) -> Limits:
@@ -213,7 +218,7 @@ def rate_limited(what: str) -> ApiError:
 async def guarded(request: Request, work: Callable[[], Awaitable[Response]]) -> Response:
     """Run ``work`` and answer every failure in Exmail's shape."""
     try:
-        if not limits(request).per_ip.allow(client_ip(request)):
+        if not await limits(request).per_ip.allow(client_ip(request)):
             raise rate_limited("IP")
         return await work()
     except ApiError as exc:
@@ -237,7 +242,7 @@ def endpoint(kind: AppKind) -> Callable[[Handler], Callable[[Request], Awaitable
             async def work() -> Response:
                 params = await read_params(request)
                 access = await authenticate(params.text("access_token"))
-                if not limits(request).per_enterprise.allow(access.enterprise_id):
+                if not await limits(request).per_enterprise.allow(access.enterprise_id):
                     raise rate_limited("enterprise")
                 if access.kind is not kind:
                     raise ApiError(
