@@ -27,6 +27,7 @@ from api.graphql import QiyouGraphQL
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
+from api.tickets import DownloadRefused, refused
 from mailcore.core.config import Settings
 from mailcore.core.db import close_readers, migrate, tortoise_config
 from mailcore.runtime import LISTENER_ROLES, ROLES, Runtime
@@ -97,5 +98,6 @@ def create_app(
             Middleware(SecurityHeaders),  # CSP, nosniff, Referrer-Policy where a route set none
             Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024),
         ],
+        exception_handlers={DownloadRefused: refused},  # downloads without a good session
         lifespan=lifespan,
     )

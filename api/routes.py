@@ -8,10 +8,9 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from api.graphql import bearer_token
 from api.headers import DOWNLOAD_CSP
+from api.tickets import downloader
 from mailcore.mail.mailbox import raw_message, read_attachment
-from mailcore.org.sessions import identify
 from mailcore.store.errors import MailError
 
 
@@ -19,10 +18,8 @@ async def health(request: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-async def _member_id(request: Request) -> int | None:
-    token = bearer_token(request) or request.query_params.get("token", "")
-    identity = await identify(token)
-    return identity.member.id if identity else None
+async def _member_id(request: Request) -> int:
+    return (await downloader(request)).member.id  # Bearer or ?ticket= (else 401)
 
 
 async def attachment(request: Request) -> Response:

@@ -1,7 +1,7 @@
 """Auditor downloads: an export of archived mail (mbox or zip of .eml) and attachments.
 
-Authenticated like the other downloads (``Authorization: Bearer`` or ``?token=``); the
-auditor's scope is checked and every download is written to the operation log.
+Authenticated like the other downloads (``Authorization: Bearer`` or a signed ``?ticket=``);
+the auditor's scope is checked and every download is written to the operation log.
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.graphql import bearer_token
+from api.tickets import downloader
 from mailcore.archive import access
 from mailcore.archive.auditors import AuditorView, auditor_view
 from mailcore.archive.errors import PolicyError, PolicyErrorCode
-from mailcore.org.sessions import identify
 
 _STATUS = {
     PolicyErrorCode.FORBIDDEN: 403,
@@ -27,10 +26,7 @@ _STATUS = {
 
 
 async def _auditor(request: Request) -> AuditorView | JSONResponse:
-    token = bearer_token(request) or request.query_params.get("token", "")
-    identity = await identify(token)
-    if identity is None:
-        return JSONResponse({"error": "sign in first"}, status_code=401)
+    identity = await downloader(request)
     client = request.client.host if request.client else ""
     try:
         return await auditor_view(identity.member, client)

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from api.graphql import bearer_token
+from api.tickets import downloader
 from mailcore.branding.card import card_for
 from mailcore.branding.images import ImageKind
 from mailcore.branding.login import (
@@ -21,7 +21,6 @@ from mailcore.branding.login import (
     public_branding,
     read_image,
 )
-from mailcore.org.sessions import identify
 
 _SAFE_URL = re.compile(r"^/branding/[a-z0-9.-]+/(logo|background)\?v=[0-9a-f]{64}$")
 _COLOR = re.compile(r"^#[0-9a-f]{6}$")
@@ -182,9 +181,7 @@ async def background(request: Request) -> Response:
 
 async def business_card(request: Request) -> Response:
     """A member's vCard, for signed-in members of the same enterprise."""
-    identity = await identify(bearer_token(request) or request.query_params.get("token", ""))
-    if identity is None:
-        return JSONResponse({"error": "sign in first"}, status_code=401)
+    identity = await downloader(request)
     email = request.path_params["email"]
     text = await card_for(identity.member, email)
     if text is None:

@@ -10,12 +10,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from api.graphql import bearer_token
+from api.tickets import downloader
 from mailcore.clients.autodiscover import MAX_REQUEST, error_xml
 from mailcore.clients.errors import SetupError, SetupErrorCode
 from mailcore.clients.mobileconfig import CONTENT_TYPE
 from mailcore.clients.service import apple_profile, autoconfig_document, autodiscover_document
-from mailcore.org.sessions import identify
 
 XML = "application/xml; charset=utf-8"
 _STATUS = {
@@ -70,11 +69,8 @@ async def autodiscover(request: Request) -> Response:
 
 
 async def mobileconfig(request: Request) -> Response:
-    """The profile of the member whose token comes as a bearer header or ``?token=``."""
-    token = bearer_token(request) or request.query_params.get("token", "")
-    identity = await identify(token)
-    if identity is None:
-        return JSONResponse({"error": "sign in first"}, status_code=401)
+    """The profile of the member signed in by a bearer header or a signed ``?ticket=``."""
+    identity = await downloader(request)
     try:
         name, content = await apple_profile(request.app.state.runtime.settings, identity.member.id)
     except SetupError as exc:

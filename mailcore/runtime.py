@@ -43,6 +43,7 @@ from mailcore.receipts import reading as receipts_reading
 from mailcore.receipts import received as receipts_received
 from mailcore.receipts import requests as receipts_requests
 from mailcore.rules.sender import RuleSender
+from mailcore.security.tickets import DownloadTickets
 from mailcore.store.ingest import Ingestor
 from mailcore.store.outbox import OutboxWorker
 from mailcore.store.registry import Registry
@@ -94,6 +95,7 @@ def register(registry: Registry, settings: Settings, blobs: BlobStore, bus: Bus)
 class Runtime(Services):
     indexer: search.Indexer | None = None  # started by ``start`` (roles http, worker)
     roles: frozenset[str] = frozenset(ROLES)
+    tickets: DownloadTickets = field(default_factory=DownloadTickets)  # signed download links
     _stops: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
 
     @classmethod
@@ -114,6 +116,7 @@ class Runtime(Services):
             ingestor=Ingestor(blobs, registry),
             bus=bus,
             roles=frozenset(roles),
+            tickets=DownloadTickets(settings.secret_key, settings.download_ticket_ttl),
         )
 
     async def start(self) -> None:

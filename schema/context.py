@@ -52,6 +52,12 @@ class Context:
     def session_id(self) -> int | None:
         return self.identity.session_id if self.identity else None
 
+    async def download_url(self, path: str) -> str:
+        """``path?ticket=…`` signed for the caller's session (app tokens: ``path``, Bearer)."""
+        if self.identity is None:
+            return path
+        return await self.runtime.tickets.url(path, self.identity.session_id)
+
     @property
     def client_ip(self) -> str:
         client = self.request.client

@@ -32,7 +32,7 @@ class MailClientSetup:
         "turned off per member), implicit TLS before STARTTLS per protocol."
     )
     mobileconfig_url: str = strawberry.field(
-        description="Apple profile download (GET with the session token)."
+        description="Apple profile download, signed for you for a few minutes."
     )
 
 
@@ -59,5 +59,5 @@ class ClientsQuery:
                 )
                 for e in setup.endpoints
             ],
-            mobileconfig_url="/clients/apple.mobileconfig",
+            mobileconfig_url=await ctx.download_url("/clients/apple.mobileconfig"),
         )

@@ -237,6 +237,7 @@ class Message:
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
         parsed = await self._parsed(info)
+        sign = info.context.download_url
         return [
             Attachment(
                 id=strawberry.ID(f"{self.entry.id}:{a.index}"),
@@ -246,7 +247,7 @@ class Message:
                 size=a.size,
                 inline=a.inline,
                 content_id=a.content_id,
-                url=f"/attachments/{self.entry.id}/{a.index}",
+                url=await sign(f"/attachments/{self.entry.id}/{a.index}"),
             )
             for a in parsed.attachments
         ]

@@ -68,7 +68,9 @@ class ArchivedAttachment:
     filename: str
     content_type: str
     size: int
-    url: str = strawberry.field(description="Download (auditor's token as Bearer).")
+    url: str = strawberry.field(
+        description="Download link, signed for you for a few minutes (or send Bearer)."
+    )
 
 
 @strawberry.type
@@ -235,7 +237,9 @@ class ArchiveQuery:
                     filename=a.filename,
                     content_type=a.content_type,
                     size=a.size,
-                    url=f"/archive/{mail.record.id}/attachments/{a.index}",
+                    url=await info.context.download_url(
+                        f"/archive/{mail.record.id}/attachments/{a.index}"
+                    ),
                 )
                 for a in mail.parsed.attachments
             ],

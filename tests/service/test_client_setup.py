@@ -263,7 +263,8 @@ async def test_the_mobileconfig_describes_the_members_account_without_a_password
     alice = await login(service.graphql_url, "alice@example.com", PASSWORD)
 
     by_header = await get(service, MOBILECONFIG, headers=alice.headers())
-    by_query = await get(service, MOBILECONFIG, params={"token": alice.token})
+    setup = (await alice.data(web_document("MAIL_CLIENT_SETUP")))["mailClientSetup"]
+    by_query = await get(service, setup["mobileconfigUrl"])  # signed: ?ticket=
 
     assert by_header.status_code == 200 and by_query.content == by_header.content
     assert by_header.headers["content-type"] == "application/x-apple-aspen-config"
@@ -294,9 +295,11 @@ async def test_the_mobileconfig_describes_the_members_account_without_a_password
 
 async def test_the_mobileconfig_needs_a_valid_session(service):
     anonymous = await get(service, MOBILECONFIG)
-    wrong = await get(service, MOBILECONFIG, params={"token": "not-a-token"})
+    wrong = await get(service, MOBILECONFIG, params={"ticket": "s.1.9999999999.forged"})
+    in_url = await get(service, MOBILECONFIG, params={"token": "any"})
 
     assert anonymous.status_code == 401 and wrong.status_code == 401
+    assert in_url.status_code == 401 and in_url.json()["code"] == "TOKEN_IN_URL"
 
 
 def web_document(name: str) -> str:
@@ -314,7 +317,7 @@ async def test_the_web_query_is_valid_and_gives_the_members_servers(service):
 
     assert setup["host"] == hostname(service)
     assert setup["username"] == "alice@example.com"
-    assert setup["mobileconfigUrl"] == MOBILECONFIG
+    assert setup["mobileconfigUrl"].startswith(MOBILECONFIG + "?ticket=")
     assert isinstance((await alice.data(document))["mySecurity"]["appPasswordsRequired"], bool)
     ports = listening(service)
     assert [(s["protocol"], s["security"], s["port"]) for s in setup["servers"]] == [

@@ -209,9 +209,11 @@ describe('auditors\' archive screen', () => {
 
     const link = page.locator('[data-test=archived-attachment]', { hasText: '合同.pdf' })
     const href = await link.getAttribute('href')
-    assert.match(href, /^\/archive\/\d+\/attachments\/\d+\?token=/)
-    assert.equal((await fetch(server.url + href)).status, 200, 'the link carries the auditor\'s token')
+    assert.match(href, /^\/archive\/\d+\/attachments\/\d+\?ticket=[\w.-]+$/)
+    assert.equal((await fetch(server.url + href)).status, 200, 'the link carries a signed ticket, not the session token')
     assert.equal((await fetch(server.url + href.replace(/\?.*/, ''))).status, 401, 'and needs it')
+    const other = href.replace(/attachments\/\d+/, 'attachments/99')
+    assert.equal((await fetch(server.url + other)).status, 401, 'the ticket opens that one path only')
     const file = await download(page, () => link.click())
     assert.equal(file.name, '合同.pdf')
     assert.equal(file.bytes.toString(), '%PDF-1.4 archived contract')

@@ -84,6 +84,7 @@ from mailcore.core.models.security import (
 )
 from mailcore.core.models.signatures import MemberSignature
 from mailcore.core.models.spoofing import SpoofAction, SpoofMark, SpoofSetting
+from mailcore.core.models.tickets import TicketKey
 from mailcore.core.models.translate import MessageTranslation
 from mailcore.core.models.wechat import WechatBindTicket, WechatSubscription
 
@@ -178,6 +179,7 @@ __all__ = [
     "SignatureTemplate",
     "SsoTicket",
     "Thread",
+    "TicketKey",
     "TotpState",
     "WebhookDelivery",
     "WechatBinding",

@@ -108,9 +108,9 @@ Component({
         return
       }
       const cidUrls = {}
-      const token = encodeURIComponent(api.token() || '')
       ;(m.attachments || []).forEach((a) => {
-        if (a.contentId) cidUrls[a.contentId] = `${config.server()}${a.url}?inline=1&token=${token}`
+        // a.url comes signed for this session (?ticket=…): no session token in the URL
+        if (a.contentId) cidUrls[a.contentId] = `${config.server()}${a.url}${a.url.includes('?') ? '&' : '?'}inline=1`
       })
       const out = html.toNodes(m.html, { images: this.data.showImages, cidUrls })
       this.setData({ nodes: out.nodes, blockedImages: out.blockedImages })

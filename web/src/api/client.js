@@ -93,11 +93,6 @@ function unwrap(result) {
   return result.data
 }
 
-/** A download URL with the session token as `?token=` (for links the browser follows itself). */
-export function withToken(url) {
-  return `${url}${url.includes('?') ? '&' : '?'}token=${encodeURIComponent(token.value)}`
-}
-
 /** Authorization header of the session, for fetch() calls outside GraphQL. */
 export function authHeaders() {
   return token.value ? { Authorization: `Bearer ${token.value}` } : {}
