@@ -154,7 +154,7 @@ async def _measure(rules: int, messages: int) -> dict:
     from mailcore.store.request import Delivery, IngestRequest, IngestSource
 
     settings = Settings.from_env()
-    pipeline = policies(settings, open_blob_store(str(settings.blob_dir)))
+    pipeline = policies(settings, open_blob_store(settings.blob_location))
     await add_domain("rules.example", None)
     member = await add_member("owner@rules.example", PASSWORD, quota=1 << 30)
     for i in range(rules):

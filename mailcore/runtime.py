@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from mailcore import search
 from mailcore.approval.worker import PolicyJobs
 from mailcore.core.blobs import BlobStore, open_blob_store
+from mailcore.core.blobs.gc import BlobCollector
 from mailcore.core.caches import CacheListener
 from mailcore.core.config import Settings
 from mailcore.core.events import Bus
@@ -100,7 +101,7 @@ class Runtime(Services):
 
     @classmethod
     def create(cls, settings: Settings, roles: Iterable[str] = ROLES) -> Runtime:
-        blobs = open_blob_store(str(settings.blob_dir))
+        blobs = open_blob_store(settings.blob_location)
         display.configure(
             settings.html_budget,
             settings.html_max_size,
@@ -200,6 +201,14 @@ class Runtime(Services):
         rule_sender = RuleSender(self)  # forwards and auto-replies of mail rules
         rule_sender.start()
         self._stops.append(rule_sender.stop)
+        blob_gc = BlobCollector(  # unreferenced blobs to the trash, then away (docs/blobs.md)
+            self.blobs,
+            interval=settings.blob_gc_interval,
+            grace=settings.blob_gc_grace,
+            trash_grace=settings.blob_trash_grace,
+        )
+        blob_gc.start()
+        self._stops.append(blob_gc.stop)
         return outbox.wake
 
     async def close(self) -> None:
@@ -211,6 +220,7 @@ class Runtime(Services):
             except Exception:  # noqa: BLE001 - stop the rest anyway
                 log.exception("stopping %r failed", stop)
         await self.ingestor.close()
+        await self.blobs.close()
 
 
 async def run_forever(runtime: Runtime) -> None:

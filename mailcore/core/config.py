@@ -115,6 +115,11 @@ class Settings:
     mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
     search_url: str = "tantivy://"  # tantivy:// (embedded) or meili+http://host:7700?key=...
     search_paused: bool = False  # the search indexer does not run (bulk imports, tests)
+    # Blobs (docs/blobs.md): file:///path or s3://bucket?endpoint=...; empty = data dir's blobs/
+    blob_url: str = ""
+    blob_gc_interval: float = 3600.0  # seconds between the worker's garbage collections; 0 off
+    blob_gc_grace: float = 86400.0  # unreferenced blobs younger than this are kept, seconds
+    blob_trash_grace: float = 7 * 86400.0  # trash entries are deleted after this, seconds
     # Seconds an outbox worker holds the jobs it claimed; a crashed worker's jobs wait this
     # long before another takes them (mailcore/store/outbox.py).
     outbox_lease: float = 30.0
@@ -152,6 +157,11 @@ class Settings:
     @property
     def blob_dir(self) -> Path:
         return self.data_dir / "blobs"
+
+    @property
+    def blob_location(self) -> str:
+        """What ``open_blob_store`` opens: QIYOU_BLOB_URL, else the data dir's ``blobs/``."""
+        return self.blob_url or str(self.blob_dir)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
@@ -255,6 +265,10 @@ class Settings:
             spam_url=get("QIYOU_SPAM_URL", "builtin"),
             search_url=get("SEARCH_URL", "tantivy://"),
             search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
+            blob_url=get("QIYOU_BLOB_URL", "").strip(),
+            blob_gc_interval=float(get("QIYOU_BLOB_GC_INTERVAL", "3600")),
+            blob_gc_grace=float(get("QIYOU_BLOB_GC_GRACE", "86400")),
+            blob_trash_grace=float(get("QIYOU_BLOB_TRASH_GRACE", "604800")),
             outbox_lease=float(get("QIYOU_OUTBOX_LEASE", "30")),
             html_budget=float(get("QIYOU_HTML_BUDGET", "3")),
             html_max_size=parse_size(get("QIYOU_HTML_MAX_SIZE", "4M")),

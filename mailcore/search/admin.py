@@ -28,7 +28,7 @@ async def reindex(
     answer how many documents."""
     backend = open_backend(settings.search_url, settings.data_dir)
     await backend.open()
-    wanted = [s for s in sources(open_blob_store(str(settings.blob_dir))) if s.space in spaces]
+    wanted = [s for s in sources(open_blob_store(settings.blob_location)) if s.space in spaces]
     start(sum([await ROWS[s.space].all().count() for s in wanted]))
     done = 0
     try:
