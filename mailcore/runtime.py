@@ -8,12 +8,16 @@ jobs. The runtime owns the event bus (``bus``) and, once started, the search ind
 (``indexer``); code below it gets them as arguments. ``start`` connects the bus and the cache
 listener (caches a change empties are emptied in every process) and starts, by role:
 
-- ``http``: nothing here (the Starlette app in ``api/`` serves GraphQL over this runtime);
+- ``http``: the search backend, and with an index of the node's own (tantivy) the indexer
+  following the search feed into it (the Starlette app in ``api/`` serves GraphQL over this
+  runtime);
 - ``mx`` / ``submission``: the SMTP listeners on port 25 / 587 (and 465-style);
 - ``imap`` / ``pop3``: the mail-client listeners (STARTTLS and implicit TLS ports);
-- ``worker``: the outbox worker, the search indexer, outbound delivery, webhooks, mass mail,
-  rule sends and the policy jobs. Queue workers share their queues with the workers of
-  other processes (claims under a lease); singleton jobs take a database lock.
+- ``worker``: the outbox worker, the search indexer (it takes the search jobs: into a shared
+  index, or into the search feed every node's own index follows), outbound delivery,
+  webhooks, mass mail, rule sends and the policy jobs. Queue workers share their queues
+  with the workers of other processes (claims under a lease); singleton jobs take a
+  database lock.
 """
 
 from __future__ import annotations
@@ -127,17 +131,23 @@ class Runtime(Services):
         self._stops.append(self.bus.disconnect)
         caches = await CacheListener(self.bus).start()  # forget what other processes changed
         self._stops.append(caches.stop)
-        self.registry.wakers.append(Announcer(self.bus))  # wake the workers of other processes
+        announcer = Announcer(self.bus)
+        self.registry.wakers.append(announcer)  # wake the workers of other processes
         receipts = receipts_reading.AutoReceipts(self)  # sent as mail is marked read (RFC 8098)
         self.registry.change_listeners.append(receipts.changed)
         self._stops.append(receipts.stop)
         local: list[Callable[[], None]] = []  # this process's outbox workers
-        # Searching needs the backend (HTTP); indexing is a worker's: it catches up, then
-        # follows the outbox jobs of every process.
+        # Searching needs the backend (HTTP). Workers take the search jobs of every process;
+        # an index in this node's data dir (tantivy) follows the search feed they make, so
+        # every node answers the same search (mailcore/search/indexer.py).
         if self.roles & {"http", "worker"}:
-            indexing = "worker" in self.roles and not settings.search_paused
             indexer = await search.start(
-                settings.search_url, settings.data_dir, self.blobs, paused=not indexing
+                settings.search_url,
+                settings.data_dir,
+                self.blobs,
+                feeding="worker" in self.roles,
+                paused=settings.search_paused,
+                announce=announcer,
             )
             self.indexer = indexer
             self.registry.wakers.append(indexer.notify)
@@ -148,10 +158,11 @@ class Runtime(Services):
                 await search.stop(indexer)
 
             self._stops.append(stop_search)
-            if indexing:
+            if not indexer.paused:
                 local.append(indexer.notify)
         if "worker" in self.roles:
             local.append(await self._start_workers())
+        if local:  # other processes' commits and feed entries wake these at once
             listener = await WakeListener(self.bus, local).start()
             self._stops.append(listener.stop)
         mx, msa = "mx" in self.roles, "submission" in self.roles

@@ -51,8 +51,8 @@ class ArchiveSource:
     def mutable(self, entry: Archived) -> dict[str, object]:
         return {"labels": entry.labels}
 
-    async def documents(self, entries: list[Archived]) -> list[SearchDoc]:
-        return [document(e.record, e.labels) for e in entries]
+    async def documents(self, entries: list[Archived]) -> tuple[list[SearchDoc], list[int]]:
+        return [document(e.record, e.labels) for e in entries], []  # nothing to read: no blob
 
 
 def document(record: ArchiveRecord, labels: list[str]) -> SearchDoc:

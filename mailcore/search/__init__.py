@@ -7,7 +7,10 @@
 
 The runtime starts one indexer (``start``) for every space (``sources``: mail, archive) and
 keeps it (``runtime.indexer``); it registers ``mail_jobs`` and ``change_jobs`` with the store,
-whose commits then carry the outbox jobs the indexer follows. Searches go through the backend
+whose commits then carry the outbox jobs the indexer follows: with Meilisearch a worker
+applies them to the one shared index; with tantivy a worker adds them to the search feed,
+which every node's indexer follows into the node's own index (``indexer.py``; docs/search.md).
+Searches go through the backend
 of the runtime's indexer (``backend_of``; see ``mail.search_mail`` and
 ``mailcore/archive/search.py``). ``admin.py`` (the CLI) opens a backend of its own.
 """
@@ -15,6 +18,7 @@ of the runtime's indexer (``backend_of``; see ``mail.search_mail`` and
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -78,14 +82,31 @@ def open_backend(url: str, data_dir: Path) -> SearchBackend:
     raise ValueError(f"SEARCH_URL: unknown search backend {url!r} (tantivy:// or meili+http://)")
 
 
-async def start(url: str, data_dir: Path, blobs: BlobStore, *, paused: bool = False) -> Indexer:
-    """Open the backend and start the indexer (it first catches up on what is outstanding)."""
+async def start(
+    url: str,
+    data_dir: Path,
+    blobs: BlobStore,
+    *,
+    feeding: bool = False,
+    paused: bool = False,
+    announce: Callable[[], None] | None = None,
+) -> Indexer:
+    """Open the backend and start the indexer (it first catches up on what is outstanding).
+    ``feeding``: this process takes the search outbox jobs (a worker). An index of this
+    node's own follows the search feed unless ``paused``; ``announce`` wakes other
+    processes' indexers when this one added to the feed."""
     search_backend = open_backend(url, data_dir)
     try:
         await search_backend.open()
     except SearchUnavailable as exc:  # e.g. Meilisearch not up yet: the indexer retries
         log.warning("search backend not available yet: %s", exc)
-    indexer = Indexer(search_backend, sources(blobs), paused=paused)
+    indexer = Indexer(
+        search_backend,
+        sources(blobs),
+        feeding=feeding and not paused,
+        follows=not paused,
+        announce=announce,
+    )
     indexer.start()
     return indexer
 

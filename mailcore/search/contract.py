@@ -117,6 +117,14 @@ class SearchBackend(ABC):
     """One search engine. Calls may block on I/O: the indexer and services await them."""
 
     name: str
+    # One index for every node (a search server) — or, false, an index in this node's data
+    # dir, which follows the search feed (``mailcore/search/indexer.py``).
+    shared: bool = True
+
+    def node_id(self) -> str:
+        """Whose progress marks this index keeps: ``shared`` for a shared index, else this
+        node's own id (kept beside the index, made on first use)."""
+        return "shared"
 
     @abstractmethod
     async def open(self) -> None:

@@ -9,6 +9,7 @@ so a stale index can hide a message for a moment but never show one that is gone
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -34,6 +35,8 @@ from mailcore.search.extract import attachment_text, extractor
 from mailcore.search.indexer import record_changes
 from mailcore.store.errors import MailError
 from mailcore.store.folders import resolve_folder
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 200_000  # characters of body text indexed
 MAX_ATTACHMENTS_TEXT = 300_000
@@ -156,12 +159,19 @@ class MailSource:
     def mutable(self, entry: MailboxEntry) -> dict[str, object]:
         return mutable_fields(entry)
 
-    async def documents(self, entries: list[MailboxEntry]) -> list[SearchDoc]:
+    async def documents(self, entries: list[MailboxEntry]) -> tuple[list[SearchDoc], list[int]]:
+        """The entries' documents, and the entries whose message cannot be read from the blob
+        store now (never indexed without their text: the indexer tries them again)."""
         texts: dict[int, MessageText] = {}
+        unreadable: set[int] = set()  # message ids
         docs = []
         secret = await confidential_by_message([e.message_id for e in entries])  # U17
+        failed = []
         for entry in entries:
             message = entry.message
+            if message.id in unreadable:
+                failed.append(entry.id)
+                continue
             if message.id not in texts:
                 parsed = None if message.id in secret else _remembered(message.sha256)
                 try:  # confidential mail (U17): no body or attachment text in the index
@@ -169,11 +179,14 @@ class MailSource:
                         raw = b""
                     else:
                         raw = await self.blobs.get(message.sha256)
-                except (OSError, KeyError):
-                    raw = b""
+                except OSError as exc:  # missing (BlobNotFound) or the store unreachable
+                    log.warning("search: message %s cannot be read now: %s", message.id, exc)
+                    unreadable.add(message.id)
+                    failed.append(entry.id)
+                    continue
                 texts[message.id] = await asyncio.to_thread(message_text, raw, parsed)
             docs.append(build_doc(entry, message, texts[message.id]))
-        return docs
+        return docs, failed
 
 
 # Member searches -----------------------------------------------------------------------------

@@ -13,8 +13,11 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -162,6 +165,7 @@ class _Space:
 
 class TantivyBackend(SearchBackend):
     name = "tantivy"
+    shared = False  # each node keeps its own index and follows the search feed into it
 
     def __init__(
         self, path: Path, *, heap: int = WRITER_HEAP, threads: int = 1, spaces: tuple = ()
@@ -174,6 +178,24 @@ class TantivyBackend(SearchBackend):
         self._preopen = spaces
 
     # lifecycle ------------------------------------------------------------------------------
+
+    def node_id(self) -> str:
+        """This index's node id, in ``<index dir>/node``: a new index dir is a new node."""
+        path = self.path / "node"
+        try:
+            return path.read_text().strip()
+        except FileNotFoundError:
+            self.path.mkdir(parents=True, exist_ok=True)
+            node = f"{socket.gethostname()[:40]}-{uuid.uuid4().hex[:12]}"
+            tmp = path.with_name(f".node.{uuid.uuid4().hex}")
+            tmp.write_text(node)
+            try:
+                os.link(tmp, path)  # the first process to get here names the node
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink()
+            return path.read_text().strip()
 
     async def open(self) -> None:
         await asyncio.to_thread(self.path.mkdir, parents=True, exist_ok=True)

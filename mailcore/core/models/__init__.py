@@ -69,7 +69,7 @@ from mailcore.core.models.policy import (
 )
 from mailcore.core.models.receipts import ReadReceipt, ReceiptMode, ReceiptRequest, ReceiptSetting
 from mailcore.core.models.rules import AutoReply, AutoReplySent, Forwarding, MailFilter, RuleSend
-from mailcore.core.models.search import SearchState
+from mailcore.core.models.search import SearchFeed, SearchFeedHead, SearchNodeState
 from mailcore.core.models.security import (
     AppPassword,
     ClientKind,
@@ -174,7 +174,9 @@ __all__ = [
     "PostingPermission",
     "QrTicket",
     "QrTicketStatus",
-    "SearchState",
+    "SearchFeed",
+    "SearchFeedHead",
+    "SearchNodeState",
     "SecondFactorMethod",
     "SignatureTemplate",
     "SsoTicket",
