@@ -372,6 +372,42 @@ def archive_purge(ctx: click.Context) -> None:
 
 
 @main.group()
+def blobs() -> None:
+    """The blob store (docs/blobs.md)."""
+
+
+@blobs.command("gc")
+@click.option("--dry-run", is_flag=True, help="Only count the blobs that would go to the trash.")
+@click.pass_context
+def blobs_gc(ctx: click.Context, dry_run: bool) -> None:
+    """Move blobs no row references (older than QIYOU_BLOB_GC_GRACE) to the trash; delete
+    trash entries older than QIYOU_BLOB_TRASH_GRACE that are still unreferenced."""
+    from mailcore.core.blobs import open_blob_store
+    from mailcore.core.blobs.gc import LOCK, collect_unlocked
+
+    settings = _settings(ctx)
+    try:
+        store = open_blob_store(settings.blob_location)
+    except ValueError as exc:
+        fail(f"QIYOU_BLOB_URL: {exc}")
+
+    async def work() -> Any:
+        try:
+            collecting = collect_unlocked(
+                store,
+                grace=settings.blob_gc_grace,
+                trash_grace=settings.blob_trash_grace,
+                dry_run=dry_run,
+            )
+            return await _alone(LOCK, collecting)
+        finally:
+            await store.close()
+
+    report = _run_with_db(settings, work)
+    click.echo(report.line() + (" (dry run: nothing moved)" if dry_run else ""))
+
+
+@main.group()
 def auditor() -> None:
     """Archive auditors (A1)."""
 

@@ -6,12 +6,17 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from api.headers import DOWNLOAD_CSP
 from api.tickets import downloader
-from mailcore.mail.mailbox import raw_message, read_attachment
+from mailcore.confidential.access import guard as confidential_guard
+from mailcore.core.blobs import BlobNotFound
+from mailcore.mail.mailbox import get_entry, read_attachment
 from mailcore.store.errors import MailError
+
+# The message row is there but its blob is not (yet) in the blob store: retry later.
+UNAVAILABLE = {"error": "the message content is unavailable right now; try again later"}
 
 
 async def health(request: Request) -> Response:
@@ -31,6 +36,8 @@ async def attachment(request: Request) -> Response:
         info, data = await read_attachment(
             request.app.state.runtime.blobs, member_id, request.path_params["entry"], index
         )
+    except BlobNotFound:
+        return JSONResponse(UNAVAILABLE, status_code=503, headers={"Retry-After": "60"})
     except (MailError, ValueError):
         return JSONResponse({"error": "no such attachment"}, status_code=404)
     disposition = "inline" if request.query_params.get("inline") else "attachment"
@@ -49,17 +56,22 @@ async def raw(request: Request) -> Response:
     member_id = await _member_id(request)
     if member_id is None:
         return JSONResponse({"error": "sign in first"}, status_code=401)
+    blobs = request.app.state.runtime.blobs
     try:
-        data = await raw_message(
-            request.app.state.runtime.blobs, member_id, request.path_params["entry"]
-        )
+        entry = await get_entry(member_id, request.path_params["entry"])
+        await confidential_guard(entry, raw=True)  # U17: never the raw copy to a recipient
+        key = entry.message.sha256
+        size = await blobs.size(key)
+    except BlobNotFound:
+        return JSONResponse(UNAVAILABLE, status_code=503, headers={"Retry-After": "60"})
     except MailError:
         return JSONResponse({"error": "no such message"}, status_code=404)
     name = f"message-{request.path_params['entry']}.eml"
-    return Response(
-        data,
+    return StreamingResponse(  # in chunks from the blob store, never whole in memory
+        blobs.open_read(key),
         media_type="message/rfc822",
         headers={
+            "Content-Length": str(size),
             "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": DOWNLOAD_CSP,

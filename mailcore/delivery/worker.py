@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 from collections import defaultdict
 from dataclasses import replace
 from datetime import datetime
 
+from mailcore.core.blobs import BlobNotFound
 from mailcore.core.locks import singleton
 from mailcore.core.models import Message, OutboundMessage
 from mailcore.delivery import queue
@@ -133,6 +135,11 @@ class OutboundWorker:
         except TimeoutError:
             log.warning("delivery to %s outlived its lease", destination)
             await self._defer(rows, "451 4.4.7 the delivery attempt took too long", "", stamp)
+        except BlobNotFound as exc:  # the blob store lags or lost it: retry, never bounce
+            log.warning("delivery to %s waits for its mail: %s", destination, exc)
+            s = self.settings
+            reply = "451 4.3.0 the message is not in the blob store yet"
+            await queue.deferred(rows, reply, "", s.outbound_backoff, math.inf, stamp)
         except Exception as exc:
             log.exception("delivery to %s failed", destination)
             await self._defer(rows, f"451 4.3.0 local error: {type(exc).__name__}", "", stamp)

@@ -5,15 +5,18 @@ Each ``RuleSend`` row is deleted in the same commit as the mail it sends, so a c
 loses or doubles a forward. Any number of processes send: each works only on the rows it
 holds a database lock on (``claim_keys``; the lock ends with the process that holds it).
 A forward refused by policy (external sending restricted since it was set up) is not lost
-either: the mail goes to the member's Inbox instead.
+either: the mail goes to the member's Inbox instead. A row whose mail is not in the blob
+store (yet) is kept and tried again a minute later.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 
+from mailcore.core.blobs import BlobNotFound
 from mailcore.core.locks import claim_keys
 from mailcore.core.mime.parse import parse_message
 from mailcore.core.models import AutoReply, AutoReplySent, Member, Message, RuleSend
@@ -26,6 +29,7 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 2.0
 BATCH = 50
+BLOB_RETRY_SECONDS = 60.0  # a send whose mail is missing from the blob store waits this long
 _worker: RuleSender | None = None
 
 
@@ -40,6 +44,7 @@ class RuleSender:
         self.runtime = runtime
         self.wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._waiting: dict[int, float] = {}  # row id → when to try again (blob missing)
 
     def start(self) -> None:
         global _worker
@@ -71,7 +76,9 @@ class RuleSender:
 
     async def run_once(self) -> int:
         """Send the rows this process could claim of the first ``2 * BATCH``; how many."""
-        rows = await RuleSend.all().order_by("id").limit(2 * BATCH)
+        moment = time.monotonic()
+        self._waiting = {i: at for i, at in self._waiting.items() if at > moment}
+        rows = await RuleSend.exclude(id__in=list(self._waiting)).order_by("id").limit(2 * BATCH)
         async with claim_keys("rule-send", [r.id for r in rows]) as mine:
             for row in rows:
                 if row.id not in mine:
@@ -80,10 +87,14 @@ class RuleSender:
                     await send_one(self.runtime.ingestor, self.runtime.blobs, row)
                 except AlreadySent:
                     continue
+                except BlobNotFound as exc:  # kept: temporary, never dropped
+                    log.warning("rule send %s waits for its mail: %s", row.id, exc)
+                    self._waiting[row.id] = moment + BLOB_RETRY_SECONDS
+                    continue
                 except Exception:  # noqa: BLE001 - one bad row must not block the others
                     log.exception("rule send %s failed; dropped", row.id)
                     await RuleSend.filter(id=row.id).delete()
-        return len(mine)
+        return len(mine - set(self._waiting))
 
 
 class AlreadySent(Exception):
