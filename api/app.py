@@ -21,12 +21,14 @@ from api import (
     routes_branding,
     routes_clients,
     routes_confidential,
+    routes_health,
     routes_web,
 )
 from api.graphql import QiyouGraphQL
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
+from api.metrics import HttpMetrics
 from api.tickets import DownloadRefused, refused
 from mailcore.core.config import Settings
 from mailcore.core.db import close_readers, migrate, tortoise_config
@@ -58,6 +60,8 @@ def create_app(
             await runtime.start()
             revocations = RevocationListener(runtime.bus)  # closes the sockets of revoked sessions
             await revocations.start()
+            if settings.metrics_port:  # /health/* and /metrics on a port of their own too
+                stop_metrics = await routes_health.start_listener(runtime)
             # What start-up built (modules, schema, models) lives as long as the process: keep
             # it out of every later full garbage collection, which otherwise scans it each
             # time (~90 ms on the event loop).
@@ -67,6 +71,8 @@ def create_app(
             try:
                 yield
             finally:
+                if settings.metrics_port:
+                    await stop_metrics()
                 await revocations.stop()
                 await runtime.close()
                 close_readers()
@@ -81,7 +87,7 @@ def create_app(
     )
     return Starlette(
         routes=[
-            Route("/health", routes.health),
+            *routes_health.routes,  # /health, /health/live, /health/ready, /metrics
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/attachments/{entry}/{index}", routes.attachment),
@@ -95,6 +101,7 @@ def create_app(
             *routes_web.routes,  # the web app and its fallback: keep it last
         ],
         middleware=[
+            Middleware(HttpMetrics),  # requests by route template and status, their time
             Middleware(SecurityHeaders),  # CSP, nosniff, Referrer-Policy where a route set none
             Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024),
         ],

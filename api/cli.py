@@ -80,6 +80,12 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--roles") from exc
     settings = _settings(ctx).with_overrides(**flags)
+    try:
+        from api.routes_health import networks
+
+        networks(settings)  # who may read /metrics (QIYOU_METRICS_ALLOW): refuse bad entries
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = _fit_connection_limits(settings)
@@ -111,7 +117,17 @@ async def _serve_without_http(settings: Settings, roles: frozenset[str], migrate
         await run_migrations(settings)
     await Tortoise.init(config=tortoise_config(settings))
     try:
-        await run_forever(Runtime.create(settings, roles))
+        runtime = Runtime.create(settings, roles)
+        if not settings.metrics_port:
+            await run_forever(runtime)
+            return
+        from api.routes_health import start_listener
+
+        stop_metrics = await start_listener(runtime)  # probes answer from the start
+        try:
+            await run_forever(runtime)
+        finally:
+            await stop_metrics()
     finally:
         await close_db()
 

@@ -1,4 +1,4 @@
-"""Plain HTTP routes: health, authenticated attachment and raw-message downloads (both
+"""Plain HTTP routes: authenticated attachment and raw-message downloads (both
 sandboxed: ``DOWNLOAD_CSP``, ``nosniff``; the raw message as a ``.eml`` attachment)."""
 
 from __future__ import annotations
@@ -17,10 +17,6 @@ from mailcore.store.errors import MailError
 
 # The message row is there but its blob is not (yet) in the blob store: retry later.
 UNAVAILABLE = {"error": "the message content is unavailable right now; try again later"}
-
-
-async def health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
 
 
 async def _member_id(request: Request) -> int:

@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 
 from api.headers import SecurityHeaders
-from api.routes import health
+from api.routes_health import live as health
 
 SCOPE: dict[str, Any] = {
     "type": "http",

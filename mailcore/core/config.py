@@ -148,6 +148,12 @@ class Settings:
     # IMAP/POP3 sessions check this often that their login still holds (member enabled,
     # protocol on, password unchanged, app password not revoked); 0: before every command
     client_login_check: float = 30.0
+    # Health and metrics (docs/monitoring.md): a listener of its own on this port (None: off);
+    # /metrics and /health/ready answer loopback, QIYOU_TRUSTED_PROXIES, these CIDRs, or the
+    # bearer token.
+    metrics_port: int | None = None
+    metrics_allow: tuple[str, ...] = ()
+    metrics_token: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -293,6 +299,11 @@ class Settings:
             imap_idle_timeout=float(get("QIYOU_IMAP_IDLE_TIMEOUT", "1800")),
             imap_write_timeout=float(get("QIYOU_IMAP_WRITE_TIMEOUT", "60")),
             client_login_check=float(get("QIYOU_CLIENT_LOGIN_CHECK", "30")),
+            metrics_port=_optional_port(get("QIYOU_METRICS_PORT")),
+            metrics_allow=tuple(
+                s.strip() for s in get("QIYOU_METRICS_ALLOW", "").split(",") if s.strip()
+            ),
+            metrics_token=get("QIYOU_METRICS_TOKEN", "").strip(),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

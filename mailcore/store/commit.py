@@ -13,13 +13,14 @@ dozen round trips through the event loop.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from tortoise.transactions import in_transaction
 
-from mailcore.core import sqlwork
+from mailcore.core import metrics, sqlwork
 from mailcore.core.db import db_text
 from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import (
@@ -66,6 +67,14 @@ class _Copy:
 
 
 async def commit_group(items: list[Item], registry: Registry) -> list[IngestResult]:
+    started = time.perf_counter()
+    results = await _commit(items, registry)
+    metrics.STORE_COMMIT_SECONDS.observe(time.perf_counter() - started)
+    metrics.STORE_COMMIT_MESSAGES.inc(len(items))
+    return results
+
+
+async def _commit(items: list[Item], registry: Registry) -> list[IngestResult]:
     now = datetime.now(UTC)
     if not any(item.request.on_commit for item in items):
         return await sqlwork.run_transaction(_store(items, now, registry))

@@ -43,9 +43,11 @@ import asyncio
 import collections
 import logging
 import re
+import time
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope
 
+from mailcore.core import metrics
 from mailcore.core.net.limits import ConnectionLimits, Lease, Refusal, peer_ip
 from mailcore.delivery.dsn_params import (
     MAIL_PARAMS,
@@ -91,6 +93,7 @@ class QiyouSMTP(SMTP):
         stress_timeout: float = 10.0,
         dsn: bool = False,
         implicit_tls: bool = False,
+        listener: str = "mx",
         **kwargs,
     ) -> None:
         # The stream limit bounds how much one readuntil buffers: the size limit (+ CRLF);
@@ -107,6 +110,9 @@ class QiyouSMTP(SMTP):
         self._last_read = 0.0
         self.dsn = dsn  # advertise DSN and take its parameters
         self.implicit_tls = implicit_tls
+        self.listener = listener  # "mx" or "submission": the label of its metrics
+        self._ingest_seconds = metrics.SMTP_INGEST_SECONDS.labels(listener)
+        self._reply = ""  # the last reply pushed (counted after RCPT)
         self._greeted = False
         self._hello = False  # answering HELO or EHLO (RFC 2034: no enhanced codes there)
         self._chunks: bytearray | None = None  # the BDAT chunks of this message so far
@@ -220,6 +226,7 @@ class QiyouSMTP(SMTP):
                         await super().push(f"250-{extension}")
             else:
                 status = with_status(status)
+            self._reply = status
         await super().push(status)
 
     def extensions(self) -> list[str]:
@@ -266,6 +273,14 @@ class QiyouSMTP(SMTP):
             self.envelope.qiyou_dsn = Dsn(ret=ret, envid=envid)  # type: ignore[attr-defined]
 
     async def smtp_RCPT(self, arg: str | None) -> None:
+        self._reply = ""
+        try:
+            await self._rcpt(arg)
+        finally:
+            if self._reply:  # accepted (250) or refused, by the code it was told
+                metrics.SMTP_RECIPIENTS.labels(self.listener, self._reply[:3]).inc()
+
+    async def _rcpt(self, arg: str | None) -> None:
         # After MAIL (HELO and AUTH were checked for it), as aiosmtpd orders its answers.
         in_transaction = self.envelope is not None and self.envelope.mail_from
         if arg is not None and _CONTROL.search(arg) and in_transaction:
@@ -329,6 +344,7 @@ class QiyouSMTP(SMTP):
             content = await self._read_data()
             if content is None:
                 await self.push(replies.TOO_BIG.format(limit=self.data_size_limit))
+                metrics.SMTP_MESSAGES.labels(self.listener, "552").inc()
                 self._set_post_data_state()
                 return
             await self._deliver(content)
@@ -340,6 +356,7 @@ class QiyouSMTP(SMTP):
     async def _deliver(self, content: bytes) -> None:
         """The whole message is in: the handler's DATA hook, its reply, a new transaction."""
         assert self.envelope is not None
+        started = time.perf_counter()
         self.envelope.content = content
         self.envelope.original_content = content
         status = await self._call_handler_hook("DATA")
@@ -347,6 +364,8 @@ class QiyouSMTP(SMTP):
         status = "250 OK" if status is MISSING else status
         self.delivered = self.delivered or status.startswith("250")
         await self.push(status)
+        self._ingest_seconds.observe(time.perf_counter() - started)
+        metrics.SMTP_MESSAGES.labels(self.listener, status[:3]).inc()
 
     async def smtp_BDAT(self, arg: str | None) -> None:
         """RFC 3030: ``BDAT <size> [LAST]`` and exactly ``size`` octets of the message. A
@@ -377,6 +396,8 @@ class QiyouSMTP(SMTP):
                     if self._chunks_refused
                     else replies.TOO_BIG.format(limit=limit)
                 )
+                if not self._chunks_refused:
+                    metrics.SMTP_MESSAGES.labels(self.listener, "552").inc()
                 self._chunks, self._chunks_refused = None, True
                 if last:
                     self._set_post_data_state()  # the message is over: a new one may start

@@ -56,6 +56,7 @@ async def start_smtp(
             auth_exclude_mechanism=["LOGIN", "PLAIN"],
             ident="Qiyou ESMTP",
             limits=mx_limits,
+            listener="mx",
             **timeouts,
         )
 
@@ -71,6 +72,7 @@ async def start_smtp(
             auth_require_tls=True,
             ident="Qiyou ESMTP submission",
             limits=msa_limits,
+            listener="submission",
             dsn=True,
             implicit_tls=implicit_tls,
             **timeouts,
