@@ -6,7 +6,7 @@ API answers a signed request. The session fixture `s3_blob_url` yields a
 `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` in `os.environ` for the session, so a
 `qiyou serve` subprocess started with `{**os.environ, "QIYOU_BLOB_URL": url}` can use it
 (`S3_ENV` holds the same two variables). Use it from a test module with
-`from tests.seaweed import s3_blob_url  # noqa: F401` and mark the tests
+`from tests.seaweed import s3_blob_url, seaweed  # noqa: F401` (both) and mark the tests
 `pytest.mark.xdist_group("postgres")`. Without a `weed` binary (or when it will not start)
 the tests skip with the reason, unless QIYOU_REQUIRE_SERVICES=1, where they fail.
 """
