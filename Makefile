@@ -28,9 +28,9 @@ test: setup lint
 	$(MAKE) test-miniprogram
 	$(MAKE) test-web
 
-.PHONY: test-python mail-clients
+.PHONY: test-python mail-clients deploy-tools
 # pytest: two workers, one per backend (tests/conftest.py groups them).
-test-python: setup mail-clients
+test-python: setup mail-clients deploy-tools
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: setup
@@ -62,6 +62,13 @@ web/dist/index.html: web/node_modules/.installed $(shell find web/src web/public
 # A real third-party IMAP client for the end-to-end tests (isync's mbsync).
 mail-clients:
 	@command -v mbsync >/dev/null || (apt-get update -qq && apt-get install -y -qq isync)
+
+# The checkers of the deployment examples (tests/deploy): nginx -t, haproxy -c, caddy validate,
+# systemd-analyze verify.
+deploy-tools:
+	@command -v nginx >/dev/null && command -v haproxy >/dev/null && command -v caddy >/dev/null \
+		&& command -v systemd-analyze >/dev/null \
+		|| (apt-get update -qq && apt-get install -y -qq nginx haproxy caddy systemd)
 
 chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk)
