@@ -162,7 +162,10 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class BackendGroups(LoadGroupScheduling):
         def _split_scope(self, nodeid: str) -> str:
             backend = _BACKEND_ID.search(nodeid.rpartition("::")[2])
-            return backend.group(1) if backend else super()._split_scope(nodeid)
+            if backend:
+                return backend.group(1)
+            # Others by module, so a module's fixtures (servers, SeaweedFS) start once.
+            return nodeid.partition("::")[0]
 
     return BackendGroups(config, log)
 

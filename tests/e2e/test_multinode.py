@@ -1,7 +1,8 @@
 """Two ``qiyou serve`` processes on one PostgreSQL database, with Redis as their event bus and
-one data dir (blobs): each queued mail and webhook goes out once though both run workers, a
-change made through one node applies on the other at once (its cache is forgotten over the
-bus), and a singleton job (the delivery reports) runs on one node at a time, under a lock."""
+their blobs in one S3 bucket (SeaweedFS), each with a data dir of its own: each queued mail
+and webhook goes out once though both run workers, a change made through one node applies on
+the other at once (its cache is forgotten over the bus), and a singleton job (the delivery
+reports) runs on one node at a time, under a lock."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email import message_from_bytes
-from pathlib import Path
 
 import asyncpg
 import pytest
@@ -27,6 +27,7 @@ from tests.e2e.smtpsink import Sink
 from tests.e2e.test_lists import ADD
 from tests.e2e.test_openapi_webhooks import Receiver, deliver, for_subject, newmail_app
 from tests.e2e.test_openapi_webhooks import receiver as receiver  # the fixture
+from tests.seaweed import Seaweed, seaweed  # noqa: F401 - the session's S3 server fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("postgres")]
 
@@ -36,12 +37,8 @@ BOUNCES = 4
 
 @dataclass
 class Node(Server):
-    """A server whose log stays in ``data_dir`` while its data (blobs) is ``shared``."""
-
-    shared: Path = Path()
-
-    def full_env(self) -> dict[str, str]:
-        return {**super().full_env(), "QIYOU_DATA_DIR": str(self.shared)}
+    """A server with a data dir of its own (its search index, its log), sharing the
+    database, the bus and the blob bucket with the others."""
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +49,11 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
 
 
 @pytest.fixture(scope="module")
-def nodes(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Node, Node]]:
+def nodes(
+    sink: Sink,
+    seaweed: Seaweed,  # noqa: F811 - the session's S3 server
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Node, Node]]:
     need_services(PG_URL, REDIS_URL)
     shared = tmp_path_factory.mktemp("multinode")
     database = provisioned_copy("postgres", shared)
@@ -61,6 +62,7 @@ def nodes(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         "DATABASE_URL": _pg_url(database),
         "BROADCAST_URL": REDIS_URL,
         "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
+        "QIYOU_BLOB_URL": seaweed.blob_url(seaweed.new_bucket()),
         "QIYOU_DNS_CACHE_SECONDS": "0",
         "QIYOU_RELAY_URL": f"smtp+starttls://127.0.0.1:{sink.port}?verify=no",
         "QIYOU_DNS_SERVERS": "127.0.0.1:9",  # nothing answers: the relay needs no DNS
@@ -73,7 +75,7 @@ def nodes(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     pair = []
     for name in ("a", "b"):
         (shared / name).mkdir()
-        pair.append(Node(data_dir=shared / name, env=env, shared=shared))
+        pair.append(Node(data_dir=shared / name, env=env))
     try:
         for node in pair:
             node.start()

@@ -1,5 +1,6 @@
 """``qiyou serve --roles``: one deployment split into an MX process, a web process (HTTP and
-submission) and a worker process, on one PostgreSQL database, one Redis and one data dir.
+submission) and a worker process, on one PostgreSQL database, one Redis and one S3 bucket,
+each with a data dir of its own.
 Each listens only on its own ports; mail taken by the MX process is read and found through
 the web process, because the worker process does the outbox jobs the MX process committed;
 mail submitted on the web process is delivered by the worker. Started with ``--no-migrate``
@@ -25,6 +26,7 @@ from tests.e2e.server import PASSWORD, QIYOU, ROOT, _listening
 from tests.e2e.smtpsink import Sink
 from tests.e2e.test_multinode import Node
 from tests.e2e.test_search import until_found
+from tests.seaweed import Seaweed, seaweed  # noqa: F401 - the session's S3 server fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("postgres")]
 
@@ -79,7 +81,11 @@ def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
 
 
 @pytest.fixture(scope="module")
-def split(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RoleNode]]:
+def split(
+    sink: Sink,
+    seaweed: Seaweed,  # noqa: F811 - the session's S3 server
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, RoleNode]]:
     need_services(PG_URL, REDIS_URL)
     shared = tmp_path_factory.mktemp("roles")
     database = provisioned_copy("postgres", shared)  # migrated: the processes do not migrate
@@ -88,6 +94,7 @@ def split(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
         "DATABASE_URL": _pg_url(database),
         "BROADCAST_URL": REDIS_URL,
         "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
+        "QIYOU_BLOB_URL": seaweed.blob_url(seaweed.new_bucket()),
         "QIYOU_DNS_CACHE_SECONDS": "0",
         "QIYOU_RELAY_URL": f"smtp+starttls://127.0.0.1:{sink.port}?verify=no",
         "QIYOU_DNS_SERVERS": "127.0.0.1:9",
@@ -99,7 +106,7 @@ def split(sink: Sink, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict
     for roles in ("mx", "http,submission", "worker"):
         name = roles.replace(",", "-")
         (shared / name).mkdir()
-        nodes[roles] = RoleNode(data_dir=shared / name, env=env, shared=shared, roles=roles)
+        nodes[roles] = RoleNode(data_dir=shared / name, env=env, roles=roles)
     try:
         for node in nodes.values():
             node.start()
