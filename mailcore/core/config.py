@@ -81,6 +81,7 @@ class Settings:
     wechat_mail_template: str = ""  # subscribe-message template id for new mail (empty: off)
     wechat_mail_fields: str = "thing1=from,thing2=subject,time3=date"  # template keys
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
+    proxy_protocol_from: tuple[str, ...] = ()  # SMTP peers that must send a PROXY header
     login_max_failures: int = 5  # failed logins per account and IP before a lockout
     login_ip_max_failures: int = 30  # failed logins per IP (any account) before a lockout
     login_window_minutes: int = 15  # failures are counted within this window
@@ -211,6 +212,9 @@ class Settings:
             ),
             trusted_proxies=tuple(
                 p.strip() for p in get("QIYOU_TRUSTED_PROXIES", "").split(",") if p.strip()
+            ),
+            proxy_protocol_from=tuple(
+                p.strip() for p in get("QIYOU_PROXY_PROTOCOL_FROM", "").split(",") if p.strip()
             ),
             login_max_failures=int(get("QIYOU_LOGIN_MAX_FAILURES", "5")),
             login_ip_max_failures=int(get("QIYOU_LOGIN_IP_MAX_FAILURES", "30")),

@@ -35,6 +35,12 @@ answers gets one: ``enhanced.with_status``), CHUNKING (``BDAT``, RFC 3030, here)
 reads them (it upper-cases every parameter, which would spoil ENVID and ORCPT) and kept on
 the envelope (``qiyou_dsn``). ``implicit_tls``: the listener's sockets are TLS from the first
 byte (port 465), which counts as STARTTLS done.
+
+Behind a TCP load balancer (docs/proxy-protocol.md), a connection from a
+``QIYOU_PROXY_PROTOCOL_FROM`` address starts with a PROXY header, which aiosmtpd reads
+before its greeting: the client it names is the session's peer from then on (also after
+STARTTLS) and is what the connection limits count; on the implicit-TLS port the protocol
+starts TLS itself after the header (``tls_first``).
 """
 
 from __future__ import annotations
@@ -43,12 +49,15 @@ import asyncio
 import collections
 import logging
 import re
+import ssl
+from asyncio import sslproto
 import time
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope
 
 from mailcore.core import metrics
 from mailcore.core.net.limits import ConnectionLimits, Lease, Refusal, peer_ip
+from mailcore.core.net.proxy import HEADER_TIMEOUT, ProxyTrust, claimed_peer
 from mailcore.delivery.dsn_params import (
     MAIL_PARAMS,
     RCPT_PARAMS,
@@ -93,6 +102,8 @@ class QiyouSMTP(SMTP):
         stress_timeout: float = 10.0,
         dsn: bool = False,
         implicit_tls: bool = False,
+        proxy_from: ProxyTrust | None = None,
+        tls_first: ssl.SSLContext | None = None,
         listener: str = "mx",
         **kwargs,
     ) -> None:
@@ -110,6 +121,10 @@ class QiyouSMTP(SMTP):
         self._last_read = 0.0
         self.dsn = dsn  # advertise DSN and take its parameters
         self.implicit_tls = implicit_tls
+        self.proxy_from = proxy_from  # peers whose PROXY header names the client
+        self._awaiting_proxy = False  # a trusted peer's header is awaited: not admitted yet
+        self.claimed_peer: tuple[str, int] | None = None  # the client a PROXY header named
+        self.tls_first = tls_first  # implicit TLS this protocol starts (after a PROXY header)
         self.listener = listener  # "mx" or "submission": the label of its metrics
         self._ingest_seconds = metrics.SMTP_INGEST_SECONDS.labels(listener)
         self._reply = ""  # the last reply pushed (counted after RCPT)
@@ -124,7 +139,9 @@ class QiyouSMTP(SMTP):
     # Connection limits
 
     def connection_made(self, transport) -> None:
-        if self.limits is not None and self.lease is None:  # not again after STARTTLS
+        if self.transport is None and self._before_session(transport):
+            return  # TLS first: here again once the handshake is done
+        if self.limits is not None and self.lease is None and not self._awaiting_proxy:
             admitted = self.limits.admit(peer_ip(transport))
             if isinstance(admitted, Refusal):
                 self.refused = True
@@ -139,11 +156,91 @@ class QiyouSMTP(SMTP):
             self.lease = admitted
             admitted.on_evict = self._evicted
         super().connection_made(transport)
-        if self.implicit_tls and self._tls_protocol is None and self.session is not None:
+        if self.claimed_peer is not None and self.session is not None:  # also after STARTTLS
+            self.session.peer = self.claimed_peer
+        implicit = self.implicit_tls and not self._awaiting_proxy  # else TLS comes after it
+        if implicit and self._tls_protocol is None and self.session is not None:
             # TLS from the first byte: what aiosmtpd checks for STARTTLS done (AUTH allowed,
             # no STARTTLS offered) and what handlers read (``session.ssl``).
             self._tls_protocol = getattr(transport, "_ssl_protocol", None) or transport
             self.session.ssl = getattr(self._tls_protocol, "_extra", None) or {"tls": True}
+
+    def _before_session(self, transport) -> bool:
+        """A new connection. A trusted balancer's owes a PROXY header (aiosmtpd reads it
+        before its greeting, then calls ``_proxy_header``); anyone else's starts TLS now on
+        a listener with ``tls_first`` (True: the session waits for the handshake)."""
+        if self.proxy_from and self.proxy_from.trusts(peer_ip(transport)):
+            self._awaiting_proxy = True
+            self._proxy_timeout = HEADER_TIMEOUT
+            self._handle_hooks["PROXY"] = self._proxy_header
+            return False
+        if self.tls_first is not None:
+            self._begin_tls(transport)
+            self.tls_first = None  # started: connection_made comes again, over TLS
+            return True
+        return False
+
+    def _begin_tls(self, transport, waiter=None) -> sslproto.SSLProtocol:
+        assert self.tls_first is not None
+        tls = sslproto.SSLProtocol(
+            self.loop,
+            self,
+            self.tls_first,
+            waiter,
+            server_side=True,
+            ssl_handshake_timeout=self._timeout_duration,
+        )
+        transport.set_protocol(tls)
+        tls.connection_made(transport)
+        return tls
+
+    async def _proxy_header(self, server, session, envelope, data) -> bool:
+        """A trusted balancer's PROXY header (mailcore/core/net/proxy.py): the client it names
+        is the peer from now on, and is counted by the connection limits."""
+        self._awaiting_proxy = False
+        self.claimed_peer = claimed_peer(data)
+        if self.claimed_peer is not None:
+            session.peer = self.claimed_peer
+        if self.limits is not None:
+            ip = self.claimed_peer[0] if self.claimed_peer else peer_ip(self.transport)
+            admitted = self.limits.admit(ip)
+            if isinstance(admitted, Refusal):
+                reply = (
+                    replies.TOO_MANY_FROM_IP
+                    if admitted is Refusal.PER_IP
+                    else replies.TOO_MANY_CONNECTIONS
+                )
+                await self.push(reply.format(hostname=self.hostname))
+                return False
+            self.lease = admitted
+            admitted.on_evict = self._evicted
+        return self.tls_first is None or await self._tls_after_header()
+
+    async def _tls_after_header(self) -> bool:
+        """Implicit TLS behind the balancer: the handshake follows the PROXY header (as
+        STARTTLS does, without its 220); bytes read past the header are the handshake's."""
+        waiter = self.loop.create_future()
+        early = bytes(self._reader._buffer)  # type: ignore[attr-defined]
+        self._reader._buffer.clear()  # type: ignore[attr-defined]
+        self._original_transport = self.transport
+        self._tls_protocol = tls = self._begin_tls(self.transport, waiter)
+        self.transport = tls._app_transport
+        view = memoryview(early)
+        while view:
+            buffer = tls.get_buffer(len(view))
+            size = min(len(buffer), len(view))
+            buffer[:size] = view[:size]
+            tls.buffer_updated(size)
+            view = view[size:]
+        try:
+            await waiter
+        except Exception as exc:  # noqa: BLE001 - a failed handshake ends the connection
+            log.info("%r TLS handshake failed: %s", self.claimed_peer, exc)
+            if self.lease is not None:
+                self.lease.close()
+            self._original_transport.close()
+            return False
+        return True
 
     def connection_lost(self, error: Exception | None) -> None:
         if self.refused:

@@ -14,6 +14,7 @@ import asyncio
 from aiosmtpd.smtp import SMTP
 
 from mailcore.core.net.limits import ConnectionLimits
+from mailcore.core.net.proxy import ProxyTrust
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.smtp.inbound import InboundHandler
 from mailcore.protocols.smtp.protocol import QiyouSMTP
@@ -39,6 +40,7 @@ async def start_smtp(
         per_ip=settings.submission_max_connections_per_ip,
         total=settings.submission_max_connections,
     )
+    proxy_from = ProxyTrust.parse(settings.proxy_protocol_from)  # docs/proxy-protocol.md
     timeouts = {
         "timeout": settings.smtp_command_timeout,
         "data_timeout": settings.smtp_data_timeout,
@@ -56,6 +58,7 @@ async def start_smtp(
             auth_exclude_mechanism=["LOGIN", "PLAIN"],
             ident="Qiyou ESMTP",
             limits=mx_limits,
+            proxy_from=proxy_from,
             listener="mx",
             **timeouts,
         )
@@ -72,9 +75,11 @@ async def start_smtp(
             auth_require_tls=True,
             ident="Qiyou ESMTP submission",
             limits=msa_limits,
+            proxy_from=proxy_from,
             listener="submission",
             dsn=True,
             implicit_tls=implicit_tls,
+            tls_first=context if implicit_tls and proxy_from else None,  # after the header
             **timeouts,
         )
 
@@ -98,8 +103,8 @@ async def start_smtp(
                     settings.host,
                     settings.submissions_port,
                     backlog=backlog,
-                    ssl=context,
-                    ssl_handshake_timeout=timeouts["timeout"],
+                    ssl=None if proxy_from else context,  # else the protocol starts TLS
+                    ssl_handshake_timeout=None if proxy_from else timeouts["timeout"],
                 )
             )
     return servers
