@@ -3,13 +3,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
 import json
+import logging
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
 from mailcore.core.config import Settings
+from mailcore.core.locks import singleton
+from mailcore.core.models import WechatAccessToken
+
+log = logging.getLogger(__name__)
 
 MAX_CODE = 256
 TIMEOUT = 10.0
@@ -82,10 +90,18 @@ class WechatApi:
 
 
 # --- server-side calls with an access token (subscribe messages) ---------------------
+#
+# WeChat keeps one access token per AppID: fetching a new one spoils the one before, so
+# every node uses the token stored in the database (``WechatAccessToken``). It is renewed
+# ``TOKEN_MARGIN`` seconds before it expires, or when WeChat calls it invalid, by one node at
+# a time (``core.locks.singleton``); the others wait for the new row. Each node keeps the
+# token it last read in memory and reads the row again only when that one expires or fails.
 
 TOKEN_MARGIN = 300.0  # renew an access token this many seconds before it expires
 TOKEN_EXPIRED = {40001, 40014, 42001}  # the token is invalid or expired: fetch a new one
-_tokens: dict[tuple[str, str], tuple[str, float]] = {}  # (base_url, appid) → (token, until)
+TOKEN_WAIT = 15.0  # seconds to wait for another node's renewal before giving up
+TOKEN_POLL = 0.05  # seconds between reads of the row while another node renews it
+_tokens: dict[str, tuple[str, datetime]] = {}  # app key → (token, renew after)
 
 
 def _answer(response: httpx.Response) -> dict:
@@ -104,12 +120,21 @@ def _answer(response: httpx.Response) -> dict:
     return body
 
 
-async def _access_token(api: WechatApi, http: httpx.AsyncClient, *, fresh: bool) -> str:
-    """The ``cgi-bin/token`` access token, cached per process until shortly before expiry."""
-    key = (api.base_url, api.appid)
-    cached = _tokens.get(key)
-    if cached and not fresh and cached[1] > time.monotonic():
-        return cached[0]
+def _app_key(api: WechatApi) -> str:
+    return hashlib.sha256(f"{api.base_url} {api.appid}".encode()).hexdigest()
+
+
+async def _stored(key: str, spoiled: str) -> tuple[str, datetime] | None:
+    """The stored token if it is still good (not about to expire, not ``spoiled``)."""
+    row = await WechatAccessToken.filter(app=key).first()
+    if row is None or row.token == spoiled:
+        return None
+    renew_after = row.expires_at - timedelta(seconds=TOKEN_MARGIN)
+    return (row.token, renew_after) if renew_after > datetime.now(UTC) else None
+
+
+async def _fetch(api: WechatApi, http: httpx.AsyncClient, key: str) -> tuple[str, datetime]:
+    """A new token from ``cgi-bin/token``, stored for every node."""
     params = {"grant_type": "client_credential", "appid": api.appid, "secret": api.secret}
     try:
         response = await http.get(f"{api.base_url}/cgi-bin/token", params=params)
@@ -117,11 +142,40 @@ async def _access_token(api: WechatApi, http: httpx.AsyncClient, *, fresh: bool)
         raise WechatError(f"the WeChat API could not be reached: {exc}") from exc
     body = _answer(response)
     token = body.get("access_token")
-    if not isinstance(token, str) or not token:
+    if not isinstance(token, str) or not token or len(token) > 512:
         raise WechatError("the WeChat API answered without an access_token")
-    expires = float(body.get("expires_in") or 7200)
-    _tokens[key] = (token, time.monotonic() + max(expires - TOKEN_MARGIN, 60.0))
-    return token
+    try:
+        lifetime = max(float(body.get("expires_in") or 7200), TOKEN_MARGIN + 60.0)
+    except (TypeError, ValueError):
+        lifetime = 7200.0
+    now = datetime.now(UTC)
+    expires_at = now + timedelta(seconds=lifetime)
+    await WechatAccessToken.update_or_create(
+        defaults={"token": token, "expires_at": expires_at, "fetched_at": now}, app=key
+    )
+    log.info("fetched a new WeChat access token (good for %d s)", lifetime)
+    return token, expires_at - timedelta(seconds=TOKEN_MARGIN)
+
+
+async def _access_token(api: WechatApi, http: httpx.AsyncClient, *, spoiled: str = "") -> str:
+    """The access token every node shares; ``spoiled``: WeChat refused that one."""
+    key = _app_key(api)
+    cached = _tokens.get(key)
+    if cached and cached[0] != spoiled and cached[1] > datetime.now(UTC):
+        return cached[0]
+    deadline = time.monotonic() + TOKEN_WAIT
+    while True:
+        good = await _stored(key, spoiled)
+        if good is None:
+            async with singleton(f"wechat-token-{key[:16]}") as held:
+                if held:  # renew, unless the node that held the lock just did
+                    good = await _stored(key, spoiled) or await _fetch(api, http, key)
+        if good is not None:
+            _tokens[key] = good
+            return good[0]
+        if time.monotonic() > deadline:
+            raise WechatError("no WeChat access token: another node's renewal did not finish")
+        await asyncio.sleep(TOKEN_POLL)
 
 
 async def send_subscribe_message(
@@ -148,8 +202,9 @@ async def send_subscribe_message(
         "data": {key: {"value": value} for key, value in data.items()},
     }
     async with httpx.AsyncClient(timeout=api.timeout) as http:
-        for fresh in (False, True):
-            token = await _access_token(api, http, fresh=fresh)
+        spoiled = ""
+        for retry in (False, True):
+            token = await _access_token(api, http, spoiled=spoiled)
             try:
                 response = await http.post(
                     f"{api.base_url}/cgi-bin/message/subscribe/send",
@@ -163,6 +218,7 @@ async def send_subscribe_message(
                 _answer(response)
                 return
             except WechatError as exc:
-                if exc.errcode in TOKEN_EXPIRED and not fresh:
+                if exc.errcode in TOKEN_EXPIRED and not retry:
+                    spoiled = token  # renewed once (by this node or another), then retried
                     continue
                 raise

@@ -1,7 +1,8 @@
 """A loopback WeChat server API: ``sns/jscode2session`` (binding), ``cgi-bin/token`` and
 ``cgi-bin/message/subscribe/send`` (subscribe messages), in WeChat's answer shapes.
 
-Access tokens are issued and checked; every subscribe message sent is kept in ``sent``.
+Access tokens are issued and checked (``token_fetches`` counts the issued ones); every
+subscribe message sent is kept in ``sent``.
 Users in ``no_acceptance`` get errcode 43101 (no subscribe acceptance left).
 """
 
@@ -22,6 +23,7 @@ class WechatApi:
     def __init__(self) -> None:
         self.codes: dict[str, str] = {}  # login code → openid
         self.tokens: set[str] = set()
+        self.token_fetches = 0
         self.sent: list[dict[str, Any]] = []
         self.no_acceptance: set[str] = set()
         fake = self
@@ -64,6 +66,7 @@ class WechatApi:
         if path == "/cgi-bin/token" and query.get("grant_type") == "client_credential":
             token = uuid.uuid4().hex
             self.tokens.add(token)
+            self.token_fetches += 1
             return {"access_token": token, "expires_in": 7200}
         if path == "/sns/jscode2session" and query.get("grant_type") == "authorization_code":
             openid = self.codes.pop(query.get("js_code", ""), None)

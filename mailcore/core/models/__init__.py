@@ -87,6 +87,7 @@ from mailcore.core.models.spoofing import SpoofAction, SpoofMark, SpoofSetting
 from mailcore.core.models.tickets import TicketKey
 from mailcore.core.models.translate import MessageTranslation
 from mailcore.core.models.wechat import WechatBindTicket, WechatSubscription
+from mailcore.core.models.wechat_token import WechatAccessToken
 
 __all__ = [
     "ChangeKind",
@@ -184,6 +185,7 @@ __all__ = [
     "TicketKey",
     "TotpState",
     "WebhookDelivery",
+    "WechatAccessToken",
     "WechatBinding",
     "WechatBindTicket",
     "WechatSubscription",
