@@ -28,6 +28,7 @@ from api.graphql import QiyouGraphQL
 from api.headers import SecurityHeaders
 from api.limits import BodyLimit
 from api.live_sockets import RevocationListener
+from api.logs import RequestId
 from api.metrics import HttpMetrics
 from api.tickets import DownloadRefused, refused
 from mailcore.core.config import Settings
@@ -101,6 +102,7 @@ def create_app(
             *routes_web.routes,  # the web app and its fallback: keep it last
         ],
         middleware=[
+            Middleware(RequestId),  # X-Request-ID in, out and on every log line (api/logs.py)
             Middleware(HttpMetrics),  # requests by route template and status, their time
             Middleware(SecurityHeaders),  # CSP, nosniff, Referrer-Policy where a route set none
             Middleware(BodyLimit, max_upload=settings.max_message_size + 1024 * 1024),

@@ -87,7 +87,9 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     except ValueError as exc:
         raise click.UsageError(str(exc)) from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from api.logs import configure as configure_logging
+
+    configure_logging(settings.log_format)  # text or JSON lines, secrets masked (api/logs.py)
     settings = _fit_connection_limits(settings)
     # aiosmtpd logs every MAIL, RCPT and DATA at INFO: five lines per message on the event
     # loop. Deliveries are in the mail logs (database); keep its warnings and errors.
@@ -99,7 +101,8 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
         "worker": "workers",
     }
     shown = "  ".join(text for role, text in listening.items() if role in wanted)
-    click.echo(f"Qiyou: {shown}  data {settings.data_dir}")
+    if settings.log_format != "json":  # JSON logs: only JSON lines (the banner below)
+        click.echo(f"Qiyou: {shown}  data {settings.data_dir}")
     if "http" not in wanted:
         asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
         return
@@ -156,6 +159,7 @@ def _serve_http(settings: Settings, roles: frozenset[str], migrate: bool) -> Non
         lifespan="on",
         ws=LimitedWebSocket,  # websockets-sansio, counted in the HTTP connection limits
         log_level="info",
+        log_config=None,  # uvicorn's lines, the access log too, go through api/logs.py
         ws_ping_interval=20,
         # Pushes are small JSON frames: compressing each one for each socket costs more CPU
         # (and ~300 KB of zlib state per socket) than it saves on the wire.
