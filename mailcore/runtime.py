@@ -125,7 +125,15 @@ class Runtime(Services):
         )
 
     async def start(self) -> None:
-        """Connect the bus and start this process's roles (the database is open)."""
+        """Connect the bus and start this process's roles (the database is open); when one
+        cannot start (a port in use), what started before it is stopped again."""
+        try:
+            await self._start()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _start(self) -> None:
         settings = self.settings
         await self.bus.connect()
         self._stops.append(self.bus.disconnect)

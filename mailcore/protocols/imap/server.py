@@ -13,6 +13,7 @@ import asyncio
 import logging
 
 from mailcore.core.net.limits import ConnectionLimits, Refusal, peer_ip
+from mailcore.core.net.listen import listening
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.imap.commands import COMMANDS
 from mailcore.protocols.imap.connection import Connection
@@ -101,19 +102,18 @@ async def start_imap(runtime: Services) -> Listeners:
                 tasks.discard(task)
 
     backlog = 4096
+    host = settings.host
     if settings.imap_port:
-        servers.append(
-            await asyncio.start_server(serve, settings.host, settings.imap_port, backlog=backlog)
-        )
+        plain = asyncio.start_server(serve, host, settings.imap_port, backlog=backlog)
+        servers.append(await listening("QIYOU_IMAP_PORT", host, settings.imap_port, plain))
     if settings.imaps_port:
-        servers.append(
-            await asyncio.start_server(
-                serve,
-                settings.host,
-                settings.imaps_port,
-                ssl=context,
-                ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
-                backlog=backlog,
-            )
+        secure = asyncio.start_server(
+            serve,
+            host,
+            settings.imaps_port,
+            ssl=context,
+            ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+            backlog=backlog,
         )
+        servers.append(await listening("QIYOU_IMAPS_PORT", host, settings.imaps_port, secure))
     return servers

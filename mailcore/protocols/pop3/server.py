@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 
 from mailcore.core.net.limits import ConnectionLimits, Refusal, peer_ip
+from mailcore.core.net.listen import listening
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.pop3.inuse import MailboxLocks
 from mailcore.protocols.pop3.session import HANDSHAKE_TIMEOUT, Session
@@ -56,19 +57,18 @@ async def start_pop3(runtime: Services) -> list[asyncio.Server]:
 
     servers = []
     common = {"limit": MAX_AUTH_LINE, "backlog": 1024}
+    host = settings.host
     if settings.pop3_port:
-        servers.append(
-            await asyncio.start_server(serve(False), settings.host, settings.pop3_port, **common)
-        )
+        plain = asyncio.start_server(serve(False), host, settings.pop3_port, **common)
+        servers.append(await listening("QIYOU_POP3_PORT", host, settings.pop3_port, plain))
     if settings.pop3s_port:
-        servers.append(
-            await asyncio.start_server(
-                serve(True),
-                settings.host,
-                settings.pop3s_port,
-                ssl=context,
-                ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
-                **common,
-            )
+        secure = asyncio.start_server(
+            serve(True),
+            host,
+            settings.pop3s_port,
+            ssl=context,
+            ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+            **common,
         )
+        servers.append(await listening("QIYOU_POP3S_PORT", host, settings.pop3s_port, secure))
     return servers

@@ -14,6 +14,7 @@ import asyncio
 from aiosmtpd.smtp import SMTP
 
 from mailcore.core.net.limits import ConnectionLimits
+from mailcore.core.net.listen import listening
 from mailcore.core.net.proxy import ProxyTrust
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.smtp.inbound import InboundHandler
@@ -88,23 +89,23 @@ async def start_smtp(
 
     backlog = 4096  # a burst of connections waits to be accepted (and told 421 if over)
     servers = []
+    host = settings.host
     if mx_port:
-        servers.append(
-            await loop.create_server(mx, settings.host, settings.smtp_port, backlog=backlog)
-        )
+        mx_server = loop.create_server(mx, host, settings.smtp_port, backlog=backlog)
+        servers.append(await listening("QIYOU_SMTP_PORT", host, settings.smtp_port, mx_server))
     if submission_port:
-        servers.append(
-            await loop.create_server(msa, settings.host, settings.submission_port, backlog=backlog)
-        )
+        port = settings.submission_port
+        msa_server = loop.create_server(msa, host, port, backlog=backlog)
+        servers.append(await listening("QIYOU_SUBMISSION_PORT", host, port, msa_server))
         if settings.submissions_port:
-            servers.append(
-                await loop.create_server(
-                    msa_tls,
-                    settings.host,
-                    settings.submissions_port,
-                    backlog=backlog,
-                    ssl=None if proxy_from else context,  # else the protocol starts TLS
-                    ssl_handshake_timeout=None if proxy_from else timeouts["timeout"],
-                )
+            tls_server = loop.create_server(
+                msa_tls,
+                host,
+                settings.submissions_port,
+                backlog=backlog,
+                ssl=None if proxy_from else context,  # else the protocol starts TLS
+                ssl_handshake_timeout=None if proxy_from else timeouts["timeout"],
             )
+            port = settings.submissions_port
+            servers.append(await listening("QIYOU_SUBMISSIONS_PORT", host, port, tls_server))
     return servers
