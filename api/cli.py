@@ -1,17 +1,66 @@
-"""The ``qiyou`` command: serve, domain add, user add, demo, migrate."""
+"""The ``qiyou`` command: serve, domain add, user add, demo, migrate, version.
+
+Every setting (environment variable or flag) is read and checked before anything starts:
+a bad one ends the command with one line, ``qiyou: QIYOU_HTTP_PORT='abc': expected a port
+number 0-65535``, and exit code 2 (``_load_settings``); so does a port that is in use.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
-from mailcore.core.config import Settings, parse_size
+from mailcore.core.config import SettingError, Settings, check_data_dir, parse_size
+
+# The flags that set a variable (an error about the value names the flag that gave it).
+FLAG_VARIABLES = {
+    "data_dir": ("--data-dir", "QIYOU_DATA_DIR"),
+    "database_url": ("--database-url", "DATABASE_URL"),
+    "host": ("--host", "QIYOU_HOST"),
+    "http_port": ("--http-port", "QIYOU_HTTP_PORT"),
+    "smtp_port": ("--smtp-port", "QIYOU_SMTP_PORT"),
+    "submission_port": ("--submission-port", "QIYOU_SUBMISSION_PORT"),
+    "broadcast_url": ("--broadcast-url", "BROADCAST_URL"),
+}
+USAGE_ERROR = 2  # the exit code of a bad setting or a busy port (click's for bad usage)
+
+
+def fail(message: str) -> NoReturn:
+    """End the command with one line on stderr and exit code 2."""
+    click.echo(f"qiyou: {message}", err=True)
+    sys.exit(USAGE_ERROR)
+
+
+def _load_settings(flags: dict[str, Any]) -> Settings:
+    """The settings of the environment with the ``flags`` given, every value checked."""
+    given = {FLAG_VARIABLES[name]: str(value) for name, value in flags.items() if value is not None}
+    env = {**os.environ, **{variable: value for (_, variable), value in given.items()}}
+    try:
+        settings = Settings.from_env(env)
+        check_data_dir(settings)
+    except SettingError as exc:
+        flag = next((flag for flag, variable in given if variable == exc.name), None)
+        fail(str(exc.renamed(flag) if flag else exc))
+    return settings
+
+
+def version() -> str:
+    """This installation's version (package metadata)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("qiyou")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -43,19 +92,27 @@ async def _alone(name: str, work: Awaitable[Any]) -> Any:
 
 
 @click.group()
+@click.version_option(version(), prog_name="qiyou", message="%(prog)s %(version)s")
 @click.option("--data-dir", type=click.Path(path_type=Path), help="QIYOU_DATA_DIR")
 @click.option("--database-url", help="DATABASE_URL")
 @click.pass_context
 def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) -> None:
     """Qiyou (企邮) enterprise mail."""
-    ctx.obj = Settings.from_env().with_overrides(data_dir=data_dir, database_url=database_url)
+    ctx.meta["qiyou.flags"] = {"data_dir": data_dir, "database_url": database_url}
+    ctx.obj = _load_settings(ctx.meta["qiyou.flags"])
+
+
+@main.command("version")
+def show_version() -> None:
+    """Print the version (as ``qiyou --version``)."""
+    click.echo(f"qiyou {version()}")
 
 
 @main.command()
 @click.option("--host", help="QIYOU_HOST")
-@click.option("--http-port", type=int, help="QIYOU_HTTP_PORT")
-@click.option("--smtp-port", type=int, help="QIYOU_SMTP_PORT")
-@click.option("--submission-port", type=int, help="QIYOU_SUBMISSION_PORT")
+@click.option("--http-port", help="QIYOU_HTTP_PORT")
+@click.option("--smtp-port", help="QIYOU_SMTP_PORT")
+@click.option("--submission-port", help="QIYOU_SUBMISSION_PORT")
 @click.option("--broadcast-url", help="BROADCAST_URL")
 @click.option(
     "--roles",
@@ -73,13 +130,20 @@ def main(ctx: click.Context, data_dir: Path | None, database_url: str | None) ->
 def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> None:
     """Run HTTP (GraphQL), SMTP MX, SMTP submission and the workers in one asyncio loop,
     or only the ``--roles`` given."""
-    from mailcore.runtime import parse_roles
+    from mailcore.core.net.listen import ListenError, bind_socket
+    from mailcore.core.net.tls import check_certificate
+
+    settings = _load_settings({**ctx.meta["qiyou.flags"], **flags})
+    try:
+        check_certificate(settings)
+    except SettingError as exc:
+        fail(str(exc))
+    from mailcore.runtime import ROLES, parse_roles
 
     try:
         wanted = parse_roles(roles)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--roles") from exc
-    settings = _settings(ctx).with_overrides(**flags)
+        fail(f"--roles={roles!r}: expected some of {', '.join(ROLES)}, or all ({exc})")
     try:
         from api.routes_health import networks
 
@@ -103,10 +167,29 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     shown = "  ".join(text for role, text in listening.items() if role in wanted)
     if settings.log_format != "json":  # JSON logs: only JSON lines (the banner below)
         click.echo(f"Qiyou: {shown}  data {settings.data_dir}")
-    if "http" not in wanted:
-        asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
-        return
-    _serve_http(settings, wanted, not no_migrate)
+    logging.getLogger("qiyou").info("%s", banner(settings, wanted))
+    try:
+        if "http" not in wanted:
+            asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
+            return
+        # Bound now, before migrations and listeners: a busy port ends start-up at once.
+        sock = bind_socket("QIYOU_HTTP_PORT", settings.host, settings.http_port)
+        _serve_http(settings, wanted, not no_migrate, sock)
+    except ListenError as exc:
+        fail(str(exc))
+
+
+def banner(settings: Settings, roles: frozenset[str]) -> str:
+    """The start-up line: version, roles and the backends in use (secrets masked)."""
+    from mailcore.core.redact import mask_url
+    from mailcore.runtime import ROLES
+
+    blobs = getattr(settings, "blob_url", "") or f"file://{settings.blob_dir.resolve()}"
+    return (
+        f"Qiyou {version()}: roles {','.join(r for r in ROLES if r in roles)};"
+        f" database {mask_url(settings.db_url)}; bus {mask_url(settings.broadcast_url)};"
+        f" blobs {mask_url(blobs)}; search {mask_url(settings.search_url)}"
+    )
 
 
 async def _serve_without_http(settings: Settings, roles: frozenset[str], migrate: bool) -> None:
@@ -135,7 +218,36 @@ async def _serve_without_http(settings: Settings, roles: frozenset[str], migrate
         await close_db()
 
 
-def _serve_http(settings: Settings, roles: frozenset[str], migrate: bool) -> None:
+class _StartupGuard:
+    """The app with its lifespan watched: a ``ListenError`` in start-up (a mail port in
+    use) is kept for the command to report in one line, not logged as a traceback."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.error: Exception | None = None
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        from mailcore.core.net.listen import ListenError
+
+        if scope["type"] != "lifespan":
+            return await self.app(scope, receive, send)
+
+        async def told(message: Any) -> None:
+            failed = sys.exc_info()[1]  # Starlette tells the failure from its except block
+            if message["type"] == "lifespan.startup.failed" and isinstance(failed, ListenError):
+                self.error = failed
+                message = {**message, "message": ""}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, told)
+        except ListenError:
+            pass  # told above: uvicorn exits without serving
+
+
+def _serve_http(
+    settings: Settings, roles: frozenset[str], migrate: bool, sock: socket.socket
+) -> None:
     import uvicorn
 
     from api.app import create_app
@@ -148,8 +260,9 @@ def _serve_http(settings: Settings, roles: frozenset[str], migrate: bool) -> Non
         total=settings.http_max_connections,
         exempt=settings.trusted_proxies,
     )
+    app = _StartupGuard(create_app(settings, roles=roles, run_migrations=migrate))
     config = uvicorn.Config(
-        create_app(settings, roles=roles, run_migrations=migrate),
+        app,
         http=http_protocol(http_limits, settings.http_header_timeout),
         timeout_keep_alive=settings.http_keepalive_timeout,  # type: ignore[arg-type]
         backlog=4096,
@@ -169,7 +282,13 @@ def _serve_http(settings: Settings, roles: frozenset[str], migrate: bool) -> Non
         proxy_headers=bool(settings.trusted_proxies),
         forwarded_allow_ips=list(settings.trusted_proxies) or None,
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except SystemExit:  # uvicorn's own exit when start-up failed
+        if app.error is None:
+            raise
+    if app.error is not None:
+        raise app.error
 
 
 def _fit_connection_limits(settings: Settings) -> Settings:
@@ -193,7 +312,7 @@ def migrate(ctx: click.Context) -> None:
     """Apply database migrations."""
     from mailcore.core.db import migrate as run
 
-    asyncio.run(run(_settings(ctx)))
+    asyncio.run(run(_settings(ctx)))  # one process at a time (a database lock)
     click.echo("migrations applied")
 
 

@@ -18,9 +18,191 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
-def _optional_port(text: str | None) -> int | None:
-    """A port from the environment; unset or empty is None."""
-    return int(text) if text and text.strip() else None
+class SettingError(ValueError):
+    """A setting that cannot be used: its variable (or CLI flag), the value, what it takes."""
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(f"{name}={value!r}: expected {expected}")
+        self.name, self.value, self.expected = name, value, expected
+
+    def renamed(self, name: str) -> SettingError:
+        """The same error told about another name (the CLI flag that gave the value)."""
+        return SettingError(name, self.value, self.expected)
+
+
+# URL schemes each backend setting takes: scheme → does the URL need a host.
+DATABASE_SCHEMES = {"sqlite": False, "postgres": True, "postgresql": True}
+BROADCAST_SCHEMES = {
+    "memory": False,
+    "redis": True,
+    "rediss": True,
+    "postgres": True,
+    "postgresql": True,
+}
+SEARCH_SCHEMES = {"tantivy": False, "meili+http": True, "meili+https": True}
+BLOB_SCHEMES = {"file": False, "s3": True}  # s3://bucket?endpoint=...
+RELAY_SCHEMES = {"smtp": True, "smtp+starttls": True, "smtps": True}
+SPAM_SCHEMES = {"rspamd+http": True, "rspamd+https": True, "spamd": False}
+WEB_SCHEMES = {"http": True, "https": True}
+PLAINTEXT_AUTH = {"off": "off", "loopback": "loopback", "on": "on"}
+PLAINTEXT_AUTH |= {"no": "off", "false": "off", "0": "off", "yes": "on", "true": "on", "1": "on"}
+ENVIRONMENTS = {"development": "development", "production": "production"}
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+def _schemes(schemes: dict[str, bool]) -> str:
+    names = [f"{scheme}://" for scheme in schemes]
+    return ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+
+
+class EnvReader:
+    """Typed reads of environment variables for ``Settings.from_env``: an unset (or, but for
+    ``text``, empty) variable is its default; a value that cannot be used is a
+    ``SettingError`` naming the variable, the value and what it takes."""
+
+    def __init__(self, env: dict[str, str]) -> None:
+        self.env = env
+
+    def _given(self, name: str) -> str | None:
+        value = self.env.get(name)
+        return value.strip() if value is not None and value.strip() else None
+
+    def text(self, name: str, default: str) -> str:
+        return self.env.get(name, default)
+
+    def integer(self, name: str, default: int, low: int = 0, high: int | None = None) -> int:
+        given = self._given(name)
+        if given is None:
+            return default
+        expected = f"a whole number {low}-{high}" if high is not None else f"a whole number ≥ {low}"
+        try:
+            value = int(given)
+        except ValueError:
+            raise SettingError(name, given, expected) from None
+        if value < low or (high is not None and value > high):
+            raise SettingError(name, given, expected)
+        return value
+
+    def port(self, name: str, default: int) -> int:
+        try:
+            return self.integer(name, default, 0, 65535)
+        except SettingError as exc:
+            raise SettingError(name, exc.value, "a port number 0-65535") from None
+
+    def optional_port(self, name: str) -> int | None:
+        """A port, or None when unset or empty."""
+        return None if self._given(name) is None else self.port(name, 0)
+
+    def number(self, name: str, default: float, low: float = 0.0) -> float:
+        given = self._given(name)
+        if given is None:
+            return default
+        expected = f"a number ≥ {low:g}"
+        try:
+            value = float(given)
+        except ValueError:
+            raise SettingError(name, given, expected) from None
+        if not low <= value < float("inf"):  # also refuses nan
+            raise SettingError(name, given, expected)
+        return value
+
+    def numbers(self, name: str, default: tuple[float, ...]) -> tuple[float, ...]:
+        """A comma-separated list of numbers ≥ 0, at least one."""
+        given = self._given(name)
+        if given is None:
+            return default
+        expected = "comma-separated numbers ≥ 0, such as 60,300,900"
+        try:
+            values = tuple(float(part) for part in given.split(","))
+        except ValueError:
+            raise SettingError(name, given, expected) from None
+        if not all(0 <= value < float("inf") for value in values):
+            raise SettingError(name, given, expected)
+        return values
+
+    def words(self, name: str) -> tuple[str, ...]:
+        """A comma-separated list (blank items dropped); unset: empty."""
+        return tuple(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
+
+    def size(self, name: str, default: int) -> int:
+        given = self._given(name)
+        if given is None:
+            return default
+        expected = "a size such as 50M, 2G or 1048576 (bytes)"
+        try:
+            value = parse_size(given)
+        except ValueError:
+            raise SettingError(name, given, expected) from None
+        if value < 0:
+            raise SettingError(name, given, expected)
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        given = self._given(name)
+        if given is None:
+            return default
+        if given.lower() in _TRUE + _FALSE:
+            return given.lower() in _TRUE
+        raise SettingError(name, given, "1, true, yes, on, or 0, false, no, off")
+
+    def choice(self, name: str, default: str, choices: dict[str, str]) -> str:
+        """One of ``choices`` (spelling → value), case-insensitive."""
+        given = self._given(name)
+        if given is None:
+            return default
+        value = choices.get(given.lower())
+        if value is None:
+            shown = ", ".join(dict.fromkeys(choices.values()))
+            raise SettingError(name, given, f"one of {shown}")
+        return value
+
+    def url(
+        self, name: str, default: str, schemes: dict[str, bool], words: tuple[str, ...] = ()
+    ) -> str:
+        """A URL with one of ``schemes`` (a host where the scheme needs one), or one of
+        ``words``; an empty default lets the variable be empty."""
+        value = self.env.get(name, default).strip()
+        if value in words or (not value and not default):
+            return value
+        shown = f"a URL starting {_schemes(schemes)}"
+        check_url(name, value, schemes, f"{', '.join(words)} or {shown}" if words else shown)
+        return value
+
+
+def check_data_dir(settings: Settings) -> None:
+    """``SettingError`` unless the data directory exists (it is created) and is writable."""
+    path = settings.data_dir
+    expected = "a directory this user can create and write"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise SettingError("QIYOU_DATA_DIR", str(path), f"{expected} ({exc.strerror})") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise SettingError("QIYOU_DATA_DIR", str(path), f"{expected} (not writable)")
+
+
+def check_url(name: str, value: str, schemes: dict[str, bool], expected: str) -> None:
+    """Raise ``SettingError`` unless ``value`` is a URL of one of ``schemes`` with a host
+    (if its scheme needs one) and a numeric port, or (``sqlite://``, ``file://``) a path."""
+    from urllib.parse import urlsplit
+
+    from mailcore.core.redact import mask_url
+
+    shown = mask_url(value)  # the message may be logged: no password in it
+    scheme = value.split("://", 1)[0].lower() if "://" in value else ""
+    if scheme not in schemes:
+        raise SettingError(name, shown, expected)
+    if scheme in ("sqlite", "file"):  # a path (sqlite://:memory: too), no host or port
+        if not value.split("://", 1)[1]:
+            raise SettingError(name, shown, f"{expected} (with a path)")
+        return
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number
+    except ValueError:
+        raise SettingError(name, shown, f"{expected} (with a numeric port)") from None
+    if schemes[scheme] and not parts.hostname:
+        raise SettingError(name, shown, f"{expected} (with a host)")
 
 
 @dataclass(frozen=True)
@@ -174,80 +356,73 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         env = dict(os.environ if env is None else env)
         get = env.get
+        read = EnvReader(env)
         return cls(
             data_dir=Path(get("QIYOU_DATA_DIR", "./var")),
             host=get("QIYOU_HOST", "127.0.0.1"),
-            http_port=int(get("QIYOU_HTTP_PORT", "8025")),
-            smtp_port=int(get("QIYOU_SMTP_PORT", "2525")),
-            submission_port=int(get("QIYOU_SUBMISSION_PORT", "5587")),
-            submissions_port=int(get("QIYOU_SUBMISSIONS_PORT", "4465")),
-            imap_port=int(get("QIYOU_IMAP_PORT", "1143")),
-            imaps_port=int(get("QIYOU_IMAPS_PORT", "1993")),
-            pop3_port=int(get("QIYOU_POP3_PORT", "1110")),
-            pop3s_port=int(get("QIYOU_POP3S_PORT", "1995")),
-            allow_plaintext_auth=get("QIYOU_ALLOW_PLAINTEXT_AUTH", "off").strip().lower(),
+            http_port=read.port("QIYOU_HTTP_PORT", 8025),
+            smtp_port=read.port("QIYOU_SMTP_PORT", 2525),
+            submission_port=read.port("QIYOU_SUBMISSION_PORT", 5587),
+            submissions_port=read.port("QIYOU_SUBMISSIONS_PORT", 4465),
+            imap_port=read.port("QIYOU_IMAP_PORT", 1143),
+            imaps_port=read.port("QIYOU_IMAPS_PORT", 1993),
+            pop3_port=read.port("QIYOU_POP3_PORT", 1110),
+            pop3s_port=read.port("QIYOU_POP3S_PORT", 1995),
+            allow_plaintext_auth=read.choice("QIYOU_ALLOW_PLAINTEXT_AUTH", "off", PLAINTEXT_AUTH),
             public_mail_host=get("QIYOU_PUBLIC_MAIL_HOST", "").strip().rstrip(".").lower(),
-            public_imap_port=_optional_port(get("QIYOU_PUBLIC_IMAP_PORT")),
-            public_imaps_port=_optional_port(get("QIYOU_PUBLIC_IMAPS_PORT")),
-            public_pop3_port=_optional_port(get("QIYOU_PUBLIC_POP3_PORT")),
-            public_pop3s_port=_optional_port(get("QIYOU_PUBLIC_POP3S_PORT")),
-            public_submission_port=_optional_port(get("QIYOU_PUBLIC_SUBMISSION_PORT")),
-            public_submissions_port=_optional_port(get("QIYOU_PUBLIC_SUBMISSIONS_PORT")),
-            database_url=get("DATABASE_URL", ""),
-            broadcast_url=get("BROADCAST_URL", "memory://"),
+            public_imap_port=read.optional_port("QIYOU_PUBLIC_IMAP_PORT"),
+            public_imaps_port=read.optional_port("QIYOU_PUBLIC_IMAPS_PORT"),
+            public_pop3_port=read.optional_port("QIYOU_PUBLIC_POP3_PORT"),
+            public_pop3s_port=read.optional_port("QIYOU_PUBLIC_POP3S_PORT"),
+            public_submission_port=read.optional_port("QIYOU_PUBLIC_SUBMISSION_PORT"),
+            public_submissions_port=read.optional_port("QIYOU_PUBLIC_SUBMISSIONS_PORT"),
+            database_url=read.url("DATABASE_URL", "", DATABASE_SCHEMES),
+            broadcast_url=read.url("BROADCAST_URL", "memory://", BROADCAST_SCHEMES),
             channel_prefix=get("QIYOU_CHANNEL_PREFIX", "qiyou"),
             hostname=get("QIYOU_HOSTNAME", "localhost"),
-            max_message_size=parse_size(get("QIYOU_MAX_MESSAGE_SIZE", "50M")),
-            default_quota=parse_size(get("QIYOU_DEFAULT_QUOTA", "2G")),
+            max_message_size=read.size("QIYOU_MAX_MESSAGE_SIZE", 50 * MB),
+            default_quota=read.size("QIYOU_DEFAULT_QUOTA", 2 * 1024 * MB),
             tls_cert=get("QIYOU_TLS_CERT", ""),
             tls_key=get("QIYOU_TLS_KEY", ""),
-            production=get("QIYOU_ENV", "development") == "production",
-            session_days=int(get("QIYOU_SESSION_DAYS", "30")),
-            wechat_api_url=get("QIYOU_WECHAT_API_URL", "https://api.weixin.qq.com").rstrip("/"),
+            production=read.choice("QIYOU_ENV", "development", ENVIRONMENTS) == "production",
+            session_days=read.integer("QIYOU_SESSION_DAYS", 30, low=1),
+            wechat_api_url=read.url(
+                "QIYOU_WECHAT_API_URL", "https://api.weixin.qq.com", WEB_SCHEMES
+            ).rstrip("/"),
             wechat_appid=get("QIYOU_WECHAT_APPID", ""),
             wechat_secret=get("QIYOU_WECHAT_SECRET", ""),
             wechat_mail_template=get("QIYOU_WECHAT_MAIL_TEMPLATE", ""),
             wechat_mail_fields=get(
                 "QIYOU_WECHAT_MAIL_FIELDS", "thing1=from,thing2=subject,time3=date"
             ),
-            trusted_proxies=tuple(
-                p.strip() for p in get("QIYOU_TRUSTED_PROXIES", "").split(",") if p.strip()
-            ),
-            proxy_protocol_from=tuple(
-                p.strip() for p in get("QIYOU_PROXY_PROTOCOL_FROM", "").split(",") if p.strip()
-            ),
-            login_max_failures=int(get("QIYOU_LOGIN_MAX_FAILURES", "5")),
-            login_ip_max_failures=int(get("QIYOU_LOGIN_IP_MAX_FAILURES", "30")),
-            login_window_minutes=int(get("QIYOU_LOGIN_WINDOW_MINUTES", "15")),
-            login_lock_minutes=int(get("QIYOU_LOGIN_LOCK_MINUTES", "15")),
-            translate_threads=int(get("QIYOU_TRANSLATE_THREADS", "1")),
-            translate_wait=float(get("QIYOU_TRANSLATE_WAIT", "3")),
-            translate_max_chars=int(get("QIYOU_TRANSLATE_MAX_CHARS", "50000")),
-            restore_days=int(get("QIYOU_RESTORE_DAYS", "30")),
-            allowed_origins=tuple(
-                o.strip() for o in get("QIYOU_ALLOWED_ORIGINS", "").split(",") if o.strip()
-            ),
-            dns_servers=tuple(
-                s.strip() for s in get("QIYOU_DNS_SERVERS", "").split(",") if s.strip()
-            ),
-            dns_timeout=float(get("QIYOU_DNS_TIMEOUT", "5")),
-            dns_cache_seconds=float(get("QIYOU_DNS_CACHE_SECONDS", "60")),
-            public_url=get("QIYOU_PUBLIC_URL", "").rstrip("/"),
-            api_token_ttl=int(get("QIYOU_API_TOKEN_TTL", "7200")),
-            download_ticket_ttl=int(get("QIYOU_DOWNLOAD_TICKET_TTL", "300")),
+            trusted_proxies=read.words("QIYOU_TRUSTED_PROXIES"),
+            proxy_protocol_from=read.words("QIYOU_PROXY_PROTOCOL_FROM"),
+            login_max_failures=read.integer("QIYOU_LOGIN_MAX_FAILURES", 5, low=1),
+            login_ip_max_failures=read.integer("QIYOU_LOGIN_IP_MAX_FAILURES", 30, low=1),
+            login_window_minutes=read.integer("QIYOU_LOGIN_WINDOW_MINUTES", 15, low=1),
+            login_lock_minutes=read.integer("QIYOU_LOGIN_LOCK_MINUTES", 15),
+            translate_threads=read.integer("QIYOU_TRANSLATE_THREADS", 1, low=1),
+            translate_wait=read.number("QIYOU_TRANSLATE_WAIT", 3.0),
+            translate_max_chars=read.integer("QIYOU_TRANSLATE_MAX_CHARS", 50000, low=1),
+            restore_days=read.integer("QIYOU_RESTORE_DAYS", 30),
+            allowed_origins=read.words("QIYOU_ALLOWED_ORIGINS"),
+            dns_servers=read.words("QIYOU_DNS_SERVERS"),
+            dns_timeout=read.number("QIYOU_DNS_TIMEOUT", 5.0),
+            dns_cache_seconds=read.number("QIYOU_DNS_CACHE_SECONDS", 60.0),
+            public_url=read.url("QIYOU_PUBLIC_URL", "", WEB_SCHEMES).rstrip("/"),
+            api_token_ttl=read.integer("QIYOU_API_TOKEN_TTL", 7200, low=1),
+            download_ticket_ttl=read.integer("QIYOU_DOWNLOAD_TICKET_TTL", 300, low=10),
             secret_key=get("QIYOU_SECRET_KEY", ""),
-            log_format=get("QIYOU_LOG_FORMAT", "text"),
-            api_rate_per_ip=int(get("QIYOU_API_RATE_PER_IP", "1200")),
-            api_rate_per_enterprise=int(get("QIYOU_API_RATE_PER_ENTERPRISE", "6000")),
-            webhook_backoff=tuple(
-                float(s) for s in get("QIYOU_WEBHOOK_BACKOFF", "10,30,120,600,1800,7200").split(",")
-            ),
-            webhook_max_attempts=int(get("QIYOU_WEBHOOK_MAX_ATTEMPTS", "7")),
-            webhook_timeout=float(get("QIYOU_WEBHOOK_TIMEOUT", "10")),
-            webhook_poll=float(get("QIYOU_WEBHOOK_POLL", "5")),
-            mass_mail_sync_limit=int(get("QIYOU_MASS_MAIL_SYNC_LIMIT", "20")),
+            log_format=read.choice("QIYOU_LOG_FORMAT", "text", {"text": "text", "json": "json"}),
+            api_rate_per_ip=read.integer("QIYOU_API_RATE_PER_IP", 1200),
+            api_rate_per_enterprise=read.integer("QIYOU_API_RATE_PER_ENTERPRISE", 6000),
+            webhook_backoff=read.numbers("QIYOU_WEBHOOK_BACKOFF", (10, 30, 120, 600, 1800, 7200)),
+            webhook_max_attempts=read.integer("QIYOU_WEBHOOK_MAX_ATTEMPTS", 7, low=1),
+            webhook_timeout=read.number("QIYOU_WEBHOOK_TIMEOUT", 10.0),
+            webhook_poll=read.number("QIYOU_WEBHOOK_POLL", 5.0),
+            mass_mail_sync_limit=read.integer("QIYOU_MASS_MAIL_SYNC_LIMIT", 20),
             sms_provider=get("QIYOU_SMS_PROVIDER", "tencent"),
-            sms_url=get("QIYOU_SMS_URL", "https://sms.tencentcloudapi.com"),
+            sms_url=read.url("QIYOU_SMS_URL", "https://sms.tencentcloudapi.com", WEB_SCHEMES),
             sms_secret_id=get("QIYOU_SMS_SECRET_ID", ""),
             sms_secret_key=get("QIYOU_SMS_SECRET_KEY", ""),
             sms_region=get("QIYOU_SMS_REGION", "ap-guangzhou"),
@@ -258,56 +433,52 @@ class Settings:
             wechat_code_fields=get(
                 "QIYOU_WECHAT_CODE_FIELDS", "character_string1=code,thing2=subject,time3=expires"
             ),
-            confidential_code_minutes=int(get("QIYOU_CONFIDENTIAL_CODE_MINUTES", "10")),
-            confidential_view_minutes=int(get("QIYOU_CONFIDENTIAL_VIEW_MINUTES", "30")),
-            outbound_port=int(get("QIYOU_OUTBOUND_PORT", "25")),
-            relay_url=get("QIYOU_RELAY_URL", ""),
-            outbound_lifetime=float(get("QIYOU_OUTBOUND_LIFETIME", str(5 * 86400))),
-            outbound_delay_warning=float(get("QIYOU_OUTBOUND_DELAY_WARNING", str(4 * 3600))),
-            outbound_backoff=tuple(
-                float(s) for s in get("QIYOU_OUTBOUND_BACKOFF", "60,300,900,1800,3600").split(",")
-            ),
-            outbound_concurrency=int(get("QIYOU_OUTBOUND_CONCURRENCY", "5")),
-            outbound_workers=int(get("QIYOU_OUTBOUND_WORKERS", "50")),
-            outbound_poll=float(get("QIYOU_OUTBOUND_POLL", "2")),
-            outbound_lease=float(get("QIYOU_OUTBOUND_LEASE", "600")),
-            outbound_timeout=float(get("QIYOU_OUTBOUND_TIMEOUT", "60")),
-            spam_url=get("QIYOU_SPAM_URL", "builtin"),
-            search_url=get("SEARCH_URL", "tantivy://"),
-            search_paused=get("QIYOU_SEARCH_PAUSED", "").lower() in ("1", "true", "yes"),
+            confidential_code_minutes=read.integer("QIYOU_CONFIDENTIAL_CODE_MINUTES", 10, low=1),
+            confidential_view_minutes=read.integer("QIYOU_CONFIDENTIAL_VIEW_MINUTES", 30, low=1),
+            outbound_port=read.port("QIYOU_OUTBOUND_PORT", 25),
+            relay_url=read.url("QIYOU_RELAY_URL", "", RELAY_SCHEMES),
+            outbound_lifetime=read.number("QIYOU_OUTBOUND_LIFETIME", 5 * 86400.0),
+            outbound_delay_warning=read.number("QIYOU_OUTBOUND_DELAY_WARNING", 4 * 3600.0),
+            outbound_backoff=read.numbers("QIYOU_OUTBOUND_BACKOFF", (60, 300, 900, 1800, 3600)),
+            outbound_concurrency=read.integer("QIYOU_OUTBOUND_CONCURRENCY", 5, low=1),
+            outbound_workers=read.integer("QIYOU_OUTBOUND_WORKERS", 50, low=1),
+            outbound_poll=read.number("QIYOU_OUTBOUND_POLL", 2.0),
+            outbound_lease=read.number("QIYOU_OUTBOUND_LEASE", 600.0),
+            outbound_timeout=read.number("QIYOU_OUTBOUND_TIMEOUT", 60.0),
+            spam_url=read.url("QIYOU_SPAM_URL", "builtin", SPAM_SCHEMES, ("builtin", "off")),
+            search_url=read.url("SEARCH_URL", "tantivy://", SEARCH_SCHEMES),
+            search_paused=read.flag("QIYOU_SEARCH_PAUSED", False),
             blob_url=get("QIYOU_BLOB_URL", "").strip(),
             blob_gc_interval=float(get("QIYOU_BLOB_GC_INTERVAL", "3600")),
             blob_gc_grace=float(get("QIYOU_BLOB_GC_GRACE", "86400")),
             blob_trash_grace=float(get("QIYOU_BLOB_TRASH_GRACE", "604800")),
-            outbox_lease=float(get("QIYOU_OUTBOX_LEASE", "30")),
-            html_budget=float(get("QIYOU_HTML_BUDGET", "3")),
-            html_max_size=parse_size(get("QIYOU_HTML_MAX_SIZE", "4M")),
-            html_cache_size=parse_size(get("QIYOU_HTML_CACHE_SIZE", "32M")),
-            html_workers=int(get("QIYOU_HTML_WORKERS", "2")),
-            smtp_max_connections=int(get("QIYOU_SMTP_MAX_CONNECTIONS", "5000")),
-            smtp_max_connections_per_ip=int(get("QIYOU_SMTP_MAX_CONNECTIONS_PER_IP", "50")),
-            submission_max_connections=int(get("QIYOU_SUBMISSION_MAX_CONNECTIONS", "2000")),
-            submission_max_connections_per_ip=int(
-                get("QIYOU_SUBMISSION_MAX_CONNECTIONS_PER_IP", "100")
+            outbox_lease=read.number("QIYOU_OUTBOX_LEASE", 30.0),
+            html_budget=read.number("QIYOU_HTML_BUDGET", 3.0),
+            html_max_size=read.size("QIYOU_HTML_MAX_SIZE", 4 * MB),
+            html_cache_size=read.size("QIYOU_HTML_CACHE_SIZE", 32 * MB),
+            html_workers=read.integer("QIYOU_HTML_WORKERS", 2, low=1),
+            smtp_max_connections=read.integer("QIYOU_SMTP_MAX_CONNECTIONS", 5000),
+            smtp_max_connections_per_ip=read.integer("QIYOU_SMTP_MAX_CONNECTIONS_PER_IP", 50),
+            submission_max_connections=read.integer("QIYOU_SUBMISSION_MAX_CONNECTIONS", 2000),
+            submission_max_connections_per_ip=read.integer(
+                "QIYOU_SUBMISSION_MAX_CONNECTIONS_PER_IP", 100
             ),
-            http_max_connections=int(get("QIYOU_HTTP_MAX_CONNECTIONS", "10000")),
-            http_max_connections_per_ip=int(get("QIYOU_HTTP_MAX_CONNECTIONS_PER_IP", "500")),
-            smtp_command_timeout=float(get("QIYOU_SMTP_COMMAND_TIMEOUT", "300")),
-            smtp_data_timeout=float(get("QIYOU_SMTP_DATA_TIMEOUT", "300")),
-            stress_timeout=float(get("QIYOU_STRESS_TIMEOUT", "10")),
-            http_header_timeout=float(get("QIYOU_HTTP_HEADER_TIMEOUT", "10")),
-            http_keepalive_timeout=float(get("QIYOU_HTTP_KEEPALIVE_TIMEOUT", "5")),
-            imap_max_connections=int(get("QIYOU_IMAP_MAX_CONNECTIONS", "10000")),
-            imap_max_connections_per_ip=int(get("QIYOU_IMAP_MAX_CONNECTIONS_PER_IP", "100")),
-            imap_auth_timeout=float(get("QIYOU_IMAP_AUTH_TIMEOUT", "60")),
-            imap_idle_timeout=float(get("QIYOU_IMAP_IDLE_TIMEOUT", "1800")),
-            imap_write_timeout=float(get("QIYOU_IMAP_WRITE_TIMEOUT", "60")),
-            client_login_check=float(get("QIYOU_CLIENT_LOGIN_CHECK", "30")),
-            metrics_port=_optional_port(get("QIYOU_METRICS_PORT")),
-            metrics_allow=tuple(
-                s.strip() for s in get("QIYOU_METRICS_ALLOW", "").split(",") if s.strip()
-            ),
-            metrics_token=get("QIYOU_METRICS_TOKEN", "").strip(),
+            http_max_connections=read.integer("QIYOU_HTTP_MAX_CONNECTIONS", 10000),
+            http_max_connections_per_ip=read.integer("QIYOU_HTTP_MAX_CONNECTIONS_PER_IP", 500),
+            smtp_command_timeout=read.number("QIYOU_SMTP_COMMAND_TIMEOUT", 300.0),
+            smtp_data_timeout=read.number("QIYOU_SMTP_DATA_TIMEOUT", 300.0),
+            stress_timeout=read.number("QIYOU_STRESS_TIMEOUT", 10.0),
+            http_header_timeout=read.number("QIYOU_HTTP_HEADER_TIMEOUT", 10.0),
+            http_keepalive_timeout=read.number("QIYOU_HTTP_KEEPALIVE_TIMEOUT", 5.0),
+            imap_max_connections=read.integer("QIYOU_IMAP_MAX_CONNECTIONS", 10000),
+            imap_max_connections_per_ip=read.integer("QIYOU_IMAP_MAX_CONNECTIONS_PER_IP", 100),
+            imap_auth_timeout=read.number("QIYOU_IMAP_AUTH_TIMEOUT", 60.0),
+            imap_idle_timeout=read.number("QIYOU_IMAP_IDLE_TIMEOUT", 1800.0),
+            imap_write_timeout=read.number("QIYOU_IMAP_WRITE_TIMEOUT", 60.0),
+            client_login_check=read.number("QIYOU_CLIENT_LOGIN_CHECK", 30.0),
+            metrics_port=read.optional_port("QIYOU_METRICS_PORT"),
+            metrics_allow=read.words("QIYOU_METRICS_ALLOW"),
+            metrics_token=read.text("QIYOU_METRICS_TOKEN", "").strip(),
         )
 
     def with_overrides(self, **changes: object) -> Settings:
