@@ -30,6 +30,8 @@ SECRET_WORDS = (
 )
 # A query parameter of this name, or ending in ``_`` and this name, holds a one-time code.
 SECRET_SUFFIXES = ("code",)
+# URLs whose user name is a credential too (``s3://ACCESS_KEY_ID:SECRET@bucket``).
+KEY_ID_SCHEMES = ("s3",)
 # ``?name=value`` or ``&name=value`` in text; the value ends at a separator, space or quote.
 _PARAMETER = re.compile(r"(?<=[?&])([^\s=&?#\"'<>]+)=([^\s&?#\"'<>\\]*)")
 
@@ -67,8 +69,8 @@ def mask_query(query: str) -> str:
 
 
 def mask_url(url: str) -> str:
-    """``url`` with its password and secret query values replaced by ``***`` (text that
-    is not a URL is returned as it is)."""
+    """``url`` with its password, secret query values and (``s3://``) access key id
+    replaced by ``***`` (text that is not a URL is returned as it is)."""
     if "://" not in url:
         return url
     try:
@@ -77,10 +79,12 @@ def mask_url(url: str) -> str:
     except ValueError:  # not parseable (a bad port ...): show the scheme only
         return url.split("://", 1)[0] + "://" + MASK
     netloc, query = parts.netloc, mask_query(parts.query)
-    if password is None and query == parts.query:
+    secret_user = bool(parts.username) and parts.scheme.lower() in KEY_ID_SCHEMES
+    if password is None and not secret_user and query == parts.query:
         return url
-    if password is not None:
+    if password is not None or secret_user:
         userinfo, _, host = netloc.rpartition("@")
-        netloc = f"{userinfo.split(':', 1)[0]}:{MASK}@{host}"
+        user = MASK if secret_user else userinfo.split(":", 1)[0]
+        netloc = f"{user}:{MASK}@{host}" if password is not None else f"{user}@{host}"
     text = f"{parts.scheme}://{netloc}{parts.path}"
     return text + (f"?{query}" if query else "") + (f"#{parts.fragment}" if parts.fragment else "")

@@ -22,6 +22,11 @@ from mailcore.core.redact import mask_query, mask_url
             "s3://mail?aws_secret_access_key=S&region=x",
             "s3://mail?aws_secret_access_key=***&region=x",
         ),
+        (
+            "s3://AKIAXX:wJalr@mail?endpoint=http://s3:8333",
+            "s3://***:***@mail?endpoint=http://s3:8333",
+        ),
+        ("s3://AKIAXX@mail", "s3://***@mail"),
         ("tantivy://", "tantivy://"),
         ("memory://", "memory://"),
         ("sqlite:///var/q.sqlite3", "sqlite:///var/q.sqlite3"),
