@@ -184,7 +184,7 @@ def banner(settings: Settings, roles: frozenset[str]) -> str:
     from mailcore.core.redact import mask_url
     from mailcore.runtime import ROLES
 
-    blobs = getattr(settings, "blob_url", "") or f"file://{settings.blob_dir.resolve()}"
+    blobs = settings.blob_url or f"file://{settings.blob_dir.resolve()}"
     return (
         f"Qiyou {version()}: roles {','.join(r for r in ROLES if r in roles)};"
         f" database {mask_url(settings.db_url)}; bus {mask_url(settings.broadcast_url)};"
