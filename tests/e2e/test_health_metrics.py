@@ -143,10 +143,13 @@ def test_metrics_token(metered: Server):
     assert live.status_code == 200  # live stays public
 
 
-@pytest.mark.postgres
-@pytest.mark.redis
-def test_ready_fails_when_the_database_goes_away(tmp_path: Path):
-    with private_server("postgres", tmp_path) as srv:
+POSTGRES = [p for p in BACKENDS if p.values == ("postgres",)]  # its xdist group: its template
+SQLITE = [p for p in BACKENDS if p.values == ("sqlite",)]
+
+
+@pytest.mark.parametrize("backend", POSTGRES)
+def test_ready_fails_when_the_database_goes_away(backend: str, tmp_path: Path):
+    with private_server(backend, tmp_path) as srv:
         assert httpx.get(f"{srv.url}/health/ready", timeout=10).status_code == 200
         database = srv.env["DATABASE_URL"].rsplit("/", 1)[1]
         _psql(f"DROP DATABASE {database} WITH (FORCE)")
@@ -161,10 +164,10 @@ def test_ready_fails_when_the_database_goes_away(tmp_path: Path):
         assert value(found, "qiyou_collector_up", collector="graphql") == 1
 
 
-@pytest.fixture
-def mx_only(tmp_path: Path) -> Iterator[tuple[int, int]]:
+@pytest.fixture(params=SQLITE)
+def mx_only(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[int, int]]:
     """``qiyou serve --roles mx`` with QIYOU_METRICS_PORT (SQLite): its SMTP and metrics ports."""
-    provisioned_copy("sqlite", tmp_path)
+    provisioned_copy(request.param, tmp_path)
     smtp_port, metrics_port = free_port(), free_port()
     server = Server(data_dir=tmp_path, env={"QIYOU_METRICS_PORT": str(metrics_port)})
     server.smtp_port = smtp_port
@@ -213,3 +216,13 @@ def test_mx_only_process_serves_health_and_metrics(mx_only: tuple[int, int]):
     assert value(found, "qiyou_smtp_messages_total", listener="mx", code="250") == 1
     assert value(found, "qiyou_smtp_ingest_seconds_count", listener="mx") == 1
     assert httpx.get(f"{url}/graphql", timeout=10).status_code == 404  # health routes only
+
+
+def test_a_bad_metrics_network_stops_serve_with_a_message(tmp_path: Path):
+    server = Server(data_dir=tmp_path, env={"QIYOU_METRICS_ALLOW": "10.0.0.0/8,not-a-network"})
+    result = subprocess.run(
+        [*QIYOU, "serve"], env=server.full_env(), cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode != 0
+    assert "QIYOU_METRICS_ALLOW: 'not-a-network' is not an IP address or CIDR" in result.stderr
+    assert "Traceback" not in result.stderr
