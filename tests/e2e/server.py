@@ -139,7 +139,9 @@ class Server:
                 if attempt == tries - 1:
                     raise
                 self.http_port, self.smtp_port = free_port(), free_port()
-                self.submission_port = free_port()
+                self.submission_port, self.submissions_port = free_port(), free_port()
+                self.imap_port, self.imaps_port = free_port(), free_port()
+                self.pop3_port, self.pop3s_port = free_port(), free_port()
 
     def _start(self) -> None:
         self.log = open(self.data_dir / "server.log", "wb")  # noqa: SIM115
@@ -151,7 +153,7 @@ class Server:
             if self.process.poll() is not None:
                 self.log.close()
                 log = (self.data_dir / "server.log").read_text()
-                if "address already in use" in log:
+                if "address already in use" in log or " is in use" in log:  # qiyou's line
                     raise PortTaken(log)
                 raise RuntimeError(f"server exited: {log}")
             try:
