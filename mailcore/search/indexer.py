@@ -33,9 +33,12 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
+from mailcore.core import metrics
 from mailcore.core.models import OutboxJob, SearchFeed, SearchFeedHead, SearchNodeState
 from mailcore.search.contract import SearchBackend, SearchDoc, SearchUnavailable
 from mailcore.store import outbox
@@ -234,8 +237,33 @@ class Indexer:
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="qiyou-search-indexer")
+            if self.follows:
+                metrics.register_collector("search_feed", self.feed_lag)
+
+    async def feed_lag(self) -> list[Metric]:
+        """/metrics: per space, the feed entries this node has not applied yet and the age
+        of the oldest of them."""
+        behind = GaugeMetricFamily(
+            "qiyou_search_feed_behind",
+            "Search feed entries this node's index has not applied yet",
+            labels=["space"],
+        )
+        age = GaugeMetricFamily(
+            "qiyou_search_feed_lag_seconds",
+            "Age of the oldest search feed entry this node has not applied (0: none)",
+            labels=["space"],
+        )
+        now = now_ms()
+        for space, cursor in list(self._cursors.items()):
+            waiting = SearchFeed.filter(space=space, seq__gt=cursor)
+            oldest = await waiting.order_by("seq").first()
+            behind.add_metric([space], await waiting.count())
+            age.add_metric([space], max(now - oldest.created_at, 0) / 1000 if oldest else 0)
+        return [behind, age]
 
     async def stop(self) -> None:
+        if self.follows:
+            metrics.unregister_collector("search_feed")
         task, self._task = self._task, None
         if task is not None:
             task.cancel()

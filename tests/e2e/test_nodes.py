@@ -1,7 +1,8 @@
 """Two real nodes, as an operator runs them: one process with roles ``mx,submission,worker``
 and one with ``http``, each with a data dir of its own, sharing PostgreSQL, Redis and an S3
 bucket (SeaweedFS). Mail delivered over SMTP to the first is read (body, attachment, raw),
-found by search and pushed live on the second; outbound mail goes out once through a relay;
+found by search (the second node's own index follows the search feed, as its /metrics
+tell) and pushed live on the second; outbound mail goes out once through a relay;
 a node killed with SIGKILL loses nothing it acknowledged."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from email.message import EmailMessage
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import PG_URL, REDIS_URL, _pg_url, _psql, need_services, provisioned_copy
 from tests.e2e.client import Subscription, login
@@ -112,6 +114,17 @@ async def test_mail_taken_by_one_node_is_read_found_and_pushed_on_the_other(node
 
     found = await until_found(bob, tag, 1)  # the web node's own index followed the feed
     assert [e["node"]["subject"] for e in found["edges"]] == [subject]
+    await until(lambda: _feed_behind(web) == 0, what="the web node's index caught up")
+
+
+def _feed_behind(node: RoleNode) -> float | None:
+    """What the node's /metrics says its index has not applied of the search feed."""
+    text = httpx.get(f"{node.url}/metrics", timeout=5).text
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == "qiyou_search_feed_behind" and sample.labels["space"] == "mail":
+                return sample.value
+    return None
 
 
 async def test_outbound_mail_goes_out_once(nodes, sink):
