@@ -1,14 +1,20 @@
-"""PROXY protocol on the SMTP ports (docs/proxy-protocol.md): 127.0.0.1 plays a trusted TCP
-load balancer (``QIYOU_PROXY_PROTOCOL_FROM``), 127.0.0.2 an ordinary client. Headers are
-built by hand from HAProxy's specification. example.com's SPF record passes only for the
-client address the header names, so a stored mail proves which address SPF saw."""
+"""PROXY protocol on the SMTP, IMAP and POP3 ports (docs/proxy-protocol.md): 127.0.0.1
+plays a trusted TCP load balancer (``QIYOU_PROXY_PROTOCOL_FROM``), 127.0.0.2 an ordinary
+client. Headers are built by hand from HAProxy's specification. example.com's SPF record
+passes only for the client address the header names, so a stored mail proves which address
+SPF saw; logins record the address IMAP and POP3 saw. ``Balancer`` relays real clients as
+HAProxy's ``send-proxy-v2`` does, the TLS client's first bytes in the header's segment."""
 
 from __future__ import annotations
 
+import contextlib
+import imaplib
 import ipaddress
+import poplib
 import smtplib
 import socket
 import struct
+import threading
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +27,7 @@ from tests.e2e.mail import client_tls, find, simple_mail, unique
 from tests.e2e.server import PASSWORD, Server
 
 SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
+LOGINS = "{ myLogins(first: 20) { edges { node { client ip success } } } }"
 CLIENT = "203.0.113.7"  # the only address example.com's SPF allows
 TRUSTED = "127.0.0.1"
 UNTRUSTED = "127.0.0.2"
@@ -74,6 +81,62 @@ def smtp_over(sock: socket.socket) -> smtplib.SMTP:
     code, message = smtp.getreply()
     assert code == 220, message
     return smtp
+
+
+class Balancer:
+    """A TCP load balancer on loopback in front of ``port``: each client's connection is
+    opened from 127.0.0.1 with a PROXY v2 header naming ``client``. With ``client_first`` (a
+    TLS port) it waits for the client's first bytes and sends them with the header in one
+    write, as a balancer that connects when the client has spoken does."""
+
+    def __init__(self, port: int, client: str, client_first: bool) -> None:
+        self.upstream, self.client, self.client_first = port, client, client_first
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+
+    def _relay(self, conn: socket.socket) -> None:
+        first = conn.recv(65536) if self.client_first else b""
+        upstream = connect(self.upstream, TRUSTED, v2_header(self.client) + first)
+        back = threading.Thread(target=_pipe, args=(upstream, conn), daemon=True)
+        back.start()
+        _pipe(conn, upstream)
+        back.join()
+        conn.close()
+        upstream.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := source.recv(65536):
+            sink.sendall(data)
+    with contextlib.suppress(OSError):
+        sink.shutdown(socket.SHUT_WR)
+
+
+@contextlib.contextmanager
+def balancer(port: int, client: str, client_first: bool) -> Iterator[Balancer]:
+    front = Balancer(port, client, client_first)
+    try:
+        yield front
+    finally:
+        front.close()
+
+
+async def last_login(client: GraphQLClient, kind: str) -> dict:
+    edges = (await client.data(LOGINS))["myLogins"]["edges"]
+    return next(e["node"] for e in edges if e["node"]["client"] == kind)
 
 
 def read_all(sock: socket.socket) -> bytes:
@@ -216,3 +279,64 @@ async def test_implicit_tls_from_an_ordinary_client_is_unchanged(srv, bob_client
     )
     smtp.quit()
     assert f"([{UNTRUSTED}])" in await stored(srv, bob_client, subject)
+
+
+async def test_implicit_tls_with_the_handshake_in_the_headers_segment(srv, bob_client):
+    subject = unique("465 coalesced")
+    with balancer(srv.submissions_port, "198.51.100.11", client_first=True) as front:
+        smtp = smtplib.SMTP_SSL("127.0.0.1", front.port, context=client_tls(), timeout=10)
+        smtp.login("alice@example.com", PASSWORD)
+        smtp.sendmail(
+            "alice@example.com",
+            ["bob@example.com"],
+            simple_mail("alice@example.com", "bob@example.com", subject),
+        )
+        smtp.quit()
+    assert "([198.51.100.11])" in await stored(srv, bob_client, subject)
+
+
+async def test_imap_behind_the_balancer_records_the_clients_address(srv, bob_client):
+    with balancer(srv.imaps_port, "198.51.100.21", client_first=True) as front:
+        imap = imaplib.IMAP4_SSL("127.0.0.1", front.port, ssl_context=client_tls(), timeout=10)
+        imap.login("bob@example.com", PASSWORD)
+        assert imap.select("INBOX")[0] == "OK"
+        imap.logout()
+    assert await last_login(bob_client, "IMAP") == {
+        "client": "IMAP",
+        "ip": "198.51.100.21",
+        "success": True,
+    }
+
+    with balancer(srv.imap_port, "198.51.100.22", client_first=False) as front:
+        imap = imaplib.IMAP4("127.0.0.1", front.port, timeout=10)
+        imap.starttls(client_tls())
+        imap.login("bob@example.com", PASSWORD)
+        imap.logout()
+    assert (await last_login(bob_client, "IMAP"))["ip"] == "198.51.100.22"
+
+    # An ordinary client of the implicit-TLS port is served as before.
+    tls = client_tls().wrap_socket(connect(srv.imaps_port, UNTRUSTED), server_hostname="x")
+    assert tls.recv(4096).startswith(b"* OK")
+    tls.close()
+
+
+async def test_pop3_behind_the_balancer_records_the_clients_address(srv, bob_client):
+    with balancer(srv.pop3s_port, "198.51.100.31", client_first=True) as front:
+        pop = poplib.POP3_SSL("127.0.0.1", front.port, context=client_tls(), timeout=10)
+        pop.user("bob@example.com")
+        pop.pass_(PASSWORD)
+        pop.quit()
+    assert await last_login(bob_client, "POP3") == {
+        "client": "POP3",
+        "ip": "198.51.100.31",
+        "success": True,
+    }
+
+
+@pytest.mark.parametrize("port", ["imap_port", "imaps_port", "pop3_port", "pop3s_port"])
+async def test_imap_and_pop3_close_a_trusted_peer_without_a_header(srv, port):
+    before = (srv.data_dir / "server.log").read_text().count("invalid PROXY handshake from")
+    sock = connect(getattr(srv, port), TRUSTED, b"A1 CAPABILITY\r\n")
+    assert read_all(sock) == b"", "no greeting: closed at once"
+    log = (srv.data_dir / "server.log").read_text()
+    assert log.count("invalid PROXY handshake from") == before + 1

@@ -10,10 +10,13 @@ one; a logged-in one (IDLE included) never is.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import ssl
 
-from mailcore.core.net.limits import ConnectionLimits, Refusal, peer_ip
+from mailcore.core.net.limits import ConnectionLimits, Refusal
 from mailcore.core.net.listen import listening
+from mailcore.core.net.proxy import ProxyTrust, stream_client
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.imap.commands import COMMANDS
 from mailcore.protocols.imap.connection import Connection
@@ -53,12 +56,20 @@ async def start_imap(runtime: Services) -> Listeners:
         per_ip=settings.imap_max_connections_per_ip,
         total=settings.imap_max_connections,
     )
+    trust = ProxyTrust.parse(settings.proxy_protocol_from)  # docs/proxy-protocol.md
     logins = LoginGate()  # parallel logins of one client, counted one after the other
     servers = Listeners()
     tasks = servers.tasks
 
-    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        ip = peer_ip(writer.transport)
+    async def serve(
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        tls: ssl.SSLContext | None = None,  # TLS after a PROXY header (implicit-TLS port)
+    ) -> None:
+        ip = await stream_client(reader, writer, trust, tls, HANDSHAKE_TIMEOUT, "imap")
+        if ip is None:
+            writer.close()
+            return
         admitted = limits.admit(ip)
         if isinstance(admitted, Refusal):
             writer.write(f"* BYE [UNAVAILABLE] {admitted.value}\r\n".encode())
@@ -108,11 +119,11 @@ async def start_imap(runtime: Services) -> Listeners:
         servers.append(await listening("QIYOU_IMAP_PORT", host, settings.imap_port, plain))
     if settings.imaps_port:
         secure = asyncio.start_server(
-            serve,
+            functools.partial(serve, tls=context) if trust else serve,
             host,
             settings.imaps_port,
-            ssl=context,
-            ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+            ssl=None if trust else context,  # else TLS starts after the PROXY header
+            ssl_handshake_timeout=None if trust else HANDSHAKE_TIMEOUT,
             backlog=backlog,
         )
         servers.append(await listening("QIYOU_IMAPS_PORT", host, settings.imaps_port, secure))

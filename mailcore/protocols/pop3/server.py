@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from mailcore.core.net.limits import ConnectionLimits, Refusal, peer_ip
+from mailcore.core.net.limits import ConnectionLimits, Refusal
 from mailcore.core.net.listen import listening
+from mailcore.core.net.proxy import ProxyTrust, stream_client
 from mailcore.core.net.tls import tls_context
 from mailcore.protocols.pop3.inuse import MailboxLocks
 from mailcore.protocols.pop3.session import HANDSHAKE_TIMEOUT, Session
@@ -30,10 +31,16 @@ async def start_pop3(runtime: Services) -> list[asyncio.Server]:
     context = tls_context(settings)
     limits = ConnectionLimits("pop3", per_ip=MAX_CONNECTIONS_PER_IP, total=MAX_CONNECTIONS)
     locks = MailboxLocks()
+    trust = ProxyTrust.parse(settings.proxy_protocol_from)  # docs/proxy-protocol.md
 
     def serve(secure: bool):
         async def connected(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-            admitted = limits.admit(peer_ip(writer.transport))
+            tls = context if secure and trust else None  # TLS after a PROXY header
+            ip = await stream_client(reader, writer, trust, tls, HANDSHAKE_TIMEOUT, "pop3")
+            if ip is None:
+                writer.close()
+                return
+            admitted = limits.admit(ip)
             if isinstance(admitted, Refusal):
                 writer.write(f"-ERR [SYS/TEMP] {admitted.value}\r\n".encode())
                 writer.close()
@@ -66,8 +73,8 @@ async def start_pop3(runtime: Services) -> list[asyncio.Server]:
             serve(True),
             host,
             settings.pop3s_port,
-            ssl=context,
-            ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+            ssl=None if trust else context,  # else TLS starts after the PROXY header
+            ssl_handshake_timeout=None if trust else HANDSHAKE_TIMEOUT,
             **common,
         )
         servers.append(await listening("QIYOU_POP3S_PORT", host, settings.pop3s_port, secure))

@@ -50,14 +50,14 @@ import collections
 import logging
 import re
 import ssl
-from asyncio import sslproto
 import time
+from asyncio import sslproto
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope
 
 from mailcore.core import metrics
 from mailcore.core.net.limits import ConnectionLimits, Lease, Refusal, peer_ip
-from mailcore.core.net.proxy import HEADER_TIMEOUT, ProxyTrust, claimed_peer
+from mailcore.core.net.proxy import HEADER_TIMEOUT, ProxyTrust, claimed_peer, feed
 from mailcore.delivery.dsn_params import (
     MAIL_PARAMS,
     RCPT_PARAMS,
@@ -225,13 +225,7 @@ class QiyouSMTP(SMTP):
         self._original_transport = self.transport
         self._tls_protocol = tls = self._begin_tls(self.transport, waiter)
         self.transport = tls._app_transport
-        view = memoryview(early)
-        while view:
-            buffer = tls.get_buffer(len(view))
-            size = min(len(buffer), len(view))
-            buffer[:size] = view[:size]
-            tls.buffer_updated(size)
-            view = view[size:]
+        feed(tls, early)
         try:
             await waiter
         except Exception as exc:  # noqa: BLE001 - a failed handshake ends the connection
