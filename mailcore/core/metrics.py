@@ -14,9 +14,11 @@ async function returning metric families), e.g. the search feed's "head − node
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -62,6 +64,18 @@ STORE_COMMIT_MESSAGES = Counter(
     "Messages stored by group commits",
     registry=REGISTRY,
 )
+
+
+@functools.lru_cache(maxsize=512)
+def smtp_messages(listener: str, code: str) -> Any:
+    """``SMTP_MESSAGES`` for one listener and reply code (looked up once: the hot path)."""
+    return SMTP_MESSAGES.labels(listener, code)
+
+
+@functools.lru_cache(maxsize=512)
+def smtp_recipients(listener: str, code: str) -> Any:
+    return SMTP_RECIPIENTS.labels(listener, code)
+
 
 Collector = Callable[[], Awaitable[Iterable[Metric]]]
 _collectors: dict[str, Collector] = {}

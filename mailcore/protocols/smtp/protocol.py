@@ -369,7 +369,7 @@ class QiyouSMTP(SMTP):
             await self._rcpt(arg)
         finally:
             if self._reply:  # accepted (250) or refused, by the code it was told
-                metrics.SMTP_RECIPIENTS.labels(self.listener, self._reply[:3]).inc()
+                metrics.smtp_recipients(self.listener, self._reply[:3]).inc()
 
     async def _rcpt(self, arg: str | None) -> None:
         # After MAIL (HELO and AUTH were checked for it), as aiosmtpd orders its answers.
@@ -435,7 +435,7 @@ class QiyouSMTP(SMTP):
             content = await self._read_data()
             if content is None:
                 await self.push(replies.TOO_BIG.format(limit=self.data_size_limit))
-                metrics.SMTP_MESSAGES.labels(self.listener, "552").inc()
+                metrics.smtp_messages(self.listener, "552").inc()
                 self._set_post_data_state()
                 return
             await self._deliver(content)
@@ -456,7 +456,7 @@ class QiyouSMTP(SMTP):
         self.delivered = self.delivered or status.startswith("250")
         await self.push(status)
         self._ingest_seconds.observe(time.perf_counter() - started)
-        metrics.SMTP_MESSAGES.labels(self.listener, status[:3]).inc()
+        metrics.smtp_messages(self.listener, status[:3]).inc()
 
     async def smtp_BDAT(self, arg: str | None) -> None:
         """RFC 3030: ``BDAT <size> [LAST]`` and exactly ``size`` octets of the message. A
@@ -488,7 +488,7 @@ class QiyouSMTP(SMTP):
                     else replies.TOO_BIG.format(limit=limit)
                 )
                 if not self._chunks_refused:
-                    metrics.SMTP_MESSAGES.labels(self.listener, "552").inc()
+                    metrics.smtp_messages(self.listener, "552").inc()
                 self._chunks, self._chunks_refused = None, True
                 if last:
                     self._set_post_data_state()  # the message is over: a new one may start
