@@ -689,5 +689,24 @@ def demo(ctx: click.Context) -> None:
         click.echo(line)
 
 
+@main.group()
+def tickets() -> None:
+    """Signed download links (?ticket=)."""
+
+
+@tickets.command("rotate")
+@click.pass_context
+def tickets_rotate(ctx: click.Context) -> None:
+    """A new key signs download tickets; the previous one is accepted for a while yet."""
+    from mailcore.security.tickets import DownloadTickets
+
+    settings = _settings(ctx)
+    if settings.secret_key:
+        raise click.ClickException("QIYOU_SECRET_KEY is set: change it to rotate the key")
+    rotated = DownloadTickets(ttl=settings.download_ticket_ttl)
+    key_id = _run_with_db(settings, rotated.rotate)
+    click.echo(f"download tickets are now signed with key {key_id}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -17,13 +17,16 @@ from urllib.parse import parse_qs, urlsplit
 
 import asyncpg
 import httpx
+import pytest
 
+from tests.conftest import PG_URL, _pg_url, _psql, need_services, provisioned_copy
 from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import find, unique
 from tests.e2e.server import PASSWORD, Server
 from tests.e2e.test_graphql_mail import MESSAGE, send_with_file
 
 LOGOUT = "mutation { logout }"
+SETUP = "{ mailClientSetup { mobileconfigUrl } }"
 CONTENT = "名字,数量\n苹果,3\n".encode()
 
 
@@ -181,9 +184,44 @@ async def test_a_ticket_ends_with_its_session(server):
 
 async def test_graphql_returns_signed_links_for_archive_and_mobileconfig(server):
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
-    setup = await bob.data("{ mailClientSetup { mobileconfigUrl } }")
+    setup = await bob.data(SETUP)
     url = setup["mailClientSetup"]["mobileconfigUrl"]
     assert url.startswith("/clients/apple.mobileconfig?ticket=")
     async with httpx.AsyncClient(base_url=server.url) as http:
         profile = await http.get(url)
     assert profile.status_code == 200 and b"bob@example.com" in profile.content
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("postgres")
+async def test_two_nodes_on_one_database_accept_each_others_tickets(tmp_path):
+    need_services(PG_URL)
+    database = provisioned_copy("postgres", tmp_path)
+    env = {"DATABASE_URL": _pg_url(database)}
+    nodes = [Server(data_dir=tmp_path / name, env=env) for name in ("a", "b")]
+    try:
+        for node in nodes:
+            node.data_dir.mkdir()
+            node.start()
+        a, b = nodes
+        links = {}
+        for node in nodes:  # each node signs a link for bob's profile
+            bob = await login(node.graphql_url, "bob@example.com", PASSWORD)
+            links[node.http_port] = (await bob.data(SETUP))["mailClientSetup"]["mobileconfigUrl"]
+        old = links[a.http_port]
+        rotated = a.cli("tickets", "rotate").stdout
+        answers = []
+        for signer, reader in ((a, b), (b, a)):
+            async with httpx.AsyncClient(base_url=reader.url) as http:
+                answers.append((await http.get(links[signer.http_port])).status_code)
+        async with httpx.AsyncClient(base_url=b.url) as http:
+            after_rotation = await http.get(old)
+        keys = await _keys(a)
+    finally:
+        for node in nodes:
+            node.stop()
+        _psql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+
+    assert answers == [200, 200]
+    assert f"signed with key {max(keys, key=int)}" in rotated and len(keys) == 2
+    assert after_rotation.status_code == 200, "the previous key is accepted for a while yet"
