@@ -6,11 +6,13 @@ fresh database). Meilisearch cannot run here, so ``SEARCH_URL`` becomes ``tantiv
 The migrate service runs once on an empty database, then the two http nodes, the mail node
 and the worker start with ``--no-migrate``: every node answers its health check (the image's
 own deploy/healthcheck.py), each runs only its roles, and a mail sent to the mail node's MX
-is listed, and its raw message read from the shared bucket, through both http nodes."""
+is listed, and its raw message read from the shared bucket, through both http nodes (the
+mail node having had a SIGHUP, its unit's reload, first)."""
 
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -242,6 +244,8 @@ def test_each_node_listens_only_for_its_roles(cluster):
 
 async def test_mail_to_the_mail_node_is_read_through_both_http_nodes(cluster):
     (mail,) = by_role(cluster, "mx")
+    assert mail.process is not None
+    mail.process.send_signal(signal.SIGHUP)  # qiyou-mail.service's ExecReload: reload TLS
     subject = unique("compose")
     with mx(mail.port("QIYOU_SMTP_PORT")) as smtp:
         smtp.sendmail(
@@ -257,3 +261,4 @@ async def test_mail_to_the_mail_node_is_read_through_both_http_nodes(cluster):
         raw = httpx.get(f"{url}/messages/{found['id']}/raw", headers=bob.headers(), timeout=30)
         assert raw.status_code == 200, raw.text
         assert subject.encode() in raw.content
+    assert mail.process.poll() is None, "the mail node stopped on SIGHUP"
