@@ -46,9 +46,10 @@ def scrape(url: str, **headers: str) -> dict[tuple[str, frozenset], float]:
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def metered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
-    """A server of its own with a metrics token (counters start at zero)."""
+    """A server of its own with a metrics token and port (counters start at zero)."""
     data_dir = tmp_path_factory.mktemp(f"metrics-{request.param}")
-    with private_server(request.param, data_dir, {"QIYOU_METRICS_TOKEN": TOKEN}) as srv:
+    env = {"QIYOU_METRICS_TOKEN": TOKEN, "QIYOU_METRICS_PORT": str(free_port())}
+    with private_server(request.param, data_dir, env) as srv:
         yield srv
 
 
@@ -131,6 +132,16 @@ async def _until(url: str, name: str, wanted: float) -> dict:
             return found
         await asyncio.sleep(0.05)
     raise AssertionError(f"{name} never read {wanted}: {value(found, name)}")
+
+
+def test_metrics_port_of_an_http_node(metered: Server):
+    url = f"http://127.0.0.1:{metered.env['QIYOU_METRICS_PORT']}"
+    assert httpx.get(f"{url}/health/live", timeout=10).json() == {"status": "ok"}
+    ready = httpx.get(f"{url}/health/ready", timeout=10).json()
+    assert ready["failed"] == [] and ready["checks"]["search"]["status"] == "ok"
+    httpx.get(f"{metered.url}/health/live", timeout=10)  # counted by the main app's middleware
+    assert value(scrape(url), "qiyou_http_requests_total", route="/health/live", status="200") >= 1
+    assert httpx.get(f"{url}/graphql", timeout=10).status_code == 404  # these routes only
 
 
 def test_metrics_token(metered: Server):
