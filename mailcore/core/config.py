@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -123,6 +124,16 @@ class EnvReader:
     def words(self, name: str) -> tuple[str, ...]:
         """A comma-separated list (blank items dropped); unset: empty."""
         return tuple(part.strip() for part in self.env.get(name, "").split(",") if part.strip())
+
+    def networks(self, name: str) -> tuple[str, ...]:
+        """Comma-separated IP addresses or CIDR networks; unset: empty."""
+        values = self.words(name)
+        for value in values:
+            try:
+                ipaddress.ip_network(value, strict=False)
+            except ValueError:
+                raise SettingError(name, value, "IP addresses or CIDR networks") from None
+        return values
 
     def size(self, name: str, default: int) -> int:
         given = self._given(name)
@@ -396,7 +407,7 @@ class Settings:
                 "QIYOU_WECHAT_MAIL_FIELDS", "thing1=from,thing2=subject,time3=date"
             ),
             trusted_proxies=read.words("QIYOU_TRUSTED_PROXIES"),
-            proxy_protocol_from=read.words("QIYOU_PROXY_PROTOCOL_FROM"),
+            proxy_protocol_from=read.networks("QIYOU_PROXY_PROTOCOL_FROM"),
             login_max_failures=read.integer("QIYOU_LOGIN_MAX_FAILURES", 5, low=1),
             login_ip_max_failures=read.integer("QIYOU_LOGIN_IP_MAX_FAILURES", 30, low=1),
             login_window_minutes=read.integer("QIYOU_LOGIN_WINDOW_MINUTES", 15, low=1),

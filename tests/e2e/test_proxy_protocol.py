@@ -25,6 +25,7 @@ from tests.e2e.delivery_env import raw
 from tests.e2e.dnsserver import DnsServer
 from tests.e2e.mail import client_tls, find, simple_mail, unique
 from tests.e2e.server import PASSWORD, Server
+from tests.e2e.test_settings import qiyou, refused
 
 SIGNATURE = b"\r\n\r\n\x00\r\nQUIT\n"
 LOGINS = "{ myLogins(first: 20) { edges { node { client ip success } } } }"
@@ -340,3 +341,11 @@ async def test_imap_and_pop3_close_a_trusted_peer_without_a_header(srv, port):
     assert read_all(sock) == b"", "no greeting: closed at once"
     log = (srv.data_dir / "server.log").read_text()
     assert log.count("invalid PROXY handshake from") == before + 1
+
+
+def test_a_bad_balancer_address_is_told_in_one_line(tmp_path):
+    result = qiyou(tmp_path, {"QIYOU_PROXY_PROTOCOL_FROM": "10.0.0.0/8, balancer.local"}, "serve")
+    line = refused(result)
+    assert line == (
+        "qiyou: QIYOU_PROXY_PROTOCOL_FROM='balancer.local': expected IP addresses or CIDR networks"
+    )
