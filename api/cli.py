@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
@@ -168,6 +169,9 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     if settings.log_format != "json":  # JSON logs: only JSON lines (the banner below)
         click.echo(f"Qiyou: {shown}  data {settings.data_dir}")
     logging.getLogger("qiyou").info("%s", banner(settings, wanted))
+    # SIGHUP reloads the certificate where there are TLS listeners (mailcore/core/net/tls.py
+    # installs that handler); a process without them ignores it rather than dying.
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         if "http" not in wanted:
             asyncio.run(_serve_without_http(settings, wanted, not no_migrate))

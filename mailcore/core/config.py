@@ -171,9 +171,9 @@ class EnvReader:
         self, name: str, default: str, schemes: dict[str, bool], words: tuple[str, ...] = ()
     ) -> str:
         """A URL with one of ``schemes`` (a host where the scheme needs one), or one of
-        ``words``; an empty default lets the variable be empty."""
-        value = self.env.get(name, default).strip()
-        if value in words or (not value and not default):
+        ``words``; unset or empty: the default (empty: none)."""
+        value = self.env.get(name, "").strip() or default
+        if value in words or not value:
             return value
         shown = f"a URL starting {_schemes(schemes)}"
         check_url(name, value, schemes, f"{', '.join(words)} or {shown}" if words else shown)
