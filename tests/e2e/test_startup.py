@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from importlib.metadata import version
 
+import httpx
 import pytest
 from cryptography import x509
 
@@ -257,3 +258,26 @@ def _read_until(sock: ssl.SSLSocket, marker: bytes) -> bytes:
             break
         data += chunk
     return data
+
+
+def test_sighup_leaves_a_process_without_tls_listeners_running(tmp_path):
+    server = Server(data_dir=tmp_path, env={"QIYOU_SEARCH_PAUSED": "1"})
+    provisioned_copy("sqlite", tmp_path)
+    log = tmp_path / "server.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [*QIYOU, "serve", "--roles", "http", "--no-migrate"],
+            env=server.full_env(),
+            cwd=ROOT,
+            stdout=out,
+            stderr=out,
+        )
+    try:
+        wait_for(lambda: b"Qiyou ready" in log.read_bytes(), "the server")
+        process.send_signal(signal.SIGHUP)
+        health = f"{server.url}/health"
+        wait_for(lambda: httpx.get(health, timeout=5).status_code == 200, "an answer")
+        assert process.poll() is None
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
