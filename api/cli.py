@@ -150,7 +150,7 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
 
         networks(settings)  # who may read /metrics (QIYOU_METRICS_ALLOW): refuse bad entries
     except ValueError as exc:
-        raise click.UsageError(str(exc)) from exc
+        fail(str(exc))
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     from api.logs import configure as configure_logging
 

@@ -488,7 +488,7 @@ class Settings:
             imap_write_timeout=read.number("QIYOU_IMAP_WRITE_TIMEOUT", 60.0),
             client_login_check=read.number("QIYOU_CLIENT_LOGIN_CHECK", 30.0),
             metrics_port=read.optional_port("QIYOU_METRICS_PORT"),
-            metrics_allow=read.words("QIYOU_METRICS_ALLOW"),
+            metrics_allow=read.networks("QIYOU_METRICS_ALLOW"),
             metrics_token=read.text("QIYOU_METRICS_TOKEN", "").strip(),
         )
 

@@ -234,6 +234,8 @@ def test_a_bad_metrics_network_stops_serve_with_a_message(tmp_path: Path):
     result = subprocess.run(
         [*QIYOU, "serve"], env=server.full_env(), cwd=ROOT, capture_output=True, text=True
     )
-    assert result.returncode != 0
-    assert "QIYOU_METRICS_ALLOW: 'not-a-network' is not an IP address or CIDR" in result.stderr
+    assert result.returncode == 2
+    assert result.stderr == (
+        "qiyou: QIYOU_METRICS_ALLOW='not-a-network': expected IP addresses or CIDR networks\n"
+    )
     assert "Traceback" not in result.stderr
