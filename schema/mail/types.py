@@ -234,6 +234,10 @@ class Message:
         parsed = await self._parsed(info)
         return await display_html(parsed.html, parsed.text) if parsed.html else None
 
+    @strawberry.field(description="The message as a .eml download, signed for you for a while.")
+    async def raw_url(self, info: Info) -> str:
+        return await info.context.download_url(f"/messages/{self.entry.id}/raw")
+
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
         parsed = await self._parsed(info)

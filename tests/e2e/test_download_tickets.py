@@ -182,7 +182,25 @@ async def test_a_ticket_ends_with_its_session(server):
     assert after.status_code == 401 and after.json()["code"] == "TICKET_INVALID"
 
 
-async def test_graphql_returns_signed_links_for_archive_and_mobileconfig(server):
+async def test_the_raw_message_link_is_signed_for_that_message(server):
+    bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
+    attachment = await _received_attachment(server, bob, "bob@example.com")
+    entry = attachment["url"].split("/")[2]
+    raw_url = (await bob.data("query R($id: ID!) { message(id: $id) { rawUrl } }", id=entry))[
+        "message"
+    ]["rawUrl"]
+    assert raw_url.startswith(f"/messages/{entry}/raw?ticket=")
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        eml = await http.get(raw_url)
+        as_attachment = await http.get(
+            f"/attachments/{entry}/0", params={"ticket": _ticket(raw_url)}
+        )
+    assert eml.status_code == 200 and eml.headers["content-type"] == "message/rfc822"
+    assert b"Subject: " in eml.content
+    assert as_attachment.status_code == 401
+
+
+async def test_graphql_returns_a_signed_mobileconfig_link(server):
     bob = await login(server.graphql_url, "bob@example.com", PASSWORD)
     setup = await bob.data(SETUP)
     url = setup["mailClientSetup"]["mobileconfigUrl"]
