@@ -68,6 +68,17 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj
 
 
+def _check_database(settings: Settings) -> None:
+    """End with one line (exit code 1) when the database cannot be reached."""
+    from mailcore.core.db import unreachable
+    from mailcore.core.redact import mask_url
+
+    why = asyncio.run(unreachable(settings))
+    if why is not None:
+        click.echo(f"qiyou: cannot use the database {mask_url(settings.db_url)}: {why}", err=True)
+        sys.exit(1)
+
+
 def _run_with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
     from mailcore.core.db import close_db, open_db
 
@@ -174,10 +185,12 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         if "http" not in wanted:
+            _check_database(settings)
             asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
             return
         # Bound now, before migrations and listeners: a busy port ends start-up at once.
         sock = bind_socket("QIYOU_HTTP_PORT", settings.host, settings.http_port)
+        _check_database(settings)
         _serve_http(settings, wanted, not no_migrate, sock)
     except ListenError as exc:
         fail(str(exc))
@@ -316,6 +329,7 @@ def migrate(ctx: click.Context) -> None:
     """Apply database migrations."""
     from mailcore.core.db import migrate as run
 
+    _check_database(_settings(ctx))
     asyncio.run(run(_settings(ctx)))  # one process at a time (a database lock)
     click.echo("migrations applied")
 

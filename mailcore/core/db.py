@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fcntl
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,28 @@ def normalize_url(url: str) -> str:
     if url.startswith("sqlite://") and "synchronous" not in url:
         url += ("&" if "?" in url else "?") + "synchronous=FULL"
     return url
+
+
+async def unreachable(settings: Settings, timeout: float = 10.0) -> str | None:
+    """Why the database cannot be used now (None: it answers): checked once before a
+    server starts, so an operator reads one line instead of a traceback. A SQLite file in
+    a writable data dir is always usable."""
+    url = normalize_url(settings.db_url)
+    if not url.startswith(("postgres://", "asyncpg://")):
+        return None
+    import asyncpg
+
+    dsn = "postgres://" + url.split("://", 1)[1]
+    try:
+        connection = await asyncpg.connect(dsn, timeout=timeout)
+    except TimeoutError:
+        return f"no answer within {timeout:.0f} s"
+    except OSError as exc:  # e.g. "Connection refused", not "[Errno 111] Connect call failed"
+        return os.strerror(exc.errno) if exc.errno else str(exc) or type(exc).__name__
+    except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return str(exc) or type(exc).__name__
+    await connection.close()
+    return None
 
 
 def tortoise_config(settings: Settings) -> dict[str, Any]:

@@ -108,6 +108,38 @@ def test_busy_mail_port(tmp_path, roles, variable):
     assert result.stderr.splitlines()[-1] == f"qiyou: {variable} {port} on 127.0.0.1 is in use"
 
 
+@pytest.mark.parametrize(
+    "args", [["serve", "--roles", "http"], ["serve", "--roles", "mx,worker"], ["migrate"]]
+)
+def test_a_database_that_cannot_be_reached_is_one_line(tmp_path, args):
+    """No traceback when PostgreSQL is down or the database missing: one line naming the
+    database (password masked) and why, exit code 1."""
+    with taken_port() as http_port, socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening: connections are refused
+        port = closed.getsockname()[1]
+        env = clean_env(
+            QIYOU_DATA_DIR=str(tmp_path),
+            QIYOU_HTTP_PORT=str(free_port(http_port)),
+            DATABASE_URL=f"postgres://qiyou:hunter2@127.0.0.1:{port}/qiyou",
+        )
+        result = subprocess.run(
+            [*QIYOU, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=60
+        )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "hunter2" not in result.stderr
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith(f"qiyou: cannot use the database postgres://qiyou:***@127.0.0.1:{port}")
+    assert "refused" in line.lower()
+
+
+def free_port(taken: int) -> int:
+    """A port nobody listens on (not ``taken``)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        found = probe.getsockname()[1]
+    return found if found != taken else free_port(taken)
+
+
 def test_two_processes_migrate_one_empty_postgres_database_at_once(tmp_path):
     need_services(PG_URL)
     name = f"qiyou_race_{uuid.uuid4().hex[:10]}"
