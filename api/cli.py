@@ -47,10 +47,26 @@ def _load_settings(flags: dict[str, Any]) -> Settings:
     try:
         settings = Settings.from_env(env)
         check_data_dir(settings)
+        check_blob_url(settings)
     except SettingError as exc:
         flag = next((flag for flag, variable in given if variable == exc.name), None)
         fail(str(exc.renamed(flag) if flag else exc))
     return settings
+
+
+def check_blob_url(settings: Settings) -> None:
+    """QIYOU_BLOB_URL's parameters (``endpoint``, ``region``, ``prefix`` ...) as the store
+    reads them, before anything starts."""
+    if settings.blob_url.startswith("s3://"):
+        from mailcore.core.blobs.s3 import S3BlobStore
+        from mailcore.core.redact import mask_url
+
+        try:
+            S3BlobStore.from_url(settings.blob_url)
+        except ValueError as exc:
+            raise SettingError(
+                "QIYOU_BLOB_URL", mask_url(settings.blob_url), f"a usable s3:// URL ({exc})"
+            ) from None
 
 
 def version() -> str:
@@ -68,14 +84,21 @@ def _settings(ctx: click.Context) -> Settings:
     return ctx.obj
 
 
-def _check_database(settings: Settings) -> None:
-    """End with one line (exit code 1) when the database cannot be reached."""
+def _check_database(settings: Settings, *, blobs: bool = False) -> None:
+    """End with one line (exit code 1) when the database (and with ``blobs`` an S3 blob
+    store) cannot be used."""
+    from mailcore.core import blobs as blob_stores
     from mailcore.core.db import unreachable
     from mailcore.core.redact import mask_url
 
     why = asyncio.run(unreachable(settings))
     if why is not None:
         click.echo(f"qiyou: cannot use the database {mask_url(settings.db_url)}: {why}", err=True)
+        sys.exit(1)
+    why = asyncio.run(blob_stores.unreachable(settings.blob_location)) if blobs else None
+    if why is not None:
+        where = mask_url(settings.blob_location)
+        click.echo(f"qiyou: cannot use the blob store {where}: {why}", err=True)
         sys.exit(1)
 
 
@@ -185,12 +208,12 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     signal.signal(signal.SIGHUP, signal.SIG_IGN)
     try:
         if "http" not in wanted:
-            _check_database(settings)
+            _check_database(settings, blobs=True)
             asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
             return
         # Bound now, before migrations and listeners: a busy port ends start-up at once.
         sock = bind_socket("QIYOU_HTTP_PORT", settings.host, settings.http_port)
-        _check_database(settings)
+        _check_database(settings, blobs=True)
         _serve_http(settings, wanted, not no_migrate, sock)
     except ListenError as exc:
         fail(str(exc))

@@ -132,6 +132,43 @@ def test_a_database_that_cannot_be_reached_is_one_line(tmp_path, args):
     assert "refused" in line.lower()
 
 
+def test_a_blob_store_that_cannot_be_used_is_one_line(tmp_path):
+    """QIYOU_BLOB_URL: a parameter the S3 store does not know is a bad setting (exit 2,
+    before anything starts); an endpoint that does not answer is one line, exit code 1."""
+    env = clean_env(QIYOU_DATA_DIR=str(tmp_path), QIYOU_SEARCH_PAUSED="1")
+    provisioned_copy("sqlite", tmp_path)
+    bad = {**env, "QIYOU_BLOB_URL": "s3://mail?endpoint=http://127.0.0.1:9&colour=blue"}
+    result = subprocess.run(
+        [*QIYOU, "serve", "--roles", "worker"], env=bad, cwd=ROOT, capture_output=True, text=True
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.splitlines() == [
+        "qiyou: QIYOU_BLOB_URL='s3://mail?endpoint=http://127.0.0.1:9&colour=blue': expected"
+        " a usable s3:// URL (S3 blob URL: unknown parameter(s) colour)"
+    ]
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))  # bound, never listening
+        down = {
+            **env,
+            "QIYOU_BLOB_URL": f"s3://mail?endpoint=http://127.0.0.1:{closed.getsockname()[1]}",
+            "AWS_ACCESS_KEY_ID": "qiyou",
+            "AWS_SECRET_ACCESS_KEY": "hunter2",
+        }
+        result = subprocess.run(
+            [*QIYOU, "serve", "--roles", "worker"],
+            env=down,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    line = result.stderr.splitlines()[-1]
+    assert line.startswith("qiyou: cannot use the blob store s3://mail?endpoint=")
+    assert "Could not connect" in line
+
+
 def free_port(taken: int) -> int:
     """A port nobody listens on (not ``taken``)."""
     with socket.socket() as probe:

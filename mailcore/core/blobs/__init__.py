@@ -9,6 +9,7 @@ collector (``mailcore.core.blobs.gc``); reading a key that sits in the trash res
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 from collections.abc import AsyncIterable, AsyncIterator
@@ -104,3 +105,21 @@ def open_blob_store(url_or_path: str) -> BlobStore:
     from mailcore.core.blobs.local import LocalBlobStore
 
     return LocalBlobStore(url_or_path.removeprefix("file://"))
+
+
+async def unreachable(url_or_path: str, timeout: float = 20.0) -> str | None:
+    """Why the blob store cannot be used now (None: it answers), checked once before a
+    server starts: an S3 endpoint that does not answer, a bucket that does not exist,
+    credentials refused. (A local store's directory is the data dir's, checked with it.)"""
+    if not url_or_path.startswith("s3://"):
+        return None
+    store = open_blob_store(url_or_path)
+    try:
+        await asyncio.wait_for(store.exists("0" * 64), timeout)
+    except TimeoutError:
+        return f"no answer within {timeout:.0f} s"
+    except Exception as exc:  # noqa: BLE001 - botocore's errors: say what it said
+        return str(exc) or type(exc).__name__
+    finally:
+        await store.close()
+    return None
