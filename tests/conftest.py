@@ -21,6 +21,9 @@ import pytest
 
 from tests.e2e.server import Server, provision
 
+# Fixtures every test module may ask for by name: the relay sink of several-node tests.
+pytest_plugins = ["tests.e2e.cluster"]
+
 PG_URL = os.environ.get("PG_URL", "postgres://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("QIYOU_REQUIRE_SERVICES") == "1"

@@ -1,21 +1,23 @@
 """IMAP in a process of its own (``qiyou serve --roles imap``) next to an MX process, on one
-PostgreSQL database and one Redis: the IMAP process listens only on the IMAP ports, and a
-mail the MX process stores reaches a client IDLEing on the IMAP process within a second
-(the wake-up crosses processes over Redis; the change log is read from the database)."""
+PostgreSQL database, one Redis and one S3 bucket, each with a data dir of its own: the IMAP
+process listens only on the IMAP ports, and a mail the MX process stores reaches a client
+IDLEing on the IMAP process within a second (the wake-up crosses processes over Redis; the
+change log is read from the database)."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import PG_URL, REDIS_URL, _pg_url, _psql, need_services, provisioned_copy
+from tests.conftest import PG_URL, REDIS_URL, _psql, need_services, provisioned_copy
+from tests.e2e.cluster import cluster_env
 from tests.e2e.mail import mx, simple_mail, unique
 from tests.e2e.server import PASSWORD, _listening
 from tests.e2e.test_imap_session import Raw
 from tests.e2e.test_roles import RoleNode
+from tests.seaweed import Seaweed, seaweed  # noqa: F401 - the session's S3 server fixture
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.xdist_group("postgres")]
 
@@ -29,21 +31,19 @@ class ImapNode(RoleNode):
 
 
 @pytest.fixture(scope="module")
-def split(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, ImapNode]]:
+def split(
+    seaweed: Seaweed,  # noqa: F811 - the session's S3 server
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, ImapNode]]:
     need_services(PG_URL, REDIS_URL)
     shared = tmp_path_factory.mktemp("imap-roles")
     database = provisioned_copy("postgres", shared)
     assert database is not None
-    env = {
-        "DATABASE_URL": _pg_url(database),
-        "BROADCAST_URL": REDIS_URL,
-        "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
-        "QIYOU_DNS_CACHE_SECONDS": "0",
-    }
+    env = cluster_env(database, blob_url=seaweed.blob_url(seaweed.new_bucket()))
     nodes = {}
     for roles in ("mx", "imap"):
         (shared / roles).mkdir()
-        nodes[roles] = ImapNode(data_dir=shared / roles, env=env, shared=shared, roles=roles)
+        nodes[roles] = ImapNode(data_dir=shared / roles, env=env, roles=roles)
     try:
         for node in nodes.values():
             node.start()

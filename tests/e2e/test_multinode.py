@@ -18,8 +18,9 @@ import asyncpg
 import pytest
 
 from mailcore.core.locks import advisory_key
-from tests.conftest import PG_URL, REDIS_URL, _pg_url, _psql, need_services, provisioned_copy
+from tests.conftest import PG_URL, REDIS_URL, _psql, need_services, provisioned_copy
 from tests.e2e.client import login
+from tests.e2e.cluster import cluster_env, relay_env
 from tests.e2e.delivery_env import in_folder, raw, until
 from tests.e2e.mail import mx, simple_mail, submission, unique
 from tests.e2e.server import PASSWORD, Server
@@ -42,15 +43,8 @@ class Node(Server):
 
 
 @pytest.fixture(scope="module")
-def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
-    sink = Sink(tmp_path_factory.mktemp("multinode-relay")).start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
 def nodes(
-    sink: Sink,
+    sink: Sink,  # tests/e2e/cluster.py (a plugin of tests/conftest.py)
     seaweed: Seaweed,  # noqa: F811 - the session's S3 server
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[Node, Node]]:
@@ -58,20 +52,13 @@ def nodes(
     shared = tmp_path_factory.mktemp("multinode")
     database = provisioned_copy("postgres", shared)
     assert database is not None
-    env = {
-        "DATABASE_URL": _pg_url(database),
-        "BROADCAST_URL": REDIS_URL,
-        "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
-        "QIYOU_BLOB_URL": seaweed.blob_url(seaweed.new_bucket()),
-        "QIYOU_DNS_CACHE_SECONDS": "0",
-        "QIYOU_RELAY_URL": f"smtp+starttls://127.0.0.1:{sink.port}?verify=no",
-        "QIYOU_DNS_SERVERS": "127.0.0.1:9",  # nothing answers: the relay needs no DNS
-        "QIYOU_DNS_TIMEOUT": "0.5",
-        "QIYOU_OUTBOUND_POLL": "0.2",
-        "QIYOU_OUTBOUND_BACKOFF": "0.5",
-        "QIYOU_WEBHOOK_POLL": "0.2",
-        "QIYOU_WEBHOOK_BACKOFF": "0.3",
-    }
+    env = cluster_env(
+        database,
+        blob_url=seaweed.blob_url(seaweed.new_bucket()),
+        **relay_env(sink),
+        QIYOU_WEBHOOK_POLL="0.2",
+        QIYOU_WEBHOOK_BACKOFF="0.3",
+    )
     pair = []
     for name in ("a", "b"):
         (shared / name).mkdir()

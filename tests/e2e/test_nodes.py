@@ -17,8 +17,9 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.conftest import PG_URL, REDIS_URL, _pg_url, _psql, need_services, provisioned_copy
+from tests.conftest import PG_URL, REDIS_URL, _psql, need_services, provisioned_copy
 from tests.e2e.client import Subscription, login
+from tests.e2e.cluster import cluster_env, relay_env
 from tests.e2e.delivery_env import until
 from tests.e2e.mail import find, mx, simple_mail, submission, unique
 from tests.e2e.server import PASSWORD
@@ -36,15 +37,8 @@ SETTLE = 0.5  # the server subscribes to the bus right after `subscribe`
 
 
 @pytest.fixture(scope="module")
-def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
-    sink = Sink(tmp_path_factory.mktemp("nodes-relay")).start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
 def nodes(
-    sink: Sink,
+    sink: Sink,  # tests/e2e/cluster.py (a plugin of tests/conftest.py)
     seaweed: Seaweed,  # noqa: F811
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[tuple[RoleNode, RoleNode]]:
@@ -52,18 +46,7 @@ def nodes(
     root = tmp_path_factory.mktemp("nodes")
     database = provisioned_copy("postgres", root)  # migrated once: the nodes do not migrate
     assert database is not None
-    env = {
-        "DATABASE_URL": _pg_url(database),
-        "BROADCAST_URL": REDIS_URL,
-        "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
-        "QIYOU_BLOB_URL": seaweed.blob_url(seaweed.new_bucket()),
-        "QIYOU_DNS_CACHE_SECONDS": "0",
-        "QIYOU_RELAY_URL": f"smtp+starttls://127.0.0.1:{sink.port}?verify=no",
-        "QIYOU_DNS_SERVERS": "127.0.0.1:9",
-        "QIYOU_DNS_TIMEOUT": "0.5",
-        "QIYOU_OUTBOUND_POLL": "0.2",
-        "QIYOU_OUTBOUND_BACKOFF": "0.5",
-    }
+    env = cluster_env(database, blob_url=seaweed.blob_url(seaweed.new_bucket()), **relay_env(sink))
     (root / "mail").mkdir()
     (root / "web").mkdir()
     mail = RoleNode(data_dir=root / "mail", env=env, roles="mx,submission,worker")

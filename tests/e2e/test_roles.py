@@ -11,15 +11,15 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
-from tests.conftest import PG_URL, REDIS_URL, _pg_url, _psql, need_services, provisioned_copy
+from tests.conftest import PG_URL, REDIS_URL, _psql, need_services, provisioned_copy
 from tests.e2e.client import login
+from tests.e2e.cluster import cluster_env, relay_env
 from tests.e2e.delivery_env import until
 from tests.e2e.mail import find, mx, simple_mail, submission, unique
 from tests.e2e.server import PASSWORD, QIYOU, ROOT, _listening
@@ -74,15 +74,8 @@ class RoleNode(Node):
 
 
 @pytest.fixture(scope="module")
-def sink(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sink]:
-    sink = Sink(tmp_path_factory.mktemp("roles-relay")).start()
-    yield sink
-    sink.stop()
-
-
-@pytest.fixture(scope="module")
 def split(
-    sink: Sink,
+    sink: Sink,  # tests/e2e/cluster.py (a plugin of tests/conftest.py)
     seaweed: Seaweed,  # noqa: F811 - the session's S3 server
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, RoleNode]]:
@@ -90,18 +83,7 @@ def split(
     shared = tmp_path_factory.mktemp("roles")
     database = provisioned_copy("postgres", shared)  # migrated: the processes do not migrate
     assert database is not None
-    env = {
-        "DATABASE_URL": _pg_url(database),
-        "BROADCAST_URL": REDIS_URL,
-        "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
-        "QIYOU_BLOB_URL": seaweed.blob_url(seaweed.new_bucket()),
-        "QIYOU_DNS_CACHE_SECONDS": "0",
-        "QIYOU_RELAY_URL": f"smtp+starttls://127.0.0.1:{sink.port}?verify=no",
-        "QIYOU_DNS_SERVERS": "127.0.0.1:9",
-        "QIYOU_DNS_TIMEOUT": "0.5",
-        "QIYOU_OUTBOUND_POLL": "0.2",
-        "QIYOU_OUTBOUND_BACKOFF": "0.5",
-    }
+    env = cluster_env(database, blob_url=seaweed.blob_url(seaweed.new_bucket()), **relay_env(sink))
     nodes = {}
     for roles in ("mx", "http,submission", "worker"):
         name = roles.replace(",", "-")

@@ -16,9 +16,10 @@ from typing import Any
 import pytest
 
 from mailcore.openapi.ratelimit import RedisBuckets, SharedRateLimiter
-from tests.conftest import PG_URL, REDIS_URL, _pg_url, _psql, need_services, provisioned_copy
+from tests.conftest import PG_URL, REDIS_URL, _psql, need_services, provisioned_copy
 from tests.e2e import wechat_api
 from tests.e2e.client import GraphQLClient, login
+from tests.e2e.cluster import cluster_env
 from tests.e2e.server import PASSWORD, Server
 from tests.e2e.test_confidential import (
     BIND,
@@ -58,16 +59,14 @@ def nodes(wechat, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[No
     shared = tmp_path_factory.mktemp("shared-limits")
     database = provisioned_copy("postgres", shared)
     assert database is not None
-    env = {
-        "DATABASE_URL": _pg_url(database),
-        "BROADCAST_URL": REDIS_URL,
-        "QIYOU_CHANNEL_PREFIX": f"qiyou-{uuid.uuid4().hex[:8]}",
-        "QIYOU_API_RATE_PER_IP": str(RATE_PER_IP),
-        "QIYOU_WECHAT_API_URL": wechat.url,
-        "QIYOU_WECHAT_APPID": wechat_api.APPID,
-        "QIYOU_WECHAT_SECRET": wechat_api.SECRET,
-        "QIYOU_WECHAT_CODE_TEMPLATE": "tpl-confidential-code",
-    }
+    env = cluster_env(
+        database,
+        QIYOU_API_RATE_PER_IP=str(RATE_PER_IP),
+        QIYOU_WECHAT_API_URL=wechat.url,
+        QIYOU_WECHAT_APPID=wechat_api.APPID,
+        QIYOU_WECHAT_SECRET=wechat_api.SECRET,
+        QIYOU_WECHAT_CODE_TEMPLATE="tpl-confidential-code",
+    )
     pair = []
     for name in ("a", "b"):
         (shared / name).mkdir()
