@@ -9,10 +9,11 @@ outbox job ``search.<space>`` with the document ids in its own transaction
 - **An index per node** (the embedded tantivy index in each node's data dir): a worker turns
   the jobs into entries of the **search feed** (``search_feed``), numbered in commit order
   under one counter row's lock, and every node with an index follows the feed from its own
-  cursor (``search_node_state.feed_seq``). Every node thus applies every change, whichever
-  node committed it, and a late commit is never skipped (it cannot become visible after a
-  later number). Feed entries every node has applied are pruned; a node away longer than
-  ``FEED_RETENTION`` finds its cursor below the pruned mark and rebuilds its index.
+  cursor per space (``search_node_state.feed_seq``). Every node thus applies every change,
+  whichever node committed it, and a late commit is never skipped (it cannot become visible
+  after a later number). A space's entries every node has applied are pruned; a node away
+  longer than ``FEED_RETENTION`` finds its cursor below the space's pruned mark and rebuilds
+  its index.
 
 ``apply`` re-reads each document from the database (present: update it, or index it when the
 index lacks it; gone: delete it), so a job done twice does no harm. A document whose message
@@ -40,7 +41,7 @@ from tortoise.transactions import in_transaction
 
 from mailcore.core import metrics
 from mailcore.core.models import OutboxJob, SearchFeed, SearchFeedHead, SearchNodeState
-from mailcore.search.contract import SearchBackend, SearchDoc, SearchUnavailable
+from mailcore.search.contract import SPACES, SearchBackend, SearchDoc, SearchUnavailable
 from mailcore.store import outbox
 from mailcore.store.registry import Job
 
@@ -147,7 +148,8 @@ async def adopt_legacy(node: str, space: str) -> bool:
 
 
 async def feed_mark(name: str) -> int:
-    """``head`` (the last seq given) or ``pruned`` (the last seq deleted)."""
+    """``head`` (the last seq given) or ``pruned.<space>`` (the last seq of that space's
+    entries deleted)."""
     row = await SearchFeedHead.filter(name=name).first()
     return row.seq if row else 0
 
@@ -175,26 +177,39 @@ def merge_payloads(payloads: list[dict]) -> dict[str, list[int]]:
     return {k: v for k, v in (("ids", changed), ("new", new)) if v}
 
 
-async def prune_feed(retention: float = FEED_RETENTION) -> int:
-    """Delete feed entries every node that followed within ``retention`` has applied, and
-    entries older than that whatever; answer how many."""
+def pruned_mark(space: str) -> str:
+    """The name of the counter row holding the last pruned seq of a space's entries."""
+    return f"pruned.{space}"
+
+
+async def prune_feed(retention: float = FEED_RETENTION, alive: float = FEED_RETENTION) -> int:
+    """Per space, delete the feed entries every node that followed within ``alive`` seconds
+    has applied, and entries older than ``retention`` whatever; answer how many."""
     now = now_ms()
-    since = now - int(retention * 1000)
-    head = await feed_mark("head")
-    cursors = (
-        await SearchNodeState.filter(seen_at__gte=since)
-        .exclude(node__in=[LEGACY])
-        .values_list("feed_seq", flat=True)
-    )
-    upto = min([head, *cursors])
-    old = await SearchFeed.filter(created_at__lt=since).order_by("-seq").first()
-    if old is not None:
-        upto = max(upto, old.seq)
-    if upto <= await feed_mark("pruned"):
-        return 0
-    async with in_transaction():
-        deleted = await SearchFeed.filter(seq__lte=upto).delete()
-        await SearchFeedHead.filter(name="pruned", seq__lt=upto).update(seq=upto)
+    deleted = 0
+    for space in SPACES:
+        newest = await SearchFeed.filter(space=space).order_by("-seq").first()
+        if newest is None:
+            continue
+        cursors = (
+            await SearchNodeState.filter(space=space, seen_at__gte=now - int(alive * 1000))
+            .exclude(node=LEGACY)
+            .values_list("feed_seq", flat=True)
+        )
+        upto = min([newest.seq, *cursors])
+        old = (
+            await SearchFeed.filter(space=space, created_at__lt=now - int(retention * 1000))
+            .order_by("-seq")
+            .first()
+        )
+        if old is not None:
+            upto = max(upto, old.seq)
+        mark = pruned_mark(space)
+        if upto <= await feed_mark(mark):
+            continue
+        async with in_transaction():
+            deleted += await SearchFeed.filter(space=space, seq__lte=upto).delete()
+            await SearchFeedHead.filter(name=mark, seq__lt=upto).update(seq=upto)
     return deleted
 
 
@@ -363,7 +378,11 @@ class Indexer:
         state = await node_state(self.node, space)
         if state is None and not created and await adopt_legacy(self.node, space):
             state = await node_state(self.node, space)
-        missed = state is not None and self.follows and state.feed_seq < await feed_mark("pruned")
+        missed = (
+            state is not None
+            and self.follows
+            and state.feed_seq < await feed_mark(pruned_mark(space))
+        )
         if missed:
             log.warning("search index %r missed pruned feed entries: rebuilding it", space)
             await self.backend.clear(space)

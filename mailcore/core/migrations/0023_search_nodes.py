@@ -75,7 +75,8 @@ class Migration(migrations.Migration):
             bases=["Model"],
         ),
         ops.RunSQL(
-            "INSERT INTO \"search_feed_head\" (name, seq) VALUES ('head', 0), ('pruned', 0)"
+            "INSERT INTO \"search_feed_head\" (name, seq) VALUES ('head', 0), ('pruned.mail', 0),"
+            " ('pruned.archive', 0)"
         ),
         ops.RunSQL(
             'INSERT INTO "search_node_state" (node, space, indexed_upto, backfill_until,'

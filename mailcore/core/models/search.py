@@ -43,8 +43,9 @@ class SearchFeed(Model):
 
 
 class SearchFeedHead(Model):
-    """Two counters of the search feed: ``head``, the last seq given, and ``pruned``, the
-    last seq deleted (a node whose cursor is below it missed entries: it rebuilds)."""
+    """Counters of the search feed: ``head``, the last seq given, and per space
+    ``pruned.<space>``, the last seq of its entries deleted (a node whose cursor is below it
+    missed entries: it rebuilds)."""
 
     name = fields.CharField(max_length=16, primary_key=True)
     seq = fields.BigIntField(default=0)
