@@ -194,10 +194,11 @@ async def read_attachment(
     return found
 
 
-async def raw_message(blobs: BlobStore, member_id: int, entry_id: int | str) -> bytes:
+async def raw_key(member_id: int, entry_id: int | str) -> str:
+    """The blob key of a member's message as received (for streaming its raw copy)."""
     entry = await get_entry(member_id, entry_id)
     await confidential_guard(entry, raw=True)  # U17: never the raw copy to a recipient
-    return await blobs.get(entry.message.sha256)
+    return entry.message.sha256
 
 
 async def get_entries(member_id: int, ids: list[int]) -> list[MailboxEntry]:
