@@ -56,7 +56,7 @@ web/node_modules/.installed: web/package-lock.json
 
 web: web/dist/index.html
 
-web/dist/index.html: web/node_modules/.installed $(shell find web/src web/public web/index.html web/vite.config.js -type f 2>/dev/null)
+web/dist/index.html: web/node_modules/.installed $(shell find web/src web/public web/scripts web/index.html web/vite.config.js -type f 2>/dev/null)
 	cd web && npm run build
 
 # A real third-party IMAP client for the end-to-end tests (isync's mbsync).

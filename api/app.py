@@ -7,6 +7,7 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -99,7 +100,8 @@ def create_app(
             *routes_archive.routes,
             *routes_approval.routes,
             *routes_clients.routes,  # autoconfig, autodiscover, .mobileconfig
-            *routes_web.routes,  # the web app and its fallback: keep it last
+            # the web app and its fallback: keep it last
+            *routes_web.routes(Path(settings.web_dist) if settings.web_dist else None),
         ],
         middleware=[
             Middleware(RequestId),  # X-Request-ID in, out and on every log line (api/logs.py)

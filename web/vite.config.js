@@ -1,11 +1,12 @@
 // Vite build of the Qiyou web app; `qiyou serve` serves web/dist at "/".
 import { defineConfig } from 'vite'
 import vue from '@vitejs/plugin-vue'
+import compress from './scripts/compress.mjs'
 
 const backend = process.env.QIYOU_BACKEND || 'http://127.0.0.1:8025'
 
 export default defineConfig({
-  plugins: [vue()],
+  plugins: [vue(), compress()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -348,6 +348,8 @@ class Settings:
     metrics_port: int | None = None
     metrics_allow: tuple[str, ...] = ()
     metrics_token: str = ""
+    # The built web app served at / (docs/web.md); empty: web/dist of this checkout
+    web_dist: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -490,6 +492,7 @@ class Settings:
             metrics_port=read.optional_port("QIYOU_METRICS_PORT"),
             metrics_allow=read.networks("QIYOU_METRICS_ALLOW"),
             metrics_token=read.text("QIYOU_METRICS_TOKEN", "").strip(),
+            web_dist=read.text("QIYOU_WEB_DIST", "").strip(),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

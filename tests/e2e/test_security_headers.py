@@ -8,6 +8,7 @@ test server has not got, are served in-process from a small ``dist`` of their ow
 
 from __future__ import annotations
 
+import gzip
 import re
 from email.message import EmailMessage
 
@@ -125,8 +126,8 @@ async def test_the_web_apps_files_carry_the_page_policy(tmp_path):
     (dist / "about.html").write_text("<!doctype html><title>About</title>")
     (dist / "assets" / "app-1234.js").write_text("console.log(1)")
     (dist / "logo.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
-    app = create_app(Settings.from_env({"QIYOU_DATA_DIR": str(tmp_path)}), with_smtp=False)
-    app.state.web_dist = dist
+    env = {"QIYOU_DATA_DIR": str(tmp_path), "QIYOU_WEB_DIST": str(dist)}
+    app = create_app(Settings.from_env(env), with_smtp=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://qiyou.test") as http:
         for path in ("/", "/index.html", "/about.html", "/mail/INBOX"):
@@ -142,3 +143,31 @@ async def test_the_web_apps_files_carry_the_page_policy(tmp_path):
             assert file.status_code == 200, path
             assert file.headers["content-security-policy"] == DOWNLOAD_CSP, path
             assert_secured(file)
+
+
+async def test_built_files_go_out_compressed_where_the_client_accepts_it(tmp_path):
+    """The web build writes .br and .gz beside each file (web/scripts/compress.mjs); the
+    server sends the one the client accepts, with the original type, else the file itself."""
+    dist = tmp_path / "dist"
+    (dist / "assets").mkdir(parents=True)
+    script = b"console.log('qiyou');\n" * 200
+    (dist / "index.html").write_text("<!doctype html><title>Qiyou</title>")
+    (dist / "assets" / "app-1.js").write_bytes(script)
+    (dist / "assets" / "app-1.js.br").write_bytes(brotli_like := b"br-bytes")
+    (dist / "assets" / "app-1.js.gz").write_bytes(gzip.compress(script))
+    env = {"QIYOU_DATA_DIR": str(tmp_path), "QIYOU_WEB_DIST": str(dist)}
+    app = create_app(Settings.from_env(env), with_smtp=False)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://qiyou.test") as http:
+        plain = await http.get("/assets/app-1.js", headers={"Accept-Encoding": "identity"})
+        assert plain.content == script and "content-encoding" not in plain.headers
+        gz = await http.get("/assets/app-1.js", headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["content-encoding"] == "gzip" and gz.content == script  # decoded
+        assert gz.headers["content-type"].startswith("text/javascript")
+        assert gz.headers["cache-control"] == "public, max-age=31536000, immutable"
+        assert gz.headers["vary"] == "Accept-Encoding"
+        accept = {"Accept-Encoding": "gzip, br"}
+        async with http.stream("GET", "/assets/app-1.js", headers=accept) as br:
+            raw = b"".join([chunk async for chunk in br.aiter_raw()])
+        assert br.headers["content-encoding"] == "br" and raw == brotli_like
+        assert br.headers["content-type"].startswith("text/javascript")
