@@ -143,6 +143,12 @@ def wechat_configured(settings: Settings) -> bool:
     return bool(settings.wechat_appid and settings.wechat_secret and settings.wechat_code_template)
 
 
+def server_channels(settings: Settings) -> list[CodeChannel]:
+    """The channels this server can send members a code on; none: members cannot verify."""
+    found = [CodeChannel.SMS] if sms_configured(settings) else []
+    return found + ([CodeChannel.WECHAT] if wechat_configured(settings) else [])
+
+
 async def channels(settings: Settings, member: Member) -> list[CodeChannel]:
     """The channels the member can receive a code on (a mobile number, a bound WeChat)."""
     found = []

@@ -55,6 +55,9 @@ class ComposeInput:
     reply_to_id: str | None = None
     forward_id: str | None = None
     draft_id: str | None = None
+    # indexes of ``draft_id``'s attachments copied into the new version (uploaded once)
+    keep_attachments: list[int] = field(default_factory=list)
+    forward_attachments: list[int] | None = None  # the forwarded ones that go along (None: all)
     personal_group_ids: list[int] = field(default_factory=list)  # their addresses join To
     append_signature: bool = True  # an enforced company signature is appended regardless
     mode: SendMode = SendMode.NORMAL
@@ -127,7 +130,7 @@ async def _prepare(
         raise MailError(MailErrorCode.INVALID, f"at most {MAX_RECIPIENTS} recipients", "to")
     subject = (form.subject or "")[:MAX_SUBJECT]
     in_reply_to, references = None, []
-    attachments = list(form.attachments)
+    attachments = await _kept_attachments(blobs, member.id, form)
     if form.reply_to_id:
         parent = await get_entry(member.id, form.reply_to_id)
         in_reply_to = parent.message.message_id
@@ -137,11 +140,52 @@ async def _prepare(
         entry, parsed, _ = await read_message(blobs, member.id, form.forward_id)
         references = build_references(parsed.message_id, parsed.references)
         subject = subject or forward_subject(parsed.subject)
-        for att in parsed.attachments:
-            if not att.inline:
-                info, data = await read_attachment(blobs, member.id, entry.id, att.index)
-                attachments.append(OutgoingAttachment(info.filename, info.content_type, data))
+        wanted = form.forward_attachments
+        if wanted is None:
+            wanted = [att.index for att in parsed.attachments if not att.inline]
+        for index in wanted:
+            attachments.append(
+                await _copy_attachment(blobs, member.id, entry.id, index, "forwardAttachments")
+            )
+    attachments += form.attachments
     return _Draft(to, cc, bcc, subject, in_reply_to, references, attachments)
+
+
+async def _copy_attachment(
+    blobs: BlobStore, member_id: int, entry_id: int, index: int, field_name: str
+) -> OutgoingAttachment:
+    try:
+        info, data = await read_attachment(blobs, member_id, entry_id, index)
+    except MailError as exc:
+        raise MailError(exc.code, f"no attachment {index} to carry over", field_name) from exc
+    return OutgoingAttachment(info.filename, info.content_type, data)
+
+
+async def _kept_attachments(
+    blobs: BlobStore, member_id: int, form: ComposeInput
+) -> list[OutgoingAttachment]:
+    """The attachments ``keep_attachments`` names, copied from the draft being replaced.
+
+    The draft must be one of the member's own, still in Drafts: the bytes never leave the
+    server and are uploaded once however often the draft is saved (then sent).
+    """
+    if not form.keep_attachments:
+        return []
+    if not form.draft_id:
+        raise MailError(
+            MailErrorCode.INVALID, "attachments can only be kept from a draft", "keepAttachments"
+        )
+    try:
+        entry = await get_entry(member_id, form.draft_id)
+    except MailError as exc:
+        raise MailError(exc.code, "no such draft", "draftId") from exc
+    drafts = await folder_by_role(member_id, FolderRole.DRAFTS)
+    if entry.folder_id != drafts.id:
+        raise MailError(MailErrorCode.NOT_FOUND, "no such draft", "draftId")
+    return [
+        await _copy_attachment(blobs, member_id, entry.id, index, "keepAttachments")
+        for index in form.keep_attachments
+    ]
 
 
 def _headers(member: Member, form: ComposeInput) -> dict[str, str] | None:

@@ -6,6 +6,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
+from mailcore.confidential.access import server_channels
 from mailcore.confidential.errors import ConfidentialError
 from mailcore.confidential.reads import reads_for_sender
 from schema.confidential.types import ConfidentialChannel, ConfidentialRead
@@ -14,6 +15,19 @@ from schema.permissions import IsAuthenticated
 
 @strawberry.type
 class ConfidentialQuery:
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description=(
+            "The channels this server can send members a confidential mail's code on. Empty:"
+            " internal recipients of confidential mail cannot open it (external ones get"
+            " their code by email)."
+        ),
+    )
+    def confidential_channels(self, info: Info) -> list[ConfidentialChannel]:
+        return [
+            ConfidentialChannel(c.value) for c in server_channels(info.context.runtime.settings)
+        ]
+
     @strawberry.field(
         permission_classes=[IsAuthenticated],
         description="Who opened your confidential message (your Sent copy's id), oldest first.",

@@ -63,6 +63,22 @@ class ComposeInput:
     draft_id: strawberry.ID | None = strawberry.field(
         default=None, description="The draft this replaces; it is removed once sent or saved."
     )
+    keep_attachments: list[int] = strawberry.field(
+        default_factory=list,
+        description=(
+            "Attachments of the draft named by draftId (your own, in Drafts) to carry over, by"
+            " their Attachment.index: the server copies them from the stored draft, so a file"
+            " is uploaded once however often the draft is saved. They come first, then the"
+            " forwarded ones, then the uploaded attachments."
+        ),
+    )
+    forward_attachments: list[int] | None = strawberry.field(
+        default=None,
+        description=(
+            "With forward: the forwarded message's attachments that go along, by their"
+            " Attachment.index (null: all of them; an empty list: none)."
+        ),
+    )
     personal_group_ids: list[strawberry.ID] = strawberry.field(
         default_factory=list, description="Personal groups whose addresses are added to To."
     )
@@ -116,6 +132,8 @@ async def _form(data: ComposeInput) -> compose.ComposeInput:
         reply_to_id=data.reply_to,
         forward_id=data.forward,
         draft_id=data.draft_id,
+        keep_attachments=data.keep_attachments,
+        forward_attachments=data.forward_attachments,
         personal_group_ids=[_int(g) for g in data.personal_group_ids],
         append_signature=data.append_signature,
         mode=compose.SendMode(data.mode.value),
