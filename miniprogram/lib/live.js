@@ -1,10 +1,12 @@
 /**
  * Live push: GraphQL subscriptions (graphql-transport-ws) through graphql-ws over the
- * wx.connectSocket adapter. One connection for the whole mini-program; pages listen to
+ * wx.connectSocket adapter. graphql-ws is vendored as its client-only UMD build
+ * (lib/vendor/graphql-ws.js, byte for byte the pinned devDependency's umd/graphql-ws.js):
+ * the package's main entry also holds its server, which pulls in graphql-js (~600 KB). One connection for the whole mini-program; pages listen to
  * named streams (newMail, mailboxChanged, noticePosted). It reconnects with exponential
  * backoff (1 s … 30 s) and at once when the network comes back or changes.
  */
-const { createClient } = require('graphql-ws')
+const { createClient } = require('./vendor/graphql-ws')
 const { WxWebSocket } = require('./socket')
 const platform = require('./platform')
 const config = require('./config')
