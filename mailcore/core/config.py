@@ -6,6 +6,7 @@ import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MB = 1024 * 1024
 
@@ -167,6 +168,15 @@ class EnvReader:
             raise SettingError(name, given, f"one of {shown}")
         return value
 
+    def zone(self, name: str, default: str) -> str:
+        """An IANA time zone name (``Asia/Shanghai``) the system's zone data knows."""
+        value = self.env.get(name, "").strip() or default
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise SettingError(name, value, "an IANA time zone such as Asia/Shanghai") from None
+        return value
+
     def url(
         self, name: str, default: str, schemes: dict[str, bool], words: tuple[str, ...] = ()
     ) -> str:
@@ -273,6 +283,9 @@ class Settings:
     wechat_secret: str = ""  # the mini-program's AppSecret
     wechat_mail_template: str = ""  # subscribe-message template id for new mail (empty: off)
     wechat_mail_fields: str = "thing1=from,thing2=subject,time3=date"  # template keys
+    # The zone members read times in where a time is written out for them (WeChat
+    # reminders, the mini-program's dates); members have no zone of their own.
+    time_zone: str = "Asia/Shanghai"
     trusted_proxies: tuple[str, ...] = ()  # peers whose X-Forwarded-For is believed
     proxy_protocol_from: tuple[str, ...] = ()  # SMTP peers that must send a PROXY header
     login_max_failures: int = 5  # failed logins per account and IP before a lockout
@@ -493,6 +506,7 @@ class Settings:
             metrics_allow=read.networks("QIYOU_METRICS_ALLOW"),
             metrics_token=read.text("QIYOU_METRICS_TOKEN", "").strip(),
             web_dist=read.text("QIYOU_WEB_DIST", "").strip(),
+            time_zone=read.zone("QIYOU_TIME_ZONE", "Asia/Shanghai"),
         )
 
     def with_overrides(self, **changes: object) -> Settings:

@@ -7,12 +7,18 @@ one outbox job (``new_mail_jobs``); its handler ``Reminders`` sends one message 
 copy of a bound member with a credit left, through ``cgi-bin/message/subscribe/send``
 (``mailcore.wechat.client``). Sending never fails or delays ingest; an answer 43101 (no
 acceptance left on WeChat's side) clears the credits.
+
+The mail's date is written in the server's ``QIYOU_TIME_ZONE`` (default Asia/Shanghai):
+members have no time zone of their own, and a reminder saying 10:00 for mail sent at
+18:00 +0800 reads as wrong to everyone in China. The mini-program shows its dates in the
+same zone (``miniprogramConfig.timeZone``).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import F
 
@@ -66,8 +72,23 @@ def _value(what: str, sender: str, subject: str, when: datetime) -> str:
     if what == "subject":
         return (subject or "(无主题)")[:THING]
     if what == "date":
-        return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+        return when.strftime("%Y-%m-%d %H:%M")
     return what[:THING]
+
+
+def utc_offset(settings: Settings, at: datetime | None = None) -> int:
+    """Minutes the members' zone is ahead of UTC at ``at`` (now), for the mini-program."""
+    offset = (at or datetime.now(UTC)).astimezone(ZoneInfo(settings.time_zone)).utcoffset()
+    return int(offset.total_seconds() // 60) if offset else 0
+
+
+def reminder_data(settings: Settings, mail: dict) -> dict[str, str]:
+    """The template's values for one mail of a ``new_mail_jobs`` payload."""
+    when = datetime.fromisoformat(mail["when"]).astimezone(ZoneInfo(settings.time_zone))
+    return {
+        key: _value(what, mail["sender"], mail["subject"], when)
+        for key, what in _fields(settings).items()
+    }
 
 
 NEW_MAIL = "wechat.new_mail"  # the outbox topic
@@ -120,8 +141,7 @@ class Reminders:
                 "member_id", "openid"
             )
         )
-        sender, subject = job["sender"], job["subject"]
-        when = datetime.fromisoformat(job["when"])
+        data = reminder_data(settings, job)
         api = WechatApi.from_settings(settings)
         for row in due:
             openid = openids.get(row["member_id"])
@@ -133,9 +153,6 @@ class Reminders:
             )
             if not claimed:
                 continue
-            data = {
-                key: _value(what, sender, subject, when) for key, what in _fields(settings).items()
-            }
             page = PAGE.format(id=inbox[row["member_id"]])
             try:
                 await send_subscribe_message(api, openid, template, data, page=page)

@@ -36,6 +36,8 @@ class MiniprogramQuery:
             wechat_enabled=bool(settings.wechat_appid and settings.wechat_secret),
             mail_template_id=template or None,
             code_template_id=(settings.wechat_appid and settings.wechat_code_template) or None,
+            time_zone=settings.time_zone,
+            utc_offset=subscribe.utc_offset(settings),
         )
 
     @strawberry.field(

@@ -25,6 +25,14 @@ class MiniprogramConfig:
         default=None,
         description="Subscribe-message template of confidential-mail codes sent by WeChat.",
     )
+    time_zone: str = strawberry.field(
+        default="Asia/Shanghai",
+        description="IANA time zone members read times in (QIYOU_TIME_ZONE); reminders use it.",
+    )
+    utc_offset: int = strawberry.field(
+        default=480,
+        description="Minutes that zone is ahead of UTC now (for clients without zone data).",
+    )
 
 
 @strawberry.type(description="New-mail subscribe messages the member has accepted.")
