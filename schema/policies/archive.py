@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from mailcore.archive import access, auditors, search, settings
 from mailcore.archive.auditors import AuditorView
+from mailcore.archive.errors import PolicyError, PolicyErrorCode
 from mailcore.core.models import ArchiveRecord, ArchiveSettings, Auditor
 from schema.admin.types import Done
 from schema.mail.types import EmailAddress
@@ -179,6 +180,19 @@ class ArchiveQuery:
         try:
             return AuditScope.of(await _auditor(info))
         except FAILURES as exc:
+            raise query_error(exc) from exc
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Your audit scope, or null if you are not an auditor: what a client asks "
+        "with the session (myAuditScope answers FORBIDDEN instead).",
+    )
+    async def audit_scope(self, info: Info) -> AuditScope | None:
+        try:
+            return AuditScope.of(await _auditor(info))
+        except PolicyError as exc:
+            if exc.code is PolicyErrorCode.FORBIDDEN:
+                return None
             raise query_error(exc) from exc
 
     @strawberry.field(

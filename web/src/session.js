@@ -4,17 +4,9 @@ import { gql, mutate, setToken, subscribe, token } from './api/client.js'
 
 export const session = reactive({ me: null, scope: null, audit: null, unreadNotices: 0, ready: false })
 
-const ME = `query { me { id email name vip quota used conversationMode } adminScope { isSuper permissions departmentIds } unreadNoticeCount }`
-const AUDIT_SCOPE = `query { myAuditScope { departmentIds dateFrom dateTo } }`
-
-/** The auditor's scope, or null: a member who is not an auditor gets FORBIDDEN (expected, not shown). */
-async function auditScope() {
-  try {
-    return (await gql(AUDIT_SCOPE)).myAuditScope
-  } catch {
-    return null // FORBIDDEN for everyone but auditors; any other failure also hides the screen
-  }
-}
+// auditScope is null for anyone but an auditor (myAuditScope would answer FORBIDDEN instead).
+const ME = `query Session { me { id email name vip quota used conversationMode } adminScope { isSuper permissions departmentIds }
+  auditScope { departmentIds dateFrom dateTo } unreadNoticeCount }`
 
 export async function loadSession() {
   if (!token.value) {
@@ -23,10 +15,10 @@ export async function loadSession() {
     return null
   }
   try {
-    const [data, audit] = await Promise.all([gql(ME), auditScope()])
+    const data = await gql(ME)
     session.me = data.me
     session.scope = data.adminScope
-    session.audit = audit
+    session.audit = data.auditScope
     session.unreadNotices = data.unreadNoticeCount
   } catch {
     session.me = null
