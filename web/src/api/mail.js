@@ -6,7 +6,7 @@ export const MESSAGES = `query($f:String!,$n:Int,$a:String){ messages(folder:$f,
   edges { cursor node { ${ITEM} } } pageInfo { hasNextPage endCursor } } }`
 export const CONVERSATIONS = `query($f:String,$n:Int,$a:String){ conversations(folder:$f, first:$n, after:$a){
   edges { cursor node { id subject lastDate messageCount unreadCount participants { ${ADDR} }
-  latest { ${ITEM} } messages { id } } } pageInfo { hasNextPage endCursor } } }`
+  latest { ${ITEM} } messages { id folderId } } } pageInfo { hasNextPage endCursor } } }`
 export const MESSAGE = `query($id:ID!){ message(id:$id){ ${ITEM} cc { ${ADDR} } bcc { ${ADDR} } receivedAt messageId text html size spoofWarning
   attachments { id index filename contentType size inline contentId url } deliveries { recipient status attempts lastError }
   recall { recalled createdAt results { address status } } confidential { verified channels sender visibleUntil noForward }
@@ -16,6 +16,8 @@ export const MARK_READ = `mutation($ids:[ID!]!,$r:Boolean!){ markRead(ids:$ids, 
 export const FLAG = `mutation($ids:[ID!]!,$f:Boolean!){ flag(ids:$ids, flagged:$f){ ${UPDATE} } }`
 export const MOVE = `mutation($ids:[ID!]!,$f:String!){ move(ids:$ids, folder:$f){ ${UPDATE} } }`
 export const DELETE = `mutation($ids:[ID!]!){ delete(ids:$ids){ ${UPDATE} } }`
+/** Delete, answering which messages went to Trash (they can be moved back) and which are gone. */
+export const DELETE_TRASHED = `mutation($ids:[ID!]!){ delete(ids:$ids){ __typename ... on MessagesDeleted { trashed { id } expunged } ... on MailError { code field message } } }`
 export const SET_MODE = `mutation($e:Boolean!){ setConversationMode(enabled:$e){ conversationMode } }`
 export const CREATE_FOLDER = `mutation($n:String!){ createFolder(name:$n){ __typename ... on MailError { code field message } } }`
 export const COMPOSE_RESULT = `__typename ... on MailError { code field message }`
