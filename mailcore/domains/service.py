@@ -20,7 +20,7 @@ from mailcore.core.models import AdminPermission, Alias, Domain, MailGroup, Memb
 from mailcore.dns import Resolver
 from mailcore.domains.dkim import ensure_dkim, generate_key_pair, new_selector
 from mailcore.domains.records import DnsRecord, RecordStatus, expected_records
-from mailcore.domains.verify import check_records
+from mailcore.domains.verify import ReasonCode, check_records
 from mailcore.org import service as org
 from mailcore.org.addresses import ascii_domain, normalize_domain
 from mailcore.org.errors import OrgError
@@ -38,6 +38,7 @@ class RecordState:
     status: RecordStatus
     reason: str
     checked_at: datetime | None
+    code: ReasonCode | None = None  # None for results stored before codes were
 
 
 @dataclass(frozen=True)
@@ -157,11 +158,22 @@ def _with_status(domain: Domain, records: list[DnsRecord]) -> DomainRecords:
     for rec in records:
         found = stored.get(rec.key, {})
         if found.get("name") == rec.name and found.get("value") == rec.value:
+            code = found.get("code")
             states.append(
-                RecordState(rec, RecordStatus(found["status"]), found["reason"], checked_at)
+                RecordState(
+                    rec,
+                    RecordStatus(found["status"]),
+                    found["reason"],
+                    checked_at,
+                    ReasonCode(code) if code in ReasonCode.__members__ else None,
+                )
             )
         else:
-            states.append(RecordState(rec, RecordStatus.UNKNOWN, "not checked yet", None))
+            states.append(
+                RecordState(
+                    rec, RecordStatus.UNKNOWN, "not checked yet", None, ReasonCode.NOT_CHECKED
+                )
+            )
     return DomainRecords(domain, states)
 
 
@@ -191,6 +203,7 @@ async def verify_domain(
                 "value": rec.value,
                 "status": check.status.value,
                 "reason": check.reason,
+                "code": check.code.value,
             }
             for rec, check in zip(records, checks, strict=True)
         },

@@ -1,6 +1,7 @@
 """Checking the records a domain publishes against the ones it needs, through a ``Resolver``.
 
-Each check gives a status and a reason a person can act on. A lookup that fails (timeout,
+Each check gives a status and a reason a person can act on, with a ``ReasonCode`` beside the
+English sentence so a client can say it in the reader's language. A lookup that fails (timeout,
 SERVFAIL) leaves the record UNKNOWN with the failure as the reason; a name that does not
 exist or has no such records is MISSING.
 """
@@ -10,9 +11,39 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
 
 from mailcore.dns import DnsError, Resolver, normalize_name
 from mailcore.domains.records import DnsRecord, RecordStatus
+
+
+class ReasonCode(StrEnum):
+    """What a check found, as a code (the reason's words are English)."""
+
+    NOT_CHECKED = "NOT_CHECKED"
+    LOOKUP_FAILED = "LOOKUP_FAILED"
+    MX_OK = "MX_OK"
+    MX_MISSING = "MX_MISSING"
+    MX_WRONG = "MX_WRONG"
+    SPF_OK = "SPF_OK"
+    SPF_MISSING = "SPF_MISSING"
+    SPF_DUPLICATE = "SPF_DUPLICATE"
+    SPF_WRONG = "SPF_WRONG"
+    DKIM_OK = "DKIM_OK"
+    DKIM_MISSING = "DKIM_MISSING"
+    DKIM_REVOKED = "DKIM_REVOKED"
+    DKIM_WRONG = "DKIM_WRONG"
+    DMARC_OK = "DMARC_OK"
+    DMARC_MONITORING = "DMARC_MONITORING"  # p=none
+    DMARC_MISSING = "DMARC_MISSING"
+    DMARC_DUPLICATE = "DMARC_DUPLICATE"
+    DMARC_NO_POLICY = "DMARC_NO_POLICY"
+    CNAME_OK = "CNAME_OK"
+    CNAME_MISSING = "CNAME_MISSING"
+    CNAME_WRONG = "CNAME_WRONG"
+    SRV_OK = "SRV_OK"
+    SRV_MISSING = "SRV_MISSING"
+    SRV_WRONG = "SRV_WRONG"
 
 
 @dataclass(frozen=True)
@@ -20,18 +51,19 @@ class Check:
     status: RecordStatus
     reason: str
     failed_lookup: bool = False
+    code: ReasonCode = ReasonCode.LOOKUP_FAILED
 
 
-def _ok(reason: str) -> Check:
-    return Check(RecordStatus.OK, reason)
+def _ok(code: ReasonCode, reason: str) -> Check:
+    return Check(RecordStatus.OK, reason, code=code)
 
 
-def _missing(reason: str) -> Check:
-    return Check(RecordStatus.MISSING, reason)
+def _missing(code: ReasonCode, reason: str) -> Check:
+    return Check(RecordStatus.MISSING, reason, code=code)
 
 
-def _wrong(reason: str) -> Check:
-    return Check(RecordStatus.WRONG, reason)
+def _wrong(code: ReasonCode, reason: str) -> Check:
+    return Check(RecordStatus.WRONG, reason, code=code)
 
 
 def tags(record: str) -> dict[str, str]:
@@ -47,11 +79,11 @@ def tags(record: str) -> dict[str, str]:
 async def _mx(resolver: Resolver, record: DnsRecord, hostname: str) -> Check:
     found = await resolver.mx(record.name)
     if not found:
-        return _missing(f"{record.name} has no MX record")
+        return _missing(ReasonCode.MX_MISSING, f"{record.name} has no MX record")
     if any(mx.exchange == hostname for mx in found):
-        return _ok(f"mail for {record.name} is delivered to {hostname}")
+        return _ok(ReasonCode.MX_OK, f"mail for {record.name} is delivered to {hostname}")
     names = ", ".join(mx.exchange for mx in found)
-    return _wrong(f"MX points to {names}, not to {hostname}")
+    return _wrong(ReasonCode.MX_WRONG, f"MX points to {names}, not to {hostname}")
 
 
 def _spf_authorizes(term: str, domain: str, hostname: str) -> bool:
@@ -69,14 +101,20 @@ def _spf_authorizes(term: str, domain: str, hostname: str) -> bool:
 async def _spf(resolver: Resolver, record: DnsRecord, hostname: str) -> Check:
     spf = [t for t in await resolver.txt(record.name) if t.lower().split()[:1] == ["v=spf1"]]
     if not spf:
-        return _missing(f"{record.name} has no SPF (v=spf1) TXT record")
+        return _missing(ReasonCode.SPF_MISSING, f"{record.name} has no SPF (v=spf1) TXT record")
     if len(spf) > 1:
-        return _wrong("there is more than one SPF record, which is an error (RFC 7208): merge them")
+        return _wrong(
+            ReasonCode.SPF_DUPLICATE,
+            "there is more than one SPF record, which is an error (RFC 7208): merge them",
+        )
     terms = spf[0].lower().split()[1:]
     if any(_spf_authorizes(t, record.name, hostname) for t in terms):
         how = "its MX hosts" if any(t.lstrip("+") == "mx" for t in terms) else hostname
-        return _ok(f"SPF allows {how} to send mail as {record.name}")
-    return _wrong(f"SPF does not allow {hostname} to send: add 'mx' or 'a:{hostname}' to it")
+        return _ok(ReasonCode.SPF_OK, f"SPF allows {how} to send mail as {record.name}")
+    return _wrong(
+        ReasonCode.SPF_WRONG,
+        f"SPF does not allow {hostname} to send: add 'mx' or 'a:{hostname}' to it",
+    )
 
 
 def _dkim(public_key: str) -> Callable[[Resolver, DnsRecord, str], Awaitable[Check]]:
@@ -84,12 +122,14 @@ def _dkim(public_key: str) -> Callable[[Resolver, DnsRecord, str], Awaitable[Che
         keys = [tags(t) for t in await resolver.txt(record.name)]
         keys = [k for k in keys if "p" in k]
         if not keys:
-            return _missing(f"{record.name} has no DKIM key record")
+            return _missing(ReasonCode.DKIM_MISSING, f"{record.name} has no DKIM key record")
         if any(k["p"] == public_key and k.get("k", "rsa") == "rsa" for k in keys):
-            return _ok("the published DKIM key is this domain's key")
+            return _ok(ReasonCode.DKIM_OK, "the published DKIM key is this domain's key")
         if all(k["p"] == "" for k in keys):
-            return _wrong("the published DKIM key is revoked (empty p=)")
-        return _wrong("the published DKIM key is not this domain's current key")
+            return _wrong(ReasonCode.DKIM_REVOKED, "the published DKIM key is revoked (empty p=)")
+        return _wrong(
+            ReasonCode.DKIM_WRONG, "the published DKIM key is not this domain's current key"
+        )
 
     return check
 
@@ -98,35 +138,45 @@ async def _dmarc(resolver: Resolver, record: DnsRecord, hostname: str) -> Check:
     found = [tags(t) for t in await resolver.txt(record.name)]
     found = [t for t in found if t.get("v", "").lower() == "dmarc1"]
     if not found:
-        return _missing(f"{record.name} has no DMARC (v=DMARC1) record")
+        return _missing(ReasonCode.DMARC_MISSING, f"{record.name} has no DMARC (v=DMARC1) record")
     if len(found) > 1:
-        return _wrong("there is more than one DMARC record: receivers ignore them all")
+        return _wrong(
+            ReasonCode.DMARC_DUPLICATE,
+            "there is more than one DMARC record: receivers ignore them all",
+        )
     policy = found[0].get("p", "").lower()
     if policy not in ("none", "quarantine", "reject"):
-        return _wrong("the DMARC record has no valid policy (p=none, quarantine or reject)")
-    note = " (monitoring only)" if policy == "none" else ""
-    return _ok(f"DMARC policy is {policy}{note}")
+        return _wrong(
+            ReasonCode.DMARC_NO_POLICY,
+            "the DMARC record has no valid policy (p=none, quarantine or reject)",
+        )
+    if policy == "none":
+        return _ok(ReasonCode.DMARC_MONITORING, "DMARC policy is none (monitoring only)")
+    return _ok(ReasonCode.DMARC_OK, f"DMARC policy is {policy}")
 
 
 async def _cname(resolver: Resolver, record: DnsRecord, hostname: str) -> Check:
     targets = await resolver.cname(record.name)
     if not targets:
-        return _missing(f"{record.name} has no CNAME record")
+        return _missing(ReasonCode.CNAME_MISSING, f"{record.name} has no CNAME record")
     if hostname in targets:
-        return _ok(f"{record.name} points to {hostname}")
-    return _wrong(f"{record.name} points to {', '.join(targets)}, not to {hostname}")
+        return _ok(ReasonCode.CNAME_OK, f"{record.name} points to {hostname}")
+    return _wrong(
+        ReasonCode.CNAME_WRONG,
+        f"{record.name} points to {', '.join(targets)}, not to {hostname}",
+    )
 
 
 async def _srv(resolver: Resolver, record: DnsRecord, hostname: str) -> Check:
     found = await resolver.srv(record.name)
     if not found:
-        return _missing(f"{record.name} has no SRV record")
+        return _missing(ReasonCode.SRV_MISSING, f"{record.name} has no SRV record")
     _, _, port_text, target = record.value.split()
     port, target = int(port_text), normalize_name(target)  # the advertised mail host
     if any(r.target == target and r.port == port for r in found):
-        return _ok(f"{record.name} points to {target} port {port}")
+        return _ok(ReasonCode.SRV_OK, f"{record.name} points to {target} port {port}")
     where = ", ".join(f"{r.target}:{r.port}" for r in found)
-    return _wrong(f"{record.name} points to {where}, not to {target}:{port}")
+    return _wrong(ReasonCode.SRV_WRONG, f"{record.name} points to {where}, not to {target}:{port}")
 
 
 async def check_record(

@@ -13,6 +13,7 @@ from mailcore.admin.errors import AdminError
 from mailcore.core.models import Domain
 from mailcore.domains.records import RecordStatus
 from mailcore.domains.service import DomainRecords, RecordState, kind_of
+from mailcore.domains.verify import ReasonCode
 from schema.admin.types import AdminErrorType, Done
 
 
@@ -25,6 +26,10 @@ class DomainKind(StrEnum):
 
 DnsRecordStatus = strawberry.enum(
     StrEnum("DnsRecordStatus", {s.name: s.value for s in RecordStatus})
+)
+DnsReasonCode = strawberry.enum(
+    StrEnum("DnsReasonCode", {c.name: c.value for c in ReasonCode}),
+    description="What the last check found, as a code for clients to put in words.",
 )
 
 
@@ -107,6 +112,11 @@ class DnsRecordType:
     @strawberry.field
     def reason(self) -> str:
         return self.state.reason
+
+    @strawberry.field(description="The reason as a code; null for results checked before codes.")
+    def reason_code(self) -> DnsReasonCode | None:
+        code = self.state.code
+        return None if code is None else DnsReasonCode(code.value)
 
     @strawberry.field
     def checked_at(self) -> datetime | None:
