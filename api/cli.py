@@ -1,4 +1,4 @@
-"""The ``qiyou`` command: serve, domain add, user add, demo, migrate, version.
+"""The ``qiyou`` command: serve, domain add, user add, demo, migrate, version, schema export.
 
 Every setting (environment variable or flag) is read and checked before anything starts:
 a bad one ends the command with one line, ``qiyou: QIYOU_HTTP_PORT='abc': expected a port
@@ -747,6 +747,19 @@ def tickets_rotate(ctx: click.Context) -> None:
     rotated = DownloadTickets(ttl=settings.download_ticket_ttl)
     key_id = _run_with_db(settings, rotated.rotate)
     click.echo(f"download tickets are now signed with key {key_id}")
+
+
+@main.group("schema")
+def schema_group() -> None:
+    """The GraphQL schema."""
+
+
+@schema_group.command("export")
+def schema_export() -> None:
+    """Print the GraphQL schema as SDL (the clients' documents are validated against it)."""
+    from schema import schema
+
+    click.echo(schema.as_str())
 
 
 if __name__ == "__main__":  # pragma: no cover
