@@ -12,7 +12,7 @@ from mailcore.org.passwords import hash_password, verify_password
 from mailcore.org.service import MIN_PASSWORD_LENGTH
 from mailcore.org.sessions import revoke_other_sessions
 from mailcore.security import apppasswords
-from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.security.errors import SecurityError, SecurityErrorCode, SecurityErrorReason
 from mailcore.security.secondfactor import secure_login_on
 from mailcore.security.wechat import binding_of
 
@@ -44,12 +44,23 @@ def _check_new(old: str, new: str) -> None:
             SecurityErrorCode.INVALID,
             f"the new password needs at least {MIN_PASSWORD_LENGTH} characters",
             "new",
+            reason=SecurityErrorReason.PASSWORD_TOO_SHORT,
+            limit=MIN_PASSWORD_LENGTH,
         )
     if len(new) > MAX_PASSWORD:
-        raise SecurityError(SecurityErrorCode.INVALID, "the new password is too long", "new")
+        raise SecurityError(
+            SecurityErrorCode.INVALID,
+            "the new password is too long",
+            "new",
+            reason=SecurityErrorReason.PASSWORD_TOO_LONG,
+            limit=MAX_PASSWORD,
+        )
     if new == old:
         raise SecurityError(
-            SecurityErrorCode.INVALID, "the new password must differ from the old one", "new"
+            SecurityErrorCode.INVALID,
+            "the new password must differ from the old one",
+            "new",
+            reason=SecurityErrorReason.PASSWORD_UNCHANGED,
         )
 
 

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from mailcore.core.db import db_text
 from mailcore.core.models import AppPassword, ClientKind, Enterprise, Member
 from mailcore.org.passwords import hash_password, verify_password
-from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.security.errors import SecurityError, SecurityErrorCode, SecurityErrorReason
 
 MAX_PER_MEMBER = 20
 MAX_NAME = 64
@@ -64,14 +64,26 @@ def formatted(letters: str) -> str:
 def _clean_name(name: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise SecurityError(SecurityErrorCode.INVALID, "give the app password a name", "name")
+        raise SecurityError(
+            SecurityErrorCode.INVALID,
+            "give the app password a name",
+            "name",
+            reason=SecurityErrorReason.NAME_MISSING,
+        )
     if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
         raise SecurityError(
-            SecurityErrorCode.INVALID, "the name has characters that cannot be shown", "name"
+            SecurityErrorCode.INVALID,
+            "the name has characters that cannot be shown",
+            "name",
+            reason=SecurityErrorReason.NAME_UNPRINTABLE,
         )
     if len(name) > MAX_NAME:
         raise SecurityError(
-            SecurityErrorCode.INVALID, f"the name may have at most {MAX_NAME} characters", "name"
+            SecurityErrorCode.INVALID,
+            f"the name may have at most {MAX_NAME} characters",
+            "name",
+            reason=SecurityErrorReason.NAME_TOO_LONG,
+            limit=MAX_NAME,
         )
     return db_text(name, MAX_NAME)
 

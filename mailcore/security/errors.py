@@ -27,6 +27,22 @@ class SecurityErrorCode(StrEnum):
     LIMIT_REACHED = "LIMIT_REACHED"
 
 
+class SecurityErrorReason(StrEnum):
+    """Which rule a refusal broke where one code covers several (INVALID, INVALID_CODE):
+    clients put the reason in the member's language instead of showing ``message``."""
+
+    PASSWORD_TOO_SHORT = "PASSWORD_TOO_SHORT"  # ``limit``: the fewest characters
+    PASSWORD_TOO_LONG = "PASSWORD_TOO_LONG"  # ``limit``: the most characters
+    PASSWORD_UNCHANGED = "PASSWORD_UNCHANGED"
+    TOTP_NOT_SET_UP = "TOTP_NOT_SET_UP"
+    CODE_FORMAT = "CODE_FORMAT"  # ``limit``: the number of digits
+    CODE_WRONG = "CODE_WRONG"  # wrong, expired or already used
+    NAME_MISSING = "NAME_MISSING"
+    NAME_UNPRINTABLE = "NAME_UNPRINTABLE"
+    NAME_TOO_LONG = "NAME_TOO_LONG"  # ``limit``: the most characters
+    TOO_LONG = "TOO_LONG"  # a sign-in field (``field``) is longer than any account's
+
+
 class SecurityError(Exception):
     def __init__(
         self,
@@ -35,9 +51,13 @@ class SecurityError(Exception):
         field: str | None = None,
         *,
         retry_after: int | None = None,
+        reason: SecurityErrorReason | None = None,
+        limit: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.field = field
         self.retry_after = retry_after
+        self.reason = reason
+        self.limit = limit

@@ -21,7 +21,7 @@ from mailcore.org.passwords import verify_password
 from mailcore.org.service import find_member
 from mailcore.org.sessions import start_session
 from mailcore.security import apppasswords, history, throttle, totp, wechat
-from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.security.errors import SecurityError, SecurityErrorCode, SecurityErrorReason
 from mailcore.security.history import LoginReason
 from mailcore.security.iprules import ip_allowed
 from mailcore.security.secondfactor import (
@@ -101,7 +101,13 @@ async def _prove(attempt: Attempt, limits: Limits, *, app_passwords: bool) -> Pr
     """``verify``, taking the member's app passwords too when ``app_passwords``."""
     for value, field in ((attempt.login, "email"), (attempt.password, "password")):
         if len(value) > MAX_CREDENTIAL:
-            raise SecurityError(SecurityErrorCode.INVALID, f"{field} is too long", field)
+            raise SecurityError(
+                SecurityErrorCode.INVALID,
+                f"{field} is too long",
+                field,
+                reason=SecurityErrorReason.TOO_LONG,
+                limit=MAX_CREDENTIAL,
+            )
     member = await find_member(attempt.login) if attempt.login else None
     member_id = member.id if member else None
     try:
@@ -337,7 +343,12 @@ async def complete_totp(
         raise await _refuse(attempt, LoginReason.LOCKED, exc, member) from None
     if not await totp.verify(member, code):
         await _count_bad_code(row, attempt, limits)
-        error = SecurityError(SecurityErrorCode.INVALID_CODE, "wrong or used code", "code")
+        error = SecurityError(
+            SecurityErrorCode.INVALID_CODE,
+            "wrong or used code",
+            "code",
+            reason=SecurityErrorReason.CODE_WRONG,
+        )
         raise await _refuse(attempt, LoginReason.BAD_CODE, error, member)
     await throttle.uncount(member.id, member.email, ip)
     if not await QrTicket.filter(id=row.id).delete():

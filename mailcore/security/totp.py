@@ -14,7 +14,7 @@ import pyotp
 from tortoise.transactions import in_transaction
 
 from mailcore.core.models import Member, TotpState
-from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.security.errors import SecurityError, SecurityErrorCode, SecurityErrorReason
 from mailcore.security.qr import png_base64
 
 ISSUER = "Qiyou"
@@ -32,7 +32,13 @@ class Enrolment:
 def _clean(code: str) -> str:
     digits = (code or "").replace(" ", "").strip()
     if len(digits) != 6 or not digits.isdigit():
-        raise SecurityError(SecurityErrorCode.INVALID_CODE, "a code has 6 digits", "code")
+        raise SecurityError(
+            SecurityErrorCode.INVALID_CODE,
+            "a code has 6 digits",
+            "code",
+            reason=SecurityErrorReason.CODE_FORMAT,
+            limit=6,
+        )
     return digits
 
 
@@ -69,9 +75,19 @@ async def enable(member: Member, code: str) -> None:
     """Confirm the pending secret with a code from the app: TOTP is on from now."""
     state = await TotpState.filter(member_id=member.id).first()
     if state is None or not state.pending_secret:
-        raise SecurityError(SecurityErrorCode.INVALID, "set up TOTP first", "code")
+        raise SecurityError(
+            SecurityErrorCode.INVALID,
+            "set up TOTP first",
+            "code",
+            reason=SecurityErrorReason.TOTP_NOT_SET_UP,
+        )
     if not await _use(member.id, state.pending_secret, code):
-        raise SecurityError(SecurityErrorCode.INVALID_CODE, "wrong or used code", "code")
+        raise SecurityError(
+            SecurityErrorCode.INVALID_CODE,
+            "wrong or used code",
+            "code",
+            reason=SecurityErrorReason.CODE_WRONG,
+        )
     async with in_transaction():
         await Member.filter(id=member.id).update(totp_secret=state.pending_secret)
         await TotpState.filter(id=state.id).update(pending_secret="")
@@ -81,7 +97,12 @@ async def disable(member: Member, code: str) -> None:
     if not member.totp_secret:
         raise SecurityError(SecurityErrorCode.TOTP_NOT_ENABLED, "TOTP is not on", "code")
     if not await verify(member, code):
-        raise SecurityError(SecurityErrorCode.INVALID_CODE, "wrong or used code", "code")
+        raise SecurityError(
+            SecurityErrorCode.INVALID_CODE,
+            "wrong or used code",
+            "code",
+            reason=SecurityErrorReason.CODE_WRONG,
+        )
     await Member.filter(id=member.id).update(totp_secret="")
 
 

@@ -8,11 +8,16 @@ from typing import Annotated
 import strawberry
 
 from mailcore.core.models import Member
-from mailcore.security.errors import SecurityError, SecurityErrorCode
+from mailcore.security.errors import SecurityError, SecurityErrorCode, SecurityErrorReason
 
 AuthErrorCode = strawberry.enum(
     StrEnum("AuthErrorCode", {c.name: c.value for c in SecurityErrorCode}),
     description="Why a sign-in or a security change was refused.",
+)
+AuthErrorReason = strawberry.enum(
+    StrEnum("AuthErrorReason", {r.name: r.value for r in SecurityErrorReason}),
+    description="Which rule was broken where one code covers several: clients word it in "
+    "the member's language. New reasons may be added.",
 )
 
 
@@ -90,6 +95,13 @@ class AuthError:
     retry_after: int | None = strawberry.field(
         default=None, description="LOCKED: seconds until signing in may be tried again."
     )
+    reason: AuthErrorReason | None = strawberry.field(
+        default=None, description="The rule behind an INVALID or INVALID_CODE, when known."
+    )
+    limit: int | None = strawberry.field(
+        default=None,
+        description="The number in the rule (the fewest or most characters, the digits).",
+    )
 
     @classmethod
     def of(cls, exc: SecurityError) -> AuthError:
@@ -98,6 +110,8 @@ class AuthError:
             message=exc.message,
             field=exc.field,
             retry_after=exc.retry_after,
+            reason=AuthErrorReason(exc.reason.value) if exc.reason else None,
+            limit=exc.limit,
         )
 
 
