@@ -19,10 +19,12 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 # Mail bodies are shown in sandboxed srcdoc iframes, which inherit this policy and add their
 # own stricter one (no remote images until the reader allows them): so img-src admits http(s).
+# frame-src blob: is for PDF attachments previewed in the browser's PDF viewer (a blob the app
+# makes itself with type application/pdf: the download route's sandbox would block the viewer).
 PAGE_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
     "img-src 'self' data: blob: http: https:; connect-src 'self' ws: wss:; "
-    "frame-src 'self' about:; "
+    "frame-src 'self' about: blob:; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOWNLOAD_CSP = "default-src 'none'; frame-ancestors 'none'; sandbox"

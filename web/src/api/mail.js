@@ -9,7 +9,7 @@ export const CONVERSATIONS = `query($f:String,$n:Int,$a:String){ conversations(f
   latest { ${ITEM} } messages { id folderId } } } pageInfo { hasNextPage endCursor } } }`
 export const MESSAGE = `query($id:ID!){ message(id:$id){ ${ITEM} cc { ${ADDR} } bcc { ${ADDR} } receivedAt messageId text html size spoofWarning
   attachments { id index filename contentType size inline contentId url } deliveries { recipient status attempts lastError }
-  recall { recalled createdAt results { address status } } confidential { verified channels sender visibleUntil noForward }
+  recall { recalled createdAt results { address status } } confidential { verified channels sender visibleUntil noForward noPrint }
   readReceiptRequested readReceiptRequest { notifyTo handled ask } readReceipts { recipient disposition automatic at } } }`
 const UPDATE = `__typename ... on MailError { code field message }`
 export const MARK_READ = `mutation($ids:[ID!]!,$r:Boolean!){ markRead(ids:$ids, read:$r){ ${UPDATE} } }`
