@@ -54,6 +54,8 @@ describe('links in the reading pane', () => {
     expect(linkMismatch('example.com', 'https://mail.example.com/a')).toBeNull()
     expect(linkMismatch('点击这里', 'https://evil.example/')).toBeNull()
     expect(linkMismatch('report.pdf', 'https://files.example.com/r')).toBeNull()
+    expect(linkMismatch('bücher.de', 'https://www.bücher.de/')).toBeNull()
+    expect(linkMismatch('bücher.de', 'https://buecher.example/')).toEqual({ shown: 'xn--bcher-kva.de', real: 'buecher.example' })
     const { srcdoc } = buildMailDocument('<a href="https://evil.example/">www.paypal.com</a><a href="https://paypal.com/">paypal.com</a>')
     const links = body(srcdoc).querySelectorAll('a')
     expect(links[0].hasAttribute('data-mismatch')).toBe(true)

@@ -21,8 +21,13 @@ export function hostOf(value) {
  */
 export function linkMismatch(text, href) {
   if (!/^https?:/i.test(String(href || '').trim())) return null
-  const shown = hostOf(text)
+  let shown = hostOf(text)
   if (!shown) return null
+  try {
+    shown = new URL(`http://${shown}`).hostname.replace(/^www\./, '') // IDN as punycode, like the href's
+  } catch {
+    return null
+  }
   let real
   try {
     real = new URL(href).hostname.toLowerCase().replace(/^www\./, '')
