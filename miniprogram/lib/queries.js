@@ -12,7 +12,8 @@ const ROW = `
 `
 
 module.exports = {
-  CONFIG: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId } }',
+  CONFIG: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId timeZone utcOffset } }',
+  CONFIG_BASIC: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId } }',
   WECHAT_LOGIN: `mutation WechatLogin($code: String!) {
     wechatLogin(code: $code) {
       ${AUTH_RESULT}

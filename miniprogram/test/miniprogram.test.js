@@ -427,9 +427,14 @@ describe('WeChat notifications and unbinding', () => {
     await sendMail(server.smtpPort, {
       from: 'partner@outside.test',
       to: TOM,
-      raw: message({ from: 'partner@outside.test', to: TOM, subject: '合同已盖章', text: '请查收' }),
+      // Sent at a known time: the reminder says it in the server's zone (Asia/Shanghai), not UTC.
+      raw: message({ from: 'partner@outside.test', to: TOM, subject: '合同已盖章', text: '请查收' }).replace(
+        /^Date: .*$/m,
+        'Date: Mon, 07 Dec 2026 18:00:00 +0800',
+      ),
     })
     const sent = await h.until(() => wechat.sent[before], 'the subscribe message')
+    expect(sent.data.time3.value).toBe('2026-12-07 18:00')
     expect(sent.touser).toBe('openid-tom')
     expect(sent.template_id).toBe(h.TEMPLATE)
     expect(sent.data.thing2.value).toBe('合同已盖章')

@@ -1,5 +1,9 @@
-/** Bind this WeChat account to a mailbox: address + password (+ authenticator code). */
+/**
+ * Bind this WeChat account to a mailbox: address + password (+ authenticator code). The
+ * server address can be changed here too (checked by lib/settings.js before it is kept).
+ */
 const session = require('../../lib/session')
+const settings = require('../../lib/settings')
 const config = require('../../lib/config')
 const platform = require('../../lib/platform')
 
@@ -12,6 +16,8 @@ Component({
     needCode: false,
     server: '',
     showServer: false,
+    serverError: '',
+    checking: false,
     busy: false,
     error: '',
   },
@@ -29,10 +35,28 @@ Component({
       this.setData({ code: e.detail.value })
     },
     onServer(e) {
-      this.setData({ server: e.detail.value })
+      this.setData({ server: e.detail.value, serverError: '' })
     },
     toggleServer() {
-      this.setData({ showServer: !this.data.showServer })
+      this.setData({ showServer: !this.data.showServer, server: config.server(), serverError: '' })
+    },
+    /** Check and keep the address typed; a bind ticket of the previous server is dropped. */
+    async onSaveServer() {
+      this.setData({ checking: true, serverError: '' })
+      try {
+        const before = config.server()
+        const url = await settings.connect(this.data.server)
+        const update = { server: url, showServer: false }
+        if (url !== before) update.ticket = ''
+        this.setData(update)
+        platform.toast('服务器已连接', 'success')
+        return true
+      } catch (e) {
+        this.setData({ serverError: e.message })
+        return false
+      } finally {
+        this.setData({ checking: false })
+      }
     },
     async submit() {
       const { email, password, code } = this.data
@@ -42,7 +66,9 @@ Component({
       }
       this.setData({ busy: true, error: '' })
       try {
-        if (this.data.server !== config.server()) config.setServer(this.data.server)
+        if (this.data.showServer && this.data.server !== config.server() && !(await this.onSaveServer())) {
+          return
+        }
         let ticket = this.data.ticket
         if (!ticket) {
           const outcome = await session.signInWithWechat()
