@@ -1,10 +1,18 @@
-/** The Qiyou mini-program: live push starts once a session exists (lib/session.js). */
+/**
+ * The Qiyou mini-program: live push starts once a session exists (lib/session.js); the
+ * server's config (time zone) from the last run applies at once; the privacy agreement
+ * listener is registered (lib/privacy.js).
+ */
 const api = require('./lib/api')
 const live = require('./lib/live')
 const platform = require('./lib/platform')
+const privacy = require('./lib/privacy')
+const settings = require('./lib/settings')
 
 App({
   onLaunch() {
+    settings.restore()
+    privacy.start()
     api.onSignedOut(() => {
       live.stop()
       platform.relaunch('launch')

@@ -81,10 +81,57 @@ function loginCode() {
   })
 }
 
-/** Ask for subscribe messages; resolves with { [templateId]: 'accept' | 'reject' | ... }. */
+// requestSubscribeMessage's errCodes, as a member can act on them.
+const SUBSCRIBE_ERRORS = {
+  20004: '你已关闭本小程序的消息通知，请在右上角 … → 设置 → 通知管理中开启',
+  20001: '通知模板不可用，请联系管理员',
+  20002: '通知模板不可用，请联系管理员',
+  20003: '一次请求的通知太多，请联系管理员',
+  20005: '本小程序已被禁止发送通知，请联系管理员',
+  10005: '当前无法显示通知授权窗口，请稍后再试',
+  10002: '网络问题，未能请求微信通知',
+  10003: '网络问题，未能请求微信通知',
+}
+
+/**
+ * Ask for subscribe messages; resolves with { [templateId]: 'accept' | 'reject' | 'ban' |
+ * 'filter' }, rejects with an Error a member can read. WeChat shows its dialog only when
+ * this is called synchronously inside a tap handler: call it before any await.
+ */
 function requestSubscribe(templateIds) {
-  if (!wx.requestSubscribeMessage) return Promise.resolve({})
-  return promisify(wx.requestSubscribeMessage, { tmplIds: templateIds }).catch(() => ({}))
+  if (!wx.requestSubscribeMessage) return Promise.reject(new Error('当前微信版本不支持消息通知，请升级微信'))
+  return promisify(wx.requestSubscribeMessage, { tmplIds: templateIds }).catch((err) => {
+    const errMsg = (err && err.errMsg) || ''
+    let message = SUBSCRIBE_ERRORS[err && err.errCode]
+    if (!message && /cancel/i.test(errMsg)) message = '已取消'
+    if (!message && /user gesture|TAP gesture/i.test(errMsg)) message = '请点击按钮后再开启通知'
+    const error = new Error(message || `未能请求微信通知（${errMsg || '未知错误'}）`)
+    error.errCode = err && err.errCode
+    throw error
+  })
+}
+
+/** What an answer other than 'accept' tells the member. */
+function subscribeRefusal(answer) {
+  if (answer === 'ban') return '该通知已被微信禁用'
+  if (answer === 'filter') return '该通知模板标题重复，已被微信过滤，请联系管理员'
+  return '你没有允许微信通知'
+}
+
+// --- privacy agreement (lib/privacy.js) -------------------------------------------------
+
+function onNeedPrivacyAuthorization(listener) {
+  if (wx.onNeedPrivacyAuthorization) wx.onNeedPrivacyAuthorization(listener)
+}
+
+/** { needAuthorization, privacyContractName } or null where the base library has none. */
+function privacySetting() {
+  if (!wx.getPrivacySetting) return Promise.resolve(null)
+  return promisify(wx.getPrivacySetting, {}).catch(() => null)
+}
+
+function openPrivacyContract() {
+  if (wx.openPrivacyContract) wx.openPrivacyContract({ fail() {} })
 }
 
 function scanCode() {
@@ -224,6 +271,10 @@ module.exports = {
   onNetworkChange,
   loginCode,
   requestSubscribe,
+  subscribeRefusal,
+  onNeedPrivacyAuthorization,
+  privacySetting,
+  openPrivacyContract,
   scanCode,
   getStorage,
   setStorage,

@@ -51,8 +51,12 @@ Component({
       }
     },
     async copy() {
-      await platform.copy(this.data.created.secret)
-      platform.toast('已复制', 'success')
+      try {
+        await platform.copy(this.data.created.secret)
+        platform.toast('已复制', 'success')
+      } catch (err) {
+        platform.toast('复制失败，请长按文字复制')
+      }
     },
     done() {
       this.setData({ created: null })

@@ -5,6 +5,7 @@
  */
 const api = require('../../lib/api')
 const platform = require('../../lib/platform')
+const privacy = require('../../lib/privacy')
 const format = require('../../lib/format')
 const Q = require('../../lib/queries')
 const store = require('../../lib/store')
@@ -151,15 +152,19 @@ Component({
       try {
         this.addFiles(await platform.chooseChatFiles(MAX_FILES - this.data.files.length))
       } catch (e) {
-        // cancelled
+        this.notChosen(e)
       }
     },
     async addFromAlbum() {
       try {
         this.addFiles(await platform.chooseMedia(MAX_FILES - this.data.files.length))
       } catch (e) {
-        // cancelled
+        this.notChosen(e)
       }
+    },
+    notChosen(err) {
+      // Cancelled: nothing to say. Declined the privacy guide: say why nothing opened.
+      if (privacy.refused(err)) platform.toast('需同意隐私保护指引后才能添加附件')
     },
     addFiles(list) {
       const files = this.data.files.concat(list.map((f) => Object.assign({}, f, { sizeText: format.size(f.size) })))

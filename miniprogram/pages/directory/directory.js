@@ -120,7 +120,7 @@ Component({
         return // cancelled
       }
       if (choice === 0) return platform.navigate('compose', { to: c.email })
-      if (choice === 1) return platform.copy(c.email)
+      if (choice === 1) return platform.copy(c.email).catch(() => platform.toast('复制失败'))
       if (choice === 2) return platform.call(phone)
     },
     onGroup(e) {

@@ -31,15 +31,24 @@ Component({
         this.setData({ error: e.message })
       }
     },
-    async onNotify() {
+    /** WeChat's dialog shows only when asked synchronously in the tap: ask before any await. */
+    onNotify() {
       const template = this.data.templateId
       if (!template) return platform.toast('服务器未开启微信提醒')
-      const answer = await platform.requestSubscribe([template])
-      if (answer[template] !== 'accept') return platform.toast('未开启提醒')
-      const result = (await api.graphql(Q.ACCEPT_NOTIFICATION, { t: template })).acceptMailNotification
-      if (result.__typename === 'AuthError') return platform.toast(result.message)
-      this.setData({ 'notifications.remaining': result.remaining })
-      platform.toast('下一封新邮件将通过微信提醒你', 'success')
+      return platform.requestSubscribe([template]).then(
+        (answer) => (answer[template] === 'accept' ? this.accepted(template) : platform.toast(platform.subscribeRefusal(answer[template]))),
+        (err) => platform.toast(err.message),
+      )
+    },
+    async accepted(template) {
+      try {
+        const result = (await api.graphql(Q.ACCEPT_NOTIFICATION, { t: template })).acceptMailNotification
+        if (result.__typename === 'AuthError') return platform.toast(result.message)
+        this.setData({ 'notifications.remaining': result.remaining })
+        platform.toast('下一封新邮件将通过微信提醒你', 'success')
+      } catch (e) {
+        platform.toast(e.message)
+      }
     },
     async onScan() {
       let text

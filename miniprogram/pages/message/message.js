@@ -10,6 +10,7 @@ const config = require('../../lib/config')
 const format = require('../../lib/format')
 const html = require('../../lib/html')
 const store = require('../../lib/store')
+const settings = require('../../lib/settings')
 const live = require('../../lib/live')
 const Q = require('../../lib/queries')
 
@@ -67,7 +68,8 @@ Component({
     async load() {
       this.setData({ loading: true, error: '' })
       try {
-        const caps = await store.capabilities()
+        // The server's config (the WeChat code template) is at hand before any tap needs it.
+        const [caps] = await Promise.all([store.capabilities(), settings.load().catch(() => null)])
         const { message } = await api.graphql(messageQuery(caps), { id: this.data.id })
         const { folders } = await api.graphql(Q.FOLDERS)
         const folder = folders.find((f) => f.id === message.folderId) || {}
@@ -224,14 +226,33 @@ Component({
     onCode(e) {
       this.setData({ code: e.detail.value })
     },
-    async onRequestCode(e) {
+    /**
+     * A tap on "send the code to WeChat / by SMS". WeChat shows its subscribe dialog only
+     * when requestSubscribeMessage is called synchronously in the tap handler, so it is
+     * asked first, before any request; the code is requested once the member allowed it.
+     */
+    onRequestCode(e) {
       const channel = e.currentTarget.dataset.channel
-      if (channel === 'WECHAT') {
-        // WeChat delivers the code as a subscribe message: the member allows it first.
-        const { miniprogramConfig } = await api.graphql(Q.CONFIG)
-        const template = miniprogramConfig.codeTemplateId
-        if (template) await platform.requestSubscribe([template])
+      if (channel !== 'WECHAT') return this.requestCode(channel)
+      const known = settings.current()
+      if (!known) {
+        // The config is not loaded yet (a slow network): load it for the next tap.
+        settings.load().catch(() => null)
+        platform.toast('正在连接服务器，请稍后再试')
+        return Promise.resolve()
       }
+      const template = known.codeTemplateId
+      if (!template) return this.requestCode(channel) // no template: the server says what it can do
+      const asked = platform.requestSubscribe([template])
+      return asked.then(
+        (answer) => {
+          if (answer[template] !== 'accept') return platform.toast(platform.subscribeRefusal(answer[template]))
+          return this.requestCode(channel)
+        },
+        (err) => platform.toast(err.message),
+      )
+    },
+    async requestCode(channel) {
       const doc = `mutation Code($id: ID!, $channel: ConfidentialChannel!) {
         requestConfidentialCode(id: $id, channel: $channel) {
           __typename ... on ConfidentialCodeSent { destination } ... on ConfidentialError { code message } } }`

@@ -46,22 +46,36 @@ function installWx(wechat, serverUrl) {
 }
 
 const stubs = {}
+const local = {}
 
 /**
- * TDesign components stand in as slot-only components in the simulator (their own code
- * needs the WeChat runtime); the pages' own templates, data and logic are what is tested.
+ * The components a page uses. TDesign components stand in as slot-only components in the
+ * simulator (their own code needs the WeChat runtime); the pages' own templates, data and
+ * logic are what is tested. Our own components (mail-item, privacy-popup) are loaded once
+ * per test file and shared by the pages: their code, like a page's, runs once (require
+ * caches it), so a second load would find no Component() call.
  */
-function tdesignStubs(simulate, name) {
-  const json = JSON.parse(fs.readFileSync(path.join(ROOT, 'pages', name, `${name}.json`), 'utf8'))
+function componentsOf(simulate, jsonFile, withGlobal = true) {
+  const json = JSON.parse(fs.readFileSync(jsonFile, 'utf8'))
   const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'))
-  const used = Object.assign({}, app.usingComponents, json.usingComponents)
+  const used = Object.assign({}, withGlobal ? app.usingComponents : {}, json.usingComponents)
   const mapping = {}
-  Object.keys(used)
-    .filter((tag) => used[tag].startsWith('tdesign-miniprogram/'))
-    .forEach((tag) => {
+  Object.keys(used).forEach((tag) => {
+    const where = used[tag]
+    if (where.startsWith('tdesign-miniprogram/')) {
       if (!stubs[tag]) stubs[tag] = simulate.load({ template: '<view class="{{tag}}"><slot/></view>', data: { tag } })
       mapping[tag] = stubs[tag]
-    })
+    } else if (where.startsWith('/')) {
+      if (!local[where]) {
+        local[where] = simulate.load(path.join(ROOT, where), {
+          rootPath: ROOT,
+          compiler: 'simulate',
+          usingComponents: componentsOf(simulate, path.join(ROOT, `${where}.json`), false),
+        })
+      }
+      mapping[tag] = local[where]
+    }
+  })
   return mapping
 }
 
@@ -75,7 +89,7 @@ async function openPage(simulate, name, query = {}) {
     (pageIds[name] = simulate.load(path.join(ROOT, 'pages', name, name), {
       rootPath: ROOT,
       compiler: 'simulate',
-      usingComponents: tdesignStubs(simulate, name),
+      usingComponents: componentsOf(simulate, path.join(ROOT, 'pages', name, `${name}.json`)),
     }))
   const page = simulate.render(id)
   page.attach(document.createElement('parent-wrapper'))

@@ -3,6 +3,13 @@
  * wx.connectSocket over `ws`, storage in memory, wx.login codes from the loopback WeChat
  * server, and navigation / toast / pickers recorded for assertions. The mini-program's
  * own modules run unchanged on top of it.
+ *
+ * `log.calls` lists every wx API called, in order (e.g. requestSubscribeMessage before any
+ * request). WeChat's privacy agreement is played as WeChat does it: while
+ * `log.privacyNeeded` is set, an API touching personal data (chooseMessageFile,
+ * chooseMedia, set/getClipboardData) first calls the onNeedPrivacyAuthorization listener
+ * and waits for its resolve: 'agree' (with the id of an agreePrivacyAuthorization button)
+ * lets the call through, 'disagree' makes it fail with errno 104.
  */
 const fs = require('fs')
 const http = require('http')
@@ -25,7 +32,23 @@ function httpCall(url, { method = 'GET', headers = {}, body }) {
 
 function createWx({ wechat }) {
   const storage = new Map()
-  const log = { navigate: [], toast: [], badges: {}, subscribeAnswer: 'accept', scanResult: '', actionSheet: 0, modal: true, chosenFiles: [], sockets: [] }
+  const log = {
+    navigate: [],
+    toast: [],
+    badges: {},
+    subscribeAnswer: 'accept',
+    subscribeFail: null, // { errCode, errMsg }: requestSubscribeMessage fails
+    scanResult: '',
+    actionSheet: 0,
+    modal: true,
+    chosenFiles: [],
+    sockets: [],
+    calls: [],
+    privacyNeeded: false,
+    privacyListener: null,
+    privacyAnswers: [],
+    privacyContractName: '《企邮测试隐私保护指引》',
+  }
   let openid = ''
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qiyou-wx-'))
   let tmpCount = 0
@@ -36,11 +59,32 @@ function createWx({ wechat }) {
       if (options.complete) options.complete(result)
     })
   }
-  const failed = (options, errMsg) => {
+  const failed = (options, errMsg) => failedWith(options, { errMsg })
+  const failedWith = (options, err) => {
     Promise.resolve().then(() => {
-      if (options.fail) options.fail({ errMsg })
-      if (options.complete) options.complete({ errMsg })
+      if (options.fail) options.fail(Object.assign({}, err))
+      if (options.complete) options.complete(Object.assign({}, err))
     })
+  }
+
+  /** An API that needs the privacy agreement: ask the listener first while it is needed. */
+  const needsPrivacy = (name, run) => (options) => {
+    if (!log.privacyNeeded) return run(options)
+    if (!log.privacyListener) return failedWith(options, { errMsg: `${name}:fail privacy permission is not authorized`, errno: 104 })
+    let answered = false
+    log.privacyListener(
+      (result) => {
+        if (answered) return
+        answered = true
+        log.privacyAnswers.push(Object.assign({ referrer: name }, result))
+        if (result && result.event === 'agree' && result.buttonId) {
+          log.privacyNeeded = false
+          return run(options)
+        }
+        return failedWith(options, { errMsg: `${name}:fail privacy permission is not authorized`, errno: 104 })
+      },
+      { referrer: name },
+    )
   }
 
   const wx = {
@@ -123,6 +167,7 @@ function createWx({ wechat }) {
       done(options, { code: wechat.issue(openid), errMsg: 'login:ok' })
     },
     requestSubscribeMessage(options) {
+      if (log.subscribeFail) return failedWith(options, log.subscribeFail)
       const answer = {}
       options.tmplIds.forEach((t) => {
         answer[t] = log.subscribeAnswer
@@ -137,11 +182,17 @@ function createWx({ wechat }) {
     setStorageSync: (key, value) => storage.set(key, value),
     removeStorageSync: (key) => storage.delete(key),
 
-    chooseMessageFile(options) {
-      done(options, { tempFiles: log.chosenFiles })
+    chooseMessageFile: needsPrivacy('chooseMessageFile', (options) => done(options, { tempFiles: log.chosenFiles })),
+    chooseMedia: needsPrivacy('chooseMedia', (options) => done(options, { tempFiles: [] })),
+    onNeedPrivacyAuthorization(listener) {
+      log.privacyListener = listener
     },
-    chooseMedia(options) {
-      done(options, { tempFiles: [] })
+    getPrivacySetting(options) {
+      done(options, { needAuthorization: log.privacyNeeded, privacyContractName: log.privacyContractName })
+    },
+    openPrivacyContract(options) {
+      log.openedContract = true
+      done(options, {})
     },
     previewImage(options) {
       log.preview = options.urls
@@ -193,15 +244,24 @@ function createWx({ wechat }) {
     showActionSheet(options) {
       done(options, { tapIndex: log.actionSheet })
     },
-    setClipboardData(options) {
+    setClipboardData: needsPrivacy('setClipboardData', (options) => {
       log.clipboard = options.data
       done(options, {})
-    },
+    }),
     makePhoneCall(options) {
       log.called = options.phoneNumber
       done(options, {})
     },
   }
+
+  // Every call recorded by name, in order.
+  Object.keys(wx).forEach((name) => {
+    const fn = wx[name]
+    wx[name] = function recorded(...args) {
+      log.calls.push(name)
+      return fn.apply(this, args)
+    }
+  })
 
   return {
     wx,
