@@ -204,6 +204,22 @@ describe('mail list', () => {
     assert.equal(await titleCount(), await inboxUnread())
   })
 
+  test('on a 375 px phone: check a mail and star it from the toolbar', async () => {
+    const p = await page({ width: 375, height: 740 })
+    await signIn(p.page, CAROL, PASSWORD)
+    const subject = (await subjectsIn('INBOX'))[0]
+    await row(p.page, subject).locator('[data-test=row-check]').click()
+    await p.page.locator('[data-test=act-star]').click()
+    await row(p.page, subject).locator('[data-test=star]').waitFor()
+    await p.page.locator('[data-test=act-unstar]').waitFor() // the toolbar now offers the opposite
+    const flagged = 'query($f:String!){ messages(folder:$f, first:100){ edges { node { subject flagged } } } }'
+    const edges = (await server.graphql(flagged, { f: 'INBOX' }, token)).messages.edges
+    assert.equal(edges.find((e) => e.node.subject === subject).node.flagged, true, 'flagged on the server')
+    const box = await p.page.locator('[data-test=list-toolbar]').boundingBox()
+    assert.ok(box.x >= 0 && box.x + box.width <= 375, 'the toolbar fits the screen')
+    await shot(p.page, 'maillist-phone')
+  })
+
   test('desktop notifications: opt in, a new mail makes one, clicking it opens the mail', async () => {
     // Record notifications; and the tab is "in the background" (no focus), as when they matter.
     const init = () => {
