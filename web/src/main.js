@@ -13,4 +13,6 @@ onSignedOutDo(() => {
   if (router.currentRoute.value.name !== 'login') router.push({ name: 'login' })
 })
 
+document.documentElement.lang = i18n.global.locale.value // screen readers and the browser's own texts
+
 createApp(App).use(router).use(i18n).use(ui).mount('#app')
