@@ -52,6 +52,18 @@ module.exports = {
       attachments { id index filename contentType size inline contentId url }
     }
   }`,
+  // The message page: MESSAGE with confidential mail, recall and read receipts (one constant
+  // document, so tests/web/documents.test.mjs validates it against the schema).
+  MESSAGE_PAGE: `query MessagePage($id: ID!) {
+    message(id: $id) {
+      ${ROW}
+      cc { name address } text html messageId folderId answered spoofWarning
+      confidential { verified channels sender noForward visibleUntil }
+      recall { recalled results { address status } }
+      readReceiptRequest { notifyTo handled ask } readReceipts { recipient disposition at }
+      attachments { id index filename contentType size inline contentId url }
+    }
+  }`,
   CONVERSATION: `query Conversation($id: ID!) {
     conversation(id: $id) {
       id subject messageCount unreadCount

@@ -7,7 +7,7 @@
 // from passing with nothing found.
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -94,4 +94,38 @@ test('the extractor reads the documents the modules really export, interpolation
     Object.entries(CLIENTS).flatMap(([folder, { sends }]) => extractDocuments(sourceFiles(path.join(ROOT, folder)), sends).documents.map((d) => d.text)),
   )
   assert.deepEqual(runtime.filter((text) => !found.has(text)), [])
+})
+
+test('the extractor follows interpolations and reports what it cannot read, with file:line', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qiyou-documents-'))
+  try {
+    writeFileSync(path.join(dir, 'errors.js'), "export const ERR = '... on AdminError { code field message }'\n")
+    writeFileSync(
+      path.join(dir, 'Screen.vue'),
+      [
+        '<template><a @click="act(\'disableMember\', row)">x</a><a @click="act(\'nosuchMutation\', row)">y</a></template>',
+        '<script setup>',
+        "import { ERR } from './errors.js'",
+        'const ME = `{ me { email nosuchField } }`',
+        'async function act(name, row) {',
+        '  await mutate(`mutation($e:String!){ ${name}(email:$e){ __typename ${ERR} } }`, { e: row.email })',
+        '}',
+        'function built(field) {',
+        '  return gql(`query { ${field.name} }`)',
+        '}',
+        'gql(ME)',
+        '</script>',
+      ].join('\n'),
+    )
+    const { documents, unresolved } = extractDocuments(sourceFiles(dir), ['gql', 'mutate'])
+    const where = (d) => d.where.replace(/^.*\//, '')
+    assert.deepEqual(unresolved.map((u) => `${where(u)}: ${u.message}`), ['Screen.vue:9: field.name, not a constant text'])
+    assert.deepEqual(
+      problems(documents).map((p) => p.replace(/^.*\//, '')),
+      ['Screen.vue:4: Cannot query field "nosuchField" on type "Me".', 'Screen.vue:6: Cannot query field "nosuchMutation" on type "Mutation".'],
+    )
+    assert.ok(documents.some((d) => d.text.includes('disableMember(email:$e){ __typename ... on AdminError')))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })

@@ -25,15 +25,6 @@ function looksEnglish(text) {
 }
 const DOC_TYPES = ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'pdf']
 
-function messageQuery(caps) {
-  const extra = [
-    caps.confidential ? 'confidential { verified channels sender noForward visibleUntil }' : '',
-    caps.recall ? 'recall { recalled results { address status } }' : '',
-    caps.receipts ? 'readReceiptRequest { notifyTo handled ask } readReceipts { recipient disposition at }' : '',
-  ].join(' ')
-  return Q.MESSAGE.replace('attachments {', `${extra} attachments {`)
-}
-
 Component({
   data: {
     id: '',
@@ -70,7 +61,7 @@ Component({
       try {
         // The server's config (the WeChat code template) is at hand before any tap needs it.
         const [caps] = await Promise.all([store.capabilities(), settings.load().catch(() => null)])
-        const { message } = await api.graphql(messageQuery(caps), { id: this.data.id })
+        const { message } = await api.graphql(Q.MESSAGE_PAGE, { id: this.data.id })
         const { folders } = await api.graphql(Q.FOLDERS)
         const folder = folders.find((f) => f.id === message.folderId) || {}
         const conf = message.confidential
@@ -189,11 +180,10 @@ Component({
     },
     async onRecall() {
       if (!(await platform.confirm('撤回邮件', '将尝试从企业内尚未阅读的收件人邮箱中撤回这封邮件。'))) return
-      const caps = this.data.caps
-      const doc = `mutation Recall($id: ID!) { ${caps.recallField}(id: $id) {
+      const doc = `mutation Recall($id: ID!) { recallMessage(id: $id) {
         __typename ... on Recall { recalled results { address status } } ... on MailError { code message } } }`
       try {
-        const result = (await api.graphql(doc, { id: this.data.id }))[caps.recallField]
+        const result = (await api.graphql(doc, { id: this.data.id })).recallMessage
         if (result.__typename === 'MailError') return platform.toast(result.message)
         this.setData({ recallText: this.recallSummary(result) })
       } catch (e) {

@@ -4,8 +4,10 @@
 // and the first argument of every call that sends one (`gql(...)`, `api.graphql(...)` and the
 // wrappers that pass their own parameter on). Interpolations (`${ROW}`, `${ERR}`, 'a' + B,
 // `cond ? A : B`) are resolved through the constants in scope, ES imports and CommonJS requires
-// of relative modules; what cannot be resolved (a parameter, a loop variable, a function's
-// result) is reported with its file:line, never skipped.
+// of relative modules, and a function's parameter through every call of that function in the
+// file and its template (`act('disableMember', row)`); what cannot be resolved (a loop variable,
+// a property read at run time, a function's result) is reported with its file:line, never
+// skipped.
 import { readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import path from 'node:path'
@@ -136,9 +138,25 @@ class Module {
       for (const block of [descriptor.script, descriptor.scriptSetup].filter(Boolean)) {
         this.programs.push({ ast: babelParse(block.content, { sourceType: 'module' }), line: block.loc.start.line - 1 })
       }
+      // The template's expressions (`@click="act('disableMember', row)"`): where its functions
+      // are called, so a parameter interpolated into a document can be followed to its values.
+      this.templates = []
+      const visit = (node) => {
+        const expressions = [...(node.props ?? []).filter((p) => p.type === 7 && p.exp).map((p) => p.exp), ...(node.type === 5 ? [node.content] : [])]
+        for (const exp of expressions) {
+          try {
+            this.templates.push({ ast: babelParse(exp.content, { sourceType: 'module' }), line: exp.loc.start.line - 1, declarations: [] })
+          } catch {
+            /* v-for="x in y" and the like: not a call */
+          }
+        }
+        for (const child of node.children ?? []) visit(child)
+      }
+      if (descriptor.template?.ast) visit(descriptor.template.ast)
     } else {
       this.programs.push({ ast: babelParse(text, { sourceType: 'unambiguous' }), line: 0 })
     }
+    this.templates ??= []
     this.imports = new Map() // local name -> { from: file, name: exported name, or '*' for the module }
     this.exports = new Map() // exported name -> { program, node }
     for (const program of this.programs) this.collect(program)
@@ -153,7 +171,13 @@ class Module {
     }
     walk(program.ast, (node, ancestors) => {
       if (FUNCTIONS.includes(node.type)) {
-        for (const param of node.params) for (const name of paramNames(param)) program.declarations.push({ name, init: null, scope: [node.start, node.end] })
+        const fn = functionName(node, ancestors.at(-1))
+        node.params.forEach((param, index) => {
+          for (const name of paramNames(param)) {
+            const parameter = param.type === 'Identifier' && fn ? { fn, index } : null
+            program.declarations.push({ name, init: null, parameter, scope: [node.start, node.end] })
+          }
+        })
       }
       if (node.type === 'VariableDeclarator') {
         const required = requiredFile(node.init, dir)
@@ -215,7 +239,26 @@ export function extractDocuments(files, sends) {
     const module = load(file)
     const found = module.exports.get(name)
     if (!found) throw new Unresolved(`${path.relative(ROOT, file)} exports no ${name}`)
-    return value(module, found.program, found.node, seen)
+    return values(module, found.program, found.node, seen)
+  }
+  // The values of a function's parameter: what every call in its file (and template) gives it.
+  const argumentsOf = (module, { fn, index }, name, seen) => {
+    const found = []
+    for (const program of [...module.programs, ...module.templates]) {
+      walk(program.ast, (node) => {
+        if (node.type !== 'CallExpression' || node.callee.type !== 'Identifier' || node.callee.name !== fn) return
+        const argument = node.arguments[index]
+        if (!argument) throw new Unresolved(`${fn}(...) at line ${node.loc.start.line + program.line} gives no ${name}`)
+        try {
+          found.push(...values(module, program, argument, seen))
+        } catch (e) {
+          if (e instanceof Unresolved) throw new Unresolved(`${name}: ${fn}(...) at line ${node.loc.start.line + program.line} gives ${e.message}`)
+          throw e
+        }
+      })
+    }
+    if (!found.length) throw new Unresolved(`${name} is a parameter of ${fn}, which is never called with it`)
+    return [...new Set(found)]
   }
   const lookup = (module, program, name, position, seen) => {
     const key = `${module.file}#${name}@${position}`
@@ -223,23 +266,31 @@ export function extractDocuments(files, sends) {
     seen = new Set(seen).add(key)
     const declared = module.declaration(program, name, position)
     if (declared) {
+      if (declared.parameter) return argumentsOf(module, declared.parameter, name, seen)
       if (!declared.init) throw new Unresolved(`${name} is a parameter or a variable, not a constant`)
-      return value(module, program, declared.init, seen)
+      return values(module, program, declared.init, seen)
     }
     const imported = module.imports.get(name)
-    if (!imported) throw new Unresolved(`${name} is not declared in the file`)
+    if (!imported) throw new Unresolved(`${name} is not a constant`)
     if (imported.name === '*') throw new Unresolved(`${name} is a whole module`)
     return exported(imported.from, imported.name, seen)
   }
-  // The text of an expression, or Unresolved.
-  const value = (module, program, node, seen) => {
+  const product = (lists) => {
+    let texts = ['']
+    for (const list of lists) texts = texts.flatMap((t) => list.map((v) => t + v))
+    if (texts.length > 256) throw new Unresolved('more than 256 variants')
+    return texts
+  }
+  // Every text an expression may have (a parameter of a function: one per value it is called
+  // with), or Unresolved.
+  const values = (module, program, node, seen) => {
     switch (node.type) {
       case 'StringLiteral':
-        return node.value
+        return [node.value]
       case 'TemplateLiteral':
-        return node.quasis.map((q, i) => q.value.cooked + (i < node.expressions.length ? value(module, program, node.expressions[i], seen) : '')).join('')
+        return product(node.quasis.flatMap((q, i) => [[q.value.cooked], ...(i < node.expressions.length ? [values(module, program, node.expressions[i], seen)] : [])]))
       case 'BinaryExpression':
-        if (node.operator === '+') return value(module, program, node.left, seen) + value(module, program, node.right, seen)
+        if (node.operator === '+') return product([values(module, program, node.left, seen), values(module, program, node.right, seen)])
         break
       case 'Identifier':
         return lookup(module, program, node.name, node.start, seen)
@@ -249,14 +300,14 @@ export function extractDocuments(files, sends) {
         const declared = module.declaration(program, node.object.name, node.start)
         if (declared?.init?.type === 'ObjectExpression') {
           const p = declared.init.properties.find((q) => q.type === 'ObjectProperty' && propertyName(q) === name)
-          if (p) return value(module, program, p.value, seen)
+          if (p) return values(module, program, p.value, seen)
         }
         const imported = module.imports.get(node.object.name)
         if (!declared && imported?.name === '*') return exported(imported.from, name, seen)
         break
       }
     }
-    throw new Unresolved(`${describe(node)} is not a constant text`)
+    throw new Unresolved(`${describe(node)}, not a constant text`)
   }
 
   // The expressions a variable may hold when it is picked out of a constant table:
@@ -329,23 +380,23 @@ export function extractDocuments(files, sends) {
   for (const file of files) {
     const module = load(file)
     const at = (program, node) => `${path.relative(ROOT, file)}:${node.loc.start.line + program.line}`
+    // The texts of a document's expression, each one a document to validate.
     const attempt = (program, node, where, { mustBe } = {}) => {
       try {
-        const text = value(module, program, node, new Set())
-        if (mustBe && !DOCUMENT_START.test(text)) unresolved.push({ where, message: `${mustBe} is given no document` })
-        return text
+        const texts = values(module, program, node, new Set())
+        if (mustBe && !texts.every((text) => DOCUMENT_START.test(text))) unresolved.push({ where, message: `${mustBe} is given no document` })
+        return texts.filter((text) => DOCUMENT_START.test(text))
       } catch (e) {
         if (!(e instanceof Unresolved)) throw e
         unresolved.push({ where, message: mustBe ? `${mustBe}: ${e.message}` : e.message })
-        return null
+        return []
       }
     }
     // The literals that start as a document.
     for (const program of module.programs) {
       walk(program.ast, (node) => {
         if (!startsAsDocument(node)) return
-        const text = attempt(program, node, at(program, node))
-        if (text !== null) documents.push({ where: at(program, node), text })
+        for (const text of attempt(program, node, at(program, node))) documents.push({ where: at(program, node), text })
       })
     }
     // What every sending call is given (a literal there is already one of the above).
@@ -357,8 +408,7 @@ export function extractDocuments(files, sends) {
         if (startsAsDocument(argument)) return
         if (wrapperOf(program, argument, ancestors)) return // a wrapper handing its parameter on
         const where = at(program, argument)
-        const text = attempt(program, argument, where, { mustBe: `${calleeName(call)}(${describe(argument)})` })
-        if (text !== null && DOCUMENT_START.test(text)) documents.push({ where, text })
+        for (const text of attempt(program, argument, where, { mustBe: `${calleeName(call)}(${describe(argument)})` })) documents.push({ where, text })
       }
       check(call.arguments[0])
     })
