@@ -155,6 +155,7 @@ test('放弃 asks, then deletes the autosaved draft on the server', async () => 
   await page.waitForURL(/\/mail\//)
   await page.locator('.t-message', { hasText: '草稿已删除' }).waitFor()
   assert.deepEqual(await find('alice@example.com', 'DRAFTS', subject), [], 'the draft is gone')
+  assert.deepEqual(await find('alice@example.com', 'TRASH', subject), [], 'for good, not in Trash')
 })
 
 test('a 3 MB attachment is uploaded once across autosaves and the send, and arrives intact', async () => {
