@@ -347,8 +347,8 @@ describe('admin console', () => {
     await report.waitFor()
     const reportText = await report.innerText()
     assert.match(reportText, /qa1@example\.com/)
-    assert.match(reportText, /CREATED/)
-    assert.match(reportText, /ERROR/)
+    assert.match(reportText, /已新建/) // the row statuses and errors in words (CREATED, ERROR and English before)
+    assert.match(reportText, /邮箱地址无效/)
     await page.locator('[data-test="dept-测试组"]').waitFor()
     await shot(page, 'admin-import')
 
