@@ -38,6 +38,9 @@ export class Server {
       QIYOU_HTTP_PORT: String(this.httpPort),
       QIYOU_SMTP_PORT: String(this.smtpPort),
       QIYOU_SUBMISSION_PORT: String(this.submissionPort),
+      // Node's fetch drops an idle socket after 4 s; the server must not close it first (its
+      // default is 5 s, which a loaded machine's timers can cross), or a reused socket fails.
+      QIYOU_HTTP_KEEPALIVE_TIMEOUT: '60',
       ...Object.fromEntries(Object.entries(this.mailPorts).map(([name, port]) => [`QIYOU_${name}_PORT`, String(port)])),
     }
     delete this.env.DATABASE_URL
