@@ -184,15 +184,33 @@ describe('mail list', () => {
     assert.ok(!(await subjectsIn('INBOX')).includes('Drag me'))
   })
 
+  test('by keyboard: v opens the move menu, Enter moves, z undoes', async () => {
+    const pg = carol.page
+    const subject = (await subjectsIn('INBOX'))[0]
+    await row(pg, subject).click()
+    await pg.locator('[data-test=reader]').waitFor()
+    await pg.locator('[data-test=message-list]').focus()
+    await pg.keyboard.press('v')
+    await pg.locator('[data-test=move-menu]').waitFor()
+    await pg.locator(`[data-test=move-to-${projectsId}]`).focus()
+    await pg.keyboard.press('Enter')
+    await row(pg, subject).waitFor({ state: 'detached' })
+    await eventually(async () => (await subjectsIn(projectsId)).includes(subject), 'moved to Projects')
+    await pg.keyboard.press('z') // the list has the focus back
+    await eventually(async () => (await subjectsIn('INBOX')).includes(subject), 'back in the Inbox')
+    await row(pg, subject).waitFor()
+  })
+
   test('the tab title carries the Inbox unread count, live on read/unread and new mail', async () => {
     const pg = carol.page
     const titleCount = () => pg.evaluate(() => Number((document.title.match(/^\((\d+)\)/) || [0, 0])[1]))
     const waitCount = (n) => pg.waitForFunction((want) => document.title === want, n ? `(${n}) 收件箱 - 企邮` : '收件箱 - 企邮')
+    server.smtp(SENDER, CAROL, [plainMail('Count me')])
+    await row(pg, 'Count me').waitFor() // arrived live
     const start = await inboxUnread()
     assert.ok(start > 0)
     await waitCount(start)
-    const unread = (await server.graphql(SUBJECTS, { f: 'INBOX' }, token)).messages.edges.find((e) => !e.node.seen).node.subject
-    await row(pg, unread).locator('[data-test=row-check]').click()
+    await row(pg, 'Count me').locator('[data-test=row-check]').click()
     await pg.locator('[data-test=act-read]').click()
     await waitCount(start - 1)
     assert.equal(await inboxUnread(), start - 1, 'marked read on the server')

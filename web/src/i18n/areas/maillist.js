@@ -36,7 +36,7 @@ export default {
       notifyEnabled: '新邮件将以桌面通知提醒',
       notifyDisabled: '已关闭桌面通知',
       notifyTitle: '新邮件：{from}',
-      keyboardHint: '快捷键：j/k 上下，Enter 打开，u 返回列表，x 选择，r 回复，# 删除，e 归档，v 移动，! 垃圾邮件，s 标星，Shift+I/U 已读/未读',
+      keyboardHint: '快捷键：j/k 上下，Enter 打开，u 返回列表，x 选择，r 回复，# 删除，e 归档，v 移动，! 垃圾邮件，s 标星，Shift+I/U 已读/未读，z 撤销',
     },
   },
   en: {
@@ -75,7 +75,7 @@ export default {
       notifyEnabled: 'New mail will show a desktop notification',
       notifyDisabled: 'Desktop notifications are off',
       notifyTitle: 'New mail from {from}',
-      keyboardHint: 'Keys: j/k up/down, Enter open, u back to list, x select, r reply, # delete, e archive, v move, ! spam, s star, Shift+I/U read/unread',
+      keyboardHint: 'Keys: j/k up/down, Enter open, u back to list, x select, r reply, # delete, e archive, v move, ! spam, s star, Shift+I/U read/unread, z undo',
     },
   },
 }
