@@ -1,7 +1,7 @@
 // The mail policies screen (/admin/policies) does what it shows: an administrator in real
 // headless Chromium against a real `qiyou serve` adds and removes a block-list entry, changes
 // the spam policy, sets the unknown-address transfer, adds and removes a sending restriction,
-// sets the recall policy, creates and deletes a backup rule, sets the archive retention and
+// sets the recall policy, recalls a member's mail by its Message-ID, creates and deletes a backup rule, sets the archive retention and
 // grants and revokes an auditor, creates an approval rule, approves the mail it held (sent by a
 // member through GraphQL), and retries and cancels that mail in the outbound queue (the relay
 // is a local one that answers 421, so it waits there). Each effect is read back through GraphQL or after
@@ -158,6 +158,21 @@ describe('mail policies', () => {
     assert.deepEqual((await asAdmin('{ mailPolicy { recallWindowMinutes recallRead } }')).mailPolicy, { recallWindowMinutes: 45, recallRead: !before })
     await reload('发信限制')
     assert.equal(await admin.page.locator('[data-test=recall-window] input').inputValue(), '45')
+  })
+
+  test('an administrator recalls a member\'s internal mail by its Message-ID', async () => {
+    const alice = await server.token(ALICE)
+    const recallSubject = `误发的通知 ${Date.now()}`
+    const sent = await server.graphql('mutation($i:ComposeInput!){ sendMail(input:$i){ __typename ... on SendMailSuccess { sent { messageId } } ... on MailError { message } } }', { i: { to: [BOB], subject: recallSubject, text: '请忽略。' } }, alice)
+    const messageId = sent.sendMail.sent.messageId
+    const bob = await server.token(BOB)
+    const inbox = async () => (await server.graphql('{ messages(folder:"INBOX", first:50){ edges { node { subject } } } }', {}, bob)).messages.edges.map((e) => e.node.subject)
+    await until(async () => (await inbox()).includes(recallSubject), 'the mail in bob\'s inbox')
+    await reload('发信限制')
+    await fill('recall-id', messageId)
+    await act(button('recall-admin'))
+    assert.equal((await admin.page.locator('[data-test=recall-result]').innerText()).trim(), '已撤回 1 位收件人的邮件')
+    assert.ok(!(await inbox()).includes(recallSubject), 'gone from bob\'s inbox')
   })
 
   test('a backup rule is created with a direction chosen by its words, and deleted', async () => {
