@@ -97,6 +97,18 @@ describe('plain text and quotes', () => {
     expect(doc.querySelector('details blockquote blockquote').textContent).toBe('older')
     expect(buildMailDocument('<blockquote>all quoted</blockquote>', { quotes }).srcdoc).not.toContain('<details')
   })
+  it('folds an Outlook/Foxmail header block and what follows it in an HTML reply', () => {
+    const html = '<div><p>同意，按此执行。</p><hr><div><b>发件人:</b> 张三<br><b>发送时间:</b> 2024年1月1日<br><b>主题:</b> 预算</div><p>原来的内容</p></div>'
+    const doc = body(buildMailDocument(html, { quotes }).srcdoc)
+    const details = doc.querySelector('details.qy-quote')
+    expect(details.textContent).toContain('原来的内容')
+    expect(details.textContent).toContain('发送时间')
+    expect(details.querySelector('hr')).not.toBeNull()
+    expect(doc.body.textContent.indexOf('同意')).toBeLessThan(doc.body.textContent.indexOf('发件人'))
+    expect(details.textContent).not.toContain('同意')
+    const forwardedOnly = '<div><b>From:</b> A<br><b>Sent:</b> Monday</div><p>old</p>'
+    expect(buildMailDocument(forwardedOnly, { quotes }).srcdoc).not.toContain('<details')
+  })
   it('prints the headers above the body, escaped', () => {
     const { srcdoc } = buildMailDocument('<p>body</p>', { header: { subject: '<i>S</i>', rows: [['From', 'A <a@b.cn>']] } })
     const doc = body(srcdoc)

@@ -5,6 +5,12 @@
 
 const REMOTE = /^(https?:)?\/\//i
 const OPENABLE = /^(https?:|mailto:|tel:)/i
+// Attribution lines that open the quoted tail of a reply.
+const WROTE = /^\s*(On\s.{3,300}\swrote:|在.{2,300}写道[:：])\s*$/i
+const ORIGINAL = /^\s*-{2,}\s*(Original Message|原始邮件|Forwarded message|转发的邮件)\s*-{2,}\s*$/i
+const OUTLOOK_FROM = /^\s*\*?(From|发件人)\*?\s*[:：]\s*\S/i
+const OUTLOOK_NEXT = /^\s*\*?(Sent|Date|To|Subject|发送时间|日期|收件人|主题)\*?\s*[:：]/i
+const OUTLOOK_SENT = /(Sent|Date|发送时间|日期)\*?\s*[:：]/i
 const FILE_NAME = /\.(pdf|docx?|xlsx?|pptx?|zip|rar|7z|html?|png|jpe?g|gif|txt|csv|exe|eml)$/i // "report.pdf" is no site
 
 /** The host of a URL-ish string (`https://a.b/x`, `www.a.b`, `a.b/x`), lower-case, else ''. */
@@ -69,10 +75,45 @@ function folded(doc, node, labels) {
   return details
 }
 
+/** Text of `parent` before its child `child`. */
+function textBefore(parent, child) {
+  let text = ''
+  for (const n of parent.childNodes) {
+    if (n === child) break
+    text += n.textContent
+  }
+  return text.trim()
+}
+
+/**
+ * Outlook/Foxmail replies quote without a blockquote: an "From:/发件人:" header block (with a
+ * Sent/Date/发送时间 line) and everything after it. Fold that block, its following siblings, and
+ * an <hr> just before it, when the reply itself has text before it.
+ */
+function foldHeaderTail(doc, labels) {
+  const head = [...doc.body.querySelectorAll('div,p,td,span,font')].find((el) => {
+    const text = el.textContent.trim()
+    return text.length < 800 && OUTLOOK_FROM.test(text) && OUTLOOK_SENT.test(text)
+  })
+  if (!head) return
+  let top = head // up to the outermost element the header block starts
+  while (top.parentElement !== doc.body && !textBefore(top.parentElement, top)) top = top.parentElement
+  let before = ''
+  for (let n = top; n !== doc.body; n = n.parentElement) before += textBefore(n.parentElement, n)
+  if (!before) return // nothing but the quote
+  const tail = []
+  for (let n = top; n; n = n.nextSibling) tail.push(n)
+  if (top.previousElementSibling?.tagName === 'HR') tail.unshift(top.previousElementSibling)
+  const holder = doc.createElement('div')
+  tail[0].before(holder)
+  holder.append(...tail)
+  folded(doc, holder, labels)
+}
+
 /** Fold the outermost blockquotes of a reply (not a mail that is nothing but a quote). */
 function foldHtmlQuotes(doc, labels) {
   const quotes = [...doc.body.querySelectorAll('blockquote')].filter((q) => !q.parentElement.closest('blockquote'))
-  if (!quotes.length) return
+  if (!quotes.length) return foldHeaderTail(doc, labels)
   const outside = doc.body.cloneNode(true)
   outside.querySelectorAll('blockquote').forEach((q) => q.remove())
   if (!outside.textContent.trim()) return
@@ -161,11 +202,6 @@ export function textToHtml(text) {
 }
 
 const URL_IN_TEXT = /\b(?:https?:\/\/|www\.)[^\s<>"'\u3000-\u303f\uff01-\uff0f]+|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b/gi
-const WROTE = /^\s*(On\s.{3,300}\swrote:|在.{2,300}写道[:：])\s*$/i
-const ORIGINAL = /^\s*-{2,}\s*(Original Message|原始邮件|Forwarded message|转发的邮件)\s*-{2,}\s*$/i
-const OUTLOOK_FROM = /^\s*\*?(From|发件人)\*?\s*[:：]\s*\S/i
-const OUTLOOK_NEXT = /^\s*\*?(Sent|Date|To|Subject|发送时间|日期|收件人|主题)\*?\s*[:：]/i
-
 /** Whether line i opens the quoted tail of a reply (an attribution line). */
 function attributionAt(lines, i) {
   const line = lines[i]
