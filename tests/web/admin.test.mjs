@@ -204,13 +204,22 @@ test('departments: the root has a name, rename, move under another, delete an em
   await editor.locator('.t-dialog__close').click()
   await editor.waitFor({ state: 'hidden' })
 
-  // The empty 市场部 goes.
-  await page.locator('[data-test="dept-市场部"]').hover()
-  await page.locator('[data-test="dept-edit-市场部"]').click()
+  // The empty QA组 and 市场部 go; then 研发部 is refused for its member.
+  for (const name of ['QA组', '市场部']) {
+    await page.locator(`[data-test="dept-${name}"]`).hover()
+    await page.locator(`[data-test="dept-edit-${name}"]`).click()
+    await editor.locator('[data-test=dept-delete]').click()
+    await (await confirmButton(page)).click()
+    await page.locator(`[data-test="dept-${name}"]`).waitFor({ state: 'detached' })
+  }
+  const left = (await departments()).map((d) => d.id)
+  assert.ok(!left.includes(ids['测试组']) && !left.includes(ids['市场部']), 'deleted on the server')
+  await page.locator('[data-test="dept-研发部"]').hover()
+  await page.locator('[data-test="dept-edit-研发部"]').click()
   await editor.locator('[data-test=dept-delete]').click()
   await (await confirmButton(page)).click()
-  await page.locator('[data-test="dept-市场部"]').waitFor({ state: 'detached' })
-  assert.ok(!(await departments()).some((d) => d.id === ids['市场部']), 'deleted on the server')
+  await refusal.filter({ hasText: '该部门还有成员' }).waitFor()
+  assert.ok((await departments()).some((d) => d.id === ids['研发部']), 'a department with a member stays')
   assert.deepEqual(watch.consoleErrors, [])
   await context.close()
 })

@@ -21,13 +21,15 @@ export function fieldName(field) {
 
 /**
  * Words for a typed admin error ({code, field, message}) through vue-i18n's t/te: the text
- * for the code and field (adminErr.field.INVALID_password), else the code's words with the
- * server's sentence, else the server's sentence.
+ * for the code and field on this screen (adminErr.department.ALREADY_EXISTS_name) or on any
+ * (adminErr.field.INVALID_password), else the code's words with the server's sentence, else
+ * the server's sentence.
  */
-export function adminErrorText(t, te, error) {
+export function adminErrorText(t, te, error, context = '') {
   if (!error) return ''
   const { code, message } = error
   const field = fieldName(error.field)
+  if (code && field && context && te(`adminErr.${context}.${code}_${field}`)) return t(`adminErr.${context}.${code}_${field}`)
   if (code && field && te(`adminErr.field.${code}_${field}`)) return t(`adminErr.field.${code}_${field}`)
   if (code && te(`adminErr.${code}`)) {
     if (SELF_EXPLAINING.has(code) || !message) return t(`adminErr.${code}`)
@@ -36,10 +38,10 @@ export function adminErrorText(t, te, error) {
   return message || ''
 }
 
-/** adminErrorText bound to the component's i18n (call in setup). */
-export function useAdminText() {
+/** adminErrorText bound to the component's i18n (call in setup); context: 'department', 'domain'. */
+export function useAdminText(context = '') {
   const { t, te } = useI18n()
-  return (error) => adminErrorText(t, te, error)
+  return (error) => adminErrorText(t, te, error, context)
 }
 
 /** The label of a department in pickers: its path, the root by its name (the company). */
@@ -64,8 +66,8 @@ export function actionColumn(title, width, narrow, narrowWidth = width) {
   return narrow ? { colKey: 'op', title, width: narrowWidth, fixed: 'right' } : { colKey: 'op', title, width }
 }
 
-export function useForm(fields) {
-  const words = useAdminText()
+export function useForm(fields, context = '') {
+  const words = useAdminText(context)
   const fieldErrors = ref({})
   const formError = ref('')
   async function submit(query, variables, key, okText) {
