@@ -10,16 +10,17 @@ import { launch, openPage, shot, signIn } from './lib/browser.mjs'
 const server = new Server()
 const CAROL = 'carol@example.com'
 const SENDER = 'partner@remote.test'
+const JUNK = 'junk@bulk.test'
 let browser
 let token
 let projectsId
 const contexts = []
 
 let seq = 0
-function plainMail(subject) {
+function plainMail(subject, from = SENDER) {
   seq += 1
   return [
-    `From: Partner <${SENDER}>`,
+    `From: Partner <${from}>`,
     `To: ${CAROL}`,
     `Subject: ${subject}`,
     `Message-ID: <maillist.${seq}.${Date.now()}@remote.test>`,
@@ -81,7 +82,9 @@ before(async () => {
   token = await server.token(CAROL)
   const f = await server.graphql('mutation{ createFolder(name:"Projects"){ __typename ... on FolderPayload { folder { id } } } }', {}, token)
   projectsId = f.createFolder.folder.id
-  server.smtp(SENDER, CAROL, ['Bulk one', 'Bulk two', 'Bulk three', 'Undo me', 'Spam me', 'Drag me', 'Read me'].map(plainMail))
+  server.smtp(SENDER, CAROL, ['Bulk one', 'Bulk two', 'Bulk three', 'Undo me'].map((s) => plainMail(s)))
+  server.smtp(JUNK, CAROL, [plainMail('Spam me', JUNK)])
+  server.smtp(SENDER, CAROL, ['Drag me', 'Read me'].map((s) => plainMail(s)))
   await eventually(async () => (await subjectsIn('INBOX')).length === 7, 'seven mails in the Inbox')
   browser = await launch()
 })
@@ -155,7 +158,7 @@ describe('mail list', () => {
     await row(pg, 'Undo me').waitFor()
   })
 
-  test('report spam by keyboard (x then !), then "not spam" from the Spam folder', async () => {
+  test('report spam by keyboard (x then !) and block the sender, then "not spam" from the Spam folder', async () => {
     const pg = carol.page
     await row(pg, 'Spam me').click() // opens it; the cursor is on it
     await pg.locator('[data-test=reader]').waitFor()
@@ -165,13 +168,20 @@ describe('mail list', () => {
     await pg.keyboard.press('!')
     await row(pg, 'Spam me').waitFor({ state: 'detached' })
     await eventually(async () => (await subjectsIn('SPAM')).includes('Spam me'), 'in Spam')
+    await pg.locator('[data-test=toast-extra]').filter({ hasText: '拦截发件人' }).click()
+    await pg.locator('[data-test=undo-toast]').filter({ hasText: JUNK }).waitFor()
+    const lists = await server.graphql('query { mySenderLists { kind pattern action } }', {}, token)
+    assert.deepEqual(lists.mySenderLists.map((e) => [e.kind, e.pattern, e.action]), [['BLOCK', JUNK, 'SPAM']])
+    server.smtp(JUNK, CAROL, [plainMail('More junk', JUNK)]) // the block works: straight to Spam
+    await eventually(async () => (await subjectsIn('SPAM')).includes('More junk'), 'the next one in Spam')
+    assert.ok(!(await subjectsIn('INBOX')).includes('More junk'))
     await pg.locator('[data-test=folder-SPAM]').click()
     await row(pg, 'Spam me').locator('[data-test=row-check]').click()
     assert.equal(await pg.locator('[data-test=act-spam]').count(), 0, 'no "report spam" inside Spam')
     await pg.locator('[data-test=act-notspam]').click()
     await row(pg, 'Spam me').waitFor({ state: 'detached' })
     await eventually(async () => (await subjectsIn('INBOX')).includes('Spam me'), 'back in the Inbox')
-    assert.deepEqual(await subjectsIn('SPAM'), [])
+    assert.deepEqual(await subjectsIn('SPAM'), ['More junk'])
     await pg.locator('[data-test=folder-INBOX]').click()
     await row(pg, 'Spam me').waitFor()
   })

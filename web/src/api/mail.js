@@ -18,6 +18,8 @@ export const MOVE = `mutation($ids:[ID!]!,$f:String!){ move(ids:$ids, folder:$f)
 export const DELETE = `mutation($ids:[ID!]!){ delete(ids:$ids){ ${UPDATE} } }`
 /** Delete, answering which messages went to Trash (they can be moved back) and which are gone. */
 export const DELETE_TRASHED = `mutation($ids:[ID!]!){ delete(ids:$ids){ __typename ... on MessagesDeleted { trashed { id } expunged } ... on MailError { code field message } } }`
+/** Report spam's second step, when asked: mail from these senders goes to the member's Spam folder. */
+export const BLOCK_SENDER = `mutation($p:String!){ addMySenderListEntry(input:{ kind: BLOCK, pattern: $p, action: SPAM }){ __typename ... on SenderListEntry { id pattern } ... on DeliveryError { code field message } } }`
 export const SET_MODE = `mutation($e:Boolean!){ setConversationMode(enabled:$e){ conversationMode } }`
 export const CREATE_FOLDER = `mutation($n:String!){ createFolder(name:$n){ __typename ... on MailError { code field message } } }`
 export const COMPOSE_RESULT = `__typename ... on MailError { code field message }`
