@@ -77,7 +77,7 @@ before(async () => {
 
   const paragraphs = Array.from({ length: 120 }, (_, i) => `<p>Paragraph ${i}: the newsletter goes on and on about the quarter.</p>`).join('')
   server.smtp('news@remote.test', 'bob@example.com', [
-    mail(S.links, 'text/html; charset=utf-8', `<p>Read <a href="${site.url}/report">the report</a>.</p><p>Log in at <a href="${site.url}/phish">https://bank.example.cn/login</a></p>`),
+    mail(S.links, 'text/html; charset=utf-8', `<p>Read <a href="${site.url}/report">the report</a>.</p><p>Log in at <a href="${site.url}/phish">https://bank.example.cn/login</a></p><p><a href="mailto:carol@example.com">write to Carol</a></p>`),
     mail(S.long, 'text/html; charset=utf-8', paragraphs),
     mail(S.short, 'text/html; charset=utf-8', '<p>Just one line.</p>'),
     mail(S.quoted, 'text/plain; charset=utf-8', `Thanks, done. Details at ${site.url}/details\n\nOn Mon, 1 Jan 2024 at 10:00, Bob <bob@example.com> wrote:\n> the hidden quoted line\n> more`),
@@ -137,6 +137,11 @@ describe('reading pane', () => {
     await phish.close()
     const sandbox = await page.locator('[data-test=mail-frame]').first().getAttribute('sandbox')
     assert.ok(!sandbox.includes('allow-scripts'), `no scripts in the mail frame: ${sandbox}`)
+
+    // mailto: writes a mail here rather than opening a tab.
+    await frame.getByText('write to Carol').click()
+    await page.waitForURL(/\/compose\?to=carol(%40|@)example\.com/)
+    assert.equal(context.pages().length, 1)
   })
 
   test('each frame is as tall as its mail', async () => {
