@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from datetime import UTC, datetime
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -186,7 +187,8 @@ async def _message_page(request: Request, token: str, opened: external.Opened) -
         for a in parsed.attachments
         if not a.inline
     )
-    until = opened.read.expires_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    zone = ZoneInfo(request.app.state.runtime.settings.time_zone)
+    until = opened.read.expires_at.astimezone(zone).strftime("%Y-%m-%d %H:%M (UTC%z)")
     return _page(
         parsed.subject or "保密邮件 Confidential message",
         _intro(opened.link) + f'<p class="muted">保密邮件：请勿转发或打印。可查看至 {until}。 '

@@ -13,6 +13,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from tortoise.expressions import F
 
@@ -237,7 +238,7 @@ async def _send_wechat(
     values = {
         "code": code,
         "subject": (entry.message.subject or "(无主题)")[:THING],
-        "expires": expires.astimezone(UTC).strftime("%Y-%m-%d %H:%M"),
+        "expires": expires.astimezone(ZoneInfo(settings.time_zone)).strftime("%Y-%m-%d %H:%M"),
         "minutes": str(settings.confidential_code_minutes),
     }
     data = {key: values.get(what, what[:THING]) for key, what in _wechat_fields(settings).items()}

@@ -13,7 +13,9 @@ import imaplib
 import re
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -290,6 +292,9 @@ async def test_bob_reads_only_after_verifying_a_code(conf_server, people, sms, w
     assert pushed["touser"] == BOB_OPENID and pushed["template_id"] == "tpl-confidential-code"
     assert pushed["page"] == f"pages/message/message?id={locked['id']}"
     assert pushed["data"]["thing2"]["value"] == f"Plan {secret[:14]}"
+    # The expiry is written in the server's time zone (QIYOU_TIME_ZONE, Asia/Shanghai), not UTC.
+    expires = datetime.fromisoformat(by_wechat["expiresAt"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert pushed["data"]["time3"]["value"] == expires.strftime("%Y-%m-%d %H:%M")
     wechat_code = wechat.last_value(BOB_OPENID, "character_string1")
     assert (await verify(other, locked["id"], wechat_code))["__typename"] == "ConfidentialVerified"
     assert secret in (await other.data(MESSAGE, id=locked["id"]))["message"]["text"]
@@ -454,6 +459,7 @@ async def test_external_recipient_gets_a_link_and_reads_with_an_emailed_code(con
         assert shown.status_code == 200 and secret in shown.text
         assert "<script" not in shown.text, "the body is sanitized"
         assert "@media print" in shown.text
+        assert re.search(r"可查看至 \d{4}-\d\d-\d\d \d\d:\d\d \(UTC\+0800\)", shown.text)
 
     async with httpx.AsyncClient(base_url=conf_server.url) as stranger:
         assert secret not in (await stranger.get(path)).text, "the view is bound to the reader"
