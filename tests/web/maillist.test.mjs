@@ -156,6 +156,15 @@ describe('mail list', () => {
     await eventually(async () => (await subjectsIn('INBOX')).includes('Undo me'), 'back in the Inbox')
     assert.ok(!(await subjectsIn('TRASH')).includes('Undo me'), 'no longer in Trash')
     await row(pg, 'Undo me').waitFor()
+    // The reading pane's own delete button gets the same undo.
+    await row(pg, 'Undo me').click()
+    await pg.locator('[data-test=reader] [data-test=subject]').filter({ hasText: 'Undo me' }).waitFor()
+    await pg.locator('[data-test=reader] [data-test=delete]').click()
+    await row(pg, 'Undo me').waitFor({ state: 'detached' })
+    await eventually(async () => (await subjectsIn('TRASH')).includes('Undo me'), 'in Trash again')
+    await pg.locator('[data-test=undo]').click()
+    await eventually(async () => (await subjectsIn('INBOX')).includes('Undo me'), 'back in the Inbox again')
+    await row(pg, 'Undo me').waitFor()
   })
 
   test('report spam by keyboard (x then !) and block the sender, then "not spam" from the Spam folder', async () => {
