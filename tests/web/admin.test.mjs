@@ -247,6 +247,13 @@ test('logs, the import report and DNS records show words, not codes', async () =
   assert.match(mail, /收信（外部发来）/)
   assert.doesNotMatch(mail, /DELIVERED|\bIN\b|INTERNAL/)
 
+  // The same words in English once the UI is switched.
+  await page.evaluate(() => localStorage.setItem('qiyou.locale', 'en'))
+  await page.reload()
+  await table.locator('tbody tr').first().waitFor()
+  assert.match(await table.innerText(), /Wrong password/)
+  await page.evaluate(() => localStorage.setItem('qiyou.locale', 'zh-CN'))
+
   // The import report: statuses and row errors in Chinese.
   await page.goto('/admin/members')
   const csv = 'email,name,password\nqa1@example.com,QA One,qa-password-1\nqa2@example.com,QA Two,short\n'
