@@ -204,6 +204,11 @@ describe('mail policies', () => {
     await admin.page.locator('[data-test=auditor-add]').click() // no department: refused, said in words
     await admin.page.locator('[data-test=policy-error]', { hasText: '填写有误 · 部门' }).waitFor()
     assert.deepEqual((await asAdmin('{ auditors { email } }')).auditors, [])
+    await admin.page.locator('[data-test=auditor-departments]').click()
+    await admin.page.locator('.t-select-option', { hasText: '财务部' }).first().waitFor()
+    const labels = await admin.page.locator('.t-select-option').allInnerTexts()
+    assert.ok(labels.length > 1 && labels.every((l) => l.trim()), `every department has a name, the root too: ${JSON.stringify(labels)}`)
+    await admin.page.keyboard.press('Escape')
     await choose('auditor-departments', '财务部')
     await act(button('auditor-add'))
     const auditor = await until(async () => (await asAdmin('{ auditors { email departmentIds } }')).auditors.find((a) => a.email === CAROL), 'the auditor')
