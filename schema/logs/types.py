@@ -202,6 +202,14 @@ class ReceivedMail:
     def folder(self) -> str:
         return self.entry.folder.name
 
+    @strawberry.field(
+        description="That folder's role (INBOX, SPAM, ...) as on Folder.role, for clients to "
+        "name it in their language; null for a custom folder."
+    )
+    def folder_role(self) -> str | None:
+        role = self.entry.folder.role
+        return role.value.upper() if role else None
+
 
 @strawberry.type
 class ReceivedMailEdge:
