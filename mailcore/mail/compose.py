@@ -143,7 +143,7 @@ async def _prepare(
         wanted = form.forward_attachments
         if wanted is None:
             wanted = [att.index for att in parsed.attachments if not att.inline]
-        for index in wanted:
+        for index in dict.fromkeys(wanted):  # each once, however often named
             attachments.append(
                 await _copy_attachment(blobs, member.id, entry.id, index, "forwardAttachments")
             )
@@ -184,7 +184,7 @@ async def _kept_attachments(
         raise MailError(MailErrorCode.NOT_FOUND, "no such draft", "draftId")
     return [
         await _copy_attachment(blobs, member_id, entry.id, index, "keepAttachments")
-        for index in form.keep_attachments
+        for index in dict.fromkeys(form.keep_attachments)  # each once, however often named
     ]
 
 

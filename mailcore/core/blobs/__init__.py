@@ -113,7 +113,10 @@ async def unreachable(url_or_path: str, timeout: float = 20.0) -> str | None:
     credentials refused. (A local store's directory is the data dir's, checked with it.)"""
     if not url_or_path.startswith("s3://"):
         return None
-    store = open_blob_store(url_or_path)
+    from mailcore.core.blobs.s3 import S3BlobStore
+
+    store = S3BlobStore.from_url(url_or_path)
+    store.attempts = 2  # say what the first tries met, not what long retry backoffs hid
     try:
         await asyncio.wait_for(store.exists("0" * 64), timeout)
     except TimeoutError:

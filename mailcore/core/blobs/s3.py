@@ -47,6 +47,7 @@ class S3BlobStore:
         self.prefix = prefix
         self.addressing = addressing
         self.concurrency = concurrency
+        self.attempts = 5  # per request, botocore's standard retries (the start-up check: 2)
         self._credentials = (access_key, secret_key)
         self._client: Any = None
         self._stack = contextlib.AsyncExitStack()
@@ -101,7 +102,7 @@ class S3BlobStore:
                     config = AioConfig(
                         max_pool_connections=self.concurrency + 4,
                         s3={"addressing_style": self.addressing},
-                        retries={"max_attempts": 5, "mode": "standard"},
+                        retries={"max_attempts": self.attempts, "mode": "standard"},
                         request_checksum_calculation="when_required",
                         response_checksum_validation="when_required",
                     )
