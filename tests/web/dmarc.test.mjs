@@ -86,8 +86,8 @@ test('an admin sees a mailed DMARC report as rows per source IP, per domain', as
   assert.deepEqual(
     cells.map((c) => c.slice(0, 6)),
     [
-      ['192.0.2.10', '12', 'none', 'DKIM passSPF pass', 'example.com', 'google.com'],
-      ['203.0.113.66', '3', 'quarantine', 'DKIM failSPF fail', 'example.com', 'google.com'],
+      ['192.0.2.10', '12', '不处理', 'DKIM 通过SPF 通过', 'example.com', 'google.com'],
+      ['203.0.113.66', '3', '隔离', 'DKIM 未通过SPF 未通过', 'example.com', 'google.com'],
     ],
   )
   assert.equal(cells[0][6], '2025-12-06 – 2025-12-06')
