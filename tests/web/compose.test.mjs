@@ -8,6 +8,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { after, before, test } from 'node:test'
 import { PASSWORD, Server } from './lib/server.mjs'
+import { until } from './lib/wait.mjs'
 import { launch, openPage, shot, signIn } from './lib/browser.mjs'
 
 const server = new Server()
@@ -39,17 +40,6 @@ async function userPage(email, options) {
 async function find(email, folder, subject) {
   const d = await graphql(FIND, { f: folder }, tokens[email])
   return d.messages.edges.map((e) => e.node).filter((m) => m.subject === subject)
-}
-
-/** Wait (bounded) until `check` returns something truthy. */
-async function until(check, what, timeout = 30_000) {
-  const deadline = Date.now() + timeout
-  for (;;) {
-    const value = await check()
-    if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 300))
-  }
 }
 
 async function received(email, subject) {

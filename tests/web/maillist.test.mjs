@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import { PASSWORD, Server } from './lib/server.mjs'
+import { until } from './lib/wait.mjs'
 import { launch, openPage, shot, signIn } from './lib/browser.mjs'
 
 const server = new Server()
@@ -46,18 +47,6 @@ async function inboxUnread() {
   return d.folders.find((f) => f.role === 'INBOX').unread
 }
 
-/** Poll a server-side condition (the browser's mutation may still be in flight). */
-async function eventually(check, label, timeout = 15_000) {
-  const deadline = Date.now() + timeout
-  let last
-  while (Date.now() < deadline) {
-    last = await check()
-    if (last) return last
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  assert.fail(`${label}: not so after ${timeout} ms (last: ${JSON.stringify(last)})`)
-}
-
 async function page(options = {}, init = null) {
   const p = await openPage(browser, server.url, options)
   contexts.push(p.context)
@@ -85,7 +74,7 @@ before(async () => {
   server.smtp(SENDER, CAROL, ['Bulk one', 'Bulk two', 'Bulk three', 'Undo me'].map((s) => plainMail(s)))
   server.smtp(JUNK, CAROL, [plainMail('Spam me', JUNK)])
   server.smtp(SENDER, CAROL, ['Drag me', 'Read me'].map((s) => plainMail(s)))
-  await eventually(async () => (await subjectsIn('INBOX')).length === 7, 'seven mails in the Inbox')
+  await until(async () => (await subjectsIn('INBOX')).length === 7, 'seven mails in the Inbox')
   browser = await launch()
 })
 
@@ -151,9 +140,9 @@ describe('mail list', () => {
     await row(pg, 'Undo me').locator('[data-test=row-check]').click()
     await pg.locator('[data-test=act-delete]').click()
     await row(pg, 'Undo me').waitFor({ state: 'detached' })
-    await eventually(async () => (await subjectsIn('TRASH')).includes('Undo me'), 'in Trash')
+    await until(async () => (await subjectsIn('TRASH')).includes('Undo me'), 'in Trash')
     await pg.locator('[data-test=undo]').click()
-    await eventually(async () => (await subjectsIn('INBOX')).includes('Undo me'), 'back in the Inbox')
+    await until(async () => (await subjectsIn('INBOX')).includes('Undo me'), 'back in the Inbox')
     assert.ok(!(await subjectsIn('TRASH')).includes('Undo me'), 'no longer in Trash')
     await row(pg, 'Undo me').waitFor()
     // The reading pane's own delete button gets the same undo.
@@ -161,9 +150,9 @@ describe('mail list', () => {
     await pg.locator('[data-test=reader] [data-test=subject]').filter({ hasText: 'Undo me' }).waitFor()
     await pg.locator('[data-test=reader] [data-test=delete]').click()
     await row(pg, 'Undo me').waitFor({ state: 'detached' })
-    await eventually(async () => (await subjectsIn('TRASH')).includes('Undo me'), 'in Trash again')
+    await until(async () => (await subjectsIn('TRASH')).includes('Undo me'), 'in Trash again')
     await pg.locator('[data-test=undo]').click()
-    await eventually(async () => (await subjectsIn('INBOX')).includes('Undo me'), 'back in the Inbox again')
+    await until(async () => (await subjectsIn('INBOX')).includes('Undo me'), 'back in the Inbox again')
     await row(pg, 'Undo me').waitFor()
   })
 
@@ -176,20 +165,20 @@ describe('mail list', () => {
     await pg.locator('[data-test=selected-count]').filter({ hasText: '已选 1 封' }).waitFor()
     await pg.keyboard.press('!')
     await row(pg, 'Spam me').waitFor({ state: 'detached' })
-    await eventually(async () => (await subjectsIn('SPAM')).includes('Spam me'), 'in Spam')
+    await until(async () => (await subjectsIn('SPAM')).includes('Spam me'), 'in Spam')
     await pg.locator('[data-test=toast-extra]').filter({ hasText: '拦截发件人' }).click()
     await pg.locator('[data-test=undo-toast]').filter({ hasText: JUNK }).waitFor()
     const lists = await server.graphql('query { mySenderLists { kind pattern action } }', {}, token)
     assert.deepEqual(lists.mySenderLists.map((e) => [e.kind, e.pattern, e.action]), [['BLOCK', JUNK, 'SPAM']])
     server.smtp(JUNK, CAROL, [plainMail('More junk', JUNK)]) // the block works: straight to Spam
-    await eventually(async () => (await subjectsIn('SPAM')).includes('More junk'), 'the next one in Spam')
+    await until(async () => (await subjectsIn('SPAM')).includes('More junk'), 'the next one in Spam')
     assert.ok(!(await subjectsIn('INBOX')).includes('More junk'))
     await pg.locator('[data-test=folder-SPAM]').click()
     await row(pg, 'Spam me').locator('[data-test=row-check]').click()
     assert.equal(await pg.locator('[data-test=act-spam]').count(), 0, 'no "report spam" inside Spam')
     await pg.locator('[data-test=act-notspam]').click()
     await row(pg, 'Spam me').waitFor({ state: 'detached' })
-    await eventually(async () => (await subjectsIn('INBOX')).includes('Spam me'), 'back in the Inbox')
+    await until(async () => (await subjectsIn('INBOX')).includes('Spam me'), 'back in the Inbox')
     assert.deepEqual(await subjectsIn('SPAM'), ['More junk'])
     await pg.locator('[data-test=folder-INBOX]').click()
     await row(pg, 'Spam me').waitFor()
@@ -199,7 +188,7 @@ describe('mail list', () => {
     const pg = carol.page
     await row(pg, 'Drag me').dragTo(pg.locator(`[data-test=folder-${projectsId}]`))
     await row(pg, 'Drag me').waitFor({ state: 'detached' })
-    await eventually(async () => (await subjectsIn(projectsId)).includes('Drag me'), 'in Projects')
+    await until(async () => (await subjectsIn(projectsId)).includes('Drag me'), 'in Projects')
     assert.ok(!(await subjectsIn('INBOX')).includes('Drag me'))
   })
 
@@ -214,9 +203,9 @@ describe('mail list', () => {
     await pg.locator(`[data-test=move-to-${projectsId}]`).focus()
     await pg.keyboard.press('Enter')
     await row(pg, subject).waitFor({ state: 'detached' })
-    await eventually(async () => (await subjectsIn(projectsId)).includes(subject), 'moved to Projects')
+    await until(async () => (await subjectsIn(projectsId)).includes(subject), 'moved to Projects')
     await pg.keyboard.press('z') // the list has the focus back
-    await eventually(async () => (await subjectsIn('INBOX')).includes(subject), 'back in the Inbox')
+    await until(async () => (await subjectsIn('INBOX')).includes(subject), 'back in the Inbox')
     await row(pg, subject).waitFor()
   })
 

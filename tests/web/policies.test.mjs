@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, describe, test } from 'node:test'
 import net from 'node:net'
 import { PASSWORD, Server } from './lib/server.mjs'
+import { until } from './lib/wait.mjs'
 import { launch, openPage, shot, signIn } from './lib/browser.mjs'
 
 const server = new Server()
@@ -27,17 +28,6 @@ let finance // a department's id
 
 /** A GraphQL query as the administrator (the checks read the server's state this way). */
 const asAdmin = (query, variables) => server.graphql(query, variables, adminToken)
-
-/** Wait (bounded) until `probe` returns something truthy; return it. */
-async function until(probe, what, timeout = 30_000) {
-  const deadline = Date.now() + timeout
-  for (;;) {
-    const found = await probe()
-    if (found) return found
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 200))
-  }
-}
 
 async function openTab(label) {
   await admin.page.locator('.t-tabs__nav-item', { hasText: label }).first().click()
