@@ -111,3 +111,10 @@ export function codeText(enumName, value, fallback = '') {
   const key = `errors.${enumName}.${value}`
   return value && known(key) ? i18n.global.t(key) : fallback || value || ''
 }
+
+/** A log's code in words (`logs.<ns>.<code>`: clients, sign-in reasons, directions, statuses),
+ * shared by the admin logs and the member's own; an unknown code (a newer server) as it is. */
+export function logWord(ns, code) {
+  const key = `logs.${ns}.${code}`
+  return code && known(key) ? i18n.global.t(key) : code || ''
+}
