@@ -23,6 +23,24 @@ function freePort() {
   })
 }
 
+/** `n` distinct free ports: all held open at once, so the kernel cannot hand one out twice. */
+async function freePorts(n) {
+  const servers = []
+  try {
+    for (let i = 0; i < n; i += 1) {
+      const srv = net.createServer()
+      await new Promise((resolve, reject) => {
+        srv.once('error', reject)
+        srv.listen(0, '127.0.0.1', resolve)
+      })
+      servers.push(srv)
+    }
+    return servers.map((srv) => srv.address().port)
+  } finally {
+    await Promise.all(servers.map((srv) => new Promise((resolve) => srv.close(resolve))))
+  }
+}
+
 class Qiyou {
   constructor(env = {}) {
     this.dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'qiyou-mp-'))
@@ -30,12 +48,11 @@ class Qiyou {
   }
 
   async ports() {
-    this.httpPort = await freePort()
-    this.smtpPort = await freePort()
-    this.submissionPort = await freePort()
+    const names = ['SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S']
+    const ports = await freePorts(3 + names.length)
+    ;[this.httpPort, this.smtpPort, this.submissionPort] = ports
     // The mail-client listeners (QIYOU_IMAP_PORT, ...) on free ports too, by name.
-    this.mailPorts = {}
-    for (const name of ['SUBMISSIONS', 'IMAP', 'IMAPS', 'POP3', 'POP3S']) this.mailPorts[name] = await freePort()
+    this.mailPorts = Object.fromEntries(names.map((name, i) => [name, ports[3 + i]]))
   }
 
   env() {
