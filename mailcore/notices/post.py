@@ -1,10 +1,12 @@
 """Posting a notice: check who may post where, store the notice and one receipt per recipient
-in one transaction (bulk inserts in chunks), then publish ONE event on the enterprise channel.
+in one transaction, then publish ONE event on the enterprise channel.
 
-Live subscribers filter that event themselves (see ``audience.is_meant_for``), so reaching
-10,000 members costs one insert per 1,000 receipts and one publish, not 10,000 of each.
+The receipts are written by the database itself (``audience.store_receipts``: one
+``INSERT ... SELECT`` from the members), so 100,000 recipients cost one statement, not
+100,000 rows built in Python and sent over. Live subscribers filter the one event
+themselves (see ``audience.is_meant_for``): one publish whatever the audience.
 With ``by_mail`` the notice also goes out as one mail (one blob, one ingest call with a
-delivery per member) after the notice is stored; that runs in the background.
+delivery per receipt) after the notice is stored; that runs in the background.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from mailcore.core.models import (
     Notice,
     NoticeReceipt,
 )
-from mailcore.notices.audience import recipients
+from mailcore.core.sqlwork import run
+from mailcore.notices.audience import audience, store_receipts
 from mailcore.notices.errors import NoticeError, NoticeErrorCode
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 
@@ -40,7 +43,6 @@ log = logging.getLogger(__name__)
 MAX_TITLE = 200
 MAX_BODY = 100 * 1024  # bytes of UTF-8
 MAX_DEPARTMENTS = 200
-CHUNK = 1000
 _mailing: set[asyncio.Task[None]] = set()  # by-mail deliveries in flight
 
 
@@ -105,8 +107,8 @@ async def post_notice(
             "you may not post notices there" if as_admin else "you may not post notices",
             "departmentIds" if as_admin else None,
         )
-    member_ids = await recipients(author.enterprise_id, departments)
-    async with in_transaction():
+    targets = await audience(author.enterprise_id, departments)
+    async with in_transaction() as connection:
         notice = await Notice.create(
             enterprise_id=author.enterprise_id,
             author_id=author.id,
@@ -114,15 +116,11 @@ async def post_notice(
             body=body,
             department_ids=departments,
             by_mail=draft.by_mail,
-            recipients=len(member_ids),
+            recipients=0,
         )
-        for start in range(0, len(member_ids), CHUNK):
-            await NoticeReceipt.bulk_create(
-                [
-                    NoticeReceipt(notice_id=notice.id, member_id=m)
-                    for m in member_ids[start : start + CHUNK]
-                ]
-            )
+        stored = await run(store_receipts(notice.id, author.enterprise_id, targets), connection)
+        await Notice.filter(id=notice.id).using_db(connection).update(recipients=stored)
+        notice.recipients = stored
         if scope is not None and as_admin:
             await record(
                 scope,
@@ -130,7 +128,7 @@ async def post_notice(
                 title,
                 notice_id=notice.id,
                 department_ids=departments,
-                recipients=len(member_ids),
+                recipients=stored,
             )
     await bus.publish_enterprise(
         author.enterprise_id,
@@ -142,16 +140,21 @@ async def post_notice(
         created_at=notice.created_at.isoformat(),
         departments=departments or None,
     )
-    if draft.by_mail and ingestor is not None and member_ids:
-        task = asyncio.create_task(_mail(ingestor, notice, author, member_ids))
+    if draft.by_mail and ingestor is not None and stored:
+        task = asyncio.create_task(_mail(ingestor, notice, author))
         _mailing.add(task)
         task.add_done_callback(_mailing.discard)
     return notice
 
 
-async def _mail(ingestor: Ingestor, notice: Notice, author: Member, member_ids: list[int]) -> None:
+async def _mail(ingestor: Ingestor, notice: Notice, author: Member) -> None:
     """The notice as one mail to every recipient (one blob, one ingest)."""
     try:
+        member_ids = (
+            await NoticeReceipt.filter(notice_id=notice.id)
+            .order_by("member_id")
+            .values_list("member_id", flat=True)
+        )
         sender = Address(name=author.name, address=author.email)
         raw, _ = build_message(
             from_=sender,

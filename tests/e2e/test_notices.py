@@ -136,6 +136,45 @@ async def test_department_notice_reaches_exactly_its_subtree(server, org):
         await Directory(admin).set_enabled(org["gone"], False)
 
 
+STORE_IN_CHUNKS = """
+from mailcore.notices.audience import audience, store_receipts
+from mailcore.core.sqlwork import run
+from tortoise.transactions import in_transaction
+
+author = await Member.get(email="admin@example.com")
+targets = await audience(author.enterprise_id, args["departments"])
+async with in_transaction() as connection:
+    notice = await Notice.create(enterprise_id=author.enterprise_id, title="chunks", body="")
+    work = store_receipts(notice.id, author.enterprise_id, targets, chunk=1)
+    stored = await run(work, connection)
+rows = await NoticeReceipt.filter(notice_id=notice.id).values_list("member__email", flat=True)
+return {"stored": stored, "emails": sorted(rows), "statements": len(targets)}
+"""
+
+
+async def test_a_member_of_several_target_departments_gets_one_receipt(server, org):
+    """The receipts are one INSERT ... SELECT per batch of departments: a member in two target
+    subtrees counts once, within one statement and across statements."""
+    directory = await Directory.open(server)
+    plant = await directory.department(title("plant"))
+    line = await directory.department(title("line"), parent=plant)
+    lab = await directory.department(title("lab"))
+    both = await directory.member("both", [line, lab])
+    worker = await directory.member("worker", [plant])
+    admin = await as_(server, "admin@example.com")
+    name = title("plant and lab")
+
+    posted = await post(admin, title=name, body="x", departmentIds=[plant, lab])
+
+    assert posted["recipients"] == 2, posted
+    edges = (await (await as_(server, both)).data(NOTICES, first=100, unread=False))["notices"]
+    assert [e["node"]["title"] for e in edges["edges"]].count(name) == 1
+    assert name in await titles(await as_(server, worker))
+    chunked = server.mailcore(STORE_IN_CHUNKS, departments=[int(plant), int(lab)])
+    assert chunked["statements"] == 3, "plant, line and lab: one statement each"
+    assert chunked == {"stored": 2, "emails": sorted([both, worker]), "statements": 3}
+
+
 async def test_live_push_reaches_subscribers_in_the_department_only(server, org):
     admin = await as_(server, "admin@example.com")
     east = await as_(server, org["east"])
