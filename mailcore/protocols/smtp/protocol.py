@@ -66,7 +66,7 @@ from mailcore.delivery.dsn_params import (
     rcpt_params,
     split_params,
 )
-from mailcore.protocols.smtp import replies
+from mailcore.protocols.smtp import fastinit, replies
 from mailcore.protocols.smtp.enhanced import with_status
 from mailcore.store.request import Dsn
 
@@ -134,7 +134,8 @@ class QiyouSMTP(SMTP):
         self._chunks_refused = False  # a chunk was refused: the rest of the message too
         # aiosmtpd keeps these limits on the class (every connection's EHLO adds to them).
         self.command_size_limits = collections.defaultdict(lambda: SMTP.command_size_limit)
-        super().__init__(handler, data_size_limit=data_size_limit, **kwargs)
+        self._batch: list[bytes] | None = None  # replies gathered into one write (EHLO)
+        fastinit.init(self, handler, set(vars(self)), data_size_limit=data_size_limit, **kwargs)
 
     # Connection limits
 
@@ -318,6 +319,9 @@ class QiyouSMTP(SMTP):
             else:
                 status = with_status(status)
             self._reply = status
+        if self._batch is not None:  # written together when the reply is complete
+            self._batch.append(status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii"))
+            return
         await super().push(status)
 
     def extensions(self) -> list[str]:
@@ -333,10 +337,15 @@ class QiyouSMTP(SMTP):
 
     async def smtp_EHLO(self, hostname: str) -> None:
         self._hello = True
+        self._batch = []  # the ten-odd lines of the answer in one write, not one each
         try:
             await super().smtp_EHLO(hostname)
         finally:
             self._hello = False
+            lines, self._batch = self._batch, None
+        if lines:
+            self._writer.write(b"\r\n".join(lines) + b"\r\n")
+            await self._writer.drain()
         if self.dsn:  # RFC 3461 5: room for RET and ENVID, NOTIFY and ORCPT
             limits = self.command_size_limits
             limits["MAIL"] = max(limits["MAIL"], self.command_size_limit + 26 + 10 + 100)
