@@ -1,13 +1,17 @@
-"""The per-request GraphQL context: who is calling, the runtime, per-request caches."""
+"""The per-request GraphQL context: who is calling, the runtime, per-request caches and
+DataLoaders (``loader``: one per load function, made on first use)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from starlette.requests import Request
 from starlette.websockets import WebSocket
+from strawberry.dataloader import DataLoader
 
 from mailcore.admin.scope import AdminScope, scope_for
 from mailcore.core.mime.types import ParsedMessage
@@ -25,8 +29,19 @@ class Context:
     connection_params: dict[str, Any] | None = None
     app: AppAccess | None = None  # an open API app's token instead of a member session
     parsed: dict[int, asyncio.Future[ParsedMessage]] = field(default_factory=dict)  # by id
+    loaders: dict[Callable[..., Any], DataLoader[Any, Any]] = field(default_factory=dict)
     _admin: AdminScope | None = None
     _admin_loaded: bool = False
+
+    def loader(
+        self, load: Callable[[Context, list[Any]], Awaitable[list[Any]]]
+    ) -> DataLoader[Any, Any]:
+        """The request's DataLoader of ``load`` (e.g. ``schema/mail/loaders.py``): the items
+        of a list ask one by one, ``load`` gets all their keys at once. Uncached: a field
+        read after a mutation of the same request sees the change, as without batching."""
+        if load not in self.loaders:
+            self.loaders[load] = DataLoader(load_fn=partial(load, self), cache=False)
+        return self.loaders[load]
 
     async def admin_scope(self) -> AdminScope | None:
         """The caller's administrator scope (None for plain members), loaded once."""

@@ -106,6 +106,22 @@ async def open_until(
     return read.expires_at if read else None
 
 
+async def open_until_many(
+    conf_ids: list[int], member_id: int, session_id: int | None
+) -> dict[int, datetime]:
+    """``open_until`` of several confidential messages in one query (confidential id →
+    until when; those without a live opening are left out)."""
+    if not conf_ids:
+        return {}
+    query = ConfidentialRead.filter(
+        confidential_id__in=set(conf_ids), member_id=member_id, expires_at__gt=datetime.now(UTC)
+    )
+    if session_id is not None:
+        query = query.filter(session_id=session_id)
+    rows = await query.order_by("expires_at").values_list("confidential_id", "expires_at")
+    return dict(rows)  # the latest expiry wins
+
+
 async def locked(entry: MailboxEntry) -> bool:
     """A recipient's copy with no live opening (for the paths that have no session)."""
     conf = await confidential_of(entry.message_id)

@@ -10,7 +10,7 @@ import base64
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tortoise.expressions import Q
+from tortoise.expressions import Q, RawSQL
 from tortoise.functions import Count
 
 from mailcore.confidential.access import guard as confidential_guard
@@ -115,15 +115,15 @@ async def list_conversations(
         member_id=member_id, role__in=HIDDEN_FROM_CONVERSATIONS
     ).values_list("id", flat=True)
     query = Thread.filter(member_id=member_id)
-    if folder is not None:
-        query = query.filter(entries__folder_id=folder.id)
-    else:
-        query = query.filter(entries__folder_id__not_in=list(hidden))
     cursor = decode_cursor(after)
     if cursor:
         when, pk = cursor
         query = query.filter(Q(last_date__lt=when) | Q(last_date=when, id__lt=pk))
-    threads = await query.distinct().order_by("-last_date", "-id").limit(size + 1)
+    # Walk the member's threads newest first (index thread(member_id, last_date, id)) and
+    # keep those with an entry there, one index lookup each: a join with every entry and
+    # DISTINCT took a second on a 100,000-message mailbox.
+    query = query.annotate(shown=RawSQL(_has_entry(member_id, folder, hidden))).filter(shown=True)
+    threads = await query.order_by("-last_date", "-id").limit(size + 1)
     page = threads[:size]
     show_hidden = folder is not None and folder.id in hidden
     entries = (
@@ -137,6 +137,17 @@ async def list_conversations(
             by_thread[entry.thread_id].entries.append(entry)
     end = encode_cursor(page[-1].last_date, page[-1].id) if page else None
     return Page(items=list(by_thread.values()), has_next=len(threads) > size, end_cursor=end)
+
+
+def _has_entry(member_id: int, folder: Folder | None, hidden: list[int]) -> str:
+    """SQL: the thread of the row has an entry in ``folder`` (or anywhere but ``hidden``).
+    Only integers from the database are written into it."""
+    where = f"e.member_id = {int(member_id)} AND e.thread_id = thread.id"
+    if folder is not None:
+        where += f" AND e.folder_id = {int(folder.id)}"
+    elif hidden:
+        where += f" AND e.folder_id NOT IN ({', '.join(str(int(h)) for h in hidden)})"
+    return f"EXISTS (SELECT 1 FROM mailbox_entry e WHERE {where})"
 
 
 async def get_conversation(member_id: int, thread_id: int | str) -> Conversation:
@@ -210,8 +221,17 @@ async def get_entries(member_id: int, ids: list[int]) -> list[MailboxEntry]:
 
 async def outbound_status(member_id: int, entry: MailboxEntry) -> list[OutboundMessage]:
     """Remote delivery state of the external recipients of a message this member sent."""
-    return list(
-        await OutboundMessage.filter(message_id=entry.message_id, sender_id=member_id).order_by(
-            "id"
-        )
-    )
+    return (await outbound_status_many(member_id, [entry.message_id])).get(entry.message_id, [])
+
+
+async def outbound_status_many(
+    member_id: int, message_pks: list[int]
+) -> dict[int, list[OutboundMessage]]:
+    """``outbound_status`` of several messages in one query (message pk → rows; only those
+    this member sent have any)."""
+    found: dict[int, list[OutboundMessage]] = {}
+    if message_pks:
+        rows = OutboundMessage.filter(message_id__in=set(message_pks), sender_id=member_id)
+        for row in await rows.order_by("id"):
+            found.setdefault(row.message_id, []).append(row)
+    return found

@@ -189,5 +189,13 @@ async def mark(message_pk: int, domains: list[str]) -> None:
 
 async def warning(message_pk: int) -> str | None:
     """The warning to show on a message, or None."""
-    row = await SpoofMark.filter(message_id=message_pk).first()
-    return WARNING.format(domain=row.domain) if row else None
+    return (await warnings([message_pk])).get(message_pk)
+
+
+async def warnings(message_pks: list[int]) -> dict[int, str]:
+    """The warnings of several messages in one query (message pk → warning; unmarked
+    messages are left out)."""
+    if not message_pks:
+        return {}
+    rows = SpoofMark.filter(message_id__in=set(message_pks)).values_list("message_id", "domain")
+    return {pk: WARNING.format(domain=domain) for pk, domain in await rows}

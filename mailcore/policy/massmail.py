@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from mailcore.core.blobs import BlobStore
 from mailcore.core.locks import singleton
@@ -279,15 +280,39 @@ async def progress(member_id: int, job_id: int) -> Progress:
     job = await MassMailJob.filter(id=job_id, member_id=member_id).first()
     if job is None:
         raise MailError(MailErrorCode.NOT_FOUND, "no such mass mail job", "id")
-    counts = dict.fromkeys(CopyStatus, 0)
-    rows = await MassMailRecipient.filter(job_id=job_id).values_list("status", flat=True)
-    for status in rows:
-        counts[CopyStatus(status)] += 1
-    return Progress(job, counts)
+    return (await _progress([job]))[job.id]
+
+
+async def _progress(jobs: list[MassMailJob]) -> dict[int, Progress]:
+    """Each job's copies counted by status, in one query (job id → progress)."""
+    found = {job.id: Progress(job, dict.fromkeys(CopyStatus, 0)) for job in jobs}
+    if found:
+        rows = (
+            await MassMailRecipient.filter(job_id__in=list(found))
+            .group_by("job_id", "status")
+            .annotate(n=Count("id"))
+            .values_list("job_id", "status", "n")
+        )
+        for job_id, status, n in rows:
+            found[job_id].counts[CopyStatus(status)] += n
+    return found
 
 
 async def job_for_sent(member_id: int, entry_id: int) -> MassMailJob | None:
     return await MassMailJob.filter(member_id=member_id, sent_entry_id=entry_id).first()
+
+
+async def progress_for_sent(member_id: int, entry_ids: list[int]) -> dict[int, Progress]:
+    """The progress of the member's jobs made from these Sent entries, in two queries
+    (entry id → progress; entries that started no job are left out)."""
+    if not entry_ids:
+        return {}
+    jobs: dict[int, MassMailJob] = {}
+    rows = MassMailJob.filter(member_id=member_id, sent_entry_id__in=set(entry_ids))
+    for job in await rows.order_by("-id"):  # one job per entry; the first made if ever two
+        jobs[job.sent_entry_id] = job
+    counted = await _progress(list(jobs.values()))
+    return {entry_id: counted[job.id] for entry_id, job in jobs.items()}
 
 
 async def recipients(

@@ -197,11 +197,18 @@ async def recall_sent(
 
 
 async def latest_recall(member_id: int, entry_id: int) -> Recall | None:
-    return (
-        await Recall.filter(sent_entry_id=entry_id, requested_by_id=member_id, by_admin=False)
-        .order_by("-id")
-        .first()
+    return (await latest_recalls(member_id, [entry_id])).get(entry_id)
+
+
+async def latest_recalls(member_id: int, entry_ids: list[int]) -> dict[int, Recall]:
+    """The member's latest recall of each of these Sent entries, in one query (entry id →
+    recall; entries never recalled are left out)."""
+    if not entry_ids:
+        return {}
+    rows = Recall.filter(
+        sent_entry_id__in=set(entry_ids), requested_by_id=member_id, by_admin=False
     )
+    return {r.sent_entry_id: r for r in await rows.order_by("id")}  # the latest id wins
 
 
 async def admin_recall(changes: Changes, scope: AdminScope, message_id: str) -> Recall:

@@ -72,18 +72,42 @@ class Asked:
 async def asked(member_id: int, entry: MailboxEntry) -> Asked | None:
     """What the entry asks of its member; None if it asks nothing of them (no request, in
     Spam, their own mail)."""
-    request = await ReceiptRequest.filter(message_id=entry.message_id).first()
-    if request is None:
-        return None
-    role = await Folder.filter(id=entry.folder_id).values_list("role", flat=True)
-    if role and role[0] in NOT_ASKED:
-        return None
-    routes = await route([*request.notify_to, request.return_path or ""])
-    if member_id in routes.local.values():
-        return None  # mail from themselves (an address or alias of theirs)
-    notify = [normalize_address(a) for a in request.notify_to]
-    automatic = len(notify) == 1 and notify[0] == normalize_address(request.return_path)
-    return Asked(entry, request, handled(entry), automatic, await mode_of(member_id))
+    return (await asked_many(member_id, [entry])).get(entry.id)
+
+
+async def asked_many(member_id: int, entries: list[MailboxEntry]) -> dict[int, Asked]:
+    """``asked`` of several of the member's entries with a few queries whatever their
+    number (entry id → what it asks; entries that ask nothing of them are left out)."""
+    requests = {
+        r.message_id: r
+        for r in await ReceiptRequest.filter(message_id__in={e.message_id for e in entries})
+    }
+    asking = [e for e in entries if e.message_id in requests]
+    if not asking:
+        return {}
+    roles = dict(
+        await Folder.filter(id__in={e.folder_id for e in asking}).values_list("id", "role")
+    )
+    asking = [e for e in asking if roles.get(e.folder_id) not in NOT_ASKED]
+    if not asking:
+        return {}
+    addresses = {
+        a
+        for e in asking
+        for a in (*requests[e.message_id].notify_to, requests[e.message_id].return_path or "")
+    }
+    routes = await route(sorted(addresses))
+    mode = await mode_of(member_id)
+    found = {}
+    for entry in asking:
+        request = requests[entry.message_id]
+        theirs = [*request.notify_to, request.return_path or ""]
+        if any(routes.local.get(normalize_address(a)) == member_id for a in theirs):
+            continue  # mail from themselves (an address or alias of theirs)
+        notify = [normalize_address(a) for a in request.notify_to]
+        automatic = len(notify) == 1 and notify[0] == normalize_address(request.return_path)
+        found[entry.id] = Asked(entry, request, handled(entry), automatic, mode)
+    return found
 
 
 async def _entry(member_id: int, entry_id: int | str) -> MailboxEntry:

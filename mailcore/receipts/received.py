@@ -130,12 +130,28 @@ async def _store(member_id: int, message_pk: int, report: mdn.Report) -> None:
 
 async def requested(entry: MailboxEntry) -> bool:
     """The entry's mail asks for a read receipt (its sender's copy and drafts too)."""
-    return await ReceiptRequest.filter(message_id=entry.message_id).exists()
+    return entry.message_id in await requested_many([entry.message_id])
+
+
+async def requested_many(message_pks: list[int]) -> set[int]:
+    """Of these messages, those that ask for a read receipt (one query)."""
+    if not message_pks:
+        return set()
+    rows = ReceiptRequest.filter(message_id__in=set(message_pks))
+    return set(await rows.values_list("message_id", flat=True))
 
 
 async def receipts_for(member_id: int, entry: MailboxEntry) -> list[ReadReceipt]:
     """The receipts of the mail of ``entry`` that came back to ``member_id`` (its sender):
     nobody else sees them, though recipients' copies share the message."""
-    return await ReadReceipt.filter(member_id=member_id, message_id=entry.message_id).order_by(
-        "reported_at", "id"
-    )
+    return (await receipts_for_many(member_id, [entry.message_id])).get(entry.message_id, [])
+
+
+async def receipts_for_many(member_id: int, message_pks: list[int]) -> dict[int, list[ReadReceipt]]:
+    """``receipts_for`` of several messages in one query (message pk → receipts)."""
+    found: dict[int, list[ReadReceipt]] = {}
+    if message_pks:
+        rows = ReadReceipt.filter(member_id=member_id, message_id__in=set(message_pks))
+        for row in await rows.order_by("reported_at", "id"):
+            found.setdefault(row.message_id, []).append(row)
+    return found

@@ -12,9 +12,10 @@ from strawberry.types import Info
 
 from mailcore.core.models import MailboxEntry, ReceiptMode
 from mailcore.org.service import get_member
-from mailcore.receipts import reading, received, settings
+from mailcore.receipts import reading, settings
 from mailcore.receipts.errors import ReceiptError
 from mailcore.receipts.errors import ReceiptErrorCode as CoreCode
+from schema.mail import loaders
 from schema.permissions import IsAuthenticated
 
 ReceiptErrorCode = strawberry.enum(StrEnum("ReceiptErrorCode", {c.name: c.value for c in CoreCode}))
@@ -52,16 +53,16 @@ class ReadReceipt:
 
 
 async def request_of(info: Info, entry: MailboxEntry) -> ReadReceiptRequest | None:
-    found = await reading.asked(info.context.member_id, entry)
+    found = await info.context.loader(loaders.receipt_request).load(entry)
     return ReadReceiptRequest.of(found) if found else None
 
 
-async def requested(entry: MailboxEntry) -> bool:
-    return await received.requested(entry)
+async def requested(info: Info, entry: MailboxEntry) -> bool:
+    return await info.context.loader(loaders.receipt_requested).load(entry)
 
 
 async def receipts_of(info: Info, entry: MailboxEntry) -> list[ReadReceipt]:
-    rows = await received.receipts_for(info.context.member_id, entry)
+    rows = await info.context.loader(loaders.read_receipts).load(entry)
     return [
         ReadReceipt(
             recipient=r.recipient,

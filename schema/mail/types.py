@@ -1,4 +1,6 @@
-"""Types of the mail schema; body fields parse the stored blob lazily, once per request."""
+"""Types of the mail schema; body fields parse the stored blob lazily, once per request;
+fields that read other tables go through the request's DataLoaders (``loaders.py``), so a
+page of messages costs the same statements whatever its size."""
 
 from __future__ import annotations
 
@@ -14,14 +16,11 @@ from mailcore.core.mime.display import display_html, parse_blob
 from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import MailboxEntry
 from mailcore.mail.mailbox import Conversation as CoreConversation
-from mailcore.mail.mailbox import FolderCount, outbound_status
-from mailcore.mailauth.spoofing import warning as spoofing_warning
-from mailcore.policy.massmail import job_for_sent, progress
-from mailcore.policy.recall import latest_recall
+from mailcore.mail.mailbox import FolderCount
 from mailcore.store.errors import MailErrorCode as CoreCode
 from schema.confidential import gate as confidential_gate
 from schema.confidential.types import ConfidentialInfo
-from schema.mail import receipts
+from schema.mail import loaders, receipts
 from schema.mail.receipts import ReadReceipt, ReadReceiptRequest
 from schema.policy.types import MassMailJobType, RecallType
 
@@ -161,7 +160,7 @@ class Message:
 
     @strawberry.field(description="Delivery state of each external recipient (sender only).")
     async def deliveries(self, info: Info) -> list[OutboundDelivery]:
-        rows = await outbound_status(info.context.member_id, self.entry)
+        rows = await info.context.loader(loaders.deliveries).load(self.entry)
         return [
             OutboundDelivery(
                 recipient=r.recipient,
@@ -174,15 +173,13 @@ class Message:
 
     @strawberry.field(description="The latest recall of this sent message, if any (sender).")
     async def recall(self, info: Info) -> RecallType | None:
-        row = await latest_recall(info.context.member_id, self.entry.id)
+        row = await info.context.loader(loaders.recall).load(self.entry)
         return RecallType.of(row) if row else None
 
     @strawberry.field(description="Separate copies sent from this Sent entry: their progress.")
     async def mass_mail_job(self, info: Info) -> MassMailJobType | None:
-        job = await job_for_sent(info.context.member_id, self.entry.id)
-        if job is None:
-            return None
-        return MassMailJobType.of(await progress(info.context.member_id, job.id))
+        found = await info.context.loader(loaders.mass_mail).load(self.entry)
+        return MassMailJobType.of(found) if found else None
 
     @strawberry.field(
         description="The read receipt this mail asks of the viewer (RFC 8098); null if none."
@@ -194,8 +191,8 @@ class Message:
         description="The mail asks for a read receipt (Disposition-Notification-To), on every "
         "copy: the sender's, drafts, recipients'."
     )
-    async def read_receipt_requested(self) -> bool:
-        return await receipts.requested(self.entry)
+    async def read_receipt_requested(self, info: Info) -> bool:
+        return await receipts.requested(info, self.entry)
 
     @strawberry.field(description="Read receipts that came back for this mail (its sender only).")
     async def read_receipts(self, info: Info) -> list[ReadReceipt]:
@@ -209,8 +206,8 @@ class Message:
         description="A warning to show prominently: the mail came from outside claiming a "
         "domain of this mail system, without passing SPF or DKIM for it. Null for other mail."
     )
-    async def spoof_warning(self) -> str | None:
-        return await spoofing_warning(self.entry.message_id)
+    async def spoof_warning(self, info: Info) -> str | None:
+        return await info.context.loader(loaders.spoof_warning).load(self.entry)
 
     async def _parsed(self, info: Info) -> ParsedMessage:
         if await confidential_gate.locked(info, self.entry):  # U17: a notice until verified

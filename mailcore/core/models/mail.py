@@ -90,6 +90,7 @@ class Thread(Model):
 
     class Meta:
         table = "thread"
+        indexes = (("member_id", "last_date", "id"),)  # conversations, newest first
 
 
 class MailboxEntry(Model):
