@@ -4,6 +4,8 @@ Websockets speak graphql-transport-ws only (``SessionSocket``): a signed-in sock
 registered in ``api.live_sockets`` and closed (4401) when its session is revoked on any node;
 it also re-checks its session before each new operation (at most once a second), and the
 sweeper of ``api.live_sockets`` re-checks all open sockets' sessions once a second.
+A subscription whose fields are declared shared (``schema.execution.sharing``) joins the
+member's (or session's) group in ``api.shared_streams`` instead of running on its own.
 """
 
 from __future__ import annotations
@@ -13,12 +15,13 @@ from contextlib import suppress
 from typing import Any
 
 from starlette.requests import Request
-from starlette.websockets import WebSocket, WebSocketState
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
+    Operation,
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     ConnectionInitMessage,
@@ -26,10 +29,11 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import (
     SubscribeMessage,
 )
 
-from api import live_sockets
+from api import live_sockets, shared_streams
 from mailcore.openapi.tokens import identify_app, is_app_token
 from mailcore.org.sessions import Identity, identify, live_identity
 from schema.context import Context
+from schema.execution import MEMBER, sharing
 
 QR_LOGIN = "qrLogin"  # connection purpose of an anonymous websocket (see qrLoginStatus)
 REVOKED = 4401  # close code of a socket whose session has ended
@@ -48,6 +52,7 @@ class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
         super().__init__(*args, **kwargs)
         self.revoked = False
         self._checked_at = 0.0
+        self._shared: dict[str, shared_streams.SharedStream] = {}  # operation id -> its group
 
     @property
     def member_id(self) -> int:
@@ -69,7 +74,60 @@ class SessionSocket(BaseGraphQLTransportWSHandler[Context, None]):
         if not await self._session_valid():
             await self.revoke("the session has ended")
             return
-        await super().handle_subscribe(message)
+        if not self._join_shared(message):
+            await super().handle_subscribe(message)
+
+    def _join_shared(self, message: SubscribeMessage) -> bool:
+        """Join the group of a shared subscription (``api.shared_streams``); False when it
+        is not one, or when strawberry must answer (not acknowledged, a taken id, the limit)."""
+        identity, payload = self.context.identity, message.get("payload")
+        if identity is None or not self.connection_acknowledged or not isinstance(payload, dict):
+            return False
+        limit = self.max_subscriptions_per_connection
+        full = limit is not None and len(self.operations) >= limit
+        if full or message["id"] in self.operations:
+            return False
+        query, name = payload.get("query"), payload.get("operationName")
+        if not isinstance(query, str) or not isinstance(name, str | None):
+            return False
+        scope = sharing(self.schema, query, name)
+        owner = identity.member.id if scope == MEMBER else identity.session_id
+        group = shared_streams.key(scope, owner, payload) if scope else None
+        if group is None:
+            return False
+        operation = Operation(self, message["id"], query, payload.get("variables"), name)
+        self.operations[operation.id] = operation  # no task: the group runs it
+        self._shared[operation.id] = shared_streams.join(
+            group, self, operation, self.schema, lambda: _renewed(self.context, identity)
+        )
+        return True
+
+    async def send_text(self, text: str) -> bool:
+        """Write one encoded frame (a shared stream's); False when the socket is gone."""
+        if self.revoked:
+            return False
+        socket: WebSocket = self.context.response
+        try:
+            await socket.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
+            return False
+        return True
+
+    def leave_shared(self, operation_id: str) -> None:
+        """Forget an operation its shared stream no longer serves."""
+        self._shared.pop(operation_id, None)
+        self.operations.pop(operation_id, None)
+
+    def forget_id(self, id: str) -> None:  # noqa: A002 - strawberry's name
+        self.leave_shared(id)
+
+    async def cleanup_operation(self, operation_id: str) -> None:
+        stream = self._shared.pop(operation_id, None)
+        if stream is None:
+            await super().cleanup_operation(operation_id)
+            return
+        self.operations.pop(operation_id, None)
+        stream.discard(self, operation_id)
 
     async def send_message(self, message: Message) -> None:
         # No query per push (a mail to 1,000 sockets would make 1,000): the sweeper of
