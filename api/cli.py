@@ -168,7 +168,10 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     from mailcore.core.net.listen import ListenError, bind_socket
     from mailcore.core.net.tls import check_certificate
 
-    settings = _load_settings({**ctx.meta["qiyou.flags"], **flags})
+    given = {**ctx.meta["qiyou.flags"], **flags}
+    settings = _load_settings(given)
+    # The processes this one starts (QIYOU_MX_PROCESSES) read the same settings.
+    os.environ.update({FLAG_VARIABLES[n][1]: str(v) for n, v in given.items() if v is not None})
     try:
         check_certificate(settings)
     except SettingError as exc:
@@ -209,6 +212,7 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
     try:
         if "http" not in wanted:
             _check_database(settings, blobs=True)
+            _use_uvloop()  # as uvicorn does for the HTTP process (loop="auto")
             asyncio.run(_serve_without_http(settings, wanted, not no_migrate))
             return
         # Bound now, before migrations and listeners: a busy port ends start-up at once.
@@ -217,6 +221,16 @@ def serve(ctx: click.Context, roles: str, no_migrate: bool, **flags: Any) -> Non
         _serve_http(settings, wanted, not no_migrate, sock)
     except ListenError as exc:
         fail(str(exc))
+
+
+def _use_uvloop() -> None:
+    """uvloop's event loop where it is installed (uvicorn[standard] brings it): its
+    transports are C, which a process of mail listeners spends much of its time in."""
+    try:
+        import uvloop
+    except ImportError:
+        return
+    asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
 def banner(settings: Settings, roles: frozenset[str]) -> str:

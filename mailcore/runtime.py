@@ -24,8 +24,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from mailcore import search
 from mailcore.approval.worker import PolicyJobs
@@ -43,6 +46,7 @@ from mailcore.policy.massmail import MassMailWorker
 from mailcore.policy.pipeline import policies
 from mailcore.protocols.imap.server import start_imap
 from mailcore.protocols.pop3.server import start_pop3
+from mailcore.protocols.smtp.processes import MxProcesses
 from mailcore.protocols.smtp.server import start_smtp
 from mailcore.receipts import reading as receipts_reading
 from mailcore.receipts import received as receipts_received
@@ -52,6 +56,7 @@ from mailcore.security.tickets import DownloadTickets
 from mailcore.store.ingest import Ingestor
 from mailcore.store.outbox import OutboxWorker
 from mailcore.store.registry import Registry
+from mailcore.store.remote import IngestServer, RemoteIngestor, socket_path
 from mailcore.store.services import Services
 from mailcore.store.wakeup import Announcer, WakeListener
 from mailcore.wechat import subscribe as wechat
@@ -115,10 +120,15 @@ class Runtime(Services):
         bus = Bus(settings.broadcast_url, settings.channel_prefix)
         registry = Registry()
         register(registry, settings, blobs, bus)
+        ingestor: Ingestor = (
+            cast(Ingestor, RemoteIngestor(settings.ingest_socket))  # an MX process's
+            if settings.ingest_socket
+            else Ingestor(blobs, registry)
+        )
         return cls(
             settings=settings,
             blobs=blobs,
-            ingestor=Ingestor(blobs, registry),
+            ingestor=ingestor,
             bus=bus,
             roles=frozenset(roles),
             tickets=DownloadTickets(settings.secret_key, settings.download_ticket_ttl),
@@ -174,8 +184,15 @@ class Runtime(Services):
             listener = await WakeListener(self.bus, local).start()
             self._stops.append(listener.stop)
         mx, msa = "mx" in self.roles, "submission" in self.roles
+        if mx and settings.ingest_socket:  # an MX process: its mail goes to its parent's ingest
+            await self._follow_parent()
+        elif mx and settings.mx_processes:  # the MX in processes of its own, not here
+            await self._start_mx_processes()
+            mx = False
         if mx or msa:
-            servers = await start_smtp(self, mx_port=mx, submission_port=msa)
+            servers = await start_smtp(
+                self, mx_port=mx, submission_port=msa, shared=bool(settings.ingest_socket)
+            )
 
             async def close_servers() -> None:
                 for server in servers:
@@ -197,6 +214,33 @@ class Runtime(Services):
                     await server.wait_closed()
 
             self._stops.append(close_pop3)
+
+    async def _start_mx_processes(self) -> None:
+        """Serve their ingest, start them, and wait until each is connected to it."""
+        server = IngestServer(self.ingestor.ingest, self.bus, socket_path(self.settings.data_dir))
+        await server.start()
+        self._stops.append(server.close)
+        processes = MxProcesses(self.settings.mx_processes, server.path)
+        await processes.start()
+        self._stops.append(processes.stop)
+        await server.wait_for(processes.count, timeout=60)
+
+    async def _follow_parent(self) -> None:
+        """Connect to the parent's ingest; end this process when it is gone."""
+        remote = cast(RemoteIngestor, self.ingestor)
+        await remote.connect()
+
+        async def end_with_parent() -> None:
+            await remote.lost.wait()
+            log.warning("the parent process's ingest is gone; this MX process ends")
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        watcher = asyncio.create_task(end_with_parent(), name="qiyou-mx-parent")
+
+        async def stop_watching() -> None:
+            watcher.cancel()
+
+        self._stops.append(stop_watching)
 
     async def _start_workers(self) -> Callable[[], None]:
         """Start the workers; answer the outbox worker's wake-up."""

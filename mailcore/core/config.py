@@ -232,6 +232,10 @@ class Settings:
     host: str = "127.0.0.1"
     http_port: int = 8025
     smtp_port: int = 2525
+    # The MX in this many processes of its own that hand their mail to this process's
+    # ingest (docs/operations.md, "MX processes"); 0: the MX runs in this process.
+    mx_processes: int = 0
+    ingest_socket: str = ""  # set by the parent in an MX process: where its ingest is
     submission_port: int = 5587
     # Mail-client listeners (docs/imap.md, docs/pop3.md); 0 turns one off.
     submissions_port: int = 4465  # SMTP submission over implicit TLS (465-style)
@@ -388,6 +392,8 @@ class Settings:
             host=get("QIYOU_HOST", "127.0.0.1"),
             http_port=read.port("QIYOU_HTTP_PORT", 8025),
             smtp_port=read.port("QIYOU_SMTP_PORT", 2525),
+            mx_processes=read.integer("QIYOU_MX_PROCESSES", 0, high=64),
+            ingest_socket=get("QIYOU_INGEST_SOCKET", ""),
             submission_port=read.port("QIYOU_SUBMISSION_PORT", 5587),
             submissions_port=read.port("QIYOU_SUBMISSIONS_PORT", 4465),
             imap_port=read.port("QIYOU_IMAP_PORT", 1143),

@@ -202,16 +202,20 @@ async def _own_member(address: str) -> Member | None:
     return Member(**rows[0]) if rows else None
 
 
-def _spoof_mark(domains: list[str]) -> list[OnCommit]:
+@dataclasses.dataclass
+class SpoofMark:
     """Mail claiming a hosted domain, kept (in Spam) by the owner's choice: the warning the
-    apps show is recorded with it."""
-    if not domains:
-        return []
+    apps show is recorded with it. A class, not a closure: an MX process sends it along
+    with the mail to the process that commits it (mailcore/store/remote.py)."""
 
-    async def mark(result: IngestResult) -> None:
-        await spoofing.mark(result.message_pk, domains)
+    domains: list[str]
 
-    return [mark]
+    async def __call__(self, result: IngestResult) -> None:
+        await spoofing.mark(result.message_pk, self.domains)
+
+
+def _spoof_mark(domains: list[str]) -> list[OnCommit]:
+    return [SpoofMark(domains)] if domains else []
 
 
 def _kept(envelope: Envelope, name: str, make: Callable[[], T]) -> T:

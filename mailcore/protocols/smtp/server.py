@@ -24,9 +24,10 @@ from mailcore.store.services import Services
 
 
 async def start_smtp(
-    runtime: Services, *, mx_port: bool = True, submission_port: bool = True
+    runtime: Services, *, mx_port: bool = True, submission_port: bool = True, shared: bool = False
 ) -> list[asyncio.Server]:
-    """Listen on the MX and/or submission ports; returns the servers (close them to stop)."""
+    """Listen on the MX and/or submission ports; returns the servers (close them to stop).
+    ``shared``: the MX port with ``SO_REUSEPORT``, beside the other MX processes."""
     settings = runtime.settings
     context = tls_context(settings)
     loop = asyncio.get_running_loop()
@@ -91,7 +92,8 @@ async def start_smtp(
     servers = []
     host = settings.host
     if mx_port:
-        mx_server = loop.create_server(mx, host, settings.smtp_port, backlog=backlog)
+        port = settings.smtp_port
+        mx_server = loop.create_server(mx, host, port, backlog=backlog, reuse_port=shared or None)
         servers.append(await listening("QIYOU_SMTP_PORT", host, settings.smtp_port, mx_server))
     if submission_port:
         port = settings.submission_port
