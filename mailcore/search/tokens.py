@@ -5,6 +5,10 @@ digits, marks), all lower-cased. A query is split into *groups* that must all ma
 of characters without white space (会议室, alice@example.com, "a quoted phrase") is one group
 matched as a phrase, so 会议 finds 会议室 and 开会议; the last word typed also matches as a
 prefix. The same analyzer (tantivy's, built here) tokenizes documents and queries.
+
+Every pair of Han/Kana characters side by side in the text is indexed once more, as one
+term (``pairs``): a two-character word such as 会议 is then one term to look up instead of
+a phrase of two very common characters, and a longer run must contain each of its pairs.
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ import html
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 
 import tantivy
 
 ANALYZER = "qiyou_cjk"
+PAIRS_ANALYZER = "qiyou_cjk_pairs"
 _CJK = r"\p{Han}\p{Hiragana}\p{Katakana}"
 TOKEN_PATTERN = rf"[{_CJK}]|[[\p{{L}}\p{{N}}\p{{M}}_]--[{_CJK}]]+"
 MAX_TOKEN = 40  # longer "words" (base64, hashes) are not indexed
@@ -38,6 +44,11 @@ def build_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+def build_pairs_analyzer() -> tantivy.TextAnalyzer:
+    """Every two characters of a value (the values are runs of Han/Kana, see ``cjk_runs``)."""
+    return tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.ngram(2, 2, False)).build()
+
+
 @lru_cache(maxsize=1)
 def analyzer() -> tantivy.TextAnalyzer:
     return build_analyzer()
@@ -51,6 +62,20 @@ _CONTROL = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff]"
 )
+
+
+# Han/Kana characters with nothing but punctuation and white space between them: tokens side
+# by side, as a phrase query sees them (so a word broken over two lines is still a pair).
+# Python's \W also holds combining marks, which the analyzer keeps as tokens: a mark between
+# two Han characters makes a pair here where a phrase would see a word between them.
+_CJK_RUN = re.compile(f"[{_CJK_RANGES}][{_CJK_RANGES}\\W]*[{_CJK_RANGES}]")
+_NOT_WORD = re.compile(r"\W+")
+
+
+def cjk_runs(text: str) -> list[str]:
+    """The runs of two or more Han/Kana tokens of a text, without what stands between them:
+    the values of the ``pairs`` field, whose analyzer indexes every two side by side."""
+    return [_NOT_WORD.sub("", run) for run in _CJK_RUN.findall(text)]
 
 
 def clean(text: str) -> str:
@@ -73,6 +98,12 @@ class Group:
 
     tokens: tuple[str, ...]
     prefix: bool = False
+
+
+def cjk_pairs(group: Group) -> list[str]:
+    """The pairs of Han/Kana tokens side by side in a group (会议室: 会议, 议室), each once."""
+    found = [a + b for a, b in pairwise(group.tokens) if is_cjk(a) and is_cjk(b)]
+    return list(dict.fromkeys(found))
 
 
 def parse_query(text: str) -> list[Group]:
