@@ -2,7 +2,8 @@
 
 Starts its own ``qiyou serve`` (fresh temp data dir; ``--broadcast memory`` (default) or
 ``redis`` event bus; ``--db sqlite`` (default) or ``postgres``), provisions ``--members``
-VIP members with the real ``qiyou`` CLI and logs each in over GraphQL. Then
+VIP members (the first with the real ``qiyou`` CLI, the others through the service it calls
+in one process: ``idle_subscribers.provision``) and logs each in over GraphQL. Then
 ``--ws-procs`` client processes open ``--members`` × ``--per-member`` graphql-transport-ws
 connections (default 100 × 10 = 1,000), each authenticated with its member's token in
 ``connection_init`` and subscribed to ``subscription { newMail { id subject ... } }``.
@@ -40,6 +41,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import aiosmtplib
+import httpx
 from benchlib import (
     OTHER_LOAD_LIMIT,
     BenchServer,
@@ -58,12 +60,25 @@ from benchlib import (
     summary_ms,
     wait_until_quiet,
 )
+from idle_subscribers import provision
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 SENDER = "alerts@partner.example"
 SUBSCRIPTION = "subscription { newMail { id subject folder date from { address name } } }"
 TAG = re.compile(r"\[([0-9a-f]{8}-[a-z]+\d*)\]")
+
+
+def executions(server: BenchServer) -> float | None:
+    """The server's count of shared subscription executions (None: code without them)."""
+    try:
+        text = httpx.get(f"http://127.0.0.1:{server.http_port}/metrics", timeout=10).text
+    except httpx.HTTPError:
+        return None
+    for line in text.splitlines():
+        if line.startswith("qiyou_graphql_subscription_executions_total "):
+            return float(line.split()[1])
+    return None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -312,6 +327,7 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
     print(f"warm-up: {warm} of {len(live)} subscribed sockets got the push", flush=True)
 
     spy = server.start_profiler(args.profile) if args.profile else None
+    executions_before = executions(server)
     cpu_before = server.cpu()
     client_cpu0 = sum(await clients.aask(("cpu",)))
 
@@ -333,14 +349,17 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
     await wait_for(clients, f"{run}-s", expected_single, args.grace)
 
     print(f"fan-out: {args.fanout} mails to all {args.members} members ...", flush=True)
+    cpu_fan0 = server.cpu()
     for k in range(args.fanout):
         if k:
             await asyncio.sleep(args.fanout_gap)
         await sender.send(sessions[0], f"{run}-f{k}", everyone)
     expected_fan = _expected(sender, clients, live, "-f")
     await wait_for(clients, f"{run}-f", expected_fan, args.grace)
+    cpu_fan1 = server.cpu()
 
     cpu_after = server.cpu()
+    executions_after = executions(server)
     client_cpu = sum(await clients.aask(("cpu",))) - client_cpu0
     server.stop_profiler(spy)
     for smtp in sessions:
@@ -359,6 +378,10 @@ async def phases(args: argparse.Namespace, server: BenchServer, clients: WsClien
         "final_status": final_status,
         "cpu_before": cpu_before,
         "cpu_after": cpu_after,
+        "fanout_loop_cpu_s": cpu_fan1.main - cpu_fan0.main,
+        "executions": None
+        if executions_before is None or executions_after is None
+        else executions_after - executions_before,
         "client_cpu": client_cpu,
         "quiet": quiet,
     }
@@ -463,9 +486,16 @@ def analyse(args: argparse.Namespace, run: str, out: dict[str, Any]) -> dict[str
         "sockets_closed_during_run": sum(s["closed"] for s in final),
         "ws_failures": dict(sum((Counter(s["failures"]) for s in final), Counter())),
         "error_frames": sum(r["error_frames"] for r in out["results"]),
+        "selection_executions": out["executions"],
+        "pushes_per_execution": round((single["received"] + fan["received"]) / out["executions"], 2)
+        if out["executions"]
+        else None,
         "other_frames": sum(r["other_frames"] for r in out["results"]),
         "server_cpu_cores": round((cpu_after.total - cpu_before.total) / window, 2),
         "server_loop_thread_cpu": round((cpu_after.main - cpu_before.main) / window, 2),
+        "fanout_loop_cpu_ms_per_mail": round(
+            out["fanout_loop_cpu_s"] * 1000 / max(1, args.fanout), 1
+        ),
         "server_kernel_cpu": round((cpu_after.system - cpu_before.system) / window, 2),
         "machine_cpu_cores": round((cpu_after.machine - cpu_before.machine) / window, 2),
         "pg_redis_cpu_cores": round((cpu_after.services - cpu_before.services) / window, 2),
@@ -505,7 +535,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         server.create_database()
         print(f"provisioning {args.members} members ({args.db}, {args.broadcast}) ...", flush=True)
-        provision_s = server.provision(args.members)
+        provision_s = provision(server, args.members)
         server.start()
         emails = [member_email(i) for i in range(args.members)]
         tokens = asyncio.run(login_all(server.graphql_url, emails))
@@ -580,6 +610,15 @@ def print_summary(f: dict[str, Any]) -> None:
         print(
             f"  WARNING: other processes used {f['other_cpu_cores']} cores during the run: "
             "the figures are skewed, run again on a quiet machine"
+        )
+    print(
+        f"  event-loop CPU per fan-out mail (ingest of its copies and all its pushes): "
+        f"{f['fanout_loop_cpu_ms_per_mail']} ms"
+    )
+    if f["selection_executions"] is not None:  # code with shared subscriptions
+        print(
+            f"  subscription selections executed {f['selection_executions']:.0f} "
+            f"(pushes per execution {f['pushes_per_execution']})"
         )
     print(f"  server log errors {f['server_log_errors']}")
     for line in f["server_log_first_errors"]:
