@@ -1,7 +1,9 @@
 """The live noticePosted push: one event per notice on the enterprise channel, filtered here.
 
 At subscribe time the member's departments (with their ancestors) are loaded once; each
-event then costs a set lookup per target department and no database query.
+event then costs a set lookup per target department and no database query. The stream
+depends only on the member, so it is declared shared by member (``schema.execution``): a
+member's sockets subscribed the same way cost one execution per notice.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from strawberry.types import Info
 
 from mailcore.core import events
 from mailcore.notices.audience import is_meant_for, reach
+from schema.execution import SHARED_BY_MEMBER
 from schema.mail.types import EmailAddress
 from schema.notices.types import NoticePosted
 from schema.permissions import IsAuthenticated
@@ -24,6 +27,7 @@ class NoticesSubscription:
     @strawberry.subscription(
         permission_classes=[IsAuthenticated],
         description="Notices posted to the whole company or to one of your departments.",
+        metadata=SHARED_BY_MEMBER,
     )
     async def notice_posted(self, info: Info) -> AsyncGenerator[NoticePosted, None]:
         member = info.context.identity.member

@@ -195,6 +195,22 @@ async def test_live_push_reaches_subscribers_in_the_department_only(server, org)
         assert (await inside.next())["noticePosted"]["title"] == for_all
 
 
+async def test_every_socket_of_a_member_gets_the_push(server, org):
+    """noticePosted is shared by member: two sockets of one member (one execution) both get
+    the notice."""
+    admin = await as_(server, "admin@example.com")
+    seller = await as_(server, org["seller"])
+    name = title("two tabs")
+    async with (
+        Subscription(server.ws_url, seller.token, POSTED) as first,
+        Subscription(server.ws_url, seller.token, POSTED) as second,
+    ):
+        await asyncio.sleep(SETTLE)
+        await post(admin, title=name, body="x", departmentIds=[org["Sales"]])
+        assert (await first.next())["noticePosted"]["title"] == name
+        assert (await second.next())["noticePosted"]["title"] == name
+
+
 async def test_read_flags_and_unread_count(server, org):
     admin = await as_(server, "admin@example.com")
     name = title("read me")
