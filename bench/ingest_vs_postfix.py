@@ -13,8 +13,9 @@ Postfix then each Qiyou configuration get ``smtp-source -s S -m M -l L`` (one me
 connection, as Postfix's own tool does by default). Measured per run: messages per second
 (``M`` / the time smtp-source took), the CPU milliseconds per message of the server's whole
 process tree (Postfix: the master and every daemon it started, those that ended included;
-Qiyou: ``serve`` and its MX processes; both until the mail is stored or delivered), and
-the machine's CPU used by everything else (other work on a 2-core machine skews it). After
+Qiyou: ``serve`` and its MX processes; both until the mail is stored or delivered; in a
+column of its own what PostgreSQL and Redis used meanwhile), and the machine's CPU used by
+everything else (other work on a 2-core machine skews it). After
 each Qiyou run the mails are counted in its database: every acknowledged mail must be in
 user1's INBOX. Prints a table, then one line of JSON.
 
@@ -33,7 +34,14 @@ import sys
 import time
 from pathlib import Path
 
-from benchlib import ROOT, BenchServer, code_state, machine, machine_busy_seconds, print_json
+from benchlib import (
+    ROOT,
+    BenchServer,
+    code_state,
+    machine,
+    machine_busy_seconds,
+    print_json,
+)
 
 ANCHOR = ROOT.parent / "shared" / "bench" / "postfix-anchor.sh"
 ANCHOR_DIR = Path("/tmp/postfix-anchor")
@@ -56,6 +64,30 @@ def tree_seconds(root: int) -> float:
         except (OSError, ProcessLookupError):
             continue
     return total / TICK
+
+
+def db_seconds() -> float:
+    """CPU seconds of PostgreSQL (the postmaster's tree: backends that ended included) and
+    Redis."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        parent = text.rsplit(")", 1)[1].split()[1]
+        if name == "redis-server" or (name == "postgres" and _name(parent) != "postgres"):
+            total += tree_seconds(int(stat.parent.name))
+    return total
+
+
+def _name(pid: str) -> str:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return text[text.find("(") + 1 : text.rfind(")")]
 
 
 def postfix_master() -> int:
@@ -142,17 +174,18 @@ class Qiyou:
 
 def run_case(sessions: int, size: int, count: int, port: int, pid: int, stored: callable) -> dict:  # type: ignore[valid-type]
     before = stored()
-    cpu0, busy0 = tree_seconds(pid), machine_busy_seconds()
+    cpu0, busy0, db0 = tree_seconds(pid), machine_busy_seconds(), db_seconds()
     seconds = smtp_source(port, sessions, size, count)
     complete = wait_settled(stored, before + count)
-    cpu1, busy1 = tree_seconds(pid), machine_busy_seconds()
+    cpu1, busy1, db1 = tree_seconds(pid), machine_busy_seconds(), db_seconds()
     server_cpu = cpu1 - cpu0
     return {
         "msg_s": round(count / seconds, 1),
         "cpu_ms_per_msg": round(server_cpu * 1000 / count, 2),
+        "db_cpu_ms_per_msg": round((db1 - db0) * 1000 / count, 2),  # PostgreSQL and Redis
         "stored": stored() - before,
         "complete": complete,
-        "others_cores": round(max(0.0, (busy1 - busy0) - server_cpu) / seconds, 2),
+        "others_cores": round(max(0.0, (busy1 - busy0) - server_cpu - (db1 - db0)) / seconds, 2),
     }
 
 
@@ -176,7 +209,7 @@ def main() -> int:
             smtp_source(q.server.smtp_port, 5, 20480, args.warmup)
         smtp_source(POSTFIX_PORT, 5, 20480, args.warmup)
         print(f"{'case':<22}{'round':>6}  {'server':<22}{'msg/s':>8}{'CPU ms/msg':>12}"
-              f"{'ratio':>7}{'others':>8}  stored")  # fmt: skip
+              f"{'PG+Redis':>9}{'ratio':>7}{'others':>8}  stored")  # fmt: skip
         for sessions, size, count in cases:
             for rnd in range(1, args.rounds + 1):
                 pf = run_case(sessions, size, count, POSTFIX_PORT, postfix_master(), postfix_delivered)
@@ -192,7 +225,8 @@ def main() -> int:
                     results.append(r)
                 for r in results:
                     print(f"{r['case']:<22}{rnd:>6}  {r['server']:<22}{r['msg_s']:>8}"
-                          f"{r['cpu_ms_per_msg']:>12}{r['ratio']:>7}{r['others_cores']:>8}"
+                          f"{r['cpu_ms_per_msg']:>12}{r['db_cpu_ms_per_msg']:>9}{r['ratio']:>7}"
+                          f"{r['others_cores']:>8}"
                           f"  {r['stored']}{'' if r['complete'] else ' (incomplete!)'}")  # fmt: skip
         errors = {q.label: q.server.log_problems()[0] for q in qiyous}
         print(f"server ERROR lines: {errors}")

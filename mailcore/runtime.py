@@ -191,7 +191,7 @@ class Runtime(Services):
             mx = False
         if mx or msa:
             servers = await start_smtp(
-                self, mx_port=mx, submission_port=msa, shared=bool(settings.ingest_socket)
+                self, mx_port=mx, submission_port=msa, shared=settings.mx_reuse_port
             )
 
             async def close_servers() -> None:
@@ -216,14 +216,27 @@ class Runtime(Services):
             self._stops.append(close_pop3)
 
     async def _start_mx_processes(self) -> None:
-        """Serve their ingest, start them, and wait until each is connected to it."""
-        server = IngestServer(self.ingestor.ingest, self.bus, socket_path(self.settings.data_dir))
+        """Start them. On SQLite (or without a shared bus) they hand their mail to this
+        process's ingest: serve it, and wait until each is connected to it. On a database
+        server with a shared bus they are peers that commit their own mail (as ``--roles
+        mx`` nodes do), pushed and indexed through the bus."""
+        settings = self.settings
+        count = settings.mx_processes
+        shared = not settings.db_url.startswith("sqlite") and not settings.broadcast_url.startswith(
+            "memory"
+        )
+        if shared:
+            processes = MxProcesses(count, None)
+            await processes.start()
+            self._stops.append(processes.stop)
+            return
+        server = IngestServer(self.ingestor.ingest, self.bus, socket_path(settings.data_dir))
         await server.start()
         self._stops.append(server.close)
-        processes = MxProcesses(self.settings.mx_processes, server.path)
+        processes = MxProcesses(count, server.path)
         await processes.start()
         self._stops.append(processes.stop)
-        await server.wait_for(processes.count, timeout=60)
+        await server.wait_for(count, timeout=60)
 
     async def _follow_parent(self) -> None:
         """Connect to the parent's ingest; end this process when it is gone."""

@@ -236,6 +236,7 @@ class Settings:
     # ingest (docs/operations.md, "MX processes"); 0: the MX runs in this process.
     mx_processes: int = 0
     ingest_socket: str = ""  # set by the parent in an MX process: where its ingest is
+    mx_reuse_port: bool = False  # the MX port with SO_REUSEPORT (shared by MX processes)
     submission_port: int = 5587
     # Mail-client listeners (docs/imap.md, docs/pop3.md); 0 turns one off.
     submissions_port: int = 4465  # SMTP submission over implicit TLS (465-style)
@@ -394,6 +395,7 @@ class Settings:
             smtp_port=read.port("QIYOU_SMTP_PORT", 2525),
             mx_processes=read.integer("QIYOU_MX_PROCESSES", 0, high=64),
             ingest_socket=get("QIYOU_INGEST_SOCKET", ""),
+            mx_reuse_port=read.flag("QIYOU_MX_REUSE_PORT", False),
             submission_port=read.port("QIYOU_SUBMISSION_PORT", 5587),
             submissions_port=read.port("QIYOU_SUBMISSIONS_PORT", 4465),
             imap_port=read.port("QIYOU_IMAP_PORT", 1143),

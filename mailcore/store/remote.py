@@ -90,10 +90,12 @@ class IngestServer:
             self._forwarder.cancel()
         if self._server is not None:
             self._server.close()
+        if self._tasks:  # mail being stored: its answers still go out
+            await asyncio.wait(set(self._tasks), timeout=10)
+        for task in self._tasks:
+            task.cancel()
         for writer in list(self._writers):
             writer.close()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=10)
         self.path.unlink(missing_ok=True)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -1,8 +1,9 @@
 """The MX in processes of its own (``QIYOU_MX_PROCESSES``), started and watched by the
 process that stores their mail.
 
-Each is ``qiyou serve --roles mx --no-migrate`` with ``QIYOU_INGEST_SOCKET`` naming the
-parent's ``IngestServer`` (mailcore/store/remote.py): they all listen on the MX port with
+Each is ``qiyou serve --roles mx --no-migrate``, with ``QIYOU_INGEST_SOCKET`` naming the
+parent's ``IngestServer`` (mailcore/store/remote.py) on SQLite, or committing its own mail
+on a database server with a shared bus: they all listen on the MX port with
 ``SO_REUSEPORT`` (the kernel spreads connections over them) and the parent does not. One
 that ends is started again after a second; they get SIGTERM when the parent stops and when
 it dies (``PR_SET_PDEATHSIG``), and end by themselves when its socket closes.
@@ -32,7 +33,7 @@ def _die_with_parent() -> None:  # in the child, before exec
 
 
 class MxProcesses:
-    def __init__(self, count: int, ingest_socket: Path) -> None:
+    def __init__(self, count: int, ingest_socket: Path | None) -> None:
         self.count = count
         self.ingest_socket = ingest_socket
         self._procs: list[asyncio.subprocess.Process | None] = [None] * count
@@ -50,7 +51,8 @@ class MxProcesses:
     def env(self) -> dict[str, str]:
         return {
             **os.environ,
-            "QIYOU_INGEST_SOCKET": str(self.ingest_socket),
+            "QIYOU_INGEST_SOCKET": str(self.ingest_socket or ""),  # "": they commit themselves
+            "QIYOU_MX_REUSE_PORT": "1",
             "QIYOU_MX_PROCESSES": "0",
             "QIYOU_METRICS_PORT": "0",  # one /metrics listener: the parent's
         }
