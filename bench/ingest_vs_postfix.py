@@ -149,7 +149,9 @@ class Qiyou:
         self.server.create_database()
         self.server.cli("domain", "add", DOMAIN)
         for i in range(1, 21):
-            self.server.cli("user", "add", f"user{i}@{DOMAIN}", "--password", f"pw-{i}-xyz", "--vip")
+            self.server.cli(
+                "user", "add", f"user{i}@{DOMAIN}", "--password", f"pw-{i}-xyz", "--vip"
+            )
         self.server.start(timeout=120)
 
     @property
@@ -189,6 +191,14 @@ def run_case(sessions: int, size: int, count: int, port: int, pid: int, stored: 
     }
 
 
+def row_text(r: dict, rnd: int) -> str:
+    stored = f"{r['stored']}{'' if r['complete'] else ' (incomplete!)'}"
+    return (
+        f"{r['case']:<22}{rnd:>6}  {r['server']:<22}{r['msg_s']:>8}{r['cpu_ms_per_msg']:>12}"
+        f"{r['db_cpu_ms_per_msg']:>9}{r['ratio']:>7}{r['others_cores']:>8}  {stored}"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
@@ -212,22 +222,23 @@ def main() -> int:
               f"{'PG+Redis':>9}{'ratio':>7}{'others':>8}  stored")  # fmt: skip
         for sessions, size, count in cases:
             for rnd in range(1, args.rounds + 1):
-                pf = run_case(sessions, size, count, POSTFIX_PORT, postfix_master(), postfix_delivered)
+                pf = run_case(
+                    sessions, size, count, POSTFIX_PORT, postfix_master(), postfix_delivered
+                )
                 pf.update(server="postfix", case=f"{sessions}:{size}:{count}", round=rnd, ratio=1.0)
                 rows.append(pf)
                 results = [pf]
                 for q in qiyous:
                     assert q.server.process is not None
-                    r = run_case(sessions, size, count, q.server.smtp_port, q.server.process.pid, q.inbox)
+                    r = run_case(
+                        sessions, size, count, q.server.smtp_port, q.server.process.pid, q.inbox
+                    )
                     r.update(server=q.label, case=pf["case"], round=rnd)
                     r["ratio"] = round(r["msg_s"] / pf["msg_s"], 2)
                     rows.append(r)
                     results.append(r)
                 for r in results:
-                    print(f"{r['case']:<22}{rnd:>6}  {r['server']:<22}{r['msg_s']:>8}"
-                          f"{r['cpu_ms_per_msg']:>12}{r['db_cpu_ms_per_msg']:>9}{r['ratio']:>7}"
-                          f"{r['others_cores']:>8}"
-                          f"  {r['stored']}{'' if r['complete'] else ' (incomplete!)'}")  # fmt: skip
+                    print(row_text(r, rnd))
         errors = {q.label: q.server.log_problems()[0] for q in qiyous}
         print(f"server ERROR lines: {errors}")
     finally:
@@ -242,7 +253,8 @@ def main() -> int:
     print("\nmedians:")
     for key, s in summary.items():
         med = {k: sorted(v)[len(v) // 2] for k, v in s.items()}
-        print(f"  {key:<45} {med['msg_s']:>8} msg/s  ratio {med['ratio']:<5} CPU {med['cpu_ms_per_msg']} ms/msg")
+        cpu = med["cpu_ms_per_msg"]
+        print(f"  {key:<45} {med['msg_s']:>8} msg/s  ratio {med['ratio']:<5} CPU {cpu} ms/msg")
     print_json({"bench": "ingest_vs_postfix", "db": args.db, "broadcast": args.broadcast,
                 "machine": machine(), "code": code_state(), "rows": rows})  # fmt: skip
     return 0

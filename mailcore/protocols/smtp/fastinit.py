@@ -81,7 +81,9 @@ def init(protocol: SMTP, handler: Any, own: set[str], **kwargs: Any) -> None:
     protocol.loop = loop
     protocol.__dict__.update(template.values)
     protocol._handle_hooks = dict(template.hooks)  # a PROXY hook may be added per connection
-    protocol._smtp_methods = {cmd: getattr(protocol, name) for cmd, name in template.commands.items()}
+    protocol._smtp_methods = {
+        cmd: getattr(protocol, name) for cmd, name in template.commands.items()
+    }
     protocol._auth_methods = {
         name: _AuthMechAttr(getattr(protocol, method) if builtin else method, builtin)
         for name, (method, builtin) in template.auth.items()

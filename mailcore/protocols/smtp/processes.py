@@ -77,7 +77,9 @@ class MxProcesses:
             code = await proc.wait()
             if self._stopping:
                 return
-            log.error("MX process %d (pid %d) ended with %s; starting it again", index, proc.pid, code)
+            log.error(
+                "MX process %d (pid %d) ended with %s; starting it again", index, proc.pid, code
+            )
             await asyncio.sleep(RESTART_AFTER)
             if not self._stopping:
                 await self._spawn(index)
