@@ -27,7 +27,7 @@ mutation A($i: SenderListEntryInput!) {
 """
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")  # one start for the module; the kill -9 test comes last
 def mx_server(tmp_path_factory: pytest.TempPathFactory):
     env = {"QIYOU_MX_PROCESSES": "2"}
     with private_server("sqlite", tmp_path_factory.mktemp("mx-processes"), env=env) as srv:
