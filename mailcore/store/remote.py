@@ -18,10 +18,12 @@ told 451 and sends again) and the MX process ends.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import pickle
 import struct
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -39,7 +41,12 @@ FORGET = -1  # the number of a frame that names stale caches, not an answer
 
 
 def socket_path(data_dir: Path) -> Path:
-    return data_dir / "run" / "mx-ingest.sock"
+    """In the data dir; in a private temp dir (0700) where that path is too long for a
+    Unix socket (108 bytes on Linux)."""
+    path = data_dir.resolve() / "run" / "mx-ingest.sock"
+    if len(os.fsencode(path)) < 100:
+        return path
+    return Path(tempfile.mkdtemp(prefix="qiyou-")) / "mx-ingest.sock"
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> Any:
@@ -97,6 +104,8 @@ class IngestServer:
         for writer in list(self._writers):
             writer.close()
         self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # its folder, if empty now
+            self.path.parent.rmdir()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self._writers.add(writer)
