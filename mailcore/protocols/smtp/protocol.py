@@ -76,7 +76,7 @@ _END = b".\r\n"
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _PLAIN_ADDRESS = re.compile(rf"<({_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
-_REPLY_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_REPLY_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")  # and undecodable bytes
 _EMPTY_AUTH = "250-AUTH "
 _BDAT = re.compile(r"([0-9]{1,18})(?:[ \t]+(LAST))?", re.IGNORECASE | re.ASCII)
 _READ_PIECE = 1 << 20  # a BDAT chunk is read (or skipped) in pieces of at most this
@@ -315,11 +315,14 @@ class QiyouSMTP(SMTP):
             elif self._hello and status.startswith("250"):
                 if status.startswith("250 ") and self.session and self.session.extended_smtp:
                     for extension in self.extensions():  # before aiosmtpd's last line
-                        await super().push(f"250-{extension}")
+                        await self._write(f"250-{extension}")
             else:
                 status = with_status(status)
             self._reply = status
-        if self._batch is not None:  # written together when the reply is complete
+        await self._write(status)
+
+    async def _write(self, status) -> None:
+        if self._batch is not None and isinstance(status, str):  # written with the last line
             self._batch.append(status.encode("utf-8" if self.enable_SMTPUTF8 else "ascii"))
             return
         await super().push(status)

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import private_server
@@ -155,6 +155,7 @@ def play(port: int, batches: list[list[bytes]]) -> None:
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(batches=st.lists(batch, min_size=1, max_size=5))
+@example(batches=[[b"VRFY          <<\x80"]])  # echoed back: an undecodable byte, not UTF-8
 def test_every_command_line_gets_a_well_formed_reply(mx_server, batches):
     play(mx_server.smtp_port, [[b"EHLO fuzz.test"], *batches])
 
