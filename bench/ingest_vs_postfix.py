@@ -15,9 +15,10 @@ connection, as Postfix's own tool does by default). Measured per run: messages p
 process tree (Postfix: the master and every daemon it started, those that ended included;
 Qiyou: ``serve`` and its MX processes; both until the mail is stored or delivered; in a
 column of its own what PostgreSQL and Redis used meanwhile), and the machine's CPU used by
-everything else (other work on a 2-core machine skews it). After
-each Qiyou run the mails are counted in its database: every acknowledged mail must be in
-user1's INBOX. Prints a table, then one line of JSON.
+everything else (other work on a 2-core machine skews it: each run first waits, up to a
+minute, until the machine is quiet, so that the previous run's indexing is not counted
+against the next). After each Qiyou run the mails are counted in its database: every
+acknowledged mail must be in user1's INBOX. Prints a table, then one line of JSON.
 
     .venv/bin/python bench/ingest_vs_postfix.py [--rounds 3] [--cases 20:20480:3000,20:102400:1500]
         [--mx-processes 0,2] [--db sqlite|postgres] [--broadcast memory|redis]
@@ -175,6 +176,7 @@ class Qiyou:
 
 
 def run_case(sessions: int, size: int, count: int, port: int, pid: int, stored: callable) -> dict:  # type: ignore[valid-type]
+    settle()  # the previous run's indexing and merges would be counted against this one
     before = stored()
     cpu0, busy0, db0 = tree_seconds(pid), machine_busy_seconds(), db_seconds()
     seconds = smtp_source(port, sessions, size, count)
@@ -189,6 +191,16 @@ def run_case(sessions: int, size: int, count: int, port: int, pid: int, stored: 
         "complete": complete,
         "others_cores": round(max(0.0, (busy1 - busy0) - server_cpu - (db1 - db0)) / seconds, 2),
     }
+
+
+def settle(threshold: float = 0.3, longest: float = 60) -> None:
+    """Until the machine has used less than ``threshold`` cores for a second (bounded)."""
+    deadline = time.monotonic() + longest
+    while time.monotonic() < deadline:
+        busy = machine_busy_seconds()
+        time.sleep(1)
+        if machine_busy_seconds() - busy < threshold:
+            return
 
 
 def row_text(r: dict, rnd: int) -> str:
