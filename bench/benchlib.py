@@ -614,3 +614,36 @@ class ProcessPool:
             if proc.is_alive():
                 proc.terminate()
                 proc.join(timeout=10)
+
+
+async def subscribed_socket(
+    url: str,
+    token: str,
+    query: str,
+    *,
+    timeout: float = 60,
+    max_size: int = 2**22,
+    compression: str | None = None,
+) -> Any:
+    """A graphql-transport-ws websocket, signed in with ``token`` and subscribed to
+    ``query`` as operation "1" (closed again if the server does not acknowledge it)."""
+    from websockets.asyncio.client import connect
+
+    ws = await connect(
+        url,
+        subprotocols=["graphql-transport-ws"],
+        open_timeout=timeout,
+        close_timeout=2,
+        max_size=max_size,
+        compression=compression,
+    )
+    try:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
+        ack = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if ack.get("type") != "connection_ack":
+            raise RuntimeError(f"no ack: {ack}")
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": query}}))
+    except BaseException:
+        await ws.close()
+        raise
+    return ws

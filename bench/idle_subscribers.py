@@ -46,8 +46,8 @@ from benchlib import (
     member_email,
     print_json,
     raise_nofile_limit,
+    subscribed_socket,
 )
-from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 SENDER = "alerts@partner.example"
@@ -142,21 +142,8 @@ async def _ws_worker(cfg: dict[str, Any], tokens: list[str], conn: Any) -> None:
     async def one(token: str) -> None:
         try:
             async with limit:
-                ws = await ws_connect(
-                    cfg["ws_url"],
-                    subprotocols=["graphql-transport-ws"],
-                    open_timeout=120,
-                    close_timeout=2,
-                    compression=None,
-                )
+                ws = await subscribed_socket(cfg["ws_url"], token, SUBSCRIPTION, timeout=120)
                 websockets.append(ws)
-                await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
-                ack = json.loads(await asyncio.wait_for(ws.recv(), 120))
-                if ack.get("type") != "connection_ack":
-                    raise RuntimeError(f"no ack: {ack}")
-                await ws.send(
-                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
-                )
         except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, RuntimeError) as exc:
             state["failed"] += 1
             failures[type(exc).__name__] += 1

@@ -38,6 +38,7 @@ from pathlib import Path
 from benchlib import (
     ROOT,
     BenchServer,
+    _listening,
     code_state,
     machine,
     machine_busy_seconds,
@@ -96,24 +97,14 @@ def postfix_master() -> int:
     return int(pid)
 
 
-def listening(port: int) -> bool:
-    import socket
-
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def start_postfix() -> None:
-    if listening(POSTFIX_PORT):
+    if _listening(POSTFIX_PORT):
         return
     if not ANCHOR.exists():
         sys.exit(f"{ANCHOR} not found: the Postfix anchor comes from ../shared/bench")
     subprocess.run(["bash", str(ANCHOR), "start", str(ANCHOR_DIR)], check=True)
     for _ in range(50):
-        if listening(POSTFIX_PORT):
+        if _listening(POSTFIX_PORT):
             return
         time.sleep(0.2)
     sys.exit("Postfix did not start on 127.0.0.1:2526")

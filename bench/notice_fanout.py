@@ -63,12 +63,12 @@ from benchlib import (
     member_email,
     print_json,
     raise_nofile_limit,
+    subscribed_socket,
     summary_ms,
     wait_until_quiet,
 )
 from multinode_ingest import RoleServer
 from tortoise.connection import get_connections
-from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 ADMIN = f"admin@{DOMAIN}"
@@ -303,18 +303,8 @@ async def _ws_worker(targets: list[tuple[str, str]], conn: Any) -> None:
     async def one(url: str, token: str) -> None:
         try:
             async with limit:
-                ws = await ws_connect(
-                    url, subprotocols=["graphql-transport-ws"], open_timeout=60,
-                    close_timeout=2, max_size=2**20,
-                )  # fmt: skip
+                ws = await subscribed_socket(url, token, SUBSCRIPTION, max_size=2**20)
                 sockets.append(ws)
-                await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
-                ack = json.loads(await asyncio.wait_for(ws.recv(), 60))
-                if ack.get("type") != "connection_ack":
-                    raise RuntimeError(f"no ack: {ack}")
-                await ws.send(
-                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
-                )
         except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, RuntimeError):
             state["failed"] += 1
             return

@@ -57,11 +57,11 @@ from benchlib import (
     ms,
     print_json,
     raise_nofile_limit,
+    subscribed_socket,
     summary_ms,
     wait_until_quiet,
 )
 from idle_subscribers import provision
-from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
 SENDER = "alerts@partner.example"
@@ -154,22 +154,11 @@ async def _ws_worker(cfg: dict[str, Any], sockets: list[tuple[int, int, str]], c
     async def one(sock: int, token: str) -> None:
         try:
             async with limit:
-                ws = await ws_connect(
-                    cfg["ws_url"],
-                    subprotocols=["graphql-transport-ws"],
-                    max_size=2**22,
-                    open_timeout=60,
-                    close_timeout=2,
-                    compression=None if cfg["compression"] == "none" else "deflate",
+                compression = None if cfg["compression"] == "none" else "deflate"
+                ws = await subscribed_socket(
+                    cfg["ws_url"], token, SUBSCRIPTION, compression=compression
                 )
                 websockets.append(ws)
-                await ws.send(json.dumps({"type": "connection_init", "payload": {"token": token}}))
-                ack = json.loads(await asyncio.wait_for(ws.recv(), 60))
-                if ack.get("type") != "connection_ack":
-                    raise RuntimeError(f"no ack: {ack}")
-                await ws.send(
-                    json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIPTION}})
-                )
         except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed, RuntimeError) as exc:
             state["failed"] += 1
             failures[type(exc).__name__] += 1
