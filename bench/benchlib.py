@@ -164,20 +164,42 @@ class CpuSample:
 
 
 def services_seconds(names: tuple[str, ...] = ("postgres", "redis-server")) -> float:
-    """CPU seconds of every process whose name is in ``names`` (the local DB and Redis)."""
+    """CPU seconds of every process whose name is in ``names`` (the local DB and Redis),
+    each counted at the top of its tree: PostgreSQL's backends that ended are in the
+    postmaster's reaped-children time, not lost with them."""
     total = 0.0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             text = stat.read_text()
-        except OSError:
+            parent = text.rsplit(")", 1)[1].split()[1]
+        except (OSError, IndexError):
             continue
-        name = text[text.find("(") + 1 : text.rfind(")")]
-        if name in names:
-            try:
-                total += _ticks(stat)
-            except (IndexError, ValueError):
-                pass
+        if _name(stat.parent.name) in names and _name(parent) not in names:
+            total += tree_seconds(int(stat.parent.name))
     return total
+
+
+def _name(pid: str) -> str:
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return text[text.find("(") + 1 : text.rfind(")")]
+
+
+def tree_seconds(root: int) -> float:
+    """CPU seconds of ``root`` and its live descendants, with what their reaped children used."""
+    total, stack = 0, [str(root)]
+    while stack:
+        pid = stack.pop()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
+            for task in os.listdir(f"/proc/{pid}/task"):
+                stack += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except (OSError, ProcessLookupError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_quiet(threshold: float = OTHER_LOAD_LIMIT, max_wait: float = 300) -> float:

@@ -27,7 +27,6 @@ acknowledged mail must be in user1's INBOX. Prints a table, then one line of JSO
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -43,6 +42,8 @@ from benchlib import (
     machine,
     machine_busy_seconds,
     print_json,
+    services_seconds,
+    tree_seconds,
 )
 
 ANCHOR = ROOT.parent / "shared" / "bench" / "postfix-anchor.sh"
@@ -50,46 +51,6 @@ ANCHOR_DIR = Path("/tmp/postfix-anchor")
 POSTFIX_PORT = 2526
 DOMAIN = "anchor.test"
 SENDER = "sender@ext.test"
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def tree_seconds(root: int) -> float:
-    """CPU seconds of ``root`` and its live descendants, with what their reaped children used."""
-    total, stack = 0, [str(root)]
-    while stack:
-        pid = stack.pop()
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(v) for v in fields[11:15])  # utime stime cutime cstime
-            for task in os.listdir(f"/proc/{pid}/task"):
-                stack += Path(f"/proc/{pid}/task/{task}/children").read_text().split()
-        except (OSError, ProcessLookupError):
-            continue
-    return total / TICK
-
-
-def db_seconds() -> float:
-    """CPU seconds of PostgreSQL (the postmaster's tree: backends that ended included) and
-    Redis."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            text = stat.read_text()
-        except OSError:
-            continue
-        name = text[text.find("(") + 1 : text.rfind(")")]
-        parent = text.rsplit(")", 1)[1].split()[1]
-        if name == "redis-server" or (name == "postgres" and _name(parent) != "postgres"):
-            total += tree_seconds(int(stat.parent.name))
-    return total
-
-
-def _name(pid: str) -> str:
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return ""
-    return text[text.find("(") + 1 : text.rfind(")")]
 
 
 def postfix_master() -> int:
@@ -169,10 +130,10 @@ class Qiyou:
 def run_case(sessions: int, size: int, count: int, port: int, pid: int, stored: callable) -> dict:  # type: ignore[valid-type]
     settle()  # the previous run's indexing and merges would be counted against this one
     before = stored()
-    cpu0, busy0, db0 = tree_seconds(pid), machine_busy_seconds(), db_seconds()
+    cpu0, busy0, db0 = tree_seconds(pid), machine_busy_seconds(), services_seconds()
     seconds = smtp_source(port, sessions, size, count)
     complete = wait_settled(stored, before + count)
-    cpu1, busy1, db1 = tree_seconds(pid), machine_busy_seconds(), db_seconds()
+    cpu1, busy1, db1 = tree_seconds(pid), machine_busy_seconds(), services_seconds()
     server_cpu = cpu1 - cpu0
     return {
         "msg_s": round(count / seconds, 1),
