@@ -5,14 +5,17 @@ Each is ``qiyou serve --roles mx --no-migrate``, with ``QIYOU_INGEST_SOCKET`` na
 parent's ``IngestServer`` (mailcore/store/remote.py) on SQLite, or committing its own mail
 on a database server with a shared bus: they all listen on the MX port with
 ``SO_REUSEPORT`` (the kernel spreads connections over them) and the parent does not. One
-that ends is started again after a second; they get SIGTERM when the parent stops and when
-it dies (``PR_SET_PDEATHSIG``), and end by themselves when its socket closes.
+that ends is started again after a second; they get SIGTERM when the parent stops. When it
+dies (``PR_SET_PDEATHSIG``) those that hand their mail to it get SIGKILL, since nothing they
+hold can be stored any more and their port must be free for the next start, and peers that
+commit their own mail get SIGTERM and finish it; they also end when its socket closes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ctypes
+import functools
 import logging
 import os
 import signal
@@ -25,9 +28,9 @@ RESTART_AFTER = 1.0  # seconds before an MX process that ended is started again
 _PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:  # in the child, before exec
+def _die_with_parent(sig: int) -> None:  # in the child, before exec
     try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, sig)
     except (OSError, AttributeError):  # not Linux: the closed socket ends it instead
         pass
 
@@ -66,8 +69,9 @@ class MxProcesses:
         ]
 
     async def _spawn(self, index: int) -> None:
+        sig = signal.SIGKILL if self.ingest_socket else signal.SIGTERM
         self._procs[index] = await asyncio.create_subprocess_exec(
-            *self.command(), env=self.env(), preexec_fn=_die_with_parent
+            *self.command(), env=self.env(), preexec_fn=functools.partial(_die_with_parent, sig)
         )
 
     async def _watch(self, index: int) -> None:
