@@ -49,13 +49,14 @@ from mailcore.search.tokens import (
     cjk_pairs,
     cjk_runs,
     parse_query,
+    spaced,
     words,
 )
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-SCHEMA_VERSION = 4  # a new version starts a new index directory, filled again by the indexer
+SCHEMA_VERSION = 5  # a new version starts a new index directory, filled again by the indexer
 WRITER_HEAP = 64 * 1024 * 1024
 # Bytes of stored text compressed together (tantivy's default is 16 KB): 64 KB keeps the index
 # ~5 % smaller (the pairs below cost ~7 %) for ~15 µs more per document read.
@@ -79,8 +80,9 @@ def _fatal(exc: BaseException) -> bool:
 
 def build_schema() -> tantivy.Schema:
     """Filters as fast fields (read back from there, not stored twice); one ``text`` field
-    holds every searchable word (one posting list per word, not five) and, stored and
-    compressed, the text as written (``cuts`` tells where each part ends); ``subject``,
+    holds every searchable word (one posting list per word, not five) of the ``spaced`` text;
+    ``original``, stored and compressed, the text as written (``cuts`` tells where each part
+    ends); ``subject``,
     ``sender``, ``recipients`` and ``attachments`` again for their filters (and ``subject``
     for ranking); ``pairs`` holds every two Han/Kana characters side by side (documents only:
     no counts, no positions), so 会议 is one term to look up, not a phrase."""
@@ -92,7 +94,8 @@ def build_schema() -> tantivy.Schema:
     for name in FLAGS:
         sb.add_boolean_field(name, indexed=True, fast=True)
     sb.add_text_field("labels", stored=True, tokenizer_name="raw")
-    sb.add_text_field("text", stored=True, tokenizer_name=ANALYZER, index_option="position")
+    sb.add_text_field("text", tokenizer_name=ANALYZER, index_option="position")
+    sb.add_bytes_field("original", stored=True, indexed=False, fast=False)
     sb.add_bytes_field("cuts", stored=True, indexed=False, fast=False)
     sb.add_text_field("pairs", tokenizer_name=PAIRS_ANALYZER, index_option="basic")
     for name in FIELD_FILTERS.values():
@@ -114,6 +117,7 @@ def _micros(value: datetime) -> int:
 def _document(doc: SearchDoc) -> tantivy.Document:
     parts = [getattr(doc, name) for name in TEXT_FIELDS]
     text = "\n".join(parts)
+    read = dict(zip(TEXT_FIELDS, map(spaced, parts), strict=True))  # what the analyzer reads
     return tantivy.Document(
         id=doc.id,
         owner=doc.owner,
@@ -123,19 +127,20 @@ def _document(doc: SearchDoc) -> tantivy.Document:
         flagged=doc.flagged,
         has_attachment=doc.has_attachment,
         labels=list(doc.labels),
-        text=text,
+        text="\n".join(read.values()),
+        original=text.encode(),
         cuts=",".join(str(len(part)) for part in parts[:-1]).encode(),
         pairs=cjk_runs(text),
-        subject=doc.subject,
-        sender=doc.sender,
-        recipients=doc.recipients,
-        attachments=doc.attachments,
+        subject=read["subject"],
+        sender=read["sender"],
+        recipients=read["recipients"],
+        attachments=read["attachments"],
     )
 
 
 def _texts(document: tantivy.Document) -> dict[str, str]:
     """The parts of a stored document's text (TEXT_FIELDS), split where ``cuts`` says."""
-    text = document.get_first("text") or ""
+    text = bytes(document.get_first("original") or b"").decode()
     cuts = bytes(document.get_first("cuts") or b"")
     parts, at = [], 0
     for length in (int(n) for n in cuts.split(b",") if n):

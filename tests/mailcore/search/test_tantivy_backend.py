@@ -40,18 +40,19 @@ async def test_two_chinese_characters_find_the_word_and_not_others(tmp_path: Pat
             doc(2, "会和议分开"),
             doc(3, "议会选举"),  # the two characters the other way round
             doc(4, "周五开会\n议程另发"),  # a word broken over two lines
-            doc(5, "会x议a会_议b会2议"),  # a word between: not side by side
+            doc(5, "会x议a会2议"),  # a word between: not side by side
             doc(6, "会议室已订", subject="新款iPhone手机"),
+            doc(7, "会_议"),  # _ separates words, as punctuation does
         ],
     )
-    assert await ids(backend, "会议") == [1, 4, 6]
+    assert await ids(backend, "会议") == [1, 4, 6, 7]
     assert await ids(backend, "议会") == [3]
     assert await ids(backend, "会议室") == [6]
     assert await ids(backend, "议室已") == [6]
     assert await ids(backend, "会议取消") == [1]
     assert await ids(backend, "会议室 取消") == []
     assert await ids(backend, "iphone手机") == [6]
-    assert await ids(backend, "会") == [1, 2, 3, 4, 5, 6]
+    assert await ids(backend, "会") == [1, 2, 3, 4, 5, 6, 7]
     [hit] = (await backend.search(MAIL, SearchQuery(owner=ALICE, text="议会"))).hits
     assert hit.snippet == "<mark>议会</mark>选举"
     await backend.close()
