@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from mailcore.core.mime.charset import decode_bytes, decode_header_bytes
@@ -310,7 +311,7 @@ def _charset_hint(root: Part) -> str | None:
     return None
 
 
-def _analyze(raw: bytes, want: int | None = None) -> tuple[_Analysis, bytes | None]:
+def _analyze(raw: bytes, want: frozenset[int] = frozenset()) -> tuple[_Analysis, dict[int, bytes]]:
     root = build_tree(raw)
     analysis = _Analysis(root=root, hint=_charset_hint(root))
     texts, html = _find_body(root)
@@ -323,12 +324,12 @@ def _analyze(raw: bytes, want: int | None = None) -> tuple[_Analysis, bytes | No
         skip.add(id(html))
     leaves: list[Part] = []
     _collect(root, None, skip, leaves)
-    wanted: bytes | None = None
+    wanted: dict[int, bytes] = {}
     for index, part in enumerate(leaves):
         info, data = _attachment(raw, part, index, analysis.hint, cids)
         analysis.attachments.append((info, part))
-        if index == want:
-            wanted = data
+        if index in want:
+            wanted[index] = data
     return analysis, wanted
 
 
@@ -421,13 +422,19 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
 def get_attachment(raw: bytes, index: int) -> tuple[ParsedAttachment, bytes] | None:
     """Attachment ``index`` (numbered as by parse_message) and its decoded payload, or None."""
-    if index < 0:
-        return None
-    data = _as_bytes(raw)
+    return get_attachments(raw, [index]).get(index)
+
+
+def get_attachments(
+    raw: bytes, indexes: Iterable[int]
+) -> dict[int, tuple[ParsedAttachment, bytes]]:
+    """Several attachments from one parse (a mail of a thousand parts is parsed once, not a
+    thousand times): index -> (attachment, decoded payload), for the indexes that exist."""
+    want = frozenset(i for i in indexes if i >= 0)
+    if not want:
+        return {}
     try:
-        analysis, payload = _analyze(data, want=index)
+        analysis, payloads = _analyze(_as_bytes(raw), want=want)
     except Exception:  # noqa: BLE001
-        return None
-    if index >= len(analysis.attachments) or payload is None:
-        return None
-    return analysis.attachments[index][0], payload
+        return {}
+    return {i: (analysis.attachments[i][0], data) for i, data in payloads.items()}

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from mailcore.core.mime import parse as parse_module
 from mailcore.core.mime.charset import decode_bytes, decode_header_bytes
 from mailcore.core.mime.headers import decode_words, parse_params
-from mailcore.core.mime.parse import get_attachment, parse_message
+from mailcore.core.mime.parse import get_attachment, get_attachments, parse_message
 from mailcore.core.mime.types import Address, ParsedMessage
 
 CORPUS = Path(__file__).parents[2] / "data" / "mime"
@@ -100,6 +101,21 @@ def test_get_attachment_payloads() -> None:
     assert inner.subject == "项目进度"
     assert inner.message_id == "inner-1@example.net"
     assert [a.filename for a in inner.attachments] == ["inner.pdf"]
+
+
+def test_several_attachments_come_from_one_parse(monkeypatch: pytest.MonkeyPatch) -> None:
+    raw = (CORPUS / "12_multipart_mixed_attachments.eml").read_bytes()
+    parses = []
+    real = parse_module.build_tree
+    monkeypatch.setattr(parse_module, "build_tree", lambda data: parses.append(1) or real(data))
+    found = get_attachments(raw, [2, 0, 7, -1, 1])
+    assert len(parses) == 1  # not one parse per attachment (quadratic in a mail of many parts)
+    assert sorted(found) == [0, 1, 2]  # 7 and -1 do not exist
+    for index, (info, data) in found.items():
+        assert info.index == index
+        assert (info, data) == get_attachment(raw, index)
+    assert found[1][1] == b"a,b,c\r\n1,2,3"
+    assert get_attachments(raw, []) == {} and get_attachments(b"", [0]) == {}
 
 
 def test_encoded_words() -> None:
