@@ -92,7 +92,8 @@ async def page_members(where: Q, first: int | None, after: str | None) -> Member
     rows = Member.filter(where)
     if cursor is not None:
         key, pk = cursor
-        rows = rows.filter(Q(search_key__gt=key) | Q(search_key=key, id__gt=pk))
+        # the >= bounds the index walk (an OR alone reads from the first key to the cursor)
+        rows = rows.filter(search_key__gte=key).filter(Q(search_key__gt=key) | Q(id__gt=pk))
     members = list(await rows.order_by("search_key", "id").limit(size + 1))
     has_next = len(members) > size
     members = members[:size]
