@@ -174,7 +174,8 @@ def services_seconds(names: tuple[str, ...] = ("postgres", "redis-server")) -> f
             parent = text.rsplit(")", 1)[1].split()[1]
         except (OSError, IndexError):
             continue
-        if _name(stat.parent.name) in names and _name(parent) not in names:
+        name = text[text.find("(") + 1 : text.rfind(")")]
+        if name in names and _name(parent) not in names:
             total += tree_seconds(int(stat.parent.name))
     return total
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from tortoise.expressions import Q, Subquery
 
+from mailcore.core import keyset
 from mailcore.core.models import DepartmentMember, Member
 from mailcore.directory.errors import DirectoryError, DirectoryErrorCode
 from mailcore.directory.keys import query_forms
@@ -92,8 +93,7 @@ async def page_members(where: Q, first: int | None, after: str | None) -> Member
     rows = Member.filter(where)
     if cursor is not None:
         key, pk = cursor
-        # the >= bounds the index walk (an OR alone reads from the first key to the cursor)
-        rows = rows.filter(search_key__gte=key).filter(Q(search_key__gt=key) | Q(id__gt=pk))
+        rows = rows.filter(keyset.after("search_key", key, pk, descending=False))
     members = list(await rows.order_by("search_key", "id").limit(size + 1))
     has_next = len(members) > size
     members = members[:size]

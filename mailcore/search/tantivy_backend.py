@@ -82,10 +82,10 @@ def build_schema() -> tantivy.Schema:
     """Filters as fast fields (read back from there, not stored twice); one ``text`` field
     holds every searchable word (one posting list per word, not five) of the ``spaced`` text;
     ``original``, stored and compressed, the text as written (``cuts`` tells where each part
-    ends); ``subject``,
-    ``sender``, ``recipients`` and ``attachments`` again for their filters (and ``subject``
-    for ranking); ``pairs`` holds every two Han/Kana characters side by side (documents only:
-    no counts, no positions), so 会议 is one term to look up, not a phrase."""
+    ends); ``subject``, ``sender``, ``recipients`` and ``attachments`` again for their
+    filters (and ``subject`` for ranking); ``pairs`` holds every two Han/Kana characters side
+    by side (documents only: no counts, no positions), so 会议 is one term to look up, not a
+    phrase."""
     sb = tantivy.SchemaBuilder()
     sb.add_integer_field("id", indexed=True, fast=True)
     sb.add_integer_field("owner", indexed=True, fast=True)

@@ -15,6 +15,7 @@ from strawberry.types import Info
 from mailcore.core.mime.display import display_html, parse_blob
 from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import MailboxEntry
+from mailcore.core.models import Message as MessageRow
 from mailcore.mail.mailbox import Conversation as CoreConversation
 from mailcore.mail.mailbox import FolderCount
 from mailcore.store.errors import MailErrorCode as CoreCode
@@ -78,6 +79,10 @@ class OutboundDelivery:
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a default never shown: __post_init__ sets it
 
 
+def _sender(m: MessageRow) -> EmailAddress | None:
+    return EmailAddress(name=m.from_name, address=m.from_address) if m.from_address else None
+
+
 def _addresses(pairs: list) -> list[EmailAddress]:
     return [EmailAddress(name=name or "", address=address or "") for name, address in pairs]
 
@@ -113,9 +118,7 @@ class Message:
         entry, m = self.entry, self.entry.message
         self.id = strawberry.ID(str(entry.id))
         self.subject = m.subject
-        self.from_ = (
-            EmailAddress(name=m.from_name, address=m.from_address) if m.from_address else None
-        )
+        self.from_ = _sender(m)
         self.to = _addresses(m.to_json)
         self.date = m.date or entry.received_at
         self.received_at = entry.received_at
@@ -279,15 +282,12 @@ class Conversation:
         self.last_date = thread.last_date
         self.message_count = len(entries)
         self.unread_count = self.conversation.unread
-        seen: dict[str, EmailAddress] = {}
-        for entry in entries:
-            m = entry.message
-            if m.from_address and m.from_address.lower() not in seen:
-                seen[m.from_address.lower()] = EmailAddress(
-                    name=m.from_name, address=m.from_address
-                )
-        self.participants = list(seen.values())
         self.messages = [Message(entry=e) for e in entries]
+        seen: dict[str, EmailAddress] = {}
+        for message in self.messages:  # each sender once, as first seen
+            if message.from_ and message.from_.address.lower() not in seen:
+                seen[message.from_.address.lower()] = message.from_
+        self.participants = list(seen.values())
         self.latest = self.messages[-1] if self.messages else None
 
 

@@ -64,6 +64,9 @@ async def test_members_may_introspect_in_production(production):
     assert (await bob.data(SCHEMA_ROOT))["__schema"]["queryType"]["name"] == "Query"
     full = await bob.data(FULL_INTROSPECTION)  # what GraphiQL and codegen tools send
     assert any(t["name"] == "Message" for t in full["__schema"]["types"])
+    # Validation is cached by document and rules: the member's answer is not the anonymous one
+    body = await GraphQLClient(production.graphql_url).execute(SCHEMA_ROOT)
+    assert body.get("data") is None and codes(body) == ["INTROSPECTION_DISABLED"], body
 
 
 async def test_anonymous_introspection_is_allowed_in_development(server):
