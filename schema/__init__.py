@@ -14,6 +14,7 @@ from schema.admin.resolvers import AdminMutation, AdminQuery
 from schema.auth.resolvers import AuthMutation, AuthQuery
 from schema.branding.mutations import BrandingMutation
 from schema.branding.queries import BrandingQuery
+from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.clients.queries import ClientsQuery
 from schema.confidential.mutations import ConfidentialMutation
 from schema.confidential.queries import ConfidentialQuery
@@ -99,6 +100,7 @@ Query = merge_types(
         SearchQuery,
         WebQuery,
         ClientsQuery,
+        CalendarQuery,
     ),
 )
 Mutation = merge_types(
@@ -106,6 +108,7 @@ Mutation = merge_types(
     (
         AuthMutation,
         MailMutation,
+        CalendarMutation,
         ReceiptsMutation,
         AdminMutation,
         DirectoryMutation,

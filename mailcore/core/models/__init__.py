@@ -20,6 +20,15 @@ from mailcore.core.models.archive import (
     BackupRule,
 )
 from mailcore.core.models.branding import LoginBranding, SignatureTemplate
+from mailcore.core.models.calendar import (
+    Calendar,
+    CalendarAccess,
+    CalendarEvent,
+    CalendarKind,
+    CalendarShare,
+    CalendarSubscription,
+    EventPrivacy,
+)
 from mailcore.core.models.confidential import (
     CodeChannel,
     ConfidentialCode,
@@ -90,6 +99,13 @@ from mailcore.core.models.wechat import WechatBindTicket, WechatSubscription
 from mailcore.core.models.wechat_token import WechatAccessToken
 
 __all__ = [
+    "Calendar",
+    "CalendarAccess",
+    "CalendarEvent",
+    "CalendarKind",
+    "CalendarShare",
+    "CalendarSubscription",
+    "EventPrivacy",
     "ChangeKind",
     "MailboxChange",
     "OutboxJob",

@@ -1,0 +1,189 @@
+"""Events: creating, changing (the series or one occurrence), deleting, and the occurrences
+of several calendars within a time range, as the caller may see them.
+
+Each change stores the event's whole iCalendar object with the columns a range query
+filters on (first start, last end) and raises the calendar's version (CalDAV's ctag).
+Someone with free/busy access, or reading another member's private event, gets the
+occurrence's times with "Busy" as its title and nothing else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from mailcore.calendar import ical, probe
+from mailcore.calendar.access import Caller, Level, levels
+from mailcore.calendar.calendars import parse_id, visible
+from mailcore.calendar.errors import invalid, not_found
+from mailcore.core.models import Calendar, CalendarEvent, EventPrivacy
+
+MAX_RANGE = timedelta(days=400)
+MAX_OCCURRENCES = 5_000  # per range query, over every calendar asked
+BUSY = "Busy"
+
+
+@dataclass
+class Shown:
+    """One occurrence as the caller may see it."""
+
+    event: CalendarEvent
+    occurrence: ical.Occurrence
+    level: Level
+    busy_only: bool
+
+
+async def create(who: Caller, calendar_id: int | str, fields: ical.EventFields) -> CalendarEvent:
+    calendar, _ = await visible(who, calendar_id, Level.EDIT)
+    await _check_repeats(fields)
+    data = ical.new_object(ical.new_uid(), fields)
+    async with in_transaction():
+        event = CalendarEvent(calendar_id=calendar.id, created_by_id=who.member_id)
+        _fill(event, data)
+        await event.save()
+        await _touch(calendar)
+    return event
+
+
+async def get(who: Caller, event_id: int | str, at_least: Level) -> tuple[CalendarEvent, Level]:
+    event = await CalendarEvent.filter(id=parse_id(event_id)).first()
+    if event is None:
+        raise not_found("event")
+    calendar, found = await visible(who, event.calendar_id, at_least)  # type: ignore[attr-defined]
+    event.calendar = calendar
+    return event, found
+
+
+async def update(
+    who: Caller,
+    event_id: int | str,
+    fields: ical.EventFields,
+    occurrence: datetime | None = None,
+) -> CalendarEvent:
+    """The whole series, or (``occurrence``: its original start) one occurrence of it."""
+    event, _ = await get(who, event_id, Level.EDIT)
+    data = ical.read(event.ical)
+    if occurrence is None:
+        await _check_repeats(fields)
+        ical.update_series(data, fields)
+    else:
+        _check_occurrence(data, occurrence)
+        ical.update_occurrence(data, occurrence, fields)
+    async with in_transaction():
+        _fill(event, data)
+        await event.save()
+        await _touch(event.calendar)
+    return event
+
+
+async def delete(who: Caller, event_id: int | str, occurrence: datetime | None = None) -> None:
+    event, _ = await get(who, event_id, Level.EDIT)
+    async with in_transaction():
+        if occurrence is None:
+            await event.delete()
+        else:
+            data = ical.read(event.ical)
+            _check_occurrence(data, occurrence)
+            ical.exclude_occurrence(data, occurrence)
+            _fill(event, data)
+            await event.save()
+        await _touch(event.calendar)
+
+
+async def in_range(
+    who: Caller, calendar_ids: list[int], start: datetime, end: datetime
+) -> list[Shown]:
+    """The occurrences overlapping [start, end) in the calendars the caller may see among
+    ``calendar_ids``, by start time."""
+    for name, value in (("start", start), ("end", end)):
+        if value.tzinfo is None or not ical.in_years(value):
+            raise invalid("times need a UTC offset and a year from 1900 to 2199", name)
+    if end <= start:
+        raise invalid("the range ends before it starts", "end")
+    if end - start > MAX_RANGE:
+        raise invalid(f"a range spans at most {MAX_RANGE.days} days", "end")
+    start, end = start.astimezone(UTC), end.astimezone(UTC)  # SQLite compares the text
+    calendars = await Calendar.filter(id__in=calendar_ids)
+    found = await levels(who, calendars)
+    allowed = [c.id for c in calendars if found[c.id] >= Level.FREEBUSY]
+    if not allowed:
+        return []
+    events = await CalendarEvent.filter(
+        Q(until_at=None) | Q(until_at__gt=start), calendar_id__in=allowed, start_at__lt=end
+    ).order_by("start_at", "id")
+    shown: list[Shown] = []
+    for event in events:
+        level = found[event.calendar_id]  # type: ignore[attr-defined]
+        for occurrence in ical.occurrences(
+            ical.read(event.ical), start, end, MAX_OCCURRENCES - len(shown)
+        ):
+            busy_only = level is Level.FREEBUSY or (
+                occurrence.privacy is EventPrivacy.PRIVATE
+                and level < Level.OWNER
+                and event.created_by_id != who.member_id  # type: ignore[attr-defined]
+            )
+            shown.append(
+                Shown(event, _masked(occurrence) if busy_only else occurrence, level, busy_only)
+            )
+        if len(shown) >= MAX_OCCURRENCES:
+            break
+    shown.sort(key=lambda s: (s.occurrence.start, s.event.id))
+    return shown
+
+
+async def _check_repeats(fields: ical.EventFields) -> None:
+    if not fields.rrule:
+        return
+    wanted = 1 if "COUNT=1;" in fields.rrule + ";" else 2
+    if not await probe.repeats(fields.rrule, fields.start, wanted):
+        raise invalid("the recurrence rule gives no further date (or takes too long)", "recurrence")
+
+
+def _masked(occurrence: ical.Occurrence) -> ical.Occurrence:
+    return ical.Occurrence(
+        summary=BUSY,
+        description="",
+        location="",
+        start=occurrence.start,
+        end=occurrence.end,
+        all_day=occurrence.all_day,
+        time_zone=occurrence.time_zone,
+        recurrence_id=occurrence.recurrence_id,
+        privacy=occurrence.privacy,
+    )
+
+
+def _check_occurrence(data, occurrence: datetime) -> None:
+    if occurrence.tzinfo is None or not ical.in_years(occurrence):
+        raise invalid("times need a UTC offset and a year from 1900 to 2199", "occurrence")
+    if not ical.is_recurring(data):
+        raise invalid("only a repeating event has occurrences", "occurrence")
+    if ical.changed_occurrence(data, occurrence):
+        return
+    day = timedelta(days=1)
+    for found in ical.occurrences(data, occurrence - day, occurrence + day, 1_000):
+        if found.recurrence_id is not None and found.recurrence_id == occurrence:
+            return
+    raise invalid("the event has no occurrence starting then", "occurrence")
+
+
+def _fill(event: CalendarEvent, data) -> None:
+    text = ical.write(data)
+    master = ical.master_of(data)
+    event.uid = str(master["UID"])
+    event.ical = text
+    event.summary = str(master.get("SUMMARY", ""))[: ical.MAX_SUMMARY]
+    event.start_at, event.until_at = ical.span(data)
+    event.all_day = not isinstance(master.decoded("DTSTART"), datetime)
+    event.recurring = ical.is_recurring(data)
+    event.privacy = ical.privacy_of(master)
+    event.sequence = int(master.get("SEQUENCE", 0))
+    event.etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+async def _touch(calendar: Calendar) -> None:
+    await Calendar.filter(id=calendar.id).update(version=F("version") + 1)

@@ -1,0 +1,444 @@
+"""Events as iCalendar data (RFC 5545) with the ``icalendar`` library, expanded with
+``recurring-ical-events``.
+
+An event is one VCALENDAR: the master VEVENT (its RRULE, RDATE and EXDATE) and one VEVENT
+per changed occurrence (same UID, a RECURRENCE-ID), with the VTIMEZONE of every zone it
+names, the object CalDAV clients read and write. Times are written in the event's zone
+(``DTSTART;TZID=Asia/Shanghai``), so a weekly meeting stays at 10:00 across daylight saving
+changes; all-day events are DATE values with an exclusive end.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+import recurring_ical_events
+from dateutil.rrule import rrulestr
+
+from mailcore.calendar.errors import invalid
+from mailcore.core.models import EventPrivacy
+
+PRODID = "-//Qiyou//Calendar//EN"
+MAX_TEXT = 20_000
+MAX_SUMMARY = 1_000
+MAX_DATES = 1_000  # RDATE / EXDATE values of one event
+# The last occurrence is computed by walking the recurrence up to this many; a longer series
+# is stored as open-ended (a range query then expands it within the range asked).
+WALK_LIMIT = 5_000
+# Times outside these years are refused (they overflow date arithmetic near year 1 or 9999).
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+_FREQUENCIES = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"}  # none finer: a DoS
+
+Moment = datetime | date
+ALL_DAY_ZONE = "X-QIYOU-TZID"
+
+
+@dataclass
+class EventFields:
+    """What a person sets on an event (or on one occurrence of a series)."""
+
+    time_zone: str
+    summary: str
+    start: Moment  # an aware datetime, or a date for an all-day event
+    end: Moment
+    description: str = ""
+    location: str = ""
+    rrule: str = ""  # RFC 5545 RECUR value, e.g. "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
+    rdates: list[Moment] = field(default_factory=list)
+    exdates: list[Moment] = field(default_factory=list)
+    privacy: EventPrivacy = EventPrivacy.PUBLIC
+
+
+@dataclass
+class Occurrence:
+    """One occurrence of an event within a range (a single event has one)."""
+
+    summary: str
+    description: str
+    location: str
+    start: datetime  # aware; an all-day event's start is midnight in its time zone
+    end: datetime
+    all_day: bool
+    time_zone: str
+    recurrence_id: datetime | None  # the original start of an occurrence of a series
+    privacy: EventPrivacy
+
+
+def zone(name: str, field_name: str = "timeZone") -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise invalid(f"unknown time zone {name[:64]!r}", field_name) from exc
+
+
+def fields_for(
+    *,
+    summary: str,
+    start: datetime,
+    end: datetime | None,
+    all_day: bool,
+    time_zone: str,
+    description: str = "",
+    location: str = "",
+    rrule: str = "",
+    rdates: list[datetime] | None = None,
+    exdates: list[datetime] | None = None,
+    privacy: EventPrivacy = EventPrivacy.PUBLIC,
+) -> EventFields:
+    """Check what a client sent and put it in the event's zone (dates for all-day events)."""
+    tz = zone(time_zone)
+    summary = summary.strip()
+    if not summary:
+        raise invalid("an event needs a title", "summary")
+    if len(summary) > MAX_SUMMARY:
+        raise invalid(f"a title has at most {MAX_SUMMARY} characters", "summary")
+    for name, value in (("description", description), ("location", location)):
+        if len(value) > MAX_TEXT:
+            raise invalid(f"at most {MAX_TEXT} characters", name)
+    if len(rdates or []) + len(exdates or []) > MAX_DATES:
+        raise invalid(f"at most {MAX_DATES} extra and excluded dates", "rdates")
+    for name, values in (
+        ("start", [start]),
+        ("end", [end] if end else []),
+        ("rdates", rdates or []),
+        ("excludedDates", exdates or []),
+    ):
+        if any(v.tzinfo is None or not in_years(v) for v in values):
+            raise invalid("times need a UTC offset and a year from 1970 to 2199", name)
+    local_start = start.astimezone(tz)
+    local_end = (end or start + timedelta(hours=1)).astimezone(tz)
+    first: Moment
+    last: Moment
+    if all_day:
+        first = local_start.date()
+        last = max(local_end.date(), first + timedelta(days=1)) if end else first + timedelta(1)
+        extra = [d.astimezone(tz).date() for d in rdates or []]
+        skipped = [d.astimezone(tz).date() for d in exdates or []]
+    else:
+        first, last = local_start, local_end
+        extra = [d.astimezone(tz) for d in rdates or []]
+        skipped = [d.astimezone(tz) for d in exdates or []]
+    if last < first:
+        raise invalid("an event cannot end before it starts", "end")
+    return EventFields(
+        time_zone=time_zone,
+        summary=summary,
+        start=first,
+        end=last,
+        description=description,
+        location=location,
+        rrule=check_rrule(rrule.strip(), first) if rrule.strip() else "",
+        rdates=extra,
+        exdates=skipped,
+        privacy=privacy,
+    )
+
+
+def in_years(value: datetime) -> bool:
+    return EARLIEST <= value < LATEST
+
+
+def check_rrule(text: str, start: Moment) -> str:
+    """A RECUR value as the client wrote it, once both parsers accept it (and not finer
+    than hourly); an UNTIL is written in the form DTSTART has, as RFC 5545 asks."""
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    try:
+        recur = icalendar.vRecur.from_ical(text)
+    except ValueError as exc:
+        raise invalid("not a recurrence rule (RFC 5545 RRULE)", "recurrence") from exc
+    frequency = recur.get("FREQ", [""])[0]
+    if frequency not in _FREQUENCIES:
+        raise invalid("a recurrence repeats hourly, daily, weekly, monthly or yearly", "recurrence")
+    if frequency == "HOURLY" and not _bounded(recur):
+        raise invalid("an hourly recurrence needs COUNT or UNTIL", "recurrence")
+    if "UNTIL" in recur:
+        until = recur["UNTIL"][0]
+        if isinstance(start, datetime) and not isinstance(until, datetime):
+            until = datetime.combine(until, datetime.max.time().replace(microsecond=0))
+        if isinstance(start, datetime):
+            until = (until if until.tzinfo else until.replace(tzinfo=start.tzinfo)).astimezone(UTC)
+        elif isinstance(until, datetime):
+            until = until.date()
+        recur["UNTIL"] = [until]
+    try:
+        rrulestr(recur.to_ical().decode(), dtstart=start)
+    except (ValueError, TypeError) as exc:
+        raise invalid(f"not a recurrence rule: {exc}", "recurrence") from exc
+    return recur.to_ical().decode()
+
+
+def new_uid() -> str:
+    return f"{uuid.uuid4()}@qiyou"
+
+
+def new_object(uid: str, fields: EventFields) -> icalendar.Calendar:
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    master = icalendar.Event()
+    master.add("uid", uid)
+    master.add("dtstamp", datetime.now(UTC))
+    master.add("created", datetime.now(UTC))
+    master.add("sequence", 0)
+    _apply(master, fields, series=True)
+    calendar.add_component(master)
+    _refresh_timezones(calendar)
+    return calendar
+
+
+def read(text: str) -> icalendar.Calendar:
+    return icalendar.Calendar.from_ical(text)
+
+
+def write(calendar: icalendar.Calendar) -> str:
+    return calendar.to_ical().decode()
+
+
+def master_of(calendar: icalendar.Calendar) -> icalendar.Event:
+    for event in calendar.walk("VEVENT"):
+        if "RECURRENCE-ID" not in event:
+            return event
+    return calendar.walk("VEVENT")[0]
+
+
+def update_series(calendar: icalendar.Calendar, fields: EventFields) -> None:
+    """The master takes the new fields; changed occurrences stay as they were."""
+    master = master_of(calendar)
+    _apply(master, fields, series=True)
+    _bump(master)
+    _refresh_timezones(calendar)
+
+
+def update_occurrence(
+    calendar: icalendar.Calendar, recurrence_id: datetime, fields: EventFields
+) -> None:
+    """One occurrence of a series changed: a VEVENT with its RECURRENCE-ID (replacing an
+    earlier change of the same occurrence)."""
+    master = master_of(calendar)
+    key = _original_start(master, recurrence_id)
+    for old in _overrides(calendar, key):
+        calendar.subcomponents.remove(old)
+    changed = icalendar.Event()
+    changed.add("uid", str(master["UID"]))
+    changed.add("dtstamp", datetime.now(UTC))
+    changed.add("recurrence-id", key)
+    changed.add("sequence", int(master.get("SEQUENCE", 0)) + 1)
+    _apply(changed, fields, series=False)
+    calendar.add_component(changed)
+    _bump(master)
+    _refresh_timezones(calendar)
+
+
+def exclude_occurrence(calendar: icalendar.Calendar, recurrence_id: datetime) -> None:
+    """One occurrence of a series deleted: an EXDATE on the master, its change removed."""
+    master = master_of(calendar)
+    key = _original_start(master, recurrence_id)
+    for old in _overrides(calendar, key):
+        calendar.subcomponents.remove(old)
+    master.add("exdate", key)
+    _bump(master)
+
+
+def changed_occurrence(calendar: icalendar.Calendar, recurrence_id: datetime) -> bool:
+    """Whether the series has a change stored for the occurrence that started then."""
+    return bool(_overrides(calendar, _original_start(master_of(calendar), recurrence_id)))
+
+
+def is_recurring(calendar: icalendar.Calendar) -> bool:
+    master = master_of(calendar)
+    return "RRULE" in master or "RDATE" in master
+
+
+def span(calendar: icalendar.Calendar) -> tuple[datetime, datetime | None]:
+    """The first start and the last end (None: it never ends) of every occurrence, in UTC."""
+    master = master_of(calendar)
+    zone_name = time_zone_of(master)
+    starts = [_utc(master.decoded("DTSTART"), zone_name)]
+    ends = []
+    if is_recurring(calendar):
+        walk = itertools.islice(recurring_ical_events.of(calendar).all(), WALK_LIMIT + 1)
+        seen = list(walk)
+        if len(seen) > WALK_LIMIT or ("RRULE" in master and not _bounded(master["RRULE"])):
+            return min(starts + [_utc(o.decoded("DTSTART"), zone_name) for o in seen[:1]]), None
+        for occurrence in seen:
+            starts.append(_utc(occurrence.decoded("DTSTART"), zone_name))
+            ends.append(_utc(_end(occurrence), zone_name))
+    else:
+        ends.append(_utc(_end(master), zone_name))
+    for changed in calendar.walk("VEVENT"):  # a moved occurrence may lie outside the rule
+        if "RECURRENCE-ID" in changed:
+            starts.append(_utc(changed.decoded("DTSTART"), zone_name))
+            ends.append(_utc(_end(changed), zone_name))
+    return min(starts), max(ends) if ends else min(starts)
+
+
+def occurrences(
+    calendar: icalendar.Calendar, start: datetime, end: datetime, limit: int
+) -> list[Occurrence]:
+    """The occurrences that overlap [start, end), at most ``limit`` of them."""
+    master = master_of(calendar)
+    zone_name = time_zone_of(master)
+    found = []
+    query = recurring_ical_events.of(calendar)
+    for event in itertools.islice(query.between(start, end), limit):
+        all_day = not isinstance(event.decoded("DTSTART"), datetime)
+        recurrence = event.get("RECURRENCE-ID")
+        found.append(
+            Occurrence(
+                summary=str(event.get("SUMMARY", "")),
+                description=str(event.get("DESCRIPTION", "")),
+                location=str(event.get("LOCATION", "")),
+                start=_aware(event.decoded("DTSTART"), zone_name),
+                end=_aware(_end(event), zone_name),
+                all_day=all_day,
+                time_zone=zone_name,
+                recurrence_id=_aware(event.decoded("RECURRENCE-ID"), zone_name)
+                if recurrence is not None and is_recurring(calendar)
+                else None,
+                privacy=privacy_of(event),
+            )
+        )
+    return found
+
+
+def first_occurrence(calendar: icalendar.Calendar) -> Occurrence:
+    """The series as its master VEVENT states it (what a change of the series answers)."""
+    master = master_of(calendar)
+    zone_name = time_zone_of(master)
+    start = _aware(master.decoded("DTSTART"), zone_name)
+    return Occurrence(
+        summary=str(master.get("SUMMARY", "")),
+        description=str(master.get("DESCRIPTION", "")),
+        location=str(master.get("LOCATION", "")),
+        start=start,
+        end=_aware(_end(master), zone_name),
+        all_day=not isinstance(master.decoded("DTSTART"), datetime),
+        time_zone=zone_name,
+        recurrence_id=start if is_recurring(calendar) else None,
+        privacy=privacy_of(master),
+    )
+
+
+def time_zone_of(event: icalendar.Event) -> str:
+    start = event.get("DTSTART")
+    tzid = start.params.get("TZID") if start is not None else None
+    if tzid:
+        return str(tzid)
+    if ALL_DAY_ZONE in event:  # an all-day event's dates, as its author's zone sees them
+        return str(event[ALL_DAY_ZONE])
+    value = event.decoded("DTSTART")
+    if isinstance(value, datetime) and isinstance(value.tzinfo, ZoneInfo):
+        return value.tzinfo.key
+    return "UTC"
+
+
+def privacy_of(event: icalendar.Event) -> EventPrivacy:
+    value = str(event.get("CLASS", "PUBLIC")).upper()
+    return EventPrivacy.PUBLIC if value == "PUBLIC" else EventPrivacy.PRIVATE
+
+
+def rrule_of(calendar: icalendar.Calendar) -> str:
+    rule = master_of(calendar).get("RRULE")
+    return rule.to_ical().decode() if rule is not None else ""
+
+
+def _apply(event: icalendar.Event, fields: EventFields, *, series: bool) -> None:
+    for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "DTSTART", "DTEND", "DURATION", "CLASS"):
+        event.pop(name, None)
+    event.pop(ALL_DAY_ZONE, None)
+    if not isinstance(fields.start, datetime):
+        event.add(ALL_DAY_ZONE, fields.time_zone)
+    event.add("summary", fields.summary)
+    if fields.description:
+        event.add("description", fields.description)
+    if fields.location:
+        event.add("location", fields.location)
+    event.add("dtstart", fields.start)
+    event.add("dtend", fields.end)
+    event.add("class", "PRIVATE" if fields.privacy is EventPrivacy.PRIVATE else "PUBLIC")
+    event.pop("LAST-MODIFIED", None)
+    event.add("last-modified", datetime.now(UTC))
+    if not series:
+        return
+    for name in ("RRULE", "RDATE", "EXDATE"):
+        event.pop(name, None)
+    if fields.rrule:
+        event.add("rrule", icalendar.vRecur.from_ical(fields.rrule))
+    for value in fields.rdates:
+        event.add("rdate", value)
+    for value in fields.exdates:
+        event.add("exdate", value)
+
+
+def _bump(master: icalendar.Event) -> None:
+    sequence = int(master.get("SEQUENCE", 0)) + 1
+    master.pop("SEQUENCE", None)
+    master.add("sequence", sequence)
+    master.pop("DTSTAMP", None)
+    master.add("dtstamp", datetime.now(UTC))
+
+
+def _refresh_timezones(calendar: icalendar.Calendar) -> None:
+    """A VTIMEZONE for each zone the events name (clients without the IANA database need it)."""
+    for old in list(calendar.walk("VTIMEZONE")):
+        calendar.subcomponents.remove(old)
+    calendar.add_missing_timezones()
+    # VTIMEZONEs first, as most clients write them
+    calendar.subcomponents.sort(key=lambda c: c.name != "VTIMEZONE")
+
+
+def _original_start(master: icalendar.Event, recurrence_id: datetime) -> Moment:
+    """The RECURRENCE-ID of an occurrence, in the form the master's DTSTART has."""
+    start = master.decoded("DTSTART")
+    zone_name = time_zone_of(master)
+    if not isinstance(start, datetime):
+        return recurrence_id.astimezone(_tz(zone_name)).date()
+    return recurrence_id.astimezone(_tz(zone_name))
+
+
+def _overrides(calendar: icalendar.Calendar, key: Moment) -> list[icalendar.Event]:
+    zone_name = time_zone_of(master_of(calendar))
+    wanted = _utc(key, zone_name)
+    return [
+        e
+        for e in calendar.walk("VEVENT")
+        if "RECURRENCE-ID" in e and _utc(e.decoded("RECURRENCE-ID"), zone_name) == wanted
+    ]
+
+
+def _bounded(rule: icalendar.vRecur) -> bool:
+    return "COUNT" in rule or "UNTIL" in rule
+
+
+def _end(event: icalendar.Event) -> Moment:
+    if "DTEND" in event:
+        return event.decoded("DTEND")
+    start = event.decoded("DTSTART")
+    if "DURATION" in event:
+        return start + event.decoded("DURATION")
+    return start + timedelta(days=1) if not isinstance(start, datetime) else start
+
+
+def _tz(zone_name: str) -> ZoneInfo:
+    """The zone an event names; UTC for one this machine does not know (a client's own)."""
+    try:
+        return ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _aware(value: Moment, zone_name: str) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=_tz(zone_name))
+    return datetime.combine(value, datetime.min.time(), tzinfo=_tz(zone_name))
+
+
+def _utc(value: Moment, zone_name: str) -> datetime:
+    return _aware(value, zone_name).astimezone(UTC)

@@ -1,0 +1,118 @@
+"""Calendar models (U7, issue 19): calendars, who they are shared with, who shows them, and
+events stored as iCalendar data with the columns a time-range query needs."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class CalendarKind(StrEnum):
+    PERSONAL = "personal"  # a member's own
+    COMPANY = "company"  # the enterprise's: every member reads it, administrators edit it
+
+
+class CalendarAccess(StrEnum):
+    """What a share gives, weakest first (``ACCESS_ORDER``)."""
+
+    FREEBUSY = "freebusy"  # when its events are, not what they are
+    READ = "read"
+    EDIT = "edit"
+
+
+class EventPrivacy(StrEnum):
+    PUBLIC = "public"
+    PRIVATE = "private"  # others who may read the calendar see only that the time is busy
+
+
+class Calendar(Model):
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Enterprise", related_name="calendars", on_delete=fields.CASCADE
+    )
+    owner: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="calendars", null=True, on_delete=fields.CASCADE
+    )  # None: a company calendar
+    kind = fields.CharEnumField(CalendarKind, max_length=16, default=CalendarKind.PERSONAL)
+    name = fields.CharField(max_length=200)
+    color = fields.CharField(max_length=16, default="#1677ff")
+    description = fields.TextField(default="")
+    time_zone = fields.CharField(max_length=64, default="Asia/Shanghai")
+    # The member whose default calendar this is (one each: unique; None for the others).
+    default_of = fields.IntField(null=True, unique=True)
+    # Raised by every change to the calendar's events (CalDAV's sync token and ctag).
+    version = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "calendar"
+        indexes = (("owner_id",), ("enterprise_id", "kind"))
+
+
+class CalendarShare(Model):
+    """A calendar shared with one member or one department (and its sub-departments)."""
+
+    id = fields.IntField(primary_key=True)
+    calendar: fields.ForeignKeyRelation[Calendar] = fields.ForeignKeyField(
+        "qiyou.Calendar", related_name="shares", on_delete=fields.CASCADE
+    )
+    member: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="calendar_shares", null=True, on_delete=fields.CASCADE
+    )
+    department: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Department", related_name="calendar_shares", null=True, on_delete=fields.CASCADE
+    )
+    access = fields.CharEnumField(CalendarAccess, max_length=16, default=CalendarAccess.READ)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "calendar_share"
+        indexes = (("calendar_id",), ("member_id",), ("department_id",))
+
+
+class CalendarSubscription(Model):
+    """A calendar that is not the member's own shown in their list (shared or company)."""
+
+    id = fields.IntField(primary_key=True)
+    calendar: fields.ForeignKeyRelation[Calendar] = fields.ForeignKeyField(
+        "qiyou.Calendar", related_name="subscriptions", on_delete=fields.CASCADE
+    )
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="calendar_subscriptions", on_delete=fields.CASCADE
+    )
+    color = fields.CharField(max_length=16, default="")  # "": the calendar's own
+
+    class Meta:
+        table = "calendar_subscription"
+        unique_together = (("member", "calendar"),)
+
+
+class CalendarEvent(Model):
+    """One event (a series with its changed occurrences) as one iCalendar object, the form
+    CalDAV serves, plus what a time-range query filters on, in UTC."""
+
+    id = fields.BigIntField(primary_key=True)
+    calendar: fields.ForeignKeyRelation[Calendar] = fields.ForeignKeyField(
+        "qiyou.Calendar", related_name="events", on_delete=fields.CASCADE
+    )
+    uid = fields.CharField(max_length=255)
+    ical = fields.TextField()  # VCALENDAR with the master VEVENT and its overrides
+    summary = fields.TextField(default="")
+    start_at = fields.DatetimeField()  # the first occurrence's start
+    # The last occurrence's end; None: a recurrence without an end.
+    until_at = fields.DatetimeField(null=True)
+    all_day = fields.BooleanField(default=False)
+    recurring = fields.BooleanField(default=False)
+    privacy = fields.CharEnumField(EventPrivacy, max_length=16, default=EventPrivacy.PUBLIC)
+    sequence = fields.IntField(default=0)
+    etag = fields.CharField(max_length=64)
+    created_by: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="created_events", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "calendar_event"
+        unique_together = (("calendar", "uid"),)
+        indexes = (("calendar_id", "start_at"),)

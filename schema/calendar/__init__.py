@@ -1,0 +1,1 @@
+"""GraphQL face of the calendar (issue 19): calendars, sharing, events in a time range."""

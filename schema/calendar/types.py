@@ -1,0 +1,172 @@
+"""Calendar types: calendars as the caller sees them, shares, event occurrences, errors."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+
+import strawberry
+
+from mailcore.calendar import ical
+from mailcore.calendar.access import Level
+from mailcore.calendar.calendars import Listed
+from mailcore.calendar.errors import CalendarError
+from mailcore.calendar.errors import CalendarErrorCode as CoreCode
+from mailcore.calendar.events import Shown
+from mailcore.core.models import CalendarAccess as CoreAccess
+from mailcore.core.models import CalendarEvent, CalendarShare
+from mailcore.core.models import EventPrivacy as CorePrivacy
+from schema.admin.types import Done
+
+CalendarErrorCode = strawberry.enum(
+    StrEnum("CalendarErrorCode", {c.name: c.value for c in CoreCode})
+)
+CalendarAccess = strawberry.enum(
+    StrEnum("CalendarAccess", {c.name: c.value.upper() for c in CoreAccess}),
+    description="What a share gives: FREEBUSY (when, not what), READ or EDIT.",
+)
+EventPrivacy = strawberry.enum(
+    StrEnum("EventPrivacy", {c.name: c.value.upper() for c in CorePrivacy}),
+    description="PRIVATE: others who may read the calendar see only that the time is busy.",
+)
+
+
+@strawberry.enum(description="What the caller may do with a calendar.")
+class CalendarRole(StrEnum):
+    FREEBUSY = "FREEBUSY"
+    READ = "READ"
+    EDIT = "EDIT"
+    OWNER = "OWNER"
+
+
+@strawberry.type
+class Person:
+    name: str
+    address: str
+
+
+@strawberry.type
+class Calendar:
+    id: strawberry.ID
+    name: str
+    color: str = strawberry.field(description="The caller's colour for it.")
+    description: str
+    time_zone: str
+    company: bool = strawberry.field(description="A company calendar (administrators edit it).")
+    default: bool = strawberry.field(description="The caller's default calendar.")
+    role: CalendarRole
+    subscribed: bool = strawberry.field(description="Shown in the caller's calendar list.")
+    owner: Person | None
+
+    @classmethod
+    def of(cls, listed: Listed, member_id: int) -> Calendar:
+        c = listed.calendar
+        owner = listed.owner
+        return cls(
+            id=strawberry.ID(str(c.id)),
+            name=c.name,
+            color=listed.color,
+            description=c.description,
+            time_zone=c.time_zone,
+            company=c.kind == "company",
+            default=c.default_of == member_id,
+            role=CalendarRole(Level(listed.level).name),
+            subscribed=listed.subscribed,
+            owner=Person(name=owner[0], address=owner[1]) if owner is not None else None,
+        )
+
+
+@strawberry.type(name="CalendarShare")
+class CalendarShareType:
+    id: strawberry.ID
+    access: CalendarAccess
+    member: Person | None
+    department_id: strawberry.ID | None
+    department_name: str | None
+
+    @classmethod
+    def of(cls, share: CalendarShare) -> CalendarShareType:
+        member, department = share.member, share.department
+        return cls(
+            id=strawberry.ID(str(share.id)),
+            access=CalendarAccess(share.access.value.upper()),
+            member=Person(name=member.name, address=member.email) if member else None,
+            department_id=strawberry.ID(str(department.id)) if department else None,
+            department_name=department.name if department else None,
+        )
+
+
+@strawberry.type(name="CalendarShares")
+class CalendarShares:
+    shares: list[CalendarShareType]
+
+
+@strawberry.type(name="CalendarEvent")
+class CalendarEventType:
+    """One occurrence (a single event has one)."""
+
+    id: strawberry.ID = strawberry.field(description="The event (the whole series).")
+    calendar_id: strawberry.ID
+    uid: str
+    summary: str
+    description: str
+    location: str
+    start: datetime
+    end: datetime
+    all_day: bool
+    time_zone: str
+    recurrence_id: datetime | None = strawberry.field(
+        description="An occurrence of a series: its original start (to change or delete it)."
+    )
+    recurrence: str = strawberry.field(description="The series' RRULE, e.g. FREQ=WEEKLY;BYDAY=MO.")
+    privacy: EventPrivacy
+    busy_only: bool = strawberry.field(description="Only the times are shown to the caller.")
+    editable: bool
+
+    @classmethod
+    def of(cls, shown: Shown) -> CalendarEventType:
+        event, o = shown.event, shown.occurrence
+        return cls(
+            id=strawberry.ID(str(event.id)),
+            calendar_id=strawberry.ID(str(event.calendar_id)),  # type: ignore[attr-defined]
+            uid=event.uid,
+            summary=o.summary,
+            description=o.description,
+            location=o.location,
+            start=o.start,
+            end=o.end,
+            all_day=o.all_day,
+            time_zone=o.time_zone,
+            recurrence_id=o.recurrence_id,
+            recurrence="" if shown.busy_only else ical.rrule_of(ical.read(event.ical)),
+            privacy=EventPrivacy(o.privacy.value.upper()),
+            busy_only=shown.busy_only,
+            editable=shown.level >= Level.EDIT,
+        )
+
+    @classmethod
+    def series(cls, event: CalendarEvent, level: Level) -> CalendarEventType:
+        """The event as its master states it (what a mutation returns)."""
+        return cls.of(Shown(event, ical.first_occurrence(ical.read(event.ical)), level, False))
+
+
+@strawberry.type(name="CalendarError")
+class CalendarErrorType:
+    code: CalendarErrorCode
+    message: str
+    field: str | None = None
+
+    @classmethod
+    def of(cls, exc: CalendarError) -> CalendarErrorType:
+        return cls(code=CalendarErrorCode(exc.code.value), message=exc.message, field=exc.field)
+
+
+CalendarResult = Annotated[Calendar | CalendarErrorType, strawberry.union("CalendarResult")]
+CalendarSharesResult = Annotated[
+    CalendarShares | CalendarErrorType, strawberry.union("CalendarSharesResult")
+]
+CalendarEventResult = Annotated[
+    CalendarEventType | CalendarErrorType, strawberry.union("CalendarEventResult")
+]
+CalendarDoneResult = Annotated[Done | CalendarErrorType, strawberry.union("CalendarDoneResult")]
