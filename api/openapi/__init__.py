@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from api.openapi import auth, departments, groups, logs, mail, sso, useroption, users
+from api.openapi import auth, departments, groups, logs, mail, missing, sso, useroption, users
 
 METHODS = ["GET", "POST"]
+ANY_METHOD = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 ENDPOINTS = {
     "gettoken": auth.gettoken,
     "department/create": departments.create,
@@ -32,6 +33,7 @@ ENDPOINTS = {
     "log/mail": logs.mail,
     "log/login": logs.login,
     "log/operation": logs.operation,
+    "log/batchjob": logs.batchjob,
     "useroption/get": useroption.get,
     "useroption/update": useroption.update,
     "mail/newcount": mail.newcount,
@@ -46,4 +48,7 @@ def routes() -> list[Route]:
             for path, handler in ENDPOINTS.items()
         ),
         Route("/sso", sso.landing, methods=["GET"]),
+        # any other path or method under /cgi-bin: an errcode answer, not a bare 404/405
+        Route("/cgi-bin", missing.handler(set(ENDPOINTS), METHODS), methods=ANY_METHOD),
+        Route("/cgi-bin/{path:path}", missing.handler(set(ENDPOINTS), METHODS), methods=ANY_METHOD),
     ]

@@ -17,7 +17,9 @@ class Errcode(IntEnum):
     INVALID_TOKEN = 40014
     INVALID_PARAMETER = 40058
     TOKEN_EXPIRED = 42001
+    METHOD_NOT_ALLOWED = 43002  # WeChat's "require POST": every endpoint takes POST (and GET)
     RATE_LIMITED = 45009
+    API_NOT_FOUND = 48001  # "api unauthorized": no such endpoint here
     API_FORBIDDEN = 48002
     DEPARTMENT_NOT_FOUND = 60003
     PARENT_NOT_FOUND = 60004

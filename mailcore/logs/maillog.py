@@ -48,6 +48,7 @@ class MailLogRow:
     subject: str
     status: str  # DELIVERED, or the outbound state: QUEUED, SENDING, SENT, FAILED
     folder: str = ""  # where a delivered copy is now
+    folder_role: str | None = None  # that folder's role (inbox, spam...), None for others
     detail: str = ""
     rank: int = DELIVERY
     pk: int = 0
@@ -98,6 +99,7 @@ async def _deliveries(
             subject=e.message.subject,
             status="DELIVERED",
             folder=e.folder.name,
+            folder_role=e.folder.role,
             rank=DELIVERY,
             pk=e.id,
         )

@@ -35,7 +35,7 @@ NAMES = (
     "userid name department department_id parentid id order groupid groupname userlist "
     "grouplist allow_type allow_userlist fetch_child fuzzy gender enable cpwd_login password "
     "slaves mailtype type option subject domain begin_date end_date corpid corpsecret "
-    "position mobile tel extid email value operation ticket unknown"
+    "position mobile tel extid email value operation ticket qiyou_type unknown"
 ).split()
 EXAMPLES = 600  # per backend: ~15 s on a 2-core machine
 ENV = {
