@@ -37,11 +37,12 @@ class Caller:
     member_id: int
     enterprise_id: int
     is_admin: bool = False  # an administrator of their enterprise
+    email: str = ""
 
 
 async def caller(member_id: int, is_admin: bool = False) -> Caller:
-    member = await Member.get(id=member_id).only("id", "enterprise_id")
-    return Caller(member.id, member.enterprise_id, is_admin)  # type: ignore[attr-defined]
+    member = await Member.get(id=member_id).only("id", "enterprise_id", "email")
+    return Caller(member.id, member.enterprise_id, is_admin, member.email)  # type: ignore[attr-defined]
 
 
 async def levels(who: Caller, calendars: list[Calendar]) -> dict[int, Level]:

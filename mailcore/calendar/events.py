@@ -9,18 +9,18 @@ occurrence's times with "Busy" as its title and nothing else.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from tortoise.expressions import F, Q
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from mailcore.calendar import ical, probe
+from mailcore.calendar import ical, invitations, probe, rows
 from mailcore.calendar.access import Caller, Level, levels
 from mailcore.calendar.calendars import parse_id, visible
 from mailcore.calendar.errors import invalid, not_found
 from mailcore.core.models import Calendar, CalendarEvent, EventPrivacy
+from mailcore.store.ingest import Ingestor
 
 MAX_RANGE = timedelta(days=400)
 MAX_OCCURRENCES = 5_000  # per range query, over every calendar asked
@@ -37,15 +37,27 @@ class Shown:
     busy_only: bool
 
 
-async def create(who: Caller, calendar_id: int | str, fields: ical.EventFields) -> CalendarEvent:
+async def create(
+    who: Caller,
+    calendar_id: int | str,
+    fields: ical.EventFields,
+    attendees: list[str] | None = None,
+    ingestor: Ingestor | None = None,
+) -> CalendarEvent:
+    """A new event; with ``attendees``, a meeting the caller organizes (invitations.py)."""
     calendar, _ = await visible(who, calendar_id, Level.EDIT)
     await _check_repeats(fields)
     data = ical.new_object(ical.new_uid(), fields)
+    if attendees:
+        organizer, invited = await invitations.people(who, attendees)
+        ical.set_people(data, organizer, invited)
     async with in_transaction():
         event = CalendarEvent(calendar_id=calendar.id, created_by_id=who.member_id)
-        _fill(event, data)
+        rows.fill(event, data)
         await event.save()
-        await _touch(calendar)
+        await rows.touch(calendar.id)
+    if attendees and ingestor is not None:
+        await invitations.send_changes(ingestor, who, event, before=[])
     return event
 
 
@@ -63,35 +75,76 @@ async def update(
     event_id: int | str,
     fields: ical.EventFields,
     occurrence: datetime | None = None,
+    attendees: list[str] | None = None,
+    ingestor: Ingestor | None = None,
 ) -> CalendarEvent:
-    """The whole series, or (``occurrence``: its original start) one occurrence of it."""
+    """The whole series, or (``occurrence``: its original start) one occurrence of it;
+    ``attendees`` None keeps them. The organizer's change goes to every attendee."""
     event, _ = await get(who, event_id, Level.EDIT)
     data = ical.read(event.ical)
+    before = ical.attendees_of(data)
+    organizing = _organizes(who, data)
+    if attendees is not None and not organizing:
+        raise invalid("only the organizer changes who is invited", "attendees")
     if occurrence is None:
         await _check_repeats(fields)
         ical.update_series(data, fields)
     else:
         _check_occurrence(data, occurrence)
         ical.update_occurrence(data, occurrence, fields)
+    if organizing or attendees:
+        organizer, invited = await invitations.people(
+            who, attendees if attendees is not None else [p.address for p in before]
+        )
+        ical.set_people(data, organizer, invited)
     async with in_transaction():
-        _fill(event, data)
+        rows.fill(event, data)
         await event.save()
-        await _touch(event.calendar)
+        await rows.touch(event.calendar.id)
+    if ingestor is not None and (organizing or attendees) and (before or attendees):
+        await invitations.send_changes(ingestor, who, event, before)
     return event
 
 
-async def delete(who: Caller, event_id: int | str, occurrence: datetime | None = None) -> None:
+async def delete(
+    who: Caller,
+    event_id: int | str,
+    occurrence: datetime | None = None,
+    ingestor: Ingestor | None = None,
+) -> None:
+    """The organizer's deletion cancels the meeting for every attendee; an attendee who
+    deletes an invitation declines it first."""
     event, _ = await get(who, event_id, Level.EDIT)
+    data = ical.read(event.ical)
+    before = ical.attendees_of(data)
+    organizing = _organizes(who, data) and bool(before)
+    invited = not organizing and any(p.address == who.email for p in before)
+    if occurrence is None and invited and ingestor is not None:
+        await invitations.respond(ingestor, who, event, "DECLINED")
     async with in_transaction():
         if occurrence is None:
             await event.delete()
         else:
-            data = ical.read(event.ical)
             _check_occurrence(data, occurrence)
             ical.exclude_occurrence(data, occurrence)
-            _fill(event, data)
+            rows.fill(event, data)
             await event.save()
-        await _touch(event.calendar)
+        await rows.touch(event.calendar.id)
+    if organizing and ingestor is not None:
+        await invitations.send_changes(ingestor, who, event, before, cancelled=occurrence is None)
+
+
+async def respond(
+    who: Caller, event_id: int | str, status: str, ingestor: Ingestor
+) -> CalendarEvent:
+    """The caller's answer to a meeting in a calendar they may edit (their own copy)."""
+    event, _ = await get(who, event_id, Level.EDIT)
+    return await invitations.respond(ingestor, who, event, status)
+
+
+def _organizes(who: Caller, data) -> bool:
+    organizer = ical.organizer_of(data)
+    return organizer is None or organizer.address == who.email
 
 
 async def in_range(
@@ -169,21 +222,3 @@ def _check_occurrence(data, occurrence: datetime) -> None:
         if found.recurrence_id is not None and found.recurrence_id == occurrence:
             return
     raise invalid("the event has no occurrence starting then", "occurrence")
-
-
-def _fill(event: CalendarEvent, data) -> None:
-    text = ical.write(data)
-    master = ical.master_of(data)
-    event.uid = str(master["UID"])
-    event.ical = text
-    event.summary = str(master.get("SUMMARY", ""))[: ical.MAX_SUMMARY]
-    event.start_at, event.until_at = ical.span(data)
-    event.all_day = not isinstance(master.decoded("DTSTART"), datetime)
-    event.recurring = ical.is_recurring(data)
-    event.privacy = ical.privacy_of(master)
-    event.sequence = int(master.get("SEQUENCE", 0))
-    event.etag = hashlib.sha256(text.encode()).hexdigest()[:32]
-
-
-async def _touch(calendar: Calendar) -> None:
-    await Calendar.filter(id=calendar.id).update(version=F("version") + 1)

@@ -442,3 +442,124 @@ def _aware(value: Moment, zone_name: str) -> datetime:
 
 def _utc(value: Moment, zone_name: str) -> datetime:
     return _aware(value, zone_name).astimezone(UTC)
+
+
+# --- people: the organizer and attendees (iTIP, RFC 5546) ----------------------------------
+
+PARTSTATS = ("NEEDS-ACTION", "ACCEPTED", "TENTATIVE", "DECLINED")
+
+
+@dataclass(frozen=True)
+class Person:
+    address: str  # lower-cased, without mailto:
+    name: str = ""
+    status: str = "NEEDS-ACTION"  # PARTSTAT of an attendee
+
+
+def _address_of(value: object) -> str:
+    text = str(value)
+    return (text[7:] if text.lower().startswith("mailto:") else text).strip().lower()
+
+
+def organizer_of(calendar: icalendar.Calendar) -> Person | None:
+    value = master_of(calendar).get("ORGANIZER")
+    if value is None:
+        return None
+    return Person(_address_of(value), str(value.params.get("CN", "")))
+
+
+def attendees_of(calendar: icalendar.Calendar) -> list[Person]:
+    values = master_of(calendar).get("ATTENDEE", [])
+    if not isinstance(values, list):
+        values = [values]
+    return [
+        Person(
+            _address_of(v),
+            str(v.params.get("CN", "")),
+            str(v.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+        )
+        for v in values
+    ]
+
+
+def set_people(calendar: icalendar.Calendar, organizer: Person, attendees: list[Person]) -> None:
+    """ORGANIZER and ATTENDEE of the master and of every changed occurrence; an attendee
+    already there keeps their answer."""
+    known = {p.address: p.status for p in attendees_of(calendar)}
+    for event in calendar.walk("VEVENT"):
+        event.pop("ORGANIZER", None)
+        event.pop("ATTENDEE", None)
+        if not attendees:
+            continue
+        event.add("organizer", _cal_address(organizer, {}))
+        for person in attendees:
+            status = known.get(person.address, person.status)
+            event.add(
+                "attendee",
+                _cal_address(
+                    person,
+                    {
+                        "ROLE": "REQ-PARTICIPANT",
+                        "PARTSTAT": status,
+                        "RSVP": "TRUE",
+                        "CUTYPE": "INDIVIDUAL",
+                    },
+                ),
+            )
+
+
+def set_status(calendar: icalendar.Calendar, address: str, status: str) -> bool:
+    """An attendee's answer on the master and changed occurrences; False if not invited."""
+    found = False
+    for event in calendar.walk("VEVENT"):
+        values = event.get("ATTENDEE", [])
+        for value in values if isinstance(values, list) else [values]:
+            if _address_of(value) == address:
+                value.params["PARTSTAT"] = status
+                value.params.pop("RSVP", None)
+                found = True
+    return found
+
+
+def blocks_time(calendar: icalendar.Calendar, address: str) -> bool:
+    """Whether the event makes ``address`` busy: not marked free, not declined by them."""
+    master = master_of(calendar)
+    if str(master.get("TRANSP", "OPAQUE")).upper() == "TRANSPARENT":
+        return False
+    if str(master.get("STATUS", "")).upper() == "CANCELLED":
+        return False
+    return all(p.status != "DECLINED" for p in attendees_of(calendar) if p.address == address)
+
+
+def itip(calendar: icalendar.Calendar, method: str, attendee: str | None = None) -> str:
+    """The iTIP object to mail (RFC 5546): the event with METHOD; a CANCEL marks it
+    cancelled; a REPLY names only the answering attendee."""
+    copy = read(write(calendar))
+    copy.pop("METHOD", None)
+    copy.add("method", method)
+    for event in copy.walk("VEVENT"):
+        event.pop("DTSTAMP", None)
+        event.add("dtstamp", datetime.now(UTC))
+        if method == "CANCEL":
+            event.pop("STATUS", None)
+            event.add("status", "CANCELLED")
+        if method == "REPLY" and attendee is not None:
+            values = event.get("ATTENDEE", [])
+            kept = [
+                v
+                for v in (values if isinstance(values, list) else [values])
+                if _address_of(v) == attendee
+            ]
+            event.pop("ATTENDEE", None)
+            for value in kept:
+                event.add("attendee", value)
+    return write(copy)
+
+
+def _cal_address(person: Person, params: dict[str, str]) -> icalendar.vCalAddress:
+    value = icalendar.vCalAddress(f"mailto:{person.address}")
+    if person.name:
+        value.params["CN"] = person.name
+    for key, param in params.items():
+        value.params[key] = param
+    return value

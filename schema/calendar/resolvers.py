@@ -8,7 +8,7 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.types import Info
 
-from mailcore.calendar import calendars, events, ical
+from mailcore.calendar import calendars, events, freebusy, ical
 from mailcore.calendar.access import Caller, Level
 from mailcore.calendar.calendars import CalendarChanges, Listed
 from mailcore.calendar.errors import CalendarError
@@ -16,6 +16,8 @@ from mailcore.core.models import CalendarAccess as CoreAccess
 from mailcore.core.models import EventPrivacy as CorePrivacy
 from schema.admin.types import Done
 from schema.calendar.types import (
+    AttendeeStatus,
+    BusyPeriod,
     Calendar,
     CalendarAccess,
     CalendarDoneResult,
@@ -27,6 +29,7 @@ from schema.calendar.types import (
     CalendarSharesResult,
     CalendarShareType,
     EventPrivacy,
+    FreeBusy,
 )
 from schema.permissions import IsAuthenticated
 
@@ -35,7 +38,7 @@ async def _caller(info: Info) -> Caller:
     member = info.context.identity.member
     scope = await info.context.admin_scope()
     is_admin = scope is not None and scope.enterprise_id == member.enterprise_id
-    return Caller(member.id, member.enterprise_id, is_admin)
+    return Caller(member.id, member.enterprise_id, is_admin, member.email)
 
 
 def _zone(info: Info) -> str:
@@ -88,6 +91,11 @@ class EventInput:
     recurrence_dates: list[datetime] = strawberry.field(default_factory=list)
     excluded_dates: list[datetime] = strawberry.field(default_factory=list)
     privacy: EventPrivacy = EventPrivacy.PUBLIC  # type: ignore[valid-type]
+    attendees: list[str] | None = strawberry.field(
+        default=None,
+        description="Invite these addresses (you organize the meeting); on a change, None keeps "
+        "those invited and a list replaces them (the removed get a cancellation).",
+    )
 
 
 def _fields(input: EventInput, time_zone: str) -> ical.EventFields:
@@ -150,6 +158,27 @@ class CalendarQuery:
         except CalendarError as exc:
             raise _error(exc) from exc
         return [CalendarEventType.of(s) for s in shown]
+
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="When colleagues are busy in [start, end) (at most 100 of them), from every "
+        "calendar they own: times only.",
+    )
+    async def free_busy(
+        self, info: Info, addresses: list[str], start: datetime, end: datetime
+    ) -> list[FreeBusy]:
+        try:
+            found = await freebusy.free_busy(await _caller(info), addresses, start, end)
+        except CalendarError as exc:
+            raise _error(exc) from exc
+        return [
+            FreeBusy(
+                address=b.address,
+                known=b.known,
+                busy=[BusyPeriod(start=s, end=e) for s, e in b.periods],
+            )
+            for b in found
+        ]
 
     @strawberry.field(
         permission_classes=[IsAuthenticated], description="Who a calendar you own is shared with."
@@ -267,7 +296,13 @@ class CalendarMutation:
                 input.calendar_id or (await calendars.default_calendar(who, _zone(info))).id
             )
             calendar, _ = await calendars.visible(who, calendar_id, Level.EDIT)
-            event = await events.create(who, calendar.id, _fields(input, calendar.time_zone))
+            event = await events.create(
+                who,
+                calendar.id,
+                _fields(input, calendar.time_zone),
+                attendees=input.attendees,
+                ingestor=info.context.runtime.ingestor,
+            )
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return CalendarEventType.series(event, Level.EDIT)
@@ -288,20 +323,46 @@ class CalendarMutation:
         try:
             event, level = await events.get(who, id, Level.EDIT)
             fields = _fields(input, event.calendar.time_zone)
-            event = await events.update(who, id, fields, occurrence)
+            event = await events.update(
+                who,
+                id,
+                fields,
+                occurrence,
+                attendees=input.attendees,
+                ingestor=info.context.runtime.ingestor,
+            )
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return CalendarEventType.series(event, level)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated],
-        description="Delete an event, or with `occurrence` only that occurrence of a series.",
+        description="Answer a meeting invitation in your calendar; colleagues' calendars show "
+        "it at once, an organizer outside the company gets a REPLY mail.",
+    )
+    async def respond_to_event(
+        self, info: Info, id: strawberry.ID, status: AttendeeStatus
+    ) -> CalendarEventResult:
+        who = await _caller(info)
+        try:
+            event = await events.respond(who, id, status.value, info.context.runtime.ingestor)
+            _, level = await events.get(who, event.id, Level.FREEBUSY)
+        except CalendarError as exc:
+            return CalendarErrorType.of(exc)
+        return CalendarEventType.series(event, level)
+
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated],
+        description="Delete an event, or with `occurrence` only that occurrence of a series. "
+        "The organizer's deletion cancels the meeting; an attendee's declines it.",
     )
     async def delete_event(
         self, info: Info, id: strawberry.ID, occurrence: datetime | None = None
     ) -> CalendarDoneResult:
         try:
-            await events.delete(await _caller(info), id, occurrence)
+            await events.delete(
+                await _caller(info), id, occurrence, ingestor=info.context.runtime.ingestor
+            )
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return Done(ok=True)

@@ -46,6 +46,34 @@ class Person:
     address: str
 
 
+@strawberry.enum(description="An attendee's answer (iCalendar PARTSTAT).")
+class AttendeeStatus(StrEnum):
+    NEEDS_ACTION = "NEEDS-ACTION"
+    ACCEPTED = "ACCEPTED"
+    TENTATIVE = "TENTATIVE"
+    DECLINED = "DECLINED"
+
+
+@strawberry.type
+class Attendee:
+    name: str
+    address: str
+    status: AttendeeStatus
+
+
+@strawberry.type
+class BusyPeriod:
+    start: datetime
+    end: datetime
+
+
+@strawberry.type
+class FreeBusy:
+    address: str
+    known: bool = strawberry.field(description="A member of your company (else no data).")
+    busy: list[BusyPeriod]
+
+
 @strawberry.type
 class Calendar:
     id: strawberry.ID
@@ -123,10 +151,15 @@ class CalendarEventType:
     privacy: EventPrivacy
     busy_only: bool = strawberry.field(description="Only the times are shown to the caller.")
     editable: bool
+    organizer: Person | None = strawberry.field(description="A meeting's organizer.")
+    attendees: list[Attendee]
 
     @classmethod
     def of(cls, shown: Shown) -> CalendarEventType:
         event, o = shown.event, shown.occurrence
+        data = ical.read(event.ical)
+        organizer = None if shown.busy_only else ical.organizer_of(data)
+        people = [] if shown.busy_only else ical.attendees_of(data)
         return cls(
             id=strawberry.ID(str(event.id)),
             calendar_id=strawberry.ID(str(event.calendar_id)),  # type: ignore[attr-defined]
@@ -139,16 +172,27 @@ class CalendarEventType:
             all_day=o.all_day,
             time_zone=o.time_zone,
             recurrence_id=o.recurrence_id,
-            recurrence="" if shown.busy_only else ical.rrule_of(ical.read(event.ical)),
+            recurrence="" if shown.busy_only else ical.rrule_of(data),
             privacy=EventPrivacy(o.privacy.value.upper()),
             busy_only=shown.busy_only,
             editable=shown.level >= Level.EDIT,
+            organizer=Person(name=organizer.name, address=organizer.address) if organizer else None,
+            attendees=[
+                Attendee(name=p.name, address=p.address, status=_status(p.status)) for p in people
+            ],
         )
 
     @classmethod
     def series(cls, event: CalendarEvent, level: Level) -> CalendarEventType:
         """The event as its master states it (what a mutation returns)."""
         return cls.of(Shown(event, ical.first_occurrence(ical.read(event.ical)), level, False))
+
+
+def _status(value: str) -> AttendeeStatus:
+    try:
+        return AttendeeStatus(value)
+    except ValueError:  # DELEGATED and the like from other clients
+        return AttendeeStatus.NEEDS_ACTION
 
 
 @strawberry.type(name="CalendarError")

@@ -5,11 +5,13 @@ what other members and other companies may not see or change."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
+import httpx
 import pytest
 
 from tests.e2e.client import GraphQLClient, login
+from tests.e2e.mail import find
 from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
 from tests.e2e.test_groups import Directory, admin, tag
@@ -403,3 +405,153 @@ async def test_calendar_fields_need_a_signed_in_member(server):
     anonymous = GraphQLClient(server.graphql_url)
     body = await anonymous.execute(CALENDARS)
     assert body["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+# --- meetings: invitations (iTIP over iMIP), answers, changes, cancellation, free/busy -------
+
+MEETING = """
+query R($s: DateTime!, $e: DateTime!) {
+  calendarEvents(start: $s, end: $e) {
+    id uid summary start organizer { address } attendees { address status }
+  }
+}
+"""
+RESPOND = """
+mutation A($id: ID!, $s: AttendeeStatus!) {
+  respondToEvent(id: $id, status: $s) {
+    __typename ... on CalendarEvent { id } ... on CalendarError { code field }
+  }
+}
+"""
+FREE_BUSY = """
+query F($a: [String!]!, $s: DateTime!, $e: DateTime!) {
+  freeBusy(addresses: $a, start: $s, end: $e) { address known busy { start end } }
+}
+"""
+EXTERNAL = "partner@external.test"
+
+
+async def meeting(client: GraphQLClient, uid: str, start: str) -> dict | None:
+    end = (datetime.fromisoformat(start) + timedelta(days=1)).isoformat()
+    found = (await client.data(MEETING, s=start, e=end))["calendarEvents"]
+    return next((e for e in found if e["uid"] == uid), None)
+
+
+async def raw_mail(server, client: GraphQLClient, subject: str) -> str:
+    found = await find(client, subject, wait=10)
+    assert found is not None, f"no mail {subject!r}"
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        response = await http.get(f"/messages/{found['id']}/raw", headers=client.headers())
+    assert response.status_code == 200
+    return response.text
+
+
+async def test_an_invitation_reaches_colleagues_directly_and_everyone_by_mail(server, team):
+    owner, reader = team["owner_client"], team["reader_client"]
+    title = f"Planning {tag()}"
+    start = "2027-07-01T10:00:00+08:00"
+    created = await event(owner, summary=title, start=start, attendees=[team["reader"], EXTERNAL])
+    assert created["__typename"] == "CalendarEvent", created
+    listed = (await owner.data(MEETING, s=start, e="2027-07-02T00:00:00+08:00"))["calendarEvents"]
+    mine = next(e for e in listed if e["id"] == created["id"])
+    assert mine["organizer"]["address"] == team["owner"]
+    assert {(a["address"], a["status"]) for a in mine["attendees"]} == {
+        (team["reader"], "NEEDS_ACTION"),
+        (EXTERNAL, "NEEDS_ACTION"),
+    }
+
+    # the colleague has it in their calendar already, and the invitation in their inbox
+    copy = await meeting(reader, mine["uid"], start)
+    assert copy is not None and copy["id"] != mine["id"]
+    assert copy["organizer"]["address"] == team["owner"]
+    text = await raw_mail(server, reader, f"邀请: {title}")
+    assert "text/calendar" in text and 'method="REQUEST"' in text
+    assert "METHOD:REQUEST" in text and f"UID:{mine['uid']}" in text
+    assert "ATTENDEE" in text and EXTERNAL in text
+    # the external attendee's copy is queued for delivery, and the organizer keeps it in Sent
+    assert await find(owner, f"邀请: {title}", folder="SENT") is not None
+
+    # the answer shows in the organizer's calendar at once (no mail round trip)
+    answered = await reader.data(RESPOND, id=copy["id"], s="ACCEPTED")
+    assert answered["respondToEvent"]["__typename"] == "CalendarEvent", answered
+    mine = await meeting(owner, mine["uid"], start)
+    statuses = {a["address"]: a["status"] for a in mine["attendees"]}
+    assert statuses == {team["reader"]: "ACCEPTED", EXTERNAL: "NEEDS_ACTION"}
+    refused = await team["outsider_client"].data(RESPOND, id=copy["id"], s="ACCEPTED")
+    assert refused["respondToEvent"]["code"] == "NOT_FOUND"
+
+    # a change moves everyone's copy, keeps the answers and is mailed again
+    later = "2027-07-01T14:00:00+08:00"
+    changed = await owner.data(UPDATE_EVENT, id=mine["id"], i={"summary": title, "start": later})
+    assert changed["updateEvent"]["__typename"] == "CalendarEvent", changed
+    copy = await meeting(reader, mine["uid"], start)
+    assert utc(copy["start"]) == "2027-07-01T06:00:00+00:00"
+    assert {a["address"]: a["status"] for a in copy["attendees"]}[team["reader"]] == "ACCEPTED"
+    assert "SEQUENCE:1" in await raw_mail(server, reader, f"已更新邀请: {title}")
+
+    # an attendee cannot change who is invited; the organizer removes the colleague
+    refused = await reader.data(
+        UPDATE_EVENT, id=copy["id"], i={"summary": title, "start": later, "attendees": []}
+    )
+    assert refused["updateEvent"]["field"] == "attendees"
+    removed = await owner.data(
+        UPDATE_EVENT,
+        id=mine["id"],
+        i={"summary": title, "start": later, "attendees": [EXTERNAL]},
+    )
+    assert removed["updateEvent"]["__typename"] == "CalendarEvent"
+    assert await meeting(reader, mine["uid"], start) is None
+    cancel = await raw_mail(server, reader, f"已取消: {title}")
+    assert "METHOD:CANCEL" in cancel and "STATUS:CANCELLED" in cancel
+
+
+async def test_deleting_a_meeting_cancels_it_for_colleagues(server, team):
+    owner, indept = team["owner_client"], team["indept_client"]
+    title = f"Retro {tag()}"
+    start = "2027-08-02T10:00:00+08:00"
+    created = await event(owner, summary=title, start=start, attendees=[team["indept"]])
+    listed = (await owner.data(MEETING, s=start, e="2027-08-03T00:00:00+08:00"))["calendarEvents"]
+    uid = next(e["uid"] for e in listed if e["id"] == created["id"])
+    assert await meeting(indept, uid, start) is not None
+    gone = await owner.data(DELETE_EVENT, id=created["id"])
+    assert gone["deleteEvent"]["__typename"] == "Done"
+    assert await meeting(indept, uid, start) is None
+    assert "METHOD:CANCEL" in await raw_mail(server, indept, f"已取消: {title}")
+
+
+async def test_free_busy_shows_times_only_and_skips_declined_meetings(server, team):
+    owner, indept, outsider = team["owner_client"], team["indept_client"], team["outsider_client"]
+    start = "2027-09-01T00:00:00+08:00"
+    end = "2027-09-02T00:00:00+08:00"
+    await event(
+        indept,
+        summary="Secret",
+        start="2027-09-01T09:00:00+08:00",
+        privacy="PRIVATE",
+        end="2027-09-01T10:00:00+08:00",
+    )
+    await event(
+        indept,
+        summary="Overlap",
+        start="2027-09-01T09:30:00+08:00",
+        end="2027-09-01T11:00:00+08:00",
+    )
+    invite = await event(
+        owner, summary="Declined one", start="2027-09-01T15:00:00+08:00", attendees=[team["indept"]]
+    )
+    uid = next(
+        e["uid"]
+        for e in (await owner.data(MEETING, s=start, e=end))["calendarEvents"]
+        if e["id"] == invite["id"]
+    )
+    copy = await meeting(indept, uid, start)
+    await indept.data(RESPOND, id=copy["id"], s="DECLINED")
+    found = (
+        await outsider.data(FREE_BUSY, a=[team["indept"], "nobody@else.test"], s=start, e=end)
+    )["freeBusy"]
+    assert found[0]["known"] and not found[1]["known"] and found[1]["busy"] == []
+    assert [(utc(b["start"]), utc(b["end"])) for b in found[0]["busy"]] == [
+        ("2027-09-01T01:00:00+00:00", "2027-09-01T03:00:00+00:00")
+    ]
+    body = await outsider.execute(FREE_BUSY, a=[team["indept"]], s=end, e=start)
+    assert body["errors"][0]["extensions"]["code"] == "INVALID"

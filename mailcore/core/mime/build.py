@@ -135,8 +135,12 @@ def build_message(
     date: datetime | None = None,
     extra_headers: dict[str, str] | None = None,
     domain: str = "localhost",
+    calendar: tuple[str, str] | None = None,
 ) -> tuple[bytes, str]:
     """Return (raw message bytes with CRLF line endings, Message-ID without <>).
+
+    ``calendar`` (iTIP method, iCalendar text): a ``text/calendar; method=...`` alternative
+    after the text and HTML, as Outlook, Gmail and Apple Mail send invitations (RFC 6047).
 
     Bcc is never written: the caller passes Bcc recipients to the SMTP envelope only.
     """
@@ -181,6 +185,9 @@ def build_message(
             html_part.add_related(
                 data, cid=_bracket(att.content_id or ""), disposition="inline", **kwargs
             )
+    if calendar is not None:
+        method, ics = calendar
+        msg.add_alternative(ics, subtype="calendar", charset="utf-8", params={"method": method})
     for att in regular:
         cid = _bracket(att.content_id) if att.content_id else None
         data, kwargs = _attachment_data(att)

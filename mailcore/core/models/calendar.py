@@ -115,4 +115,5 @@ class CalendarEvent(Model):
     class Meta:
         table = "calendar_event"
         unique_together = (("calendar", "uid"),)
-        indexes = (("calendar_id", "start_at"),)
+        # uid: a meeting's copies in its attendees' calendars (mailcore/calendar/invitations.py)
+        indexes = (("calendar_id", "start_at"), ("uid",))

@@ -168,3 +168,28 @@ def test_refused(values, field):
     with pytest.raises(CalendarError) as caught:
         fields(**values)
     assert caught.value.field == field
+
+
+def test_attendees_keep_their_answers_and_a_reply_names_only_the_one_answering():
+    data = ical.new_object("i@q", fields(start=datetime(2027, 1, 1, 9, tzinfo=BERLIN)))
+    boss = ical.Person("boss@example.com", "Boss")
+    ann, bob = ical.Person("ann@example.com", "Ann"), ical.Person("bob@example.com")
+    ical.set_people(data, boss, [ann, bob])
+    assert ical.set_status(data, "ann@example.com", "ACCEPTED")
+    assert not ical.set_status(data, "eve@example.com", "ACCEPTED")
+    ical.set_people(data, boss, [ann, bob])  # saved again: Ann's answer stays
+    assert [(p.address, p.status) for p in ical.attendees_of(data)] == [
+        ("ann@example.com", "ACCEPTED"),
+        ("bob@example.com", "NEEDS-ACTION"),
+    ]
+    assert ical.organizer_of(data) == ical.Person("boss@example.com", "Boss")
+    reply = ical.read(ical.itip(data, "REPLY", "ann@example.com"))
+    assert str(reply["METHOD"]) == "REPLY"
+    assert [p.address for p in ical.attendees_of(reply)] == ["ann@example.com"]
+    cancel = ical.read(ical.itip(data, "CANCEL"))
+    assert str(ical.master_of(cancel)["STATUS"]) == "CANCELLED"
+    assert not ical.blocks_time(cancel, "bob@example.com")
+    ical.set_status(data, "bob@example.com", "DECLINED")
+    assert not ical.blocks_time(data, "bob@example.com") and ical.blocks_time(
+        data, "ann@example.com"
+    )
