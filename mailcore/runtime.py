@@ -32,6 +32,7 @@ from typing import cast
 
 from mailcore import search
 from mailcore.approval.worker import PolicyJobs
+from mailcore.calendar import incoming as calendar_incoming
 from mailcore.core.blobs import BlobStore, open_blob_store
 from mailcore.core.blobs.gc import BlobCollector
 from mailcore.core.caches import CacheListener
@@ -92,6 +93,8 @@ def register(registry: Registry, settings: Settings, blobs: BlobStore, bus: Bus)
     registry.handle(dmarc_intake.TOPIC, dmarc_intake.Recorder(blobs))
     registry.jobs.append(receipts_received.mdn_jobs)  # read receipts that come back
     registry.handle(receipts_received.TOPIC, receipts_received.Recorder(blobs))
+    registry.jobs.append(calendar_incoming.imip_jobs)  # invitations from other mail systems
+    registry.handle(calendar_incoming.TOPIC, calendar_incoming.Recorder(blobs))
     if wechat.template_id(settings):  # WeChat subscribe messages (mini-program)
         registry.jobs.append(wechat.new_mail_jobs)
         registry.handle(wechat.NEW_MAIL, wechat.Reminders(settings))

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import icalendar
 import recurring_ical_events
 from dateutil.rrule import rrulestr
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from mailcore.calendar.errors import invalid
 from mailcore.core.models import EventPrivacy
@@ -329,8 +330,8 @@ def first_occurrence(calendar: icalendar.Calendar) -> Occurrence:
 def time_zone_of(event: icalendar.Event) -> str:
     start = event.get("DTSTART")
     tzid = start.params.get("TZID") if start is not None else None
-    if tzid:
-        return str(tzid)
+    if tzid:  # Outlook and Exchange name Windows zones ("China Standard Time")
+        return WINDOWS_TO_OLSON.get(str(tzid), str(tzid))
     if ALL_DAY_ZONE in event:  # an all-day event's dates, as its author's zone sees them
         return str(event[ALL_DAY_ZONE])
     value = event.decoded("DTSTART")

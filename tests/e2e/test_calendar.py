@@ -109,10 +109,9 @@ async def events(client: GraphQLClient, start: str, end: str, ids=None) -> list[
     return (await client.data(EVENTS, s=start, e=end, ids=ids))["calendarEvents"]
 
 
-@pytest.fixture(scope="module")
-async def team(server):
-    """owner and three colleagues: reader (shared with by address), in_dept (in department
-    D's sub-department), outsider (no share); D and its sub-department."""
+async def make_team(server) -> dict:
+    """owner and three colleagues: reader, indept (in department D's sub-department),
+    outsider; D and its sub-department; each with a signed-in client."""
     directory = await Directory.open(server)
     d = await directory.department(f"Cal {tag()}")
     d2 = await directory.department(f"Cal sub {tag()}", parent=d)
@@ -120,6 +119,11 @@ async def team(server):
     for name, deps in (("owner", None), ("reader", None), ("indept", [d2]), ("outsider", None)):
         people[name], people[f"{name}_client"] = await member(server, directory, name, deps)
     return people
+
+
+@pytest.fixture(scope="module")
+async def team(server):
+    return await make_team(server)
 
 
 async def test_a_member_has_a_default_calendar_made_once(server, team):
