@@ -154,7 +154,7 @@ async def in_range(
     ``calendar_ids``, by start time."""
     for name, value in (("start", start), ("end", end)):
         if value.tzinfo is None or not ical.in_years(value):
-            raise invalid("times need a UTC offset and a year from 1900 to 2199", name)
+            raise invalid("times need a UTC offset and a year from 1970 to 2199", name)
     if end <= start:
         raise invalid("the range ends before it starts", "end")
     if end - start > MAX_RANGE:
@@ -212,7 +212,7 @@ def _masked(occurrence: ical.Occurrence) -> ical.Occurrence:
 
 def _check_occurrence(data, occurrence: datetime) -> None:
     if occurrence.tzinfo is None or not ical.in_years(occurrence):
-        raise invalid("times need a UTC offset and a year from 1900 to 2199", "occurrence")
+        raise invalid("times need a UTC offset and a year from 1970 to 2199", "occurrence")
     if not ical.is_recurring(data):
         raise invalid("only a repeating event has occurrences", "occurrence")
     if ical.changed_occurrence(data, occurrence):

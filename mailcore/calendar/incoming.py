@@ -1,7 +1,7 @@
 """Invitations that arrive by mail (iMIP, RFC 6047) from Outlook, Gmail, Apple Calendar,
 Exmail or another Qiyou: recognised as a mail is stored (an outbox job committed with it,
 ``imip_jobs``), applied by the outbox worker (``Recorder``) to the calendars of the members
-it reached.
+it reached (not a copy screened into Spam).
 
 - REQUEST: the event goes into the member's default calendar (a later SEQUENCE replaces
   it, keeping the member's answer; an earlier one is ignored). A REQUEST that carries only
@@ -34,7 +34,9 @@ from mailcore.store.request import OLD_MAIL, IngestRequest, IngestResult
 log = logging.getLogger(__name__)
 
 TOPIC = "calendar.imip"
-KEPT = (FolderRole.SENT, FolderRole.DRAFTS)
+# Copies that are not an arrival (Sent, Drafts) or that the member should not act on (Spam,
+# Trash: an invitation screened as spam does not put anything into the calendar).
+KEPT = (FolderRole.SENT, FolderRole.DRAFTS, FolderRole.SPAM, FolderRole.TRASH)
 MAX_ICS = 1_000_000
 _CALENDAR_PART = re.compile(rb"(?im)^content-type:[ \t]*(text/calendar|application/ics)")
 

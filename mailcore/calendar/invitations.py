@@ -24,6 +24,7 @@ from mailcore.calendar.errors import invalid
 from mailcore.core.mime.build import build_message
 from mailcore.core.mime.types import Address
 from mailcore.core.models import Calendar, CalendarEvent, Member
+from mailcore.mail.routing import route
 from mailcore.mail.submit import submit
 from mailcore.org.addresses import is_valid_address, normalize_address
 from mailcore.store.ingest import Ingestor, IngestSource
@@ -45,6 +46,9 @@ async def people(who: Caller, addresses: list[str]) -> tuple[ical.Person, list[i
             raise invalid(f"not an address: {raw[:80]}", "attendees")
         if address not in wanted:
             wanted.append(address)
+    routes = await route(wanted)
+    if routes.unknown:  # a hosted domain without that mailbox: the mail would be refused
+        raise invalid(f"no such mailbox: {routes.unknown[0]}", "attendees")
     me = await Member.get(id=who.member_id).only("id", "name", "email")
     names = dict(await Member.filter(email__in=wanted).values_list("email", "name"))
     organizer = ical.Person(me.email, me.name)

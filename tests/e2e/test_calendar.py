@@ -235,6 +235,14 @@ async def test_bad_input_gets_typed_errors(server, team):
         ({"summary": "x", "start": "2027-01-01T10:00:00Z", "recurrence": "BYDAY=ZZ"}, "recurrence"),
         ({"summary": "x", "start": "2027-01-01T10:00:00Z", "recurrence": NEVER}, "recurrence"),
         ({"summary": "x", "start": "1900-01-01T10:00:00Z"}, "start"),
+        (
+            {"summary": "x", "start": "2027-01-01T10:00:00Z", "attendees": ["no.one@example.com"]},
+            "attendees",
+        ),
+        (
+            {"summary": "x", "start": "2027-01-01T10:00:00Z", "attendees": ["not an address"]},
+            "attendees",
+        ),
         ({"summary": "x", "start": "2027-01-01T10:00:00Z", "calendarId": "999999999"}, "id"),
     ]
     for fields, field in cases:
