@@ -542,6 +542,9 @@ def openapi_create_app(ctx: click.Context, domain: str, kind: str, webhook: str)
         }
         if created.webhook_secret:
             out["webhook_secret"] = created.webhook_secret
+        if created.callback_token:  # for the Exmail callback format (updateOpenApp)
+            out["callback_token"] = created.callback_token
+            out["callback_aes_key"] = created.callback_aes_key
         return out
 
     try:

@@ -13,6 +13,7 @@ class AdminErrorCode(StrEnum):
     HAS_SUBDEPARTMENTS = "HAS_SUBDEPARTMENTS"
     HAS_MEMBERS = "HAS_MEMBERS"
     DNS_UNAVAILABLE = "DNS_UNAVAILABLE"  # no DNS answer could be had (timeouts, failures)
+    CALLBACK_UNVERIFIED = "CALLBACK_UNVERIFIED"  # a callback URL failed its echostr check
 
 
 class AdminError(Exception):

@@ -3,7 +3,8 @@
 An app belongs to one enterprise and has one kind (directory, sso, newmail, settings,
 logs); its token reaches only that kind's endpoints. The secret is shown once and stored
 hashed. ``newmail`` apps may have a webhook URL, signed with a webhook secret that is
-stored as is (an HMAC key must be known to sign).
+stored as is (an HMAC key must be known to sign), or in Exmail's encrypted format with a
+Token and EncodingAESKey (``callbacks``), checked against the URL before it is accepted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from mailcore.admin.scope import AdminScope
 from mailcore.core import caches
 from mailcore.core.events import Bus
 from mailcore.core.models import AdminPermission, AppKind, AppToken, Domain, OpenApp
+from mailcore.openapi import callbacks
+from mailcore.openapi.callbacks import CallbackInput
 from mailcore.openapi.credentials import hash_secret, new_secret
 from mailcore.org.addresses import normalize_domain
 
@@ -35,6 +38,7 @@ KIND_PERMISSIONS: dict[AppKind, frozenset[AdminPermission]] = {
     AppKind.LOGS: frozenset({AdminPermission.LOGS}),
 }
 MAX_APPS = 50
+CALLBACK_FIELDS = ("callback_format", "callback_token", "callback_aes_key")
 HOOK_CACHE_SECONDS = 30.0
 HOOK_CACHE = "webhook-apps"  # its name on the bus (mailcore.core.caches)
 
@@ -46,6 +50,8 @@ class CreatedApp:
     app: OpenApp
     corpsecret: str
     webhook_secret: str = ""
+    callback_token: str = ""  # given at creation (an Exmail-format Token and key)
+    callback_aes_key: str = ""
 
 
 def _require_manager(scope: AdminScope) -> None:
@@ -77,28 +83,51 @@ def _check_webhook(kind: AppKind, url: str) -> str:
 
 
 async def create_app(
-    scope: AdminScope, kind: str, webhook_url: str = "", *, bus: Bus | None
+    scope: AdminScope,
+    kind: str,
+    webhook_url: str = "",
+    *,
+    callback: CallbackInput | None = None,
+    verify_timeout: float = 10.0,
+    bus: Bus | None,
 ) -> CreatedApp:
-    """A new app; ``bus`` (None from the CLI) tells the other processes' webhook caches."""
+    """A new app; ``bus`` (None from the CLI) tells the other processes' webhook caches.
+    An Exmail-format URL is checked (``verify_timeout`` seconds) before anything is saved."""
     _require_manager(scope)
+    callback = callback or CallbackInput()
     app_kind = _parse_kind(kind)
     url = _check_webhook(app_kind, webhook_url)
     if await OpenApp.filter(enterprise_id=scope.enterprise_id).count() >= MAX_APPS:
         raise AdminError(AdminErrorCode.CONFLICT, f"at most {MAX_APPS} apps per enterprise")
     corpsecret = new_secret()
-    webhook_secret = new_secret() if app_kind is AppKind.NEWMAIL else ""
+    app = OpenApp(
+        enterprise_id=scope.enterprise_id,
+        kind=app_kind,
+        corpid="qy" + secrets.token_hex(8),
+        secret_hash=hash_secret(corpsecret),
+        webhook_url=url,
+        webhook_secret=new_secret() if app_kind is AppKind.NEWMAIL else "",
+    )
+    callbacks.apply(app, callback)
+    await callbacks.verify(app, verify_timeout)
     async with in_transaction():
-        app = await OpenApp.create(
-            enterprise_id=scope.enterprise_id,
-            kind=app_kind,
-            corpid="qy" + secrets.token_hex(8),
-            secret_hash=hash_secret(corpsecret),
-            webhook_url=url,
-            webhook_secret=webhook_secret,
+        await app.save()
+        await record(
+            scope,
+            "openapi.create",
+            app.corpid,
+            kind=app_kind.value,
+            webhook=url,
+            format=app.callback_format.value,
         )
-        await record(scope, "openapi.create", app.corpid, kind=app_kind.value, webhook=url)
     await caches.forget(bus, HOOK_CACHE)
-    return CreatedApp(app=app, corpsecret=corpsecret, webhook_secret=webhook_secret)
+    return CreatedApp(
+        app=app,
+        corpsecret=corpsecret,
+        webhook_secret=app.webhook_secret,
+        callback_token=app.callback_token,
+        callback_aes_key=app.callback_aes_key,
+    )
 
 
 async def list_apps(scope: AdminScope) -> list[OpenApp]:
@@ -135,20 +164,34 @@ async def update_app(
     *,
     webhook_url: str | None = None,
     enabled: bool | None = None,
+    callback: CallbackInput | None = None,
+    verify_timeout: float = 10.0,
     bus: Bus | None,
 ) -> OpenApp:
+    """Change an app; a changed URL, format, Token or key of an Exmail-format app with a URL
+    is checked against the URL first (CALLBACK_UNVERIFIED: nothing changes)."""
     _require_manager(scope)
+    callback = callback or CallbackInput()
     app = await _app(scope, corpid)
     if webhook_url is not None:
         app.webhook_url = _check_webhook(app.kind, webhook_url)
     if enabled is not None:
         app.enabled = enabled
+    callbacks.apply(app, callback)
+    if webhook_url is not None or callback.given():
+        await callbacks.verify(app, verify_timeout)
     async with in_transaction():
-        await app.save(update_fields=["webhook_url", "enabled"])
+        await app.save(update_fields=["webhook_url", "enabled", *CALLBACK_FIELDS])
         if not app.enabled:
             await AppToken.filter(app_id=app.id).delete()
         await record(
-            scope, "openapi.update", app.corpid, webhook=app.webhook_url, enabled=app.enabled
+            scope,
+            "openapi.update",
+            app.corpid,
+            webhook=app.webhook_url,
+            enabled=app.enabled,
+            format=app.callback_format.value,
+            keys_changed=callback.token is not None or callback.aes_key is not None,
         )
     await caches.forget(bus, HOOK_CACHE)
     return app

@@ -6,6 +6,8 @@ of each member's enterprise with a webhook URL a ``WebhookDelivery`` row for eac
 ``WebhookWorker`` (started in the app lifespan) POSTs each due row as JSON
 ``{"msgid", "userid", "from", "subject", "time", "unread"}`` with
 ``X-Qiyou-Signature: sha256=<hex HMAC-SHA256 of the body with the app's webhook secret>``.
+An app in Exmail's format gets the same notification as Exmail's encrypted XML instead
+(``exmailcallback.new_mail_request``: signed query string, new nonce on every attempt).
 A 2xx answer delivers it; anything else is retried after the next backoff step until
 ``webhook_max_attempts``. Rows live in the database, so pending calls survive restarts;
 any number of processes send from them: a batch of due rows is claimed in one ``UPDATE ...
@@ -27,10 +29,11 @@ from tortoise.connection import get_connections
 
 from mailcore.core.config import Settings
 from mailcore.core.locks import singleton
-from mailcore.core.models import FolderRole, Member, WebhookDelivery
+from mailcore.core.models import CallbackFormat, FolderRole, Member, OpenApp, WebhookDelivery
 from mailcore.core.sqlwork import Statement, Work, run_transaction
 from mailcore.openapi.apps import no_webhook_apps, webhook_apps
 from mailcore.openapi.credentials import sign
+from mailcore.openapi.exmailcallback import CallbackKeys, new_mail_request
 from mailcore.openapi.newmail import unread_inbox_counts
 from mailcore.store.registry import Job
 from mailcore.store.request import OLD_MAIL, IngestRequest, IngestResult
@@ -189,7 +192,7 @@ class WebhookWorker:
                 attempts=self.max_attempts, last_error="the app is disabled or has no webhook"
             )
             return
-        error = await self._post(app.webhook_url, app.webhook_secret, row)
+        error = await self._post(app, row)
         now = datetime.now(UTC)
         if not error:
             await mine.update(delivered_at=now, last_error="")
@@ -198,16 +201,19 @@ class WebhookWorker:
         log.info("webhook %s attempt %s failed: %s", row.id, attempts, error)
         await mine.update(next_attempt_at=now + timedelta(seconds=delay), last_error=error[:1000])
 
-    async def _post(self, url: str, secret: str, row: WebhookDelivery) -> str:
+    async def _post(self, app: OpenApp, row: WebhookDelivery) -> str:
         """'' when the receiver accepted the call, else what went wrong."""
         assert self._client is not None
-        body = row.body.encode()
-        headers = {
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": "Qiyou-Webhook/1",
-            "X-Qiyou-Delivery": str(row.id),
-            "X-Qiyou-Signature": sign(secret, body),
-        }
+        headers = {"User-Agent": "Qiyou-Webhook/1", "X-Qiyou-Delivery": str(row.id)}
+        url: str | httpx.URL = app.webhook_url
+        if app.callback_format is CallbackFormat.EXMAIL:
+            keys = CallbackKeys(app.callback_token, app.callback_aes_key, app.corpid)
+            url, body = new_mail_request(keys, app.webhook_url, row.body)
+            headers["Content-Type"] = "text/xml; charset=utf-8"
+        else:
+            body = row.body.encode()
+            headers["Content-Type"] = "application/json; charset=utf-8"
+            headers["X-Qiyou-Signature"] = sign(app.webhook_secret, body)
         try:
             async with asyncio.timeout(self.timeout + 20):  # within the lease, however slow
                 response = await self._client.post(url, content=body, headers=headers)

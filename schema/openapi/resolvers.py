@@ -7,9 +7,11 @@ from strawberry.types import Info
 
 from mailcore.admin.errors import AdminError
 from mailcore.openapi import apps
+from mailcore.openapi.callbacks import CallbackInput
 from schema.admin.types import AdminErrorType, Done
 from schema.openapi.types import (
     DeleteOpenAppResult,
+    OpenAppCallbackFormat,
     OpenAppKind,
     OpenAppSecret,
     OpenAppSecretResult,
@@ -34,22 +36,44 @@ class OpenApiQuery:
             raise query_error(exc) from exc
 
 
+def _callback(
+    fmt: OpenAppCallbackFormat | None, token: str | None, aes_key: str | None
+) -> CallbackInput:
+    return CallbackInput(format=fmt.value if fmt else None, token=token, aes_key=aes_key)
+
+
 @strawberry.type
 class OpenApiMutation:
     @strawberry.mutation(
         permission_classes=[IsAuthenticated, IsAdmin],
         description="A new app of one kind; its corpsecret (and a newmail app's webhook "
-        "secret) are returned this once.",
+        "secret, callback Token and EncodingAESKey, given unless set here) are returned this "
+        "once. An EXMAIL-format URL must answer the echostr check (CALLBACK_UNVERIFIED).",
     )
     async def create_open_app(
-        self, info: Info, kind: OpenAppKind, webhook_url: str = ""
+        self,
+        info: Info,
+        kind: OpenAppKind,
+        webhook_url: str = "",
+        callback_format: OpenAppCallbackFormat | None = None,
+        callback_token: str | None = None,
+        callback_aes_key: str | None = None,
     ) -> OpenAppSecretResult:
         scope = await info.context.require_admin()
-        bus = info.context.runtime.bus
+        runtime = info.context.runtime
+        callback = _callback(callback_format, callback_token, callback_aes_key)
         try:
-            return OpenAppSecret.of(await apps.create_app(scope, kind.value, webhook_url, bus=bus))
+            created = await apps.create_app(
+                scope,
+                kind.value,
+                webhook_url,
+                callback=callback,
+                verify_timeout=runtime.settings.webhook_timeout,
+                bus=runtime.bus,
+            )
         except AdminError as exc:
             return AdminErrorType.of(exc)
+        return OpenAppSecret.of(created)
 
     @strawberry.mutation(
         permission_classes=[IsAuthenticated, IsAdmin],
@@ -63,19 +87,33 @@ class OpenApiMutation:
         except AdminError as exc:
             return AdminErrorType.of(exc)
 
-    @strawberry.mutation(permission_classes=[IsAuthenticated, IsAdmin])
+    @strawberry.mutation(
+        permission_classes=[IsAuthenticated, IsAdmin],
+        description="Change an app. Setting an EXMAIL-format URL (or changing the format, "
+        "Token or EncodingAESKey of one) first checks that the URL answers the echostr "
+        "(CALLBACK_UNVERIFIED otherwise, and nothing changes).",
+    )
     async def update_open_app(
         self,
         info: Info,
         corpid: str,
         webhook_url: str | None = None,
         enabled: bool | None = None,
+        callback_format: OpenAppCallbackFormat | None = None,
+        callback_token: str | None = None,
+        callback_aes_key: str | None = None,
     ) -> UpdateOpenAppResult:
         scope = await info.context.require_admin()
-        bus = info.context.runtime.bus
+        runtime = info.context.runtime
         try:
             app = await apps.update_app(
-                scope, corpid, webhook_url=webhook_url, enabled=enabled, bus=bus
+                scope,
+                corpid,
+                webhook_url=webhook_url,
+                enabled=enabled,
+                callback=_callback(callback_format, callback_token, callback_aes_key),
+                verify_timeout=runtime.settings.webhook_timeout,
+                bus=runtime.bus,
             )
         except AdminError as exc:
             return AdminErrorType.of(exc)

@@ -318,6 +318,7 @@ async def test_cli_create_app_prints_credentials_that_work(server):
     result = server.cli("openapi", "create-app", "--domain", "example.com", "--kind", "newmail")
     printed = json.loads(result.stdout)
     assert printed["kind"] == "newmail" and printed["corpid"].startswith("qy")
+    assert len(printed["callback_aes_key"]) == 43 and printed["callback_token"]
 
     answer = await OpenApi(server.url).get(
         "gettoken", corpid=printed["corpid"], corpsecret=printed["corpsecret"]

@@ -63,7 +63,14 @@ from mailcore.core.models.mail import (
     Thread,
 )
 from mailcore.core.models.notices import Notice, NoticeReceipt
-from mailcore.core.models.openapi import AppKind, AppToken, OpenApp, SsoTicket, WebhookDelivery
+from mailcore.core.models.openapi import (
+    AppKind,
+    AppToken,
+    CallbackFormat,
+    OpenApp,
+    SsoTicket,
+    WebhookDelivery,
+)
 from mailcore.core.models.org import Alias, AuthSession, Domain, Enterprise, Member
 from mailcore.core.models.outbox import ChangeKind, MailboxChange, OutboxJob
 from mailcore.core.models.policy import (
@@ -154,6 +161,7 @@ __all__ = [
     "AdminRole",
     "Alias",
     "AppKind",
+    "CallbackFormat",
     "AppPassword",
     "AppToken",
     "Attachment",

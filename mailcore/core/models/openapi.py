@@ -14,6 +14,14 @@ class AppKind(StrEnum):
     LOGS = "logs"
 
 
+class CallbackFormat(StrEnum):
+    """How a newmail app's webhook calls are sent: Qiyou's signed JSON, or Exmail's
+    encrypted XML (WeChat Work's callback scheme)."""
+
+    QIYOU = "qiyou"
+    EXMAIL = "exmail"
+
+
 class OpenApp(Model):
     id = fields.IntField(primary_key=True)
     enterprise: fields.ForeignKeyRelation = fields.ForeignKeyField(
@@ -24,6 +32,11 @@ class OpenApp(Model):
     secret_hash = fields.CharField(max_length=200)
     webhook_url = fields.CharField(max_length=1000, default="")
     webhook_secret = fields.CharField(max_length=128, default="")
+    callback_format = fields.CharEnumField(
+        CallbackFormat, max_length=16, default=CallbackFormat.QIYOU, db_default="qiyou"
+    )
+    callback_token = fields.CharField(max_length=32, default="", db_default="")  # as is, like
+    callback_aes_key = fields.CharField(max_length=43, default="", db_default="")  # the secret
     enabled = fields.BooleanField(default=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
