@@ -33,6 +33,7 @@ from typing import cast
 from mailcore import search
 from mailcore.approval.worker import PolicyJobs
 from mailcore.calendar import incoming as calendar_incoming
+from mailcore.calendar import reminders as calendar_reminders
 from mailcore.core.blobs import BlobStore, open_blob_store
 from mailcore.core.blobs.gc import BlobCollector
 from mailcore.core.caches import CacheListener
@@ -128,6 +129,8 @@ class Runtime(Services):
             if settings.ingest_socket
             else Ingestor(blobs, registry)
         )
+        # Reminders mail through the ingest path, which exists only now.
+        registry.handle(calendar_reminders.TOPIC, calendar_reminders.Reminders(bus, ingestor))
         return cls(
             settings=settings,
             blobs=blobs,

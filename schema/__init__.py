@@ -15,6 +15,7 @@ from schema.auth.resolvers import AuthMutation, AuthQuery
 from schema.branding.mutations import BrandingMutation
 from schema.branding.queries import BrandingQuery
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
+from schema.calendar.subscriptions import CalendarSubscription
 from schema.clients.queries import ClientsQuery
 from schema.confidential.mutations import ConfidentialMutation
 from schema.confidential.queries import ConfidentialQuery
@@ -138,6 +139,7 @@ Subscription = merge_types(
         MailSubscription,
         TranslateSubscription,
         NoticesSubscription,
+        CalendarSubscription,
         SecuritySubscription,
         ApprovalSubscription,
     ),

@@ -53,9 +53,7 @@ async def create(
         ical.set_people(data, organizer, invited)
     async with in_transaction():
         event = CalendarEvent(calendar_id=calendar.id, created_by_id=who.member_id)
-        rows.fill(event, data)
-        await event.save()
-        await rows.touch(calendar.id)
+        await rows.store(event, data)
     if attendees and ingestor is not None:
         await invitations.send_changes(ingestor, who, event, before=[])
     return event
@@ -98,9 +96,7 @@ async def update(
         )
         ical.set_people(data, organizer, invited)
     async with in_transaction():
-        rows.fill(event, data)
-        await event.save()
-        await rows.touch(event.calendar.id)
+        await rows.store(event, data)
     if ingestor is not None and (organizing or attendees) and (before or attendees):
         await invitations.send_changes(ingestor, who, event, before)
     return event
@@ -124,12 +120,11 @@ async def delete(
     async with in_transaction():
         if occurrence is None:
             await event.delete()
+            await rows.touch(event.calendar.id)
         else:
             _check_occurrence(data, occurrence)
             ical.exclude_occurrence(data, occurrence)
-            rows.fill(event, data)
-            await event.save()
-        await rows.touch(event.calendar.id)
+            await rows.store(event, data)
     if organizing and ingestor is not None:
         await invitations.send_changes(ingestor, who, event, before, cancelled=occurrence is None)
 

@@ -40,6 +40,12 @@ Moment = datetime | date
 ALL_DAY_ZONE = "X-QIYOU-TZID"
 
 
+@dataclass(frozen=True)
+class Alarm:
+    minutes: int  # before the occurrence starts
+    channels: tuple[str, ...] = ("PUSH",)
+
+
 @dataclass
 class EventFields:
     """What a person sets on an event (or on one occurrence of a series)."""
@@ -54,6 +60,7 @@ class EventFields:
     rdates: list[Moment] = field(default_factory=list)
     exdates: list[Moment] = field(default_factory=list)
     privacy: EventPrivacy = EventPrivacy.PUBLIC
+    alarms: list[Alarm] | None = None  # None: keep those the event has
 
 
 @dataclass
@@ -91,6 +98,7 @@ def fields_for(
     rdates: list[datetime] | None = None,
     exdates: list[datetime] | None = None,
     privacy: EventPrivacy = EventPrivacy.PUBLIC,
+    alarms: list[Alarm] | None = None,
 ) -> EventFields:
     """Check what a client sent and put it in the event's zone (dates for all-day events)."""
     tz = zone(time_zone)
@@ -138,6 +146,7 @@ def fields_for(
         rdates=extra,
         exdates=skipped,
         privacy=privacy,
+        alarms=alarms,
     )
 
 
@@ -190,6 +199,8 @@ def new_object(uid: str, fields: EventFields) -> icalendar.Calendar:
     master.add("sequence", 0)
     _apply(master, fields, series=True)
     calendar.add_component(master)
+    if fields.alarms:
+        set_alarms(calendar, fields.alarms)
     _refresh_timezones(calendar)
     return calendar
 
@@ -213,6 +224,8 @@ def update_series(calendar: icalendar.Calendar, fields: EventFields) -> None:
     """The master takes the new fields; changed occurrences stay as they were."""
     master = master_of(calendar)
     _apply(master, fields, series=True)
+    if fields.alarms is not None:
+        set_alarms(calendar, fields.alarms)
     _bump(master)
     _refresh_timezones(calendar)
 
@@ -564,3 +577,60 @@ def _cal_address(person: Person, params: dict[str, str]) -> icalendar.vCalAddres
     for key, param in params.items():
         value.params[key] = param
     return value
+
+
+# --- alarms (VALARM): reminders before each occurrence -------------------------------------
+
+CHANNELS = ("PUSH", "MAIL")
+CHANNELS_PROPERTY = "X-QIYOU-CHANNELS"
+MAX_ALARMS = 5
+MAX_MINUTES = 4 * 7 * 24 * 60  # four weeks before
+
+
+def set_alarms(calendar: icalendar.Calendar, alarms: list[Alarm]) -> None:
+    """The master's VALARMs (one per alarm), replacing those it had."""
+    if len(alarms) > MAX_ALARMS:
+        raise invalid(f"at most {MAX_ALARMS} reminders", "reminders")
+    master = master_of(calendar)
+    master.subcomponents = [c for c in master.subcomponents if c.name != "VALARM"]
+    for alarm in alarms:
+        if not 0 <= alarm.minutes <= MAX_MINUTES or not alarm.channels:
+            raise invalid(
+                "a reminder comes 0 minutes to 4 weeks before, by some channel", "reminders"
+            )
+        valarm = icalendar.Alarm()
+        valarm.add("action", "EMAIL" if alarm.channels == ("MAIL",) else "DISPLAY")
+        valarm.add("trigger", timedelta(minutes=-alarm.minutes))
+        valarm.add("description", str(master.get("SUMMARY", "")))
+        valarm.add(CHANNELS_PROPERTY, ",".join(alarm.channels))
+        master.add_component(valarm)
+
+
+def alarms_of(calendar: icalendar.Calendar) -> list[Alarm]:
+    """The master's alarms relative to the start (as Outlook, Google and Apple write them);
+    absolute triggers and those relative to the end are left to the clients."""
+    found = []
+    for valarm in master_of(calendar).walk("VALARM"):
+        trigger = valarm.get("TRIGGER")
+        if trigger is None or str(trigger.params.get("RELATED", "START")).upper() != "START":
+            continue
+        value = valarm.decoded("TRIGGER")
+        if not isinstance(value, timedelta) or value > timedelta(0):
+            continue
+        minutes = min(int(-value.total_seconds() // 60), MAX_MINUTES)
+        named = str(valarm.get(CHANNELS_PROPERTY, "")).upper().split(",")
+        channels = tuple(c for c in CHANNELS if c in named)
+        if not channels:
+            channels = ("MAIL",) if str(valarm.get("ACTION", "")).upper() == "EMAIL" else ("PUSH",)
+        found.append(Alarm(minutes, channels))
+    return found[:MAX_ALARMS]
+
+
+def next_occurrence(
+    calendar: icalendar.Calendar, after: datetime, horizon: timedelta
+) -> Occurrence | None:
+    """The first occurrence starting at or after ``after`` (within ``horizon``)."""
+    for occurrence in occurrences(calendar, after, after + horizon, 50):
+        if occurrence.start >= after:
+            return occurrence
+    return None

@@ -149,12 +149,11 @@ async def _request(who: Caller, incoming: icalendar.Calendar) -> int:
         calendar = await default_calendar(who, ical.time_zone_of(masters[0]))
         event = CalendarEvent(calendar_id=calendar.id)
     try:
-        rows.fill(event, stored)
+        rows.fill(event, stored)  # what cannot be read is found before anything is written
     except (ValueError, KeyError, TypeError, OverflowError):
         log.warning("invitation %s for member %s cannot be read", uid[:80], who.member_id)
         return 0
-    await event.save()
-    await rows.touch(event.calendar_id)  # type: ignore[attr-defined]
+    await rows.store(event, stored)
     return 1
 
 
@@ -165,13 +164,12 @@ async def _cancel(who: Caller, incoming: icalendar.Calendar) -> int:
         return 0
     if any("RECURRENCE-ID" not in e for e in events):
         await existing.delete()
+        await rows.touch(existing.calendar_id)  # type: ignore[attr-defined]
     else:
         data = ical.read(existing.ical)
         for cancelled in events:
             ical.exclude_occurrence(data, cancelled.decoded("RECURRENCE-ID"))
-        rows.fill(existing, data)
-        await existing.save()
-    await rows.touch(existing.calendar_id)  # type: ignore[attr-defined]
+        await rows.store(existing, data)
     return 1
 
 
@@ -189,9 +187,7 @@ async def _reply(who: Caller, incoming: icalendar.Calendar) -> int:
         if person.status in ical.PARTSTATS and ical.set_status(data, person.address, person.status):
             changed += 1
     if changed:
-        rows.fill(existing, data)
-        await existing.save()
-        await rows.touch(existing.calendar_id)  # type: ignore[attr-defined]
+        await rows.store(existing, data)
     return changed
 
 

@@ -91,8 +91,7 @@ async def respond(
     for copy in copies:  # the organizer's and every colleague's copy learn the answer
         other = ical.read(copy.ical)
         if ical.set_status(other, member.email, status):
-            rows.fill(copy, other)
-            await copy.save()
+            await rows.store(copy, other)
     await event.refresh_from_db()
     organizer_here = await Member.filter(
         email=organizer.address, enterprise_id=who.enterprise_id
@@ -131,9 +130,7 @@ async def _sync_copies(
                     ical.set_status(mine, person.address, known.status)
         else:
             copy = CalendarEvent(calendar_id=calendar.id, created_by_id=who.member_id)
-        rows.fill(copy, mine)
-        await copy.save()
-        await rows.touch(calendar.id)
+        await rows.store(copy, mine)
     gone = [colleagues[p.address] for p in dropped if p.address in colleagues]
     if gone:
         calendars = await Calendar.filter(default_of__in=gone).values_list("id", flat=True)

@@ -8,7 +8,7 @@ from datetime import datetime
 import icalendar
 from tortoise.expressions import F
 
-from mailcore.calendar import ical
+from mailcore.calendar import ical, reminders
 from mailcore.core.models import Calendar, CalendarEvent
 
 
@@ -25,6 +25,15 @@ def fill(event: CalendarEvent, data: icalendar.Calendar) -> None:
     event.privacy = ical.privacy_of(master)
     event.sequence = int(master.get("SEQUENCE", 0))
     event.etag = hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+async def store(event: CalendarEvent, data: icalendar.Calendar) -> None:
+    """Fill and save the row, raise its calendar's version, schedule its reminders (a
+    reminder scheduled before names the old etag and does nothing)."""
+    fill(event, data)
+    await event.save()
+    await touch(event.calendar_id)  # type: ignore[attr-defined]
+    await reminders.schedule(event, data)
 
 
 async def touch(calendar_id: int) -> None:

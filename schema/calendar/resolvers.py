@@ -30,6 +30,7 @@ from schema.calendar.types import (
     CalendarShareType,
     EventPrivacy,
     FreeBusy,
+    ReminderChannel,
 )
 from schema.permissions import IsAuthenticated
 
@@ -69,6 +70,14 @@ class CalendarChangesInput:
 
 
 @strawberry.input
+class ReminderInput:
+    minutes_before: int = strawberry.field(description="0 to 40320 (four weeks).")
+    channels: list[ReminderChannel] = strawberry.field(
+        default_factory=lambda: [ReminderChannel.PUSH]
+    )
+
+
+@strawberry.input
 class EventInput:
     calendar_id: strawberry.ID | None = strawberry.field(
         default=None, description="Where to create it (default: your default calendar)."
@@ -91,6 +100,9 @@ class EventInput:
     recurrence_dates: list[datetime] = strawberry.field(default_factory=list)
     excluded_dates: list[datetime] = strawberry.field(default_factory=list)
     privacy: EventPrivacy = EventPrivacy.PUBLIC  # type: ignore[valid-type]
+    reminders: list[ReminderInput] | None = strawberry.field(
+        default=None, description="Before each occurrence (at most 5); None keeps them."
+    )
     attendees: list[str] | None = strawberry.field(
         default=None,
         description="Invite these addresses (you organize the meeting); on a change, None keeps "
@@ -111,6 +123,12 @@ def _fields(input: EventInput, time_zone: str) -> ical.EventFields:
         rdates=input.recurrence_dates,
         exdates=input.excluded_dates,
         privacy=CorePrivacy(input.privacy.value.lower()),
+        alarms=None
+        if input.reminders is None
+        else [
+            ical.Alarm(r.minutes_before, tuple(dict.fromkeys(c.value for c in r.channels)))
+            for r in input.reminders
+        ],
     )
 
 

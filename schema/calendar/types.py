@@ -61,6 +61,28 @@ class Attendee:
     status: AttendeeStatus
 
 
+@strawberry.enum(description="How a reminder reaches you.")
+class ReminderChannel(StrEnum):
+    PUSH = "PUSH"  # the calendarReminder subscription (web app, mini-program)
+    MAIL = "MAIL"  # a mail to yourself
+
+
+@strawberry.type
+class Reminder:
+    minutes_before: int
+    channels: list[ReminderChannel]
+
+
+@strawberry.type
+class CalendarReminder:
+    event_id: strawberry.ID
+    summary: str
+    location: str
+    start: datetime
+    end: datetime
+    minutes_before: int
+
+
 @strawberry.type
 class BusyPeriod:
     start: datetime
@@ -153,6 +175,7 @@ class CalendarEventType:
     editable: bool
     organizer: Person | None = strawberry.field(description="A meeting's organizer.")
     attendees: list[Attendee]
+    reminders: list[Reminder]
 
     @classmethod
     def of(cls, shown: Shown) -> CalendarEventType:
@@ -179,6 +202,14 @@ class CalendarEventType:
             organizer=Person(name=organizer.name, address=organizer.address) if organizer else None,
             attendees=[
                 Attendee(name=p.name, address=p.address, status=_status(p.status)) for p in people
+            ],
+            reminders=[]
+            if shown.busy_only
+            else [
+                Reminder(
+                    minutes_before=a.minutes, channels=[ReminderChannel(c) for c in a.channels]
+                )
+                for a in ical.alarms_of(data)
             ],
         )
 

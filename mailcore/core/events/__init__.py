@@ -22,6 +22,7 @@ from broadcaster import Broadcast
 NEW_MAIL = "new_mail"
 MAILBOX_CHANGED = "mailbox_changed"
 NOTICE_POSTED = "notice_posted"
+CALENDAR_REMINDER = "calendar_reminder"
 SESSIONS_REVOKED = "sessions_revoked"
 CACHES_CHANGED = "caches_changed"
 OUTBOX_JOBS = "outbox_jobs"

@@ -117,3 +117,20 @@ class CalendarEvent(Model):
         unique_together = (("calendar", "uid"),)
         # uid: a meeting's copies in its attendees' calendars (mailcore/calendar/invitations.py)
         indexes = (("calendar_id", "start_at"), ("uid",))
+
+
+class CalendarReminderSent(Model):
+    """A reminder that went out: one row per event, occurrence and alarm, so a reminder is
+    sent once even when its outbox job is done twice (two processes, a crash, a restart)."""
+
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[CalendarEvent] = fields.ForeignKeyField(
+        "qiyou.CalendarEvent", related_name="reminders_sent", on_delete=fields.CASCADE
+    )
+    occurrence_at = fields.DatetimeField()
+    alarm = fields.SmallIntField()
+    sent_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "calendar_reminder_sent"
+        unique_together = (("event", "occurrence_at", "alarm"),)

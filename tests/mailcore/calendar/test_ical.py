@@ -193,3 +193,29 @@ def test_attendees_keep_their_answers_and_a_reply_names_only_the_one_answering()
     assert not ical.blocks_time(data, "bob@example.com") and ical.blocks_time(
         data, "ann@example.com"
     )
+
+
+def test_alarms_round_trip_and_outlooks_are_read_as_push():
+    data = ical.new_object(
+        "j@q",
+        fields(
+            start=datetime(2027, 1, 1, 9, tzinfo=BERLIN),
+            alarms=[ical.Alarm(15, ("PUSH", "MAIL")), ical.Alarm(60 * 24, ("MAIL",))],
+        ),
+    )
+    again = ical.read(ical.write(data))
+    assert ical.alarms_of(again) == [ical.Alarm(15, ("PUSH", "MAIL")), ical.Alarm(1440, ("MAIL",))]
+    outlook = ical.read(
+        ical.write(data)
+        .replace("X-QIYOU-CHANNELS:PUSH,MAIL\r\n", "")
+        .replace("X-QIYOU-CHANNELS:MAIL\r\n", "")
+    )
+    assert ical.alarms_of(outlook) == [ical.Alarm(15, ("PUSH",)), ical.Alarm(1440, ("MAIL",))]
+    ical.update_series(again, fields(start=datetime(2027, 1, 1, 10, tzinfo=BERLIN)))
+    assert len(ical.alarms_of(again)) == 2  # a change without reminders keeps them
+    ical.update_series(again, fields(start=datetime(2027, 1, 1, 10, tzinfo=BERLIN), alarms=[]))
+    assert ical.alarms_of(again) == []
+    with pytest.raises(CalendarError):
+        ical.set_alarms(again, [ical.Alarm(ical.MAX_MINUTES + 1)])
+    with pytest.raises(CalendarError):
+        ical.set_alarms(again, [ical.Alarm(5)] * (ical.MAX_ALARMS + 1))

@@ -1,0 +1,155 @@
+"""Calendar reminders (U7, issue 19 item 4): before an occurrence, by live push (the
+``calendarReminder`` subscription) and by mail, scheduled durably and sent once.
+
+Each time an event's row is stored (``rows.store``), the next occurrence of each of its
+alarms (VALARM, relative to the start) becomes an outbox job due at the reminder's time
+(``available_at``) naming the event's etag: the outbox worker of any process takes it when
+it is due, also at start-up for a reminder that fell due while no server ran. A job whose
+event changed since (another etag) does nothing: the change scheduled its own. A sent
+reminder is recorded first (one row per event, occurrence and alarm, unique), so a job done
+twice — by two processes, or again after a crash — sends nothing the second time; then the
+next occurrence's reminder of that alarm is scheduled. Reminders go to the owner of the
+personal calendar holding the event (an attendee's copy reminds the attendee); company
+calendars remind nobody.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from mailcore.calendar import ical
+from mailcore.core import events as bus_events
+from mailcore.core.events import Bus
+from mailcore.core.mime.build import build_message
+from mailcore.core.mime.types import Address
+from mailcore.core.models import Calendar, CalendarEvent, CalendarReminderSent, Member, OutboxJob
+from mailcore.store import outbox
+from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
+from mailcore.store.registry import Job
+
+log = logging.getLogger(__name__)
+
+TOPIC = "calendar.reminder"
+HORIZON = timedelta(days=400)  # the next occurrence is looked for this far ahead
+
+
+async def schedule(
+    event: CalendarEvent, data, after: datetime | None = None, only: int | None = None
+) -> None:
+    """Outbox jobs for the reminder of each alarm (``only``: that alarm) before the next
+    occurrence starting after ``after`` and after now: due at once if its time has passed
+    (an event made 5 minutes before it starts, with a 15-minute reminder), and never for an
+    occurrence that is over (after a server was down, the reminders of a daily event do not
+    come in a burst)."""
+    alarms = ical.alarms_of(data)
+    if not alarms:
+        return
+    now = datetime.now(UTC)
+    after = after or now
+    jobs = []
+    for index, alarm in enumerate(alarms):
+        if only is not None and index != only:
+            continue
+        before = timedelta(minutes=alarm.minutes)
+        occurrence = ical.next_occurrence(data, max(after, now), HORIZON)
+        if occurrence is None:
+            continue
+        due = occurrence.start - before
+        payload = {
+            "event": event.id,
+            "etag": event.etag,
+            "at": occurrence.start.astimezone(UTC).isoformat(),
+            "alarm": index,
+        }
+        row = outbox.rows([Job(TOPIC, payload)])[0]
+        row.available_at = int(due.timestamp() * 1000)
+        jobs.append(row)
+    if jobs:
+        await OutboxJob.bulk_create(jobs)
+
+
+class Reminders:
+    """The outbox handler of ``TOPIC``."""
+
+    def __init__(self, bus: Bus, ingestor: Ingestor) -> None:
+        self.bus = bus
+        self.ingestor = ingestor
+
+    async def __call__(self, payloads: list[dict]) -> None:
+        for payload in payloads:
+            await self.send(payload)
+
+    async def send(self, payload: dict) -> bool:
+        event = await CalendarEvent.filter(id=int(payload["event"])).first()
+        if event is None or event.etag != payload["etag"]:
+            return False  # deleted, or changed: the change scheduled its own reminders
+        calendar = await Calendar.get(id=event.calendar_id)  # type: ignore[attr-defined]
+        data = ical.read(event.ical)
+        alarms = ical.alarms_of(data)
+        index = int(payload["alarm"])
+        at = datetime.fromisoformat(payload["at"])
+        if calendar.owner_id is None or index >= len(alarms):  # type: ignore[attr-defined]
+            return False
+        try:
+            await CalendarReminderSent.create(event_id=event.id, occurrence_at=at, alarm=index)
+        except IntegrityError:
+            return False  # sent already (a repeat of this job)
+        member = await Member.get(id=calendar.owner_id)  # type: ignore[attr-defined]
+        alarm = alarms[index]
+        occurrence = ical.next_occurrence(data, at, timedelta(minutes=1)) or ical.first_occurrence(
+            data
+        )
+        try:
+            await self._deliver(member, event, occurrence, alarm)
+        finally:
+            await schedule(event, data, after=at + timedelta(seconds=1), only=index)
+        return True
+
+    async def _deliver(self, member: Member, event: CalendarEvent, occurrence, alarm) -> None:
+        if "PUSH" in alarm.channels:
+            await self.bus.publish(
+                member.id,
+                bus_events.CALENDAR_REMINDER,
+                event=event.id,
+                summary=occurrence.summary,
+                location=occurrence.location,
+                start=occurrence.start.isoformat(),
+                end=occurrence.end.isoformat(),
+                minutes=alarm.minutes,
+            )
+        if "MAIL" in alarm.channels:
+            await self._mail(member, occurrence)
+
+    async def _mail(self, member: Member, occurrence) -> None:
+        when = f"{occurrence.start:%Y-%m-%d %H:%M} ({occurrence.time_zone})"
+        lines = [("主题 Subject", occurrence.summary), ("时间 When", when)]
+        if occurrence.location:
+            lines.append(("地点 Where", occurrence.location))
+        cells = "".join(
+            f"<tr><th align='left'>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+            for k, v in lines
+        )
+        me = Address(name=member.name, address=member.email)
+        raw, _ = build_message(
+            from_=me,
+            to=[me],
+            cc=[],
+            subject=f"提醒: {occurrence.summary} {occurrence.start:%m-%d %H:%M}",
+            text=None,
+            html=f"<table>{cells}</table>",
+            extra_headers={"X-Qiyou-Reminder": json.dumps({"at": occurrence.start.isoformat()})},
+            domain=member.email.rpartition("@")[2],
+        )
+        await self.ingestor.ingest(
+            IngestRequest(
+                raw=raw,
+                source=IngestSource.SYSTEM,
+                envelope_from=member.email,
+                deliveries=[Delivery(member_id=member.id)],
+            )
+        )
