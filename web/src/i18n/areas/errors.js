@@ -55,6 +55,7 @@ export default {
         HAS_SUBDEPARTMENTS: '该部门还有下级部门，请先移走或删除',
         HAS_MEMBERS: '该部门还有成员，请先移走',
         DNS_UNAVAILABLE: 'DNS 暂时无法查询，请稍后重试',
+        CALLBACK_UNVERIFIED: '回调地址未通过验证：接收方没有正确回应 echostr',
         field: {
           email: { INVALID: '邮箱地址格式不正确', ALREADY_EXISTS: '该邮箱地址已被使用' },
           password: { INVALID: '密码不符合要求（至少 8 个字符）' },
@@ -146,6 +147,11 @@ export default {
         CONFIDENTIAL: '机密邮件不允许此操作',
         EXTERNAL_NOT_ALLOWED: '你不能向外部地址发信',
         RECALL_WINDOW_PASSED: '已超过可撤回的时间',
+      },
+      CalendarError: {
+        FORBIDDEN: '你没有修改这个日历的权限',
+        NOT_FOUND: '找不到该日历或日程',
+        INVALID: '填写的内容不符合要求',
       },
       NoticeError: {
         FORBIDDEN: '你没有发布公告的权限',
@@ -258,6 +264,7 @@ export default {
         HAS_SUBDEPARTMENTS: 'The department still has subdepartments: move or delete them first',
         HAS_MEMBERS: 'The department still has members: move them first',
         DNS_UNAVAILABLE: 'DNS cannot be queried right now, please try again later',
+        CALLBACK_UNVERIFIED: 'The callback URL did not pass verification ({message})',
         field: {
           email: { INVALID: 'Not a valid email address', ALREADY_EXISTS: 'That address is already in use' },
           password: { INVALID: 'The password does not meet the rules (at least 8 characters)' },
@@ -349,6 +356,11 @@ export default {
         CONFIDENTIAL: 'Not allowed on confidential mail',
         EXTERNAL_NOT_ALLOWED: 'You may not send to outside addresses',
         RECALL_WINDOW_PASSED: 'It is too late to recall this message',
+      },
+      CalendarError: {
+        FORBIDDEN: 'You may not change this calendar',
+        NOT_FOUND: 'No such calendar or event',
+        INVALID: '{message}',
       },
       NoticeError: {
         FORBIDDEN: 'You may not post notices',
