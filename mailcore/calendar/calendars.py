@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from mailcore.calendar.access import Caller, Level, level, levels
@@ -21,6 +22,7 @@ from mailcore.core.models import (
     Department,
     Member,
 )
+from mailcore.notices.audience import reach
 
 DEFAULT_NAME = "日历"
 MAX_CALENDARS = 100  # a member's own
@@ -85,16 +87,16 @@ async def my_calendars(who: Caller, time_zone: str) -> list[Listed]:
 async def available(who: Caller) -> list[Listed]:
     """Calendars the member may show but does not own: company calendars and those shared
     with them or their departments (subscribed or not)."""
-    shared_ids = set(
-        await CalendarShare.filter(calendar__enterprise_id=who.enterprise_id).values_list(
-            "calendar_id", flat=True
-        )
+    departments = await reach(who.member_id, who.enterprise_id)
+    shared_ids = await CalendarShare.filter(
+        Q(member_id=who.member_id) | Q(department_id__in=list(departments) or [0]),
+        calendar__enterprise_id=who.enterprise_id,
+    ).values_list("calendar_id", flat=True)
+    shared = await Calendar.filter(id__in=list(set(shared_ids)) or [0]).exclude(
+        owner_id=who.member_id
     )
-    candidates = await Calendar.filter(enterprise_id=who.enterprise_id).filter(
-        id__in=list(shared_ids) or [0]
-    ).exclude(owner_id=who.member_id) + await Calendar.filter(
-        enterprise_id=who.enterprise_id, kind=CalendarKind.COMPANY
-    )
+    company = await Calendar.filter(enterprise_id=who.enterprise_id, kind=CalendarKind.COMPANY)
+    candidates = [*shared, *company]
     unique = {c.id: c for c in candidates}
     found = await levels(who, list(unique.values()))
     subscribed = set(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import icalendar
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
@@ -35,6 +36,7 @@ class Shown:
     occurrence: ical.Occurrence
     level: Level
     busy_only: bool
+    data: icalendar.Calendar  # the event's object, read once for all its occurrences
 
 
 async def create(
@@ -131,10 +133,11 @@ async def delete(
 
 async def respond(
     who: Caller, event_id: int | str, status: str, ingestor: Ingestor
-) -> CalendarEvent:
-    """The caller's answer to a meeting in a calendar they may edit (their own copy)."""
-    event, _ = await get(who, event_id, Level.EDIT)
-    return await invitations.respond(ingestor, who, event, status)
+) -> tuple[CalendarEvent, Level]:
+    """The caller's answer to a meeting in a calendar they may edit (their own copy), and
+    their level on that calendar."""
+    event, level = await get(who, event_id, Level.EDIT)
+    return await invitations.respond(ingestor, who, event, status), level
 
 
 def _organizes(who: Caller, data) -> bool:
@@ -166,16 +169,17 @@ async def in_range(
     shown: list[Shown] = []
     for event in events:
         level = found[event.calendar_id]  # type: ignore[attr-defined]
-        for occurrence in ical.occurrences(
-            ical.read(event.ical), start, end, MAX_OCCURRENCES - len(shown)
-        ):
+        data = ical.read(event.ical)
+        for occurrence in ical.occurrences(data, start, end, MAX_OCCURRENCES - len(shown)):
             busy_only = level is Level.FREEBUSY or (
                 occurrence.privacy is EventPrivacy.PRIVATE
                 and level < Level.OWNER
                 and event.created_by_id != who.member_id  # type: ignore[attr-defined]
             )
             shown.append(
-                Shown(event, _masked(occurrence) if busy_only else occurrence, level, busy_only)
+                Shown(
+                    event, _masked(occurrence) if busy_only else occurrence, level, busy_only, data
+                )
             )
         if len(shown) >= MAX_OCCURRENCES:
             break

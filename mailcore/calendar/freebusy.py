@@ -47,6 +47,7 @@ async def free_busy(
             email__in=wanted, enterprise_id=who.enterprise_id, deleted_at=None
         ).values_list("email", "id")
     )
+    addresses_of = {m: a for a, m in members.items()}
     owned: dict[int, int] = dict(
         await Calendar.filter(owner_id__in=list(members.values()) or [0]).values_list(
             "id", "owner_id"
@@ -60,9 +61,8 @@ async def free_busy(
     periods: dict[int, list[tuple[datetime, datetime]]] = {m: [] for m in members.values()}
     for event in events:
         member_id = owned[event.calendar_id]  # type: ignore[attr-defined]
-        email = next(a for a, m in members.items() if m == member_id)
         data = ical.read(event.ical)
-        if not ical.blocks_time(data, email):
+        if not ical.blocks_time(data, addresses_of[member_id]):
             continue
         for occurrence in ical.occurrences(data, start, end, 1_000):
             periods[member_id].append(

@@ -363,8 +363,9 @@ class CalendarMutation:
     ) -> CalendarEventResult:
         who = await _caller(info)
         try:
-            event = await events.respond(who, id, status.value, info.context.runtime.ingestor)
-            _, level = await events.get(who, event.id, Level.FREEBUSY)
+            event, level = await events.respond(
+                who, id, status.value, info.context.runtime.ingestor
+            )
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return CalendarEventType.series(event, level)

@@ -179,8 +179,7 @@ class CalendarEventType:
 
     @classmethod
     def of(cls, shown: Shown) -> CalendarEventType:
-        event, o = shown.event, shown.occurrence
-        data = ical.read(event.ical)
+        event, o, data = shown.event, shown.occurrence, shown.data
         organizer = None if shown.busy_only else ical.organizer_of(data)
         people = [] if shown.busy_only else ical.attendees_of(data)
         return cls(
@@ -216,7 +215,8 @@ class CalendarEventType:
     @classmethod
     def series(cls, event: CalendarEvent, level: Level) -> CalendarEventType:
         """The event as its master states it (what a mutation returns)."""
-        return cls.of(Shown(event, ical.first_occurrence(ical.read(event.ical)), level, False))
+        data = ical.read(event.ical)
+        return cls.of(Shown(event, ical.first_occurrence(data), level, False, data))
 
 
 def _status(value: str) -> AttendeeStatus:
