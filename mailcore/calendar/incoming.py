@@ -43,12 +43,17 @@ _CALENDAR_PART = re.compile(rb"(?im)^content-type:[ \t]*(text/calendar|applicati
 
 def imip_jobs(request: IngestRequest, result: IngestResult) -> list[Job]:
     """The job of a stored mail with a calendar part (inside its commit: a look at the text)."""
-    if request.source in OLD_MAIL or not _CALENDAR_PART.search(request.raw):
+    if request.source in OLD_MAIL or not has_calendar_part(request.raw):
         return []
     members = sorted({s.member_id for s in result.entries if s.role not in KEPT})
     if not members:
         return []
     return [Job(TOPIC, {"message": result.message_pk, "members": members})]
+
+
+def has_calendar_part(raw: bytes) -> bool:
+    """Whether a mail may carry a calendar part (a look at the text, no MIME parse)."""
+    return _CALENDAR_PART.search(raw) is not None
 
 
 def calendar_part(raw: bytes) -> icalendar.Calendar | None:
@@ -111,7 +116,8 @@ async def _colleague(address: str, who: Caller) -> bool:
     return await Member.filter(email=address, enterprise_id=who.enterprise_id).exists()
 
 
-async def _mine(who: Caller, uid: str) -> CalendarEvent | None:
+async def own_event(who: Caller, uid: str) -> CalendarEvent | None:
+    """The event with ``uid`` in a calendar the member owns."""
     owned = await Calendar.filter(owner_id=who.member_id).values_list("id", flat=True)
     return await CalendarEvent.filter(uid=uid[:255], calendar_id__in=list(owned) or [0]).first()
 
@@ -121,7 +127,7 @@ async def _request(who: Caller, incoming: icalendar.Calendar) -> int:
     uid = str(events[0].get("UID", ""))
     if not uid:
         return 0
-    existing = await _mine(who, uid)
+    existing = await own_event(who, uid)
     stored = _without_method(incoming)
     masters = [e for e in events if "RECURRENCE-ID" not in e]
     if existing is not None:
@@ -159,7 +165,7 @@ async def _request(who: Caller, incoming: icalendar.Calendar) -> int:
 
 async def _cancel(who: Caller, incoming: icalendar.Calendar) -> int:
     events = incoming.walk("VEVENT")
-    existing = await _mine(who, str(events[0].get("UID", "")))
+    existing = await own_event(who, str(events[0].get("UID", "")))
     if existing is None:
         return 0
     if any("RECURRENCE-ID" not in e for e in events):
@@ -175,7 +181,7 @@ async def _cancel(who: Caller, incoming: icalendar.Calendar) -> int:
 
 async def _reply(who: Caller, incoming: icalendar.Calendar) -> int:
     """An attendee's answer to a meeting ``who`` organizes."""
-    existing = await _mine(who, str(incoming.walk("VEVENT")[0].get("UID", "")))
+    existing = await own_event(who, str(incoming.walk("VEVENT")[0].get("UID", "")))
     if existing is None:
         return 0
     data = ical.read(existing.ical)

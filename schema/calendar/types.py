@@ -6,11 +6,13 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
+import icalendar
 import strawberry
 
 from mailcore.calendar import ical
 from mailcore.calendar.access import Level
 from mailcore.calendar.calendars import Listed
+from mailcore.calendar.card import Card
 from mailcore.calendar.errors import CalendarError
 from mailcore.calendar.errors import CalendarErrorCode as CoreCode
 from mailcore.calendar.events import Shown
@@ -213,9 +215,12 @@ class CalendarEventType:
         )
 
     @classmethod
-    def series(cls, event: CalendarEvent, level: Level) -> CalendarEventType:
-        """The event as its master states it (what a mutation returns)."""
-        data = ical.read(event.ical)
+    def series(
+        cls, event: CalendarEvent, level: Level, data: icalendar.Calendar | None = None
+    ) -> CalendarEventType:
+        """The event as its master states it (what a mutation returns); ``data``: its object
+        if already read."""
+        data = ical.read(event.ical) if data is None else data
         return cls.of(Shown(event, ical.first_occurrence(data), level, False, data))
 
 
@@ -245,3 +250,56 @@ CalendarEventResult = Annotated[
     CalendarEventType | CalendarErrorType, strawberry.union("CalendarEventResult")
 ]
 CalendarDoneResult = Annotated[Done | CalendarErrorType, strawberry.union("CalendarDoneResult")]
+
+
+@strawberry.type
+class MailInvitation:
+    """What a mail's calendar part says (iTIP), beside the reader's own calendar."""
+
+    method: str = strawberry.field(description="REQUEST, CANCEL, REPLY, COUNTER, ...")
+    uid: str
+    summary: str
+    start: datetime | None
+    end: datetime | None
+    all_day: bool
+    location: str
+    organizer: Person | None
+    recurrence: str
+    event: CalendarEventType | None = strawberry.field(
+        description="The event with this UID in your own calendar (answer it with "
+        "respondToEvent); null when it is not there, e.g. after a cancellation."
+    )
+    my_status: AttendeeStatus | None = strawberry.field(
+        description="Your answer as your calendar holds it (null if you are not an attendee)."
+    )
+    outdated: bool = strawberry.field(
+        description="Your calendar already holds a later version of this meeting."
+    )
+    replies: list[Attendee] = strawberry.field(
+        description="The answers the mail carries (a REPLY: who answered and how)."
+    )
+
+    @classmethod
+    def of(cls, card: Card) -> MailInvitation:
+        o, organizer = card.occurrence, card.organizer
+        return cls(
+            method=card.method,
+            uid=card.uid,
+            summary=o.summary,
+            start=o.start,
+            end=o.end,
+            all_day=o.all_day,
+            location=o.location,
+            organizer=Person(name=organizer.name, address=organizer.address) if organizer else None,
+            recurrence=card.recurrence,
+            event=CalendarEventType.series(card.event, Level.OWNER, card.stored)
+            if card.event is not None
+            else None,
+            my_status=_status(card.my_status) if card.my_status else None,
+            outdated=card.outdated,
+            replies=[
+                Attendee(name=p.name, address=p.address, status=_status(p.status))
+                for p in card.people
+                if card.method in ("REPLY", "COUNTER")
+            ],
+        )

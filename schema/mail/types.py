@@ -12,6 +12,8 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from mailcore.calendar.access import Caller
+from mailcore.calendar.card import card_of
 from mailcore.core.mime.display import display_html, parse_blob
 from mailcore.core.mime.types import ParsedMessage
 from mailcore.core.models import MailboxEntry
@@ -19,6 +21,7 @@ from mailcore.core.models import Message as MessageRow
 from mailcore.mail.mailbox import Conversation as CoreConversation
 from mailcore.mail.mailbox import FolderCount
 from mailcore.store.errors import MailErrorCode as CoreCode
+from schema.calendar.types import MailInvitation
 from schema.confidential import gate as confidential_gate
 from schema.confidential.types import ConfidentialInfo
 from schema.mail import loaders, receipts
@@ -194,6 +197,19 @@ class Message:
     )
     async def spoof_warning(self, info: Info) -> str | None:
         return await info.context.loader(loaders.spoof_warning).load(self.entry)
+
+    @strawberry.field(
+        description="A meeting invitation, cancellation or answer this mail carries (iTIP), "
+        "beside your own calendar; null for other mail."
+    )
+    async def invitation(self, info: Info) -> MailInvitation | None:
+        if await confidential_gate.locked(info, self.entry):
+            return None
+        member = info.context.identity.member
+        who = Caller(member.id, member.enterprise_id, False, member.email)
+        raw = await info.context.runtime.blobs.get(self.entry.message.sha256)
+        found = await card_of(who, raw)
+        return MailInvitation.of(found) if found is not None else None
 
     async def _parsed(self, info: Info) -> ParsedMessage:
         if await confidential_gate.locked(info, self.entry):  # U17: a notice until verified

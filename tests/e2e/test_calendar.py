@@ -126,6 +126,22 @@ async def team(server):
     return await make_team(server)
 
 
+CARD = """
+query C($id: ID!) {
+  message(id: $id) {
+    invitation {
+      method uid summary start end allDay location organizer { address } recurrence
+      event { id } myStatus outdated replies { address status }
+    }
+  }
+}
+"""
+
+
+async def invitation(client: GraphQLClient, message_id: str) -> dict | None:
+    return (await client.data(CARD, id=message_id))["message"]["invitation"]
+
+
 async def test_a_member_has_a_default_calendar_made_once(server, team):
     client = team["outsider_client"]
     first = (await client.data(CALENDARS))["calendars"]
@@ -477,6 +493,9 @@ async def test_an_invitation_reaches_colleagues_directly_and_everyone_by_mail(se
     assert copy is not None and copy["id"] != mine["id"]
     assert copy["organizer"]["address"] == team["owner"]
     text = await raw_mail(server, reader, f"邀请: {title}")
+    first = await find(reader, f"邀请: {title}")
+    card = await invitation(reader, first["id"])
+    assert card["event"]["id"] == copy["id"] and card["myStatus"] == "NEEDS_ACTION"
     assert "text/calendar" in text and 'method="REQUEST"' in text
     assert "METHOD:REQUEST" in text and f"UID:{mine['uid']}" in text
     assert "ATTENDEE" in text and EXTERNAL in text
@@ -500,6 +519,8 @@ async def test_an_invitation_reaches_colleagues_directly_and_everyone_by_mail(se
     assert utc(copy["start"]) == "2027-07-01T06:00:00+00:00"
     assert {a["address"]: a["status"] for a in copy["attendees"]}[team["reader"]] == "ACCEPTED"
     assert "SEQUENCE:1" in await raw_mail(server, reader, f"已更新邀请: {title}")
+    card = await invitation(reader, first["id"])  # the first invitation is older now
+    assert card["outdated"] is True and card["myStatus"] == "ACCEPTED"
 
     # an attendee cannot change who is invited; the organizer removes the colleague
     refused = await reader.data(

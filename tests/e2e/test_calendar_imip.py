@@ -19,7 +19,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient
 from tests.e2e.mail import find, mx
-from tests.e2e.test_calendar import RESPOND, event, make_team, utc
+from tests.e2e.test_calendar import RESPOND, event, invitation, make_team, utc
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "calendar"
 PARTNER = "partner@external.test"
@@ -111,11 +111,17 @@ async def test_an_outlook_invitation_is_answered_and_cancelled(server, team):
     assert got["timeZone"] == "Asia/Shanghai"
     assert got["organizer"]["address"] == PARTNER
     assert got["attendees"] == [{"address": member, "status": "NEEDS_ACTION"}]
-    # the invitation mail itself stays in the inbox
-    assert await find(client, "季度评审") is not None
+    # the invitation mail itself stays in the inbox, its card beside the calendar's event
+    mail = await find(client, "季度评审")
+    card = await invitation(client, mail["id"])
+    assert card["method"] == "REQUEST" and card["uid"] == uid and card["summary"] == "季度评审"
+    assert utc(card["start"]) == "2027-03-10T06:00:00+00:00"
+    assert card["organizer"]["address"] == PARTNER and card["event"]["id"] == got["id"]
+    assert card["myStatus"] == "NEEDS_ACTION" and card["outdated"] is False
 
     answered = await client.data(RESPOND, id=got["id"], s="ACCEPTED")
     assert answered["respondToEvent"]["__typename"] == "CalendarEvent", answered
+    assert (await invitation(client, mail["id"]))["myStatus"] == "ACCEPTED"
     reply = await find(client, "已接受: 季度评审", folder="SENT", wait=10)
     assert reply is not None
     async with httpx.AsyncClient(base_url=server.url) as http:
@@ -137,6 +143,9 @@ async def test_an_outlook_invitation_is_answered_and_cancelled(server, team):
     with mx(server.smtp_port) as smtp:
         smtp.sendmail(PARTNER, [member], outlook_mail(member, "已取消: 季度评审", cancel, "CANCEL"))
     assert await arrived(client, uid, *window, gone=True) is None
+    cancelled = await invitation(client, (await find(client, "已取消: 季度评审"))["id"])
+    assert cancelled["method"] == "CANCEL" and cancelled["event"] is None
+    assert (await invitation(client, mail["id"]))["event"] is None  # gone from the calendar
 
 
 async def test_a_google_series_lands_and_a_gmail_reply_updates_the_organizers_meeting(server, team):
@@ -185,6 +194,17 @@ async def test_a_google_series_lands_and_a_gmail_reply_updates_the_organizers_me
             break
         await asyncio.sleep(0.1)
     assert meeting["attendees"] == [{"address": PARTNER, "status": "DECLINED"}]
+    card = await invitation(owner, (await find(owner, f"Declined: {title}"))["id"])
+    assert card["method"] == "REPLY" and card["event"]["id"] == mine["id"]
+    assert card["replies"] == [{"address": PARTNER, "status": "DECLINED"}]
+    assert card["myStatus"] is None  # the organizer is no attendee
+
+    plain = EmailMessage()
+    plain["From"], plain["To"], plain["Subject"] = PARTNER, team["owner"], f"Plain {title}"
+    plain.set_content("Content-Type: text/calendar in the text is no invitation")
+    with mx(server.smtp_port) as smtp:
+        smtp.sendmail(PARTNER, [team["owner"]], plain.as_bytes())
+    assert await invitation(owner, (await find(owner, f"Plain {title}"))["id"]) is None
 
 
 async def test_a_reply_for_somebody_elses_meeting_changes_nothing(server, team):
