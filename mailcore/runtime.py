@@ -33,6 +33,7 @@ from typing import cast
 from mailcore import search
 from mailcore.approval.worker import PolicyJobs
 from mailcore.calendar import incoming as calendar_incoming
+from mailcore.calendar import invitations as calendar_invitations
 from mailcore.calendar import reminders as calendar_reminders
 from mailcore.core.blobs import BlobStore, open_blob_store
 from mailcore.core.blobs.gc import BlobCollector
@@ -129,8 +130,9 @@ class Runtime(Services):
             if settings.ingest_socket
             else Ingestor(blobs, registry)
         )
-        # Reminders mail through the ingest path, which exists only now.
+        # Reminders and meeting mail go through the ingest path, which exists only now.
         registry.handle(calendar_reminders.TOPIC, calendar_reminders.Reminders(bus, ingestor))
+        registry.handle(calendar_invitations.TOPIC, calendar_invitations.Mailer(ingestor))
         return cls(
             settings=settings,
             blobs=blobs,

@@ -21,7 +21,6 @@ from mailcore.calendar.access import Caller, Level, levels
 from mailcore.calendar.calendars import parse_id, visible
 from mailcore.calendar.errors import invalid, not_found
 from mailcore.core.models import Calendar, CalendarEvent, EventPrivacy
-from mailcore.store.ingest import Ingestor
 
 MAX_RANGE = timedelta(days=400)
 MAX_OCCURRENCES = 5_000  # per range query, over every calendar asked
@@ -44,7 +43,6 @@ async def create(
     calendar_id: int | str,
     fields: ical.EventFields,
     attendees: list[str] | None = None,
-    ingestor: Ingestor | None = None,
 ) -> CalendarEvent:
     """A new event; with ``attendees``, a meeting the caller organizes (invitations.py)."""
     calendar, _ = await visible(who, calendar_id, Level.EDIT)
@@ -56,8 +54,8 @@ async def create(
     async with in_transaction():
         event = CalendarEvent(calendar_id=calendar.id, created_by_id=who.member_id)
         await rows.store(event, data)
-    if attendees and ingestor is not None:
-        await invitations.send_changes(ingestor, who, event, before=[])
+        if attendees:
+            await invitations.send_changes(who, event, before=[])
     return event
 
 
@@ -76,7 +74,6 @@ async def update(
     fields: ical.EventFields,
     occurrence: datetime | None = None,
     attendees: list[str] | None = None,
-    ingestor: Ingestor | None = None,
 ) -> CalendarEvent:
     """The whole series, or (``occurrence``: its original start) one occurrence of it;
     ``attendees`` None keeps them. The organizer's change goes to every attendee."""
@@ -99,8 +96,8 @@ async def update(
         ical.set_people(data, organizer, invited)
     async with in_transaction():
         await rows.store(event, data)
-    if ingestor is not None and (organizing or attendees) and (before or attendees):
-        await invitations.send_changes(ingestor, who, event, before)
+        if (organizing or attendees) and (before or attendees):
+            await invitations.send_changes(who, event, before)
     return event
 
 
@@ -108,7 +105,6 @@ async def delete(
     who: Caller,
     event_id: int | str,
     occurrence: datetime | None = None,
-    ingestor: Ingestor | None = None,
 ) -> None:
     """The organizer's deletion cancels the meeting for every attendee; an attendee who
     deletes an invitation declines it first."""
@@ -117,8 +113,8 @@ async def delete(
     before = ical.attendees_of(data)
     organizing = _organizes(who, data) and bool(before)
     invited = not organizing and any(p.address == who.email for p in before)
-    if occurrence is None and invited and ingestor is not None:
-        await invitations.respond(ingestor, who, event, "DECLINED")
+    if occurrence is None and invited:
+        await invitations.respond(who, event, "DECLINED")
     async with in_transaction():
         if occurrence is None:
             await event.delete()
@@ -127,17 +123,15 @@ async def delete(
             _check_occurrence(data, occurrence)
             ical.exclude_occurrence(data, occurrence)
             await rows.store(event, data)
-    if organizing and ingestor is not None:
-        await invitations.send_changes(ingestor, who, event, before, cancelled=occurrence is None)
+        if organizing:
+            await invitations.send_changes(who, event, before, cancelled=occurrence is None)
 
 
-async def respond(
-    who: Caller, event_id: int | str, status: str, ingestor: Ingestor
-) -> tuple[CalendarEvent, Level]:
+async def respond(who: Caller, event_id: int | str, status: str) -> tuple[CalendarEvent, Level]:
     """The caller's answer to a meeting in a calendar they may edit (their own copy), and
     their level on that calendar."""
     event, level = await get(who, event_id, Level.EDIT)
-    return await invitations.respond(ingestor, who, event, status), level
+    return await invitations.respond(who, event, status), level
 
 
 def _organizes(who: Caller, data) -> bool:

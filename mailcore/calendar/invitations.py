@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import html
 import logging
-from datetime import datetime
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
 
 from mailcore.calendar import ical, rows
 from mailcore.calendar.access import Caller
@@ -23,15 +27,21 @@ from mailcore.calendar.calendars import default_calendar
 from mailcore.calendar.errors import invalid
 from mailcore.core.mime.build import build_message
 from mailcore.core.mime.types import Address
-from mailcore.core.models import Calendar, CalendarEvent, Member
+from mailcore.core.models import Calendar, CalendarEvent, CalendarMailClaim, Member, Message
 from mailcore.mail.routing import route
 from mailcore.mail.submit import submit
 from mailcore.org.addresses import is_valid_address, normalize_address
+from mailcore.store import outbox
+from mailcore.store.errors import MailError
 from mailcore.store.ingest import Ingestor, IngestSource
+from mailcore.store.registry import Job
 
 log = logging.getLogger(__name__)
 
 MAX_ATTENDEES = 200
+TOPIC = "calendar.itip"
+CLAIM = timedelta(minutes=1)  # longer than a submit takes
+KEEP_CLAIMS = timedelta(days=7)  # longer than the outbox retries a job
 ANSWERS = {"ACCEPTED": "已接受", "TENTATIVE": "暂定", "DECLINED": "已拒绝"}
 
 
@@ -57,29 +67,29 @@ async def people(who: Caller, addresses: list[str]) -> tuple[ical.Person, list[i
 
 
 async def send_changes(
-    ingestor: Ingestor,
     who: Caller,
     event: CalendarEvent,
     before: list[ical.Person],
     cancelled: bool = False,
 ) -> None:
-    """After the organizer's event was stored: copies for colleagues, REQUEST to everyone
-    invited now, CANCEL to those invited before and not now (everyone: ``cancelled``)."""
+    """With the organizer's change of the event, inside its transaction: copies for
+    colleagues, and jobs mailing REQUEST to everyone invited now and CANCEL to those invited
+    before and not now (everyone: ``cancelled``)."""
     data = ical.read(event.ical)
     now = [] if cancelled else ical.attendees_of(data)
     dropped = [p for p in before if p.address not in {n.address for n in now}]
     await _sync_copies(who, event, data, now, dropped)
-    member = await Member.get(id=who.member_id)
+    jobs = []
     if now:
-        await _mail(ingestor, member, data, "REQUEST", [p.address for p in now])
+        jobs.append(_job(who.member_id, data, "REQUEST", [p.address for p in now]))
     if dropped:
-        await _mail(ingestor, member, data, "CANCEL", [p.address for p in dropped])
+        jobs.append(_job(who.member_id, data, "CANCEL", [p.address for p in dropped]))
+    await outbox.add(jobs)
 
 
-async def respond(
-    ingestor: Ingestor, who: Caller, event: CalendarEvent, status: str
-) -> CalendarEvent:
-    """The caller's answer to an invitation in their calendar."""
+async def respond(who: Caller, event: CalendarEvent, status: str) -> CalendarEvent:
+    """The caller's answer to an invitation in their calendar, with every copy in the
+    company and (an organizer outside it) the REPLY mail's job in one transaction."""
     if status not in ANSWERS:
         raise invalid("answer ACCEPTED, TENTATIVE or DECLINED", "status")
     member = await Member.get(id=who.member_id)
@@ -87,18 +97,21 @@ async def respond(
     organizer = ical.organizer_of(data)
     if organizer is None or not ical.set_status(data, member.email, status):
         raise invalid("you are not invited to this event", "id")
-    copies = await CalendarEvent.filter(uid=event.uid, calendar__enterprise_id=who.enterprise_id)
-    for copy in copies:  # the organizer's and every colleague's copy learn the answer
-        other = ical.read(copy.ical)
-        if ical.set_status(other, member.email, status):
-            await rows.store(copy, other)
-    await event.refresh_from_db()
     organizer_here = await Member.filter(
         email=organizer.address, enterprise_id=who.enterprise_id
     ).exists()
-    if not organizer_here:
-        reply = ical.read(event.ical)
-        await _mail(ingestor, member, reply, "REPLY", [organizer.address], answer=status)
+    async with in_transaction():
+        copies = await CalendarEvent.filter(
+            uid=event.uid, calendar__enterprise_id=who.enterprise_id
+        )
+        for copy in copies:  # the organizer's and every colleague's copy learn the answer
+            other = ical.read(copy.ical)
+            if ical.set_status(other, member.email, status):
+                await rows.store(copy, other)
+        if not organizer_here:
+            reply = _job(who.member_id, data, "REPLY", [organizer.address], answer=status)
+            await outbox.add([reply])
+    await event.refresh_from_db()
     return event
 
 
@@ -141,16 +154,77 @@ async def _sync_copies(
         )
 
 
-async def _mail(
-    ingestor: Ingestor,
-    member: Member,
-    data,
-    method: str,
-    recipients: list[str],
-    answer: str = "",
-) -> None:
-    """One mail to ``recipients`` as ``member`` carrying the iTIP ``method``. A failure is
-    logged: the calendar change stands (the organizer can send again by saving)."""
+def _job(member_id: int, data, method: str, recipients: list[str], answer: str = "") -> Job:
+    """The job of one iTIP mail: the event as it is now (a cancelled one may be gone when the
+    job runs) and a key that names the mail's Message-ID, so a repeat sends nothing."""
+    return Job(
+        TOPIC,
+        {
+            "member": member_id,
+            "ical": ical.write(data),
+            "method": method,
+            "recipients": recipients,
+            "answer": answer,
+            "key": uuid.uuid4().hex,
+        },
+    )
+
+
+class Mailer:
+    """The outbox handler of ``TOPIC``: each job one mail as the member, through the one
+    sending path (a copy in their Sent), at most once (its Message-ID names the job)."""
+
+    def __init__(self, ingestor: Ingestor) -> None:
+        self.ingestor = ingestor
+
+    async def __call__(self, payloads: list[dict]) -> None:
+        for payload in payloads:
+            await self.send(payload)
+
+    async def send(self, payload: dict) -> bool:
+        member = await Member.filter(id=int(payload["member"]), deleted_at=None).first()
+        if member is None:
+            return False
+        message_id = f"itip.{payload['key']}@{member.email.rpartition('@')[2]}"
+        if await Message.filter(message_id=message_id).exists():
+            return False  # sent already (a repeat of this job)
+        if not await _claim(payload["key"]):
+            return False  # another worker is sending it
+        data = ical.read(payload["ical"])
+        method, answer = payload["method"], payload["answer"]
+        recipients = list(payload["recipients"])
+        raw = _message(member, data, method, recipients, answer, message_id)
+        try:
+            await submit(
+                self.ingestor,
+                member,
+                raw,
+                envelope_from=member.email,
+                recipients=recipients,
+                source=IngestSource.COMPOSE,
+            )
+        except MailError as exc:  # refused for good (a mailbox removed since): not retried
+            log.warning("%s for %s not sent: %s", method, payload["key"], exc.message)
+            return False
+        return True
+
+
+async def _claim(key: str) -> bool:
+    """Take the job's key; a claim left by a process that died before its mail was stored is
+    taken again after ``CLAIM``. Old claims are cleared on the way."""
+    now = datetime.now(UTC)
+    await CalendarMailClaim.filter(claimed_at__lt=now - KEEP_CLAIMS).delete()
+    try:
+        await CalendarMailClaim.create(key=key, claimed_at=now)
+        return True
+    except IntegrityError:
+        stale = CalendarMailClaim.filter(key=key, claimed_at__lt=now - CLAIM)
+        return await stale.update(claimed_at=now) == 1
+
+
+def _message(
+    member: Member, data, method: str, recipients: list[str], answer: str, message_id: str
+) -> bytes:
     master = ical.master_of(data)
     summary = str(master.get("SUMMARY", ""))
     first = ical.first_occurrence(data)
@@ -159,29 +233,18 @@ async def _mail(
         "CANCEL": "已取消",
         "REPLY": ANSWERS.get(answer, "答复"),
     }[method]
-    subject = f"{prefix}: {summary}"
-    body = _html(data, first.start, first.end, method, member, answer)
     raw, _ = build_message(
         from_=Address(name=member.name, address=member.email),
         to=[Address(name="", address=r) for r in recipients],
         cc=[],
-        subject=subject,
+        subject=f"{prefix}: {summary}",
         text=None,
-        html=body,
+        html=_html(data, first.start, first.end, method, member, answer),
         domain=member.email.rpartition("@")[2],
+        message_id=message_id,
         calendar=(method, ical.itip(data, method, member.email if method == "REPLY" else None)),
     )
-    try:
-        await submit(
-            ingestor,
-            member,
-            raw,
-            envelope_from=member.email,
-            recipients=recipients,
-            source=IngestSource.COMPOSE,
-        )
-    except Exception:  # noqa: BLE001 - mail is best effort; the event is stored
-        log.exception("sending %s for event %s failed", method, master.get("UID"))
+    return raw
 
 
 def _html(data, start: datetime, end: datetime, method: str, member: Member, answer: str) -> str:

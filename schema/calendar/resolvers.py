@@ -319,7 +319,6 @@ class CalendarMutation:
                 calendar.id,
                 _fields(input, calendar.time_zone),
                 attendees=input.attendees,
-                ingestor=info.context.runtime.ingestor,
             )
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
@@ -347,7 +346,6 @@ class CalendarMutation:
                 fields,
                 occurrence,
                 attendees=input.attendees,
-                ingestor=info.context.runtime.ingestor,
             )
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
@@ -363,9 +361,7 @@ class CalendarMutation:
     ) -> CalendarEventResult:
         who = await _caller(info)
         try:
-            event, level = await events.respond(
-                who, id, status.value, info.context.runtime.ingestor
-            )
+            event, level = await events.respond(who, id, status.value)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return CalendarEventType.series(event, level)
@@ -379,9 +375,7 @@ class CalendarMutation:
         self, info: Info, id: strawberry.ID, occurrence: datetime | None = None
     ) -> CalendarDoneResult:
         try:
-            await events.delete(
-                await _caller(info), id, occurrence, ingestor=info.context.runtime.ingestor
-            )
+            await events.delete(await _caller(info), id, occurrence)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return Done(ok=True)

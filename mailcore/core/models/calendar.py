@@ -134,3 +134,17 @@ class CalendarReminderSent(Model):
     class Meta:
         table = "calendar_reminder_sent"
         unique_together = (("event", "occurrence_at", "alarm"),)
+
+
+class CalendarMailClaim(Model):
+    """A meeting mail's outbox job being sent: its key is taken before the mail is, so two
+    workers never both send it; a claim older than a minute whose mail never arrived (the
+    process died in between) may be taken again."""
+
+    id = fields.BigIntField(primary_key=True)
+    key = fields.CharField(max_length=64, unique=True)
+    claimed_at = fields.DatetimeField()
+
+    class Meta:
+        table = "calendar_mail_claim"
+        indexes = (("claimed_at",),)
