@@ -15,6 +15,7 @@ from schema.auth.resolvers import AuthMutation, AuthQuery
 from schema.branding.mutations import BrandingMutation
 from schema.branding.queries import BrandingQuery
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
+from schema.calendar.rooms import RoomMutation, RoomQuery
 from schema.calendar.subscriptions import CalendarSubscription
 from schema.clients.queries import ClientsQuery
 from schema.confidential.mutations import ConfidentialMutation
@@ -102,6 +103,7 @@ Query = merge_types(
         WebQuery,
         ClientsQuery,
         CalendarQuery,
+        RoomQuery,
     ),
 )
 Mutation = merge_types(
@@ -110,6 +112,7 @@ Mutation = merge_types(
         AuthMutation,
         MailMutation,
         CalendarMutation,
+        RoomMutation,
         ReceiptsMutation,
         AdminMutation,
         DirectoryMutation,

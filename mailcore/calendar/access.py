@@ -1,9 +1,10 @@
 """Who may do what with a calendar.
 
-A member owns their personal calendars. A company calendar is read by every member of its
-enterprise and managed by its administrators. A share gives one member, or every member of
-a department and of its sub-departments, ``freebusy`` (when, not what), ``read`` or
-``edit``; the strongest that applies counts. Nothing crosses enterprises.
+A member owns their personal calendars. A company calendar, and a meeting room's calendar of
+bookings, is read by every member of its enterprise and managed by its administrators. A
+share gives one member, or every member of a department and of its sub-departments,
+``freebusy`` (when, not what), ``read`` or ``edit``; the strongest that applies counts.
+Nothing crosses enterprises.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ async def level(who: Caller, calendar: Calendar) -> Level:
 def _own_level(who: Caller, calendar: Calendar) -> Level:
     if calendar.enterprise_id != who.enterprise_id:  # type: ignore[attr-defined]
         return Level.NONE
-    if calendar.kind == CalendarKind.COMPANY:
+    if calendar.kind in (CalendarKind.COMPANY, CalendarKind.ROOM):
         return Level.OWNER if who.is_admin else Level.READ
     if calendar.owner_id == who.member_id:  # type: ignore[attr-defined]
         return Level.OWNER

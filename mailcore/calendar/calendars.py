@@ -179,6 +179,8 @@ async def delete(who: Caller, calendar_id: int | str) -> None:
     calendar, _ = await visible(who, calendar_id, Level.OWNER)
     if calendar.default_of is not None:
         raise invalid("the default calendar cannot be deleted", "id")
+    if calendar.kind == CalendarKind.ROOM:
+        raise invalid("a room's calendar goes with the room (deleteMeetingRoom)", "id")
     await calendar.delete()  # its events, shares and subscriptions go with it
 
 

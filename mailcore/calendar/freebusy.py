@@ -1,8 +1,9 @@
 """Free/busy of colleagues for the scheduling view: when each member of the caller's
 enterprise is busy in a range, from every calendar they own, with nothing about what.
 
-Everyone in a company may see when a colleague is busy (as in Exmail and Exchange); an event
-marked free (TRANSP:TRANSPARENT) or one the member declined does not count.
+Everyone in a company may see when a colleague is busy (as in Exmail and Exchange), and when
+a meeting room is booked; an event marked free (TRANSP:TRANSPARENT) or one the member (or
+room) declined does not count.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from mailcore.calendar import ical
+from mailcore.calendar import ical, rooms
 from mailcore.calendar.access import Caller
 from mailcore.calendar.errors import invalid
 from mailcore.calendar.events import MAX_RANGE
@@ -48,32 +49,35 @@ async def free_busy(
         ).values_list("email", "id")
     )
     addresses_of = {m: a for a, m in members.items()}
-    owned: dict[int, int] = dict(
-        await Calendar.filter(owner_id__in=list(members.values()) or [0]).values_list(
-            "id", "owner_id"
-        )
-    )
+    # whose each calendar is: a member's own calendars, a room's bookings
+    owned: dict[int, str] = {
+        calendar_id: addresses_of[member_id]
+        for calendar_id, member_id in await Calendar.filter(
+            owner_id__in=list(members.values()) or [0]
+        ).values_list("id", "owner_id")
+    }
+    found = await rooms.named(who.enterprise_id, wanted)
+    owned.update({room.calendar_id: address for address, room in found.items()})  # type: ignore[attr-defined]
     events = await CalendarEvent.filter(
         Q(until_at=None) | Q(until_at__gt=start),
         calendar_id__in=list(owned) or [0],
         start_at__lt=end,
     )
-    periods: dict[int, list[tuple[datetime, datetime]]] = {m: [] for m in members.values()}
+    periods: dict[str, list[tuple[datetime, datetime]]] = {a: [] for a in owned.values()}
     for event in events:
-        member_id = owned[event.calendar_id]  # type: ignore[attr-defined]
+        address = owned[event.calendar_id]  # type: ignore[attr-defined]
         data = ical.read(event.ical)
-        if not ical.blocks_time(data, addresses_of[member_id]):
+        if not ical.blocks_time(data, address):
             continue
         for occurrence in ical.occurrences(data, start, end, 1_000):
-            periods[member_id].append(
+            periods[address].append(
                 (
                     max(occurrence.start.astimezone(UTC), start),
                     min(occurrence.end.astimezone(UTC), end),
                 )
             )
-    return [
-        Busy(a, a in members, _merged(periods[members[a]]) if a in members else []) for a in wanted
-    ]
+    known = set(members) | set(found)
+    return [Busy(a, a in known, _merged(periods.get(a, []))) for a in wanted]
 
 
 def _merged(periods: list[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:

@@ -468,6 +468,7 @@ class Person:
     address: str  # lower-cased, without mailto:
     name: str = ""
     status: str = "NEEDS-ACTION"  # PARTSTAT of an attendee
+    cutype: str = "INDIVIDUAL"  # ROOM, RESOURCE for a meeting room or resource
 
 
 def _address_of(value: object) -> str:
@@ -491,6 +492,7 @@ def attendees_of(calendar: icalendar.Calendar) -> list[Person]:
             _address_of(v),
             str(v.params.get("CN", "")),
             str(v.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
+            str(v.params.get("CUTYPE", "INDIVIDUAL")).upper(),
         )
         for v in values
     ]
@@ -516,7 +518,7 @@ def set_people(calendar: icalendar.Calendar, organizer: Person, attendees: list[
                         "ROLE": "REQ-PARTICIPANT",
                         "PARTSTAT": status,
                         "RSVP": "TRUE",
-                        "CUTYPE": "INDIVIDUAL",
+                        "CUTYPE": person.cutype,
                     },
                 ),
             )

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mailcore.calendar import ical, rows
+from mailcore.calendar import ical, rooms, rows
 from mailcore.calendar.access import Caller
 from mailcore.calendar.calendars import default_calendar
 from mailcore.calendar.errors import invalid
@@ -56,13 +56,20 @@ async def people(who: Caller, addresses: list[str]) -> tuple[ical.Person, list[i
             raise invalid(f"not an address: {raw[:80]}", "attendees")
         if address not in wanted:
             wanted.append(address)
-    routes = await route(wanted)
+    found = await rooms.named(who.enterprise_id, wanted)
+    routes = await route([a for a in wanted if a not in found])
     if routes.unknown:  # a hosted domain without that mailbox: the mail would be refused
         raise invalid(f"no such mailbox: {routes.unknown[0]}", "attendees")
     me = await Member.get(id=who.member_id).only("id", "name", "email")
     names = dict(await Member.filter(email__in=wanted).values_list("email", "name"))
     organizer = ical.Person(me.email, me.name)
-    attendees = [ical.Person(a, names.get(a, "")) for a in wanted if a != me.email]
+    attendees = [
+        ical.Person(a, found[a].name, cutype=found[a].kind.value.upper())
+        if a in found
+        else ical.Person(a, names.get(a, ""))
+        for a in wanted
+        if a != me.email
+    ]
     return organizer, attendees
 
 
@@ -76,8 +83,15 @@ async def send_changes(
     colleagues, and jobs mailing REQUEST to everyone invited now and CANCEL to those invited
     before and not now (everyone: ``cancelled``)."""
     data = ical.read(event.ical)
-    now = [] if cancelled else ical.attendees_of(data)
-    dropped = [p for p in before if p.address not in {n.address for n in now}]
+    everyone = [] if cancelled else ical.attendees_of(data)
+    gone = [p for p in before if p.address not in {n.address for n in everyone}]
+    found = await rooms.named(who.enterprise_id, [p.address for p in everyone + gone])
+    booked = {p.address: found[p.address] for p in everyone if p.address in found}
+    freed = {p.address: found[p.address] for p in gone if p.address in found}
+    if await rooms.book(event, data, booked, freed):  # the rooms' answers
+        await rows.store(event, data)
+    now = [p for p in everyone if p.address not in found]  # people: copies and mail
+    dropped = [p for p in gone if p.address not in found]
     await _sync_copies(who, event, data, now, dropped)
     jobs = []
     if now:

@@ -23,6 +23,7 @@ from mailcore.core.models import (
     DepartmentMember,
     Domain,
     MailGroup,
+    MeetingRoom,
     Member,
 )
 from mailcore.directory import validate
@@ -96,12 +97,14 @@ async def hosted_address(scope: AdminScope, email: str, field: str) -> tuple[str
 
 
 async def require_free(address: str, field: str, member_id: int | None = None) -> None:
-    """No other member, alias or group uses this address."""
+    """No other member, alias, group or meeting room uses this address."""
     owner = await Member.filter(email=address).values_list("id", flat=True)
     if (owner and owner[0] != member_id) or await Alias.filter(email=address).exists():
         raise AdminError(AdminErrorCode.ALREADY_EXISTS, f"{address} is already in use", field)
     if await MailGroup.filter(email=address).exists():
         raise AdminError(AdminErrorCode.ALREADY_EXISTS, f"{address} is a mail group", field)
+    if await MeetingRoom.filter(address=address).exists():
+        raise AdminError(AdminErrorCode.ALREADY_EXISTS, f"{address} is a meeting room", field)
 
 
 def _clean_profile(given: MemberFields) -> dict[str, object]:

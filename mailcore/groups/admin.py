@@ -24,6 +24,7 @@ from mailcore.core.models import (
     Domain,
     GroupEntry,
     MailGroup,
+    MeetingRoom,
     Member,
     PostingPermission,
 )
@@ -178,7 +179,7 @@ def _check_name(name: str) -> str:
 
 
 async def address_taken(address: str, except_group: int | None = None) -> bool:
-    """Whether a member, an alias or another group already has this address."""
+    """Whether a member, an alias, another group or a meeting room already has this address."""
     groups = MailGroup.filter(email=address)
     if except_group is not None:
         groups = groups.exclude(id=except_group)
@@ -186,6 +187,7 @@ async def address_taken(address: str, except_group: int | None = None) -> bool:
         await Member.filter(email=address).exists()
         or await Alias.filter(email=address).exists()
         or await groups.exists()
+        or await MeetingRoom.filter(address=address).exists()
     )
 
 

@@ -35,7 +35,7 @@ from schema.calendar.types import (
 from schema.permissions import IsAuthenticated
 
 
-async def _caller(info: Info) -> Caller:
+async def caller(info: Info) -> Caller:
     member = info.context.identity.member
     scope = await info.context.admin_scope()
     is_admin = scope is not None and scope.enterprise_id == member.enterprise_id
@@ -144,7 +144,7 @@ class CalendarQuery:
         "shared and company calendars you show.",
     )
     async def calendars(self, info: Info) -> list[Calendar]:
-        listed = await calendars.my_calendars(await _caller(info), _zone(info))
+        listed = await calendars.my_calendars(await caller(info), _zone(info))
         return [_shown(item, info) for item in listed]
 
     @strawberry.field(
@@ -152,7 +152,7 @@ class CalendarQuery:
         description="Company calendars and calendars shared with you or your departments.",
     )
     async def available_calendars(self, info: Info) -> list[Calendar]:
-        return [_shown(item, info) for item in await calendars.available(await _caller(info))]
+        return [_shown(item, info) for item in await calendars.available(await caller(info))]
 
     @strawberry.field(
         permission_classes=[IsAuthenticated],
@@ -166,7 +166,7 @@ class CalendarQuery:
         end: datetime,
         calendar_ids: list[strawberry.ID] | None = None,
     ) -> list[CalendarEventType]:
-        who = await _caller(info)
+        who = await caller(info)
         if calendar_ids is None:
             ids = [item.calendar.id for item in await calendars.my_calendars(who, _zone(info))]
         else:
@@ -186,7 +186,7 @@ class CalendarQuery:
         self, info: Info, addresses: list[str], start: datetime, end: datetime
     ) -> list[FreeBusy]:
         try:
-            found = await freebusy.free_busy(await _caller(info), addresses, start, end)
+            found = await freebusy.free_busy(await caller(info), addresses, start, end)
         except CalendarError as exc:
             raise _error(exc) from exc
         return [
@@ -203,7 +203,7 @@ class CalendarQuery:
     )
     async def calendar_shares(self, info: Info, id: strawberry.ID) -> CalendarSharesResult:
         try:
-            found = await calendars.shares(await _caller(info), id)
+            found = await calendars.shares(await caller(info), id)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return CalendarShares(shares=[CalendarShareType.of(s) for s in found])
@@ -213,7 +213,7 @@ class CalendarQuery:
 class CalendarMutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def create_calendar(self, info: Info, input: CalendarInput) -> CalendarResult:
-        who = await _caller(info)
+        who = await caller(info)
         try:
             calendar = await calendars.create(
                 who,
@@ -234,7 +234,7 @@ class CalendarMutation:
     ) -> CalendarResult:
         changes = CalendarChanges(input.name, input.color, input.description, input.time_zone)
         try:
-            calendar = await calendars.update(await _caller(info), id, changes)
+            calendar = await calendars.update(await caller(info), id, changes)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         listed = await calendars.with_owners([Listed(calendar, Level.OWNER, calendar.color, True)])
@@ -246,7 +246,7 @@ class CalendarMutation:
     )
     async def delete_calendar(self, info: Info, id: strawberry.ID) -> CalendarDoneResult:
         try:
-            await calendars.delete(await _caller(info), id)
+            await calendars.delete(await caller(info), id)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return Done(ok=True)
@@ -258,7 +258,7 @@ class CalendarMutation:
     async def subscribe_calendar(
         self, info: Info, id: strawberry.ID, color: str | None = None
     ) -> CalendarResult:
-        who = await _caller(info)
+        who = await caller(info)
         try:
             if color is not None:
                 listed = await calendars.set_color(who, id, color)
@@ -270,7 +270,7 @@ class CalendarMutation:
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def unsubscribe_calendar(self, info: Info, id: strawberry.ID) -> CalendarDoneResult:
-        await calendars.unsubscribe(await _caller(info), id)
+        await calendars.unsubscribe(await caller(info), id)
         return Done(ok=True)
 
     @strawberry.mutation(
@@ -288,7 +288,7 @@ class CalendarMutation:
     ) -> CalendarSharesResult:
         try:
             found = await calendars.share(
-                await _caller(info),
+                await caller(info),
                 id,
                 CoreAccess(access.value.lower()),
                 members or [],
@@ -301,14 +301,14 @@ class CalendarMutation:
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def unshare_calendar(self, info: Info, share_id: strawberry.ID) -> CalendarDoneResult:
         try:
-            await calendars.unshare(await _caller(info), share_id)
+            await calendars.unshare(await caller(info), share_id)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return Done(ok=True)
 
     @strawberry.mutation(permission_classes=[IsAuthenticated])
     async def create_event(self, info: Info, input: EventInput) -> CalendarEventResult:
-        who = await _caller(info)
+        who = await caller(info)
         try:
             calendar_id = (
                 input.calendar_id or (await calendars.default_calendar(who, _zone(info))).id
@@ -336,7 +336,7 @@ class CalendarMutation:
         input: EventInput,
         occurrence: datetime | None = None,
     ) -> CalendarEventResult:
-        who = await _caller(info)
+        who = await caller(info)
         try:
             event, level = await events.get(who, id, Level.EDIT)
             fields = _fields(input, event.calendar.time_zone)
@@ -359,7 +359,7 @@ class CalendarMutation:
     async def respond_to_event(
         self, info: Info, id: strawberry.ID, status: AttendeeStatus
     ) -> CalendarEventResult:
-        who = await _caller(info)
+        who = await caller(info)
         try:
             event, level = await events.respond(who, id, status.value)
         except CalendarError as exc:
@@ -375,7 +375,7 @@ class CalendarMutation:
         self, info: Info, id: strawberry.ID, occurrence: datetime | None = None
     ) -> CalendarDoneResult:
         try:
-            await events.delete(await _caller(info), id, occurrence)
+            await events.delete(await caller(info), id, occurrence)
         except CalendarError as exc:
             return CalendarErrorType.of(exc)
         return Done(ok=True)

@@ -128,6 +128,14 @@ def backup(w: World, email: str) -> Vars:
     return {"name": f"b{tag()}", "target": email, "members": [email]}
 
 
+def room_input(w: World) -> Vars:
+    return {"name": f"r{tag()}", "address": f"room{tag()}@{w.co.domain}", "capacity": 8}
+
+
+async def new_room(w: World, **more: Any) -> Vars:
+    return {"id": await w.created("createMeetingRoom", input=room_input(w)), **more}
+
+
 def approval(w: World, email: str) -> Vars:
     return {"name": f"a{tag()}", "approvers": [email], "members": [email]}
 
@@ -285,6 +293,20 @@ ADMIN: dict[str, Admin] = {
         "groups",
         department=by_id("createMailGroup", group),
         no_rank="a group's address: no member is administered by being listed",
+    ),
+    # meeting rooms (the enterprise's)
+    "createMeetingRoom": Admin(
+        "calendar",
+        enterprise=lambda w: w.vars(input=room_input(w)),
+        no_rank="a meeting room: no member to act on",
+    ),
+    "updateMeetingRoom": Admin(
+        "calendar",
+        enterprise=lambda w: new_room(w, input={"capacity": 12}),
+        no_rank="a meeting room: no member to act on",
+    ),
+    "deleteMeetingRoom": Admin(
+        "calendar", enterprise=new_room, no_rank="a meeting room: no member to act on"
     ),
     # notices
     "setMembersPostNotices": Admin(

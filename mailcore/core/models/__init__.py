@@ -30,6 +30,8 @@ from mailcore.core.models.calendar import (
     CalendarShare,
     CalendarSubscription,
     EventPrivacy,
+    MeetingRoom,
+    RoomKind,
 )
 from mailcore.core.models.confidential import (
     CodeChannel,
@@ -117,6 +119,8 @@ __all__ = [
     "CalendarShare",
     "CalendarSubscription",
     "EventPrivacy",
+    "MeetingRoom",
+    "RoomKind",
     "ChangeKind",
     "MailboxChange",
     "OutboxJob",

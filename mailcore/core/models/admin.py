@@ -20,6 +20,7 @@ class AdminPermission(StrEnum):
     BRANDING = "branding"
     OPENAPI = "openapi"
     ARCHIVE = "archive"  # the mail archive: settings and auditors
+    CALENDAR = "calendar"  # meeting rooms and resources
 
 
 class AdminRole(Model):

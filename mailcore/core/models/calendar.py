@@ -10,6 +10,7 @@ from tortoise.models import Model
 class CalendarKind(StrEnum):
     PERSONAL = "personal"  # a member's own
     COMPANY = "company"  # the enterprise's: every member reads it, administrators edit it
+    ROOM = "room"  # a meeting room's or resource's bookings (``MeetingRoom``)
 
 
 class CalendarAccess(StrEnum):
@@ -148,3 +149,33 @@ class CalendarMailClaim(Model):
     class Meta:
         table = "calendar_mail_claim"
         indexes = (("claimed_at",),)
+
+
+class RoomKind(StrEnum):
+    ROOM = "room"  # iCalendar CUTYPE=ROOM
+    RESOURCE = "resource"  # a projector, a car: CUTYPE=RESOURCE
+
+
+class MeetingRoom(Model):
+    """A meeting room or resource: an address meetings invite like an attendee, and its own
+    calendar of bookings. It accepts a booking when it is free and declines on a conflict."""
+
+    id = fields.IntField(primary_key=True)
+    enterprise: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Enterprise", related_name="meeting_rooms", on_delete=fields.CASCADE
+    )
+    calendar: fields.OneToOneRelation[Calendar] = fields.OneToOneField(
+        "qiyou.Calendar", related_name="room", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+    address = fields.CharField(max_length=320, unique=True)
+    kind = fields.CharEnumField(RoomKind, max_length=16, default=RoomKind.ROOM)
+    capacity = fields.IntField(default=0)  # people; 0: not stated
+    location = fields.CharField(max_length=200, default="")
+    description = fields.TextField(default="")
+    active = fields.BooleanField(default=True)  # bookable
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "meeting_room"
+        indexes = (("enterprise_id",),)

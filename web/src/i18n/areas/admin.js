@@ -191,7 +191,7 @@ export default {
       },
     },
     admins: {
-      perm: { members: '成员', departments: '部门', groups: '邮件群组', domains: '域名', security: '安全', logs: '日志', notices: '公告', policies: '邮件策略', branding: '品牌与签名', openapi: '开放接口', archive: '归档' },
+      perm: { members: '成员', departments: '部门', groups: '邮件群组', domains: '域名', security: '安全', logs: '日志', notices: '公告', policies: '邮件策略', branding: '品牌与签名', openapi: '开放接口', archive: '归档', calendar: '会议室' },
     },
     apps: { kinds: { DIRECTORY: '通讯录同步', SSO: '单点登录', NEWMAIL: '新邮件提醒', SETTINGS: '邮箱设置', LOGS: '日志查询' } },
     security: { scopes: { ENTERPRISE: '全企业', DEPARTMENT: '部门', MEMBER: '成员' } },
@@ -386,7 +386,7 @@ export default {
       },
     },
     admins: {
-      perm: { members: 'Members', departments: 'Departments', groups: 'Mail groups', domains: 'Domains', security: 'Security', logs: 'Logs', notices: 'Notices', policies: 'Mail policies', branding: 'Branding', openapi: 'Open API', archive: 'Archive' },
+      perm: { members: 'Members', departments: 'Departments', groups: 'Mail groups', domains: 'Domains', security: 'Security', logs: 'Logs', notices: 'Notices', policies: 'Mail policies', branding: 'Branding', openapi: 'Open API', archive: 'Archive', calendar: 'Meeting rooms' },
     },
     apps: { kinds: { DIRECTORY: 'Directory sync', SSO: 'Single sign-on', NEWMAIL: 'New mail alerts', SETTINGS: 'Mailbox settings', LOGS: 'Log queries' } },
     security: { scopes: { ENTERPRISE: 'Whole enterprise', DEPARTMENT: 'Department', MEMBER: 'Member' } },
