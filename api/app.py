@@ -22,6 +22,7 @@ from api import (
     routes_branding,
     routes_clients,
     routes_confidential,
+    routes_dav,
     routes_health,
     routes_web,
 )
@@ -100,6 +101,7 @@ def create_app(
             *routes_archive.routes,
             *routes_approval.routes,
             *routes_clients.routes,  # autoconfig, autodiscover, .mobileconfig
+            *routes_dav.routes,  # CalDAV: /.well-known/caldav, /dav/
             # the web app and its fallback: keep it last
             *routes_web.routes(Path(settings.web_dist) if settings.web_dist else None),
         ],

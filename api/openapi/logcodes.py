@@ -22,6 +22,7 @@ LOGIN_TYPES: Mapping[ClientKind, int] = {
     ClientKind.IMAP: LOGIN_CLIENT,
     ClientKind.SMTP: LOGIN_CLIENT,  # a mail client's SMTP AUTH
     ClientKind.API: LOGIN_OTHER,
+    ClientKind.DAV: LOGIN_CLIENT,  # a calendar or contacts client (CalDAV/CardDAV)
 }
 # The codes Qiyou answered in ``type`` before it followed Exmail (kept in ``qiyou_type``).
 QIYOU_LOGIN_TYPES: Mapping[ClientKind, int] = {
@@ -31,6 +32,7 @@ QIYOU_LOGIN_TYPES: Mapping[ClientKind, int] = {
     ClientKind.IMAP: 4,
     ClientKind.SMTP: 5,
     ClientKind.API: 6,
+    ClientKind.DAV: 7,
 }
 
 

@@ -40,6 +40,7 @@ from mailcore.core.models.confidential import (
     ConfidentialMessage,
     ConfidentialRead,
 )
+from mailcore.core.models.dav import DavSnapshot
 from mailcore.core.models.delivery import (
     BlockAction,
     DomainTransfer,
@@ -118,6 +119,7 @@ __all__ = [
     "CalendarReminderSent",
     "CalendarShare",
     "CalendarSubscription",
+    "DavSnapshot",
     "EventPrivacy",
     "MeetingRoom",
     "RoomKind",

@@ -37,6 +37,7 @@ class ClientKind(StrEnum):
     IMAP = "imap"
     POP3 = "pop3"
     API = "api"
+    DAV = "dav"  # CalDAV/CardDAV clients (calendars, address books)
 
 
 class LoginEvent(Model):

@@ -107,7 +107,7 @@ export default {
     logs: {
       direction_: { IN: '收信（外部发来）', OUT: '发信（发往外部）', INTERNAL: '内部' },
       status_: { DELIVERED: '已投递', QUEUED: '排队中', SENDING: '发送中', SENT: '已发出', FAILED: '失败', RECALLED: '已撤回' },
-      client_: { WEB: '网页', MINIPROGRAM: '小程序', SMTP: 'SMTP', IMAP: 'IMAP', POP3: 'POP3', API: '开放接口' },
+      client_: { WEB: '网页', MINIPROGRAM: '小程序', SMTP: 'SMTP', IMAP: 'IMAP', POP3: 'POP3', API: '开放接口', DAV: '日历/通讯录 (DAV)' },
       reason_: {
         password: '密码登录',
         totp: '密码 + 动态验证码',
@@ -302,7 +302,7 @@ export default {
     logs: {
       direction_: { IN: 'Inbound (from outside)', OUT: 'Outbound (to outside)', INTERNAL: 'Internal' },
       status_: { DELIVERED: 'Delivered', QUEUED: 'Queued', SENDING: 'Sending', SENT: 'Sent', FAILED: 'Failed', RECALLED: 'Recalled' },
-      client_: { WEB: 'Web', MINIPROGRAM: 'Mini-program', SMTP: 'SMTP', IMAP: 'IMAP', POP3: 'POP3', API: 'Open API' },
+      client_: { WEB: 'Web', MINIPROGRAM: 'Mini-program', SMTP: 'SMTP', IMAP: 'IMAP', POP3: 'POP3', API: 'Open API', DAV: 'Calendar/contacts (DAV)' },
       reason_: {
         password: 'Password',
         totp: 'Password + TOTP code',
