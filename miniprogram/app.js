@@ -1,10 +1,11 @@
 /**
  * The Qiyou mini-program: live push starts once a session exists (lib/session.js); the
  * server's config (time zone) from the last run applies at once; the privacy agreement
- * listener is registered (lib/privacy.js).
+ * listener and the calendar reminders' (lib/calendarreminders.js) are registered.
  */
 const api = require('./lib/api')
 const live = require('./lib/live')
+const reminders = require('./lib/calendarreminders')
 const platform = require('./lib/platform')
 const privacy = require('./lib/privacy')
 const settings = require('./lib/settings')
@@ -13,6 +14,7 @@ App({
   onLaunch() {
     settings.restore()
     privacy.start()
+    reminders.start() // calendar reminders as modals whenever the mini-program is open
     api.onSignedOut(() => {
       live.stop()
       platform.relaunch('launch')

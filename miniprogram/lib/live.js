@@ -19,6 +19,7 @@ const STREAMS = {
   newMail: Q.NEW_MAIL,
   mailboxChanged: Q.MAILBOX_CHANGED,
   noticePosted: Q.NOTICE_POSTED,
+  calendarReminder: Q.CALENDAR_REMINDER,
 }
 
 let client = null

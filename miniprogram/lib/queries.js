@@ -11,6 +11,17 @@ const ROW = `
   from { name address } to { name address }
 `
 
+// A calendar occurrence with what the event page shows.
+const EVENT = `
+  id calendarId uid summary description location start end allDay timeZone recurrenceId
+  recurrence privacy busyOnly editable organizer { name address }
+  attendees { name address status } reminders { minutesBefore channels }
+`
+
+const EVENT_RESULT = `
+  __typename ... on CalendarEvent { ${EVENT} } ... on CalendarError { code field message }
+`
+
 module.exports = {
   CONFIG: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId timeZone utcOffset } }',
   CONFIG_BASIC: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId } }',
@@ -145,4 +156,31 @@ module.exports = {
   NEW_MAIL: 'subscription { newMail { id subject date folder from { name address } } }',
   MAILBOX_CHANGED: 'subscription { mailboxChanged { change ids folderId } }',
   NOTICE_POSTED: 'subscription { noticePosted { id title createdAt author { name address } } }',
+  // Calendar (pages/calendar, event, eventedit; the invitation card of pages/message).
+  CALENDARS: '{ calendars { id name color default company role timeZone } me { email } }',
+  CALENDAR_EVENTS: `query CalendarEvents($start: DateTime!, $end: DateTime!) {
+    calendarEvents(start: $start, end: $end) { ${EVENT} }
+  }`,
+  CREATE_EVENT: `mutation CreateEvent($input: EventInput!) {
+    createEvent(input: $input) { ${EVENT_RESULT} }
+  }`,
+  UPDATE_EVENT: `mutation UpdateEvent($id: ID!, $input: EventInput!, $occurrence: DateTime) {
+    updateEvent(id: $id, input: $input, occurrence: $occurrence) { ${EVENT_RESULT} }
+  }`,
+  RESPOND_TO_EVENT: `mutation RespondToEvent($id: ID!, $status: AttendeeStatus!) {
+    respondToEvent(id: $id, status: $status) { ${EVENT_RESULT} }
+  }`,
+  DELETE_EVENT: `mutation DeleteEvent($id: ID!, $occurrence: DateTime) {
+    deleteEvent(id: $id, occurrence: $occurrence) { __typename ... on CalendarError { code field message } }
+  }`,
+  MESSAGE_INVITATION: `query MessageInvitation($id: ID!) {
+    message(id: $id) {
+      id
+      invitation {
+        method uid summary start end allDay location recurrence outdated myStatus
+        organizer { name address } event { id start timeZone } replies { name address status }
+      }
+    }
+  }`,
+  CALENDAR_REMINDER: 'subscription { calendarReminder { eventId summary location start end minutesBefore } }',
 }

@@ -2,7 +2,8 @@
  * Reading one message: sanitized HTML through rich-text, attachments (preview/download
  * through the authenticated route), reply/forward, flag, delete, recall (sent mail),
  * translation, confidential-mail verification and read receipts (asked for, and those
- * received on sent mail) where the server offers them.
+ * received on sent mail) where the server offers them. A meeting invitation carried by the
+ * mail shows as a card (lib/calendarinvitation.js) with Accept / Tentative / Decline.
  */
 const api = require('../../lib/api')
 const platform = require('../../lib/platform')
@@ -13,8 +14,11 @@ const store = require('../../lib/store')
 const settings = require('../../lib/settings')
 const live = require('../../lib/live')
 const Q = require('../../lib/queries')
+const calendardata = require('../../lib/calendardata')
+const invitations = require('../../lib/calendarinvitation')
 
 const IMAGE = /^image\//
+const ANSWERED = { ACCEPTED: '已接受', TENTATIVE: '已暂定', DECLINED: '已拒绝' }
 
 /** Mostly Latin letters: worth offering a translation into Chinese. */
 function looksEnglish(text) {
@@ -50,6 +54,8 @@ Component({
     recallText: '',
     receiptAsk: '',
     receiptLines: [],
+    invitation: null,
+    answering: '',
   },
   methods: {
     async onLoad(query) {
@@ -58,6 +64,7 @@ Component({
     },
     async load() {
       this.setData({ loading: true, error: '' })
+      const invitation = this.loadInvitation() // beside the mail; never fails the page
       try {
         // The server's config (the WeChat code template) is at hand before any tap needs it.
         const [caps] = await Promise.all([store.capabilities(), settings.load().catch(() => null)])
@@ -87,6 +94,7 @@ Component({
         this.render()
         platform.setTitle(message.subject || '(无主题)')
         if (!message.seen) await api.graphql(Q.MARK_READ, { ids: [message.id], read: true })
+        await invitation
       } catch (e) {
         this.setData({ error: e.message })
       } finally {
@@ -128,6 +136,39 @@ Component({
       if (!recall) return ''
       const total = recall.results.length
       return `已撤回 ${recall.recalled}/${total} 位收件人`
+    },
+    /** The mail's invitation card (null for other mail, or when the server cannot say). */
+    async loadInvitation() {
+      try {
+        const [{ message }, zone] = await Promise.all([
+          api.graphql(Q.MESSAGE_INVITATION, { id: this.data.id }),
+          calendardata.zone(),
+        ])
+        this.setData({ invitation: invitations.card(message.invitation, zone) })
+      } catch (e) {
+        this.setData({ invitation: null })
+      }
+    },
+    /** Accept / Tentative / Decline on the card (data-status): respondToEvent on the event. */
+    async onInvitationRespond(e) {
+      const status = e.currentTarget.dataset.status
+      const card = this.data.invitation
+      if (!card || !card.eventId || this.data.answering) return
+      this.setData({ answering: status })
+      try {
+        await calendardata.respond(card.eventId, status)
+        await this.loadInvitation()
+        platform.toast(ANSWERED[status] || '已答复', 'success')
+      } catch (err) {
+        platform.toast(err.message)
+      } finally {
+        this.setData({ answering: '' })
+      }
+    },
+    onInvitationOpen() {
+      const card = this.data.invitation
+      if (!card || !card.eventId) return
+      return platform.navigate('event', { id: card.eventId, start: card.eventStart })
     },
     onShowImages() {
       this.setData({ showImages: true })
