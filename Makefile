@@ -59,9 +59,11 @@ web: web/dist/index.html
 web/dist/index.html: web/node_modules/.installed $(shell find web/src web/public web/scripts web/index.html web/vite.config.js -type f 2>/dev/null)
 	cd web && npm run build
 
-# A real third-party IMAP client for the end-to-end tests (isync's mbsync).
+# A real third-party IMAP client for the end-to-end tests (isync's mbsync), and a real
+# IMAP/POP3 server as the external mailbox of tests/e2e/test_external_accounts.py (Dovecot).
 mail-clients:
 	@command -v mbsync >/dev/null || (apt-get update -qq && apt-get install -y -qq isync)
+	@test -x /usr/sbin/dovecot || (apt-get update -qq && apt-get install -y -qq dovecot-imapd dovecot-pop3d)
 
 # The checkers of the deployment examples (tests/deploy): nginx -t, haproxy -c, caddy validate,
 # systemd-analyze verify.

@@ -15,9 +15,9 @@ listener (caches a change empties are emptied in every process) and starts, by r
 - ``imap`` / ``pop3``: the mail-client listeners (STARTTLS and implicit TLS ports);
 - ``worker``: the outbox worker, the search indexer (it takes the search jobs: into a shared
   index, or into the search feed every node's own index follows), outbound delivery,
-  webhooks, mass mail, rule sends and the policy jobs. Queue workers share their queues
-  with the workers of other processes (claims under a lease); singleton jobs take a
-  database lock.
+  webhooks, mass mail, rule sends, external mailbox fetches and the policy jobs. Queue
+  workers share their queues with the workers of other processes (claims under a lease);
+  singleton jobs take a database lock.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from mailcore.core.events import Bus
 from mailcore.core.mime import display
 from mailcore.delivery.worker import OutboundWorker
 from mailcore.dmarcreports import intake as dmarc_intake
+from mailcore.fetch.worker import FetchWorker
 from mailcore.mail.live import Live
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
@@ -293,6 +294,9 @@ class Runtime(Services):
         )
         blob_gc.start()
         self._stops.append(blob_gc.stop)
+        fetcher = FetchWorker(self.ingestor, settings)  # external mailboxes (U11)
+        fetcher.start()
+        self._stops.append(fetcher.stop)
         return outbox.wake
 
     async def close(self) -> None:

@@ -30,6 +30,7 @@ from schema.domains.queries import DomainsQuery
 from schema.error_log import QiyouSchema
 from schema.execution import QiyouExecutionContext
 from schema.extensions import ForgetPolicyPresence, IntrospectionGate, RejectNulCharacters
+from schema.fetch.resolvers import FetchMutation, FetchQuery
 from schema.groups.mutations import GroupsMutation
 from schema.groups.queries import GroupsQuery
 from schema.ids import RefuseImpossibleIds
@@ -104,6 +105,7 @@ Query = merge_types(
         ClientsQuery,
         CalendarQuery,
         RoomQuery,
+        FetchQuery,
     ),
 )
 Mutation = merge_types(
@@ -134,6 +136,7 @@ Mutation = merge_types(
         MiniprogramMutation,
         PolicyMutation,
         RulesMutation,
+        FetchMutation,
     ),
 )
 Subscription = merge_types(

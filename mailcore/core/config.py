@@ -335,6 +335,13 @@ class Settings:
     # Seconds an outbox worker holds the jobs it claimed; a crashed worker's jobs wait this
     # long before another takes them (mailcore/store/outbox.py).
     outbox_lease: float = 30.0
+    # External mailboxes (docs/external-accounts.md): seconds between fetches of an account,
+    # a failing account's longest wait, and the network timeout of one step with its server.
+    fetch_interval: float = 600.0
+    fetch_backoff_max: float = 3600.0
+    fetch_timeout: float = 60.0
+    fetch_lease: float = 120.0  # a worker killed mid-fetch holds its account this long
+    fetch_private_hosts: bool = False  # may members fetch from loopback/private addresses
     # Mail HTML shown to users (mailcore/core/mime/display.py)
     html_budget: float = 3.0  # seconds to sanitize one HTML body before the text is shown
     html_max_size: int = 4 * MB  # characters of HTML above which the text is shown
@@ -487,6 +494,11 @@ class Settings:
             blob_gc_grace=read.number("QIYOU_BLOB_GC_GRACE", 86400.0),
             blob_trash_grace=read.number("QIYOU_BLOB_TRASH_GRACE", 7 * 86400.0),
             outbox_lease=read.number("QIYOU_OUTBOX_LEASE", 30.0),
+            fetch_interval=read.number("QIYOU_FETCH_INTERVAL", 600.0, low=1.0),
+            fetch_backoff_max=read.number("QIYOU_FETCH_BACKOFF_MAX", 3600.0, low=1.0),
+            fetch_timeout=read.number("QIYOU_FETCH_TIMEOUT", 60.0, low=1.0),
+            fetch_lease=read.number("QIYOU_FETCH_LEASE", 120.0, low=1.0),
+            fetch_private_hosts=read.flag("QIYOU_FETCH_PRIVATE_HOSTS", False),
             html_budget=read.number("QIYOU_HTML_BUDGET", 3.0),
             html_max_size=read.size("QIYOU_HTML_MAX_SIZE", 4 * MB),
             html_cache_size=read.size("QIYOU_HTML_CACHE_SIZE", 32 * MB),

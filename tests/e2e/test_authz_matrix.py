@@ -437,6 +437,11 @@ NOT_ADMIN: dict[str, str] = {
     "updateEvent": "member: an event in a calendar the caller may edit",
     "deleteEvent": "member: an event in a calendar the caller may edit",
     "respondToEvent": "member: the caller's own answer to an invitation",
+    "addExternalAccount": "member: the caller's own external accounts",
+    "updateExternalAccount": "member: an external account the caller owns (tests/e2e/"
+    "test_external_accounts.py: another member's id answers NOT_FOUND)",
+    "deleteExternalAccount": "member: an external account the caller owns",
+    "fetchExternalAccount": "member: an external account the caller owns",
     "postNotice": "member: posts as the caller (admins, or everyone if the company allows)",
     "markNoticeRead": "member: the caller's own read state",
     "markAllNoticesRead": "member: the caller's own read state",

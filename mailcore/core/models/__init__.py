@@ -57,6 +57,13 @@ from mailcore.core.models.directory import (
     PostingPermission,
 )
 from mailcore.core.models.dmarc import DmarcRecord, DmarcReport
+from mailcore.core.models.fetch import (
+    ExternalAccount,
+    ExternalFetched,
+    ExternalProtocol,
+    ExternalSecurity,
+    FetchOutcome,
+)
 from mailcore.core.models.mail import (
     Attachment,
     Folder,
@@ -133,6 +140,11 @@ __all__ = [
     "SpamSetting",
     "DmarcRecord",
     "DmarcReport",
+    "ExternalAccount",
+    "ExternalFetched",
+    "ExternalProtocol",
+    "ExternalSecurity",
+    "FetchOutcome",
     "SpoofAction",
     "SpoofMark",
     "SpoofSetting",

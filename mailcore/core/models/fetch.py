@@ -1,0 +1,80 @@
+"""External mailboxes (U11, 邮件代收): a member's accounts on other servers, fetched over
+IMAP or POP3, and what was taken from each so nothing is fetched twice."""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.models import Model
+
+
+class ExternalProtocol(StrEnum):
+    IMAP = "imap"
+    POP3 = "pop3"
+
+
+class ExternalSecurity(StrEnum):
+    TLS = "tls"  # TLS from the first byte (IMAPS 993, POP3S 995)
+    STARTTLS = "starttls"  # plain connection upgraded before login
+    NONE = "none"  # no encryption (only for a server on a trusted network)
+
+
+class FetchOutcome(StrEnum):
+    STORED = "stored"  # ingested into the member's mailbox
+    DUPLICATE = "duplicate"  # the member had its Message-ID in the target folder already
+    REFUSED = "refused"  # too large, refused by policy or quota: kept on the server
+
+
+class ExternalAccount(Model):
+    """One external mailbox of a member, with its password encrypted (mailcore/fetch/crypt.py).
+
+    Times of the schedule are epoch milliseconds: the fetch is due at ``next_attempt_at``, and
+    a worker holds it until ``lease_until`` (``mailcore/fetch/worker.py``)."""
+
+    id = fields.IntField(primary_key=True)
+    member: fields.ForeignKeyRelation = fields.ForeignKeyField(
+        "qiyou.Member", related_name="external_accounts", on_delete=fields.CASCADE
+    )
+    protocol = fields.CharEnumField(ExternalProtocol, max_length=8)
+    host = fields.CharField(max_length=255)
+    port = fields.IntField()
+    security = fields.CharEnumField(ExternalSecurity, max_length=16)
+    username = fields.CharField(max_length=320)
+    password_secret = fields.TextField()
+    # The folder fetched mail goes to (null: the Inbox); with ``mirror_folders`` (IMAP) the
+    # remote folders are made under it (under a folder named after the account when null).
+    folder: fields.ForeignKeyNullableRelation = fields.ForeignKeyField(
+        "qiyou.Folder", related_name="external_accounts", null=True, on_delete=fields.SET_NULL
+    )
+    mirror_folders = fields.BooleanField(default=False)
+    leave_on_server = fields.BooleanField(default=True)
+    enabled = fields.BooleanField(default=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    last_success_at = fields.DatetimeField(null=True)
+    last_error = fields.TextField(default="")
+    last_error_at = fields.DatetimeField(null=True)
+    failures = fields.IntField(default=0)
+    next_attempt_at = fields.BigIntField(default=0, db_index=True)
+    lease_until = fields.BigIntField(default=0)
+    fetched_count = fields.IntField(default=0)
+
+    class Meta:
+        table = "external_account"
+
+
+class ExternalFetched(Model):
+    """A message taken (or refused) from an external account: ``folder`` is the remote folder
+    (empty for POP3), ``key`` its ``UIDVALIDITY:UID`` (IMAP) or UIDL (POP3)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[ExternalAccount] = fields.ForeignKeyField(
+        "qiyou.ExternalAccount", related_name="fetched", on_delete=fields.CASCADE
+    )
+    folder = fields.CharField(max_length=500)
+    key = fields.CharField(max_length=200)
+    outcome = fields.CharEnumField(FetchOutcome, max_length=16)
+    reason = fields.TextField(default="")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "external_fetched"
+        unique_together = (("account", "folder", "key"),)

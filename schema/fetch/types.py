@@ -1,0 +1,195 @@
+"""GraphQL types of external mailboxes; the password is never among them (``hasPassword``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Annotated
+
+import strawberry
+
+from mailcore.core.models import ExternalAccount, ExternalProtocol, ExternalSecurity
+from mailcore.fetch.errors import FetchError
+from mailcore.fetch.errors import FetchErrorCode as CoreCode
+from mailcore.fetch.presets import Preset
+
+ExternalAccountErrorCode = strawberry.enum(
+    StrEnum("ExternalAccountErrorCode", {c.name: c.value for c in CoreCode})
+)
+ExternalAccountProtocol = strawberry.enum(
+    StrEnum("ExternalAccountProtocol", {c.name: c.value for c in ExternalProtocol}),
+    description="IMAP or POP3.",
+)
+ExternalAccountSecurity = strawberry.enum(
+    StrEnum("ExternalAccountSecurity", {c.name: c.value for c in ExternalSecurity}),
+    description="TLS from the start (993/995), STARTTLS, or none (trusted networks only).",
+)
+
+
+@strawberry.type(name="ExternalAccount")
+class ExternalAccountType:
+    row: strawberry.Private[ExternalAccount]
+
+    @strawberry.field
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self.row.id))
+
+    @strawberry.field
+    def protocol(self) -> ExternalAccountProtocol:  # type: ignore[valid-type]
+        return ExternalAccountProtocol[self.row.protocol.name]
+
+    @strawberry.field
+    def host(self) -> str:
+        return self.row.host
+
+    @strawberry.field
+    def port(self) -> int:
+        return self.row.port
+
+    @strawberry.field
+    def security(self) -> ExternalAccountSecurity:  # type: ignore[valid-type]
+        return ExternalAccountSecurity[self.row.security.name]
+
+    @strawberry.field
+    def username(self) -> str:
+        return self.row.username
+
+    @strawberry.field(description="Whether a password is stored (it is never returned).")
+    def has_password(self) -> bool:
+        return bool(self.row.password_secret)
+
+    @strawberry.field(description="The folder fetched mail goes to; null: the Inbox.")
+    def folder_id(self) -> strawberry.ID | None:
+        folder_id = self.row.folder_id
+        return None if folder_id is None else strawberry.ID(str(folder_id))
+
+    @strawberry.field(description="IMAP: the server's folders are made under the target.")
+    def mirror_folders(self) -> bool:
+        return self.row.mirror_folders
+
+    @strawberry.field
+    def leave_on_server(self) -> bool:
+        return self.row.leave_on_server
+
+    @strawberry.field
+    def enabled(self) -> bool:
+        return self.row.enabled
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.row.created_at
+
+    @strawberry.field(description="When a fetch last ended well (null: never).")
+    def last_success_at(self) -> datetime | None:
+        return self.row.last_success_at
+
+    @strawberry.field(description="Why the last fetch failed, as CODE: words (null: it did not).")
+    def last_error(self) -> str | None:
+        return self.row.last_error or None
+
+    @strawberry.field
+    def last_error_at(self) -> datetime | None:
+        return self.row.last_error_at if self.row.last_error else None
+
+    @strawberry.field(description="Fetches that failed in a row (retried with a backoff).")
+    def failures(self) -> int:
+        return self.row.failures
+
+    @strawberry.field(description="When the next fetch is due.")
+    def next_fetch_at(self) -> datetime | None:
+        at = self.row.next_attempt_at
+        return datetime.fromtimestamp(at / 1000, UTC) if at else None
+
+    @strawberry.field(description="Messages stored from this account so far.")
+    def fetched_count(self) -> int:
+        return self.row.fetched_count
+
+
+@strawberry.type(name="ExternalAccountPreset")
+class ExternalAccountPresetType:
+    preset: strawberry.Private[Preset]
+
+    @strawberry.field
+    def key(self) -> str:
+        return self.preset.key
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.preset.name
+
+    @strawberry.field
+    def protocol(self) -> ExternalAccountProtocol:  # type: ignore[valid-type]
+        return ExternalAccountProtocol[self.preset.protocol.name]
+
+    @strawberry.field
+    def host(self) -> str:
+        return self.preset.host
+
+    @strawberry.field
+    def port(self) -> int:
+        return self.preset.port
+
+    @strawberry.field
+    def security(self) -> ExternalAccountSecurity:  # type: ignore[valid-type]
+        return ExternalAccountSecurity[self.preset.security.name]
+
+
+@strawberry.type(name="ExternalAccountError")
+class ExternalAccountErrorType:
+    code: ExternalAccountErrorCode  # type: ignore[valid-type]
+    message: str
+    field: str | None = None
+
+    @classmethod
+    def of(cls, exc: FetchError) -> ExternalAccountErrorType:
+        return cls(
+            code=ExternalAccountErrorCode(exc.code.value), message=exc.message, field=exc.field
+        )
+
+
+@strawberry.type
+class ExternalAccountDeleted:
+    id: strawberry.ID
+
+
+ExternalAccountResult = Annotated[
+    ExternalAccountType | ExternalAccountErrorType, strawberry.union("ExternalAccountResult")
+]
+DeleteExternalAccountResult = Annotated[
+    ExternalAccountDeleted | ExternalAccountErrorType,
+    strawberry.union("DeleteExternalAccountResult"),
+]
+
+
+@strawberry.input
+class AddExternalAccountInput:
+    protocol: ExternalAccountProtocol  # type: ignore[valid-type]
+    host: str
+    port: int
+    security: ExternalAccountSecurity  # type: ignore[valid-type]
+    username: str
+    password: str = strawberry.field(description="The password or app password (授权码).")
+    folder_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The target folder; null: the Inbox."
+    )
+    mirror_folders: bool = False
+    leave_on_server: bool = True
+
+
+@strawberry.input
+class UpdateExternalAccountInput:
+    """Only what is given changes; a new server or login is tested before it is saved."""
+
+    protocol: ExternalAccountProtocol | None = None  # type: ignore[valid-type]
+    host: str | None = None
+    port: int | None = None
+    security: ExternalAccountSecurity | None = None  # type: ignore[valid-type]
+    username: str | None = None
+    password: str | None = None
+    folder_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A new target folder (see useInbox)."
+    )
+    use_inbox: bool = strawberry.field(default=False, description="Back to the Inbox.")
+    mirror_folders: bool | None = None
+    leave_on_server: bool | None = None
+    enabled: bool | None = None
