@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -57,8 +57,9 @@ class EventFields:
     description: str = ""
     location: str = ""
     rrule: str = ""  # RFC 5545 RECUR value, e.g. "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10"
-    rdates: list[Moment] = field(default_factory=list)
-    exdates: list[Moment] = field(default_factory=list)
+    # None: keep those the series has (moved with its start when a change moves it)
+    rdates: list[Moment] | None = None
+    exdates: list[Moment] | None = None
     privacy: EventPrivacy = EventPrivacy.PUBLIC
     alarms: list[Alarm] | None = None  # None: keep those the event has
 
@@ -127,12 +128,12 @@ def fields_for(
     if all_day:
         first = local_start.date()
         last = max(local_end.date(), first + timedelta(days=1)) if end else first + timedelta(1)
-        extra = [d.astimezone(tz).date() for d in rdates or []]
-        skipped = [d.astimezone(tz).date() for d in exdates or []]
+        extra = None if rdates is None else [d.astimezone(tz).date() for d in rdates]
+        skipped = None if exdates is None else [d.astimezone(tz).date() for d in exdates]
     else:
         first, last = local_start, local_end
-        extra = [d.astimezone(tz) for d in rdates or []]
-        skipped = [d.astimezone(tz) for d in exdates or []]
+        extra = None if rdates is None else [d.astimezone(tz) for d in rdates]
+        skipped = None if exdates is None else [d.astimezone(tz) for d in exdates]
     if last < first:
         raise invalid("an event cannot end before it starts", "end")
     return EventFields(
@@ -364,6 +365,7 @@ def rrule_of(calendar: icalendar.Calendar) -> str:
 
 
 def _apply(event: icalendar.Event, fields: EventFields, *, series: bool) -> None:
+    before = event.decoded("DTSTART") if "DTSTART" in event else None
     for name in ("SUMMARY", "DESCRIPTION", "LOCATION", "DTSTART", "DTEND", "DURATION", "CLASS"):
         event.pop(name, None)
     event.pop(ALL_DAY_ZONE, None)
@@ -381,14 +383,41 @@ def _apply(event: icalendar.Event, fields: EventFields, *, series: bool) -> None
     event.add("last-modified", datetime.now(UTC))
     if not series:
         return
-    for name in ("RRULE", "RDATE", "EXDATE"):
-        event.pop(name, None)
+    event.pop("RRULE", None)
     if fields.rrule:
         event.add("rrule", icalendar.vRecur.from_ical(fields.rrule))
-    for value in fields.rdates:
-        event.add("rdate", value)
-    for value in fields.exdates:
-        event.add("exdate", value)
+    for name, given in (("RDATE", fields.rdates), ("EXDATE", fields.exdates)):
+        values = given if given is not None else _moved(_dates_of(event, name), before, fields)
+        event.pop(name, None)
+        for value in values:
+            event.add(name.lower(), value)
+
+
+def _dates_of(event: icalendar.Event, name: str) -> list[Moment]:
+    found = event.get(name, [])
+    return [d.dt for value in (found if isinstance(found, list) else [found]) for d in value.dts]
+
+
+def _moved(values: list[Moment], before: Moment | None, fields: EventFields) -> list[Moment]:
+    """Kept extra or excluded dates, moved in wall-clock time as the series' start moved
+    (an occurrence deleted before stays deleted after the series moves); dropped when the
+    series changes between whole days and times."""
+    start = fields.start
+    if before is None or isinstance(before, datetime) != isinstance(start, datetime):
+        return []
+    if not isinstance(start, datetime):
+        return [v + (start - before) for v in values if not isinstance(v, datetime)]
+    tz = start.tzinfo
+    shift = start.replace(tzinfo=None) - _as_zone(before, tz).replace(tzinfo=None)
+    return [
+        (_as_zone(v, tz).replace(tzinfo=None) + shift).replace(tzinfo=tz)
+        for v in values
+        if isinstance(v, datetime)
+    ]
+
+
+def _as_zone(value: datetime, tz) -> datetime:
+    return value.astimezone(tz) if value.tzinfo is not None else value.replace(tzinfo=tz)
 
 
 def _bump(master: icalendar.Event) -> None:

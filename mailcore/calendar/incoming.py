@@ -3,8 +3,9 @@ Exmail or another Qiyou: recognised as a mail is stored (an outbox job committed
 ``imip_jobs``), applied by the outbox worker (``Recorder``) to the calendars of the members
 it reached (not a copy screened into Spam).
 
-- REQUEST: the event goes into the member's default calendar (a later SEQUENCE replaces
-  it, keeping the member's answer; an earlier one is ignored). A REQUEST that carries only
+- REQUEST: the event goes into the member's default calendar (a later SEQUENCE replaces it,
+  keeping the member's answer; an earlier one is ignored) once it passes the limits of
+  GraphQL input (``checks.py``; a hostile one is left as mail). A REQUEST that carries only
   changed occurrences (Outlook sends one per changed occurrence) is merged into the series.
 - CANCEL: the event, or the cancelled occurrences, leave the member's calendar.
 - REPLY: an attendee's answer to a meeting the member organizes updates its PARTSTAT.
@@ -26,6 +27,8 @@ import icalendar
 from mailcore.calendar import ical, rows
 from mailcore.calendar.access import Caller
 from mailcore.calendar.calendars import default_calendar
+from mailcore.calendar.checks import check_object
+from mailcore.calendar.errors import CalendarError
 from mailcore.core.models import Calendar, CalendarEvent, FolderRole, Member, Message
 from mailcore.store.outbox import MessageJobs
 from mailcore.store.registry import Job
@@ -154,11 +157,13 @@ async def _request(who: Caller, incoming: icalendar.Calendar) -> int:
             return 0  # a change of a meeting we never had
         calendar = await default_calendar(who, ical.time_zone_of(masters[0]))
         event = CalendarEvent(calendar_id=calendar.id)
-    try:
-        rows.fill(event, stored)  # what cannot be read is found before anything is written
-    except (ValueError, KeyError, TypeError, OverflowError):
-        log.warning("invitation %s for member %s cannot be read", uid[:80], who.member_id)
-        return 0
+    try:  # what cannot be read or breaks a limit is found before anything is written
+        await check_object(stored)
+    except CalendarError as exc:
+        log.warning(
+            "invitation %s for member %s not taken: %s", uid[:80], who.member_id, exc.message
+        )
+        return 0  # the mail stays, its card shows the invitation
     await rows.store(event, stored)
     return 1
 

@@ -10,14 +10,13 @@ answer (``respondToEvent``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 import icalendar
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mailcore.calendar import ical, invitations, probe, rows
+from mailcore.calendar import checks, ical, invitations, rows
 from mailcore.calendar.access import Caller, Level
 from mailcore.calendar.errors import CalendarError
 from mailcore.core.models import CalendarEvent, EventPrivacy
@@ -84,74 +83,13 @@ def parse(body: bytes, uid: str) -> icalendar.Calendar:
 
 
 async def check(data: icalendar.Calendar) -> None:
-    """The limits of GraphQL input (``ical.fields_for``, ``ical.check_rrule``, the probe of
-    a recurrence rule, the number of attendees and reminders)."""
+    """The limits of GraphQL input (``mailcore.calendar.checks``), as DAV preconditions."""
     try:
-        for vevent in data.walk("VEVENT"):
-            _check_event(vevent)
-        master = ical.master_of(data)
-        if "RRULE" in master:
-            start = master.decoded("DTSTART")
-            rule = ical.check_rrule(master["RRULE"].to_ical().decode(), start)
-            if not await probe.repeats(rule, start, 1 if "COUNT=1;" in rule + ";" else 2):
-                raise DavError(
-                    403, "the recurrence rule gives no further date (or takes too long)",
-                    errors.VALID_OBJECT,
-                )  # fmt: skip
-        rows.fill(CalendarEvent(), data)  # what storing computes (span, sequence, etag)
-        ical.alarms_of(data)
+        await checks.check_object(data)
     except CalendarError as exc:
+        if exc.field == "attendees":
+            raise DavError(403, exc.message, errors.MAX_ATTENDEES) from None
         raise errors.from_calendar(exc) from None
-    except DavError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - values icalendar could not decode
-        raise DavError(403, f"invalid event: {exc}"[:300], errors.VALID_OBJECT) from None
-
-
-def _check_event(vevent: icalendar.Event) -> None:
-    if "DTSTART" not in vevent:
-        raise DavError(403, "an event needs DTSTART", errors.VALID_OBJECT)
-    for name, limit in (("SUMMARY", ical.MAX_SUMMARY), ("DESCRIPTION", ical.MAX_TEXT)):
-        if len(str(vevent.get(name, ""))) > limit:
-            raise DavError(403, f"{name} has at most {limit} characters", errors.VALID_OBJECT)
-    if len(str(vevent.get("LOCATION", ""))) > ical.MAX_TEXT:
-        raise DavError(403, "LOCATION is too long", errors.VALID_OBJECT)
-    attendees = vevent.get("ATTENDEE", [])
-    if isinstance(attendees, list) and len(attendees) > invitations.MAX_ATTENDEES:
-        raise DavError(403, f"at most {invitations.MAX_ATTENDEES} attendees", errors.MAX_ATTENDEES)
-    if len(vevent.walk("VALARM")) > ical.MAX_ALARMS:
-        raise DavError(403, f"at most {ical.MAX_ALARMS} reminders", errors.VALID_OBJECT)
-    dates = 0
-    for name in ("RDATE", "EXDATE"):
-        values = vevent.get(name, [])
-        for value in values if isinstance(values, list) else [values]:
-            dates += len(value.dts)
-    if dates > ical.MAX_DATES:
-        raise DavError(
-            403, f"at most {ical.MAX_DATES} extra and excluded dates", errors.VALID_OBJECT
-        )
-    zone = ical.time_zone_of(vevent)
-    start = _utc(vevent.decoded("DTSTART"), zone)
-    moments = [start]
-    if "DTEND" in vevent:
-        moments.append(_utc(vevent.decoded("DTEND"), zone))
-        if moments[-1] < start:
-            raise DavError(403, "an event cannot end before it starts", errors.VALID_OBJECT)
-    if "RECURRENCE-ID" in vevent:
-        moments.append(_utc(vevent.decoded("RECURRENCE-ID"), zone))
-    if not all(ical.in_years(m) for m in moments):
-        raise DavError(403, "times lie in the years 1970 to 2199", errors.VALID_OBJECT)
-
-
-def _utc(value: date | datetime, zone: str) -> datetime:
-    if not isinstance(value, datetime):
-        value = datetime.combine(value, datetime.min.time())
-    if value.tzinfo is None:
-        try:
-            value = value.replace(tzinfo=ZoneInfo(zone))
-        except (ValueError, KeyError, OSError):  # a client's own zone name: read as UTC
-            value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 async def put(

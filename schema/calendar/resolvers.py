@@ -97,8 +97,14 @@ class EventInput:
     recurrence: str = strawberry.field(
         default="", description="RFC 5545 RRULE, e.g. FREQ=WEEKLY;BYDAY=MO,WE;COUNT=10."
     )
-    recurrence_dates: list[datetime] = strawberry.field(default_factory=list)
-    excluded_dates: list[datetime] = strawberry.field(default_factory=list)
+    recurrence_dates: list[datetime] | None = strawberry.field(
+        default=None, description="Extra dates of the series; on a change, None keeps them."
+    )
+    excluded_dates: list[datetime] | None = strawberry.field(
+        default=None,
+        description="Dates the series skips; on a change, None keeps them (moved with the "
+        "series when its start moves).",
+    )
     privacy: EventPrivacy = EventPrivacy.PUBLIC  # type: ignore[valid-type]
     reminders: list[ReminderInput] | None = strawberry.field(
         default=None, description="Before each occurrence (at most 5); None keeps them."

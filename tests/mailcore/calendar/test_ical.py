@@ -219,3 +219,32 @@ def test_alarms_round_trip_and_outlooks_are_read_as_push():
         ical.set_alarms(again, [ical.Alarm(ical.MAX_MINUTES + 1)])
     with pytest.raises(CalendarError):
         ical.set_alarms(again, [ical.Alarm(5)] * (ical.MAX_ALARMS + 1))
+
+
+def test_a_series_change_keeps_its_excluded_dates_and_moves_them_with_it():
+    shanghai = ZoneInfo("Asia/Shanghai")
+    fields = ical.fields_for(
+        summary="Standup",
+        start=datetime(2027, 3, 1, 8, tzinfo=shanghai),
+        end=None,
+        all_day=False,
+        time_zone="Asia/Shanghai",
+        rrule="FREQ=DAILY;COUNT=4",
+    )
+    data = ical.new_object(ical.new_uid(), fields)
+    ical.exclude_occurrence(data, datetime(2027, 3, 3, 8, tzinfo=shanghai))
+    moved = ical.fields_for(
+        summary="Standup",
+        start=datetime(2027, 3, 1, 9, tzinfo=shanghai),
+        end=None,
+        all_day=False,
+        time_zone="Asia/Shanghai",
+        rrule="FREQ=DAILY;COUNT=4",
+    )
+    ical.update_series(data, moved)  # excluded dates not given: kept, an hour later
+    window = (datetime(2027, 3, 1, tzinfo=UTC), datetime(2027, 3, 6, tzinfo=UTC))
+    starts = [o.start.astimezone(shanghai) for o in ical.occurrences(data, *window, 10)]
+    assert [(s.day, s.hour) for s in starts] == [(1, 9), (2, 9), (4, 9)]
+    moved.exdates = []  # given empty: none skipped
+    ical.update_series(data, moved)
+    assert len(ical.occurrences(data, *window, 10)) == 4
