@@ -20,6 +20,7 @@ export const router = createRouter({
         { path: 'search', name: 'search', component: () => import('./views/Search.vue') },
         { path: 'compose', name: 'compose', component: () => import('./views/Compose.vue') },
         { path: 'directory', name: 'directory', component: () => import('./views/Directory.vue') },
+        { path: 'calendar', name: 'calendar', component: () => import('./views/Calendar.vue') },
         { path: 'notices', name: 'notices', component: () => import('./views/Notices.vue') },
         { path: 'settings', name: 'settings', component: () => import('./views/Settings.vue') },
         { path: 'clients', name: 'clients', component: () => import('./views/MailClients.vue') },
