@@ -72,6 +72,7 @@ async def test_every_route_answers_with_security_headers(server, tmp_path):
         "email": "bob@example.com",
         "record": "1",
         "path": "index.html",
+        "rest": "calendars/alice@example.com/",  # CalDAV (401 without Basic credentials)
     }
     walked = 0
     async with httpx.AsyncClient(base_url=server.url, headers=alice.headers(), timeout=30) as http:
