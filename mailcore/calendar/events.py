@@ -16,7 +16,7 @@ import icalendar
 from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
-from mailcore.calendar import ical, invitations, probe, rows
+from mailcore.calendar import expanded, ical, invitations, probe, rows
 from mailcore.calendar.access import Caller, Level, levels
 from mailcore.calendar.calendars import parse_id, visible
 from mailcore.calendar.errors import invalid, not_found
@@ -36,6 +36,7 @@ class Shown:
     level: Level
     busy_only: bool
     data: icalendar.Calendar  # the event's object, read once for all its occurrences
+    facts: expanded.Facts | None = None  # what every occurrence shows, read once
 
 
 async def create(
@@ -163,8 +164,8 @@ async def in_range(
     shown: list[Shown] = []
     for event in events:
         level = found[event.calendar_id]  # type: ignore[attr-defined]
-        data = ical.read(event.ical)
-        for occurrence in ical.occurrences(data, start, end, MAX_OCCURRENCES - len(shown)):
+        facts, within = expanded.occurrences(event, start, end, MAX_OCCURRENCES - len(shown))
+        for occurrence in within:
             busy_only = level is Level.FREEBUSY or (
                 occurrence.privacy is EventPrivacy.PRIVATE
                 and level < Level.OWNER
@@ -172,7 +173,12 @@ async def in_range(
             )
             shown.append(
                 Shown(
-                    event, _masked(occurrence) if busy_only else occurrence, level, busy_only, data
+                    event,
+                    _masked(occurrence) if busy_only else occurrence,
+                    level,
+                    busy_only,
+                    facts.data,
+                    facts.facts,
                 )
             )
         if len(shown) >= MAX_OCCURRENCES:

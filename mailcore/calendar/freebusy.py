@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from tortoise.expressions import Q
 
-from mailcore.calendar import ical, rooms
+from mailcore.calendar import expanded, ical, rooms
 from mailcore.calendar.access import Caller
 from mailcore.calendar.errors import invalid
 from mailcore.calendar.events import MAX_RANGE
@@ -66,10 +66,10 @@ async def free_busy(
     periods: dict[str, list[tuple[datetime, datetime]]] = {a: [] for a in owned.values()}
     for event in events:
         address = owned[event.calendar_id]  # type: ignore[attr-defined]
-        data = ical.read(event.ical)
-        if not ical.blocks_time(data, address):
+        facts = expanded.of(event)
+        if not ical.blocks_time(facts.data, address):
             continue
-        for occurrence in ical.occurrences(data, start, end, 1_000):
+        for occurrence in expanded.occurrences(event, start, end, 1_000)[1]:
             periods[address].append(
                 (
                     max(occurrence.start.astimezone(UTC), start),

@@ -9,7 +9,7 @@ from typing import Annotated
 import icalendar
 import strawberry
 
-from mailcore.calendar import ical
+from mailcore.calendar import expanded, ical
 from mailcore.calendar.access import Level
 from mailcore.calendar.calendars import Listed
 from mailcore.calendar.card import Card
@@ -182,8 +182,9 @@ class CalendarEventType:
     @classmethod
     def of(cls, shown: Shown) -> CalendarEventType:
         event, o, data = shown.event, shown.occurrence, shown.data
-        organizer = None if shown.busy_only else ical.organizer_of(data)
-        people = [] if shown.busy_only else ical.attendees_of(data)
+        facts = shown.facts or expanded.facts_of(data)
+        organizer = None if shown.busy_only else facts.organizer
+        people = [] if shown.busy_only else facts.attendees
         return cls(
             id=strawberry.ID(str(event.id)),
             calendar_id=strawberry.ID(str(event.calendar_id)),  # type: ignore[attr-defined]
@@ -196,7 +197,7 @@ class CalendarEventType:
             all_day=o.all_day,
             time_zone=o.time_zone,
             recurrence_id=o.recurrence_id,
-            recurrence="" if shown.busy_only else ical.rrule_of(data),
+            recurrence="" if shown.busy_only else facts.rrule,
             privacy=EventPrivacy(o.privacy.value.upper()),
             busy_only=shown.busy_only,
             editable=shown.level >= Level.EDIT,
@@ -210,7 +211,7 @@ class CalendarEventType:
                 Reminder(
                     minutes_before=a.minutes, channels=[ReminderChannel(c) for c in a.channels]
                 )
-                for a in ical.alarms_of(data)
+                for a in facts.alarms
             ],
         )
 
