@@ -153,6 +153,15 @@ module.exports = {
     mailClientSetup { host username servers { protocol security port } }
     mySecurity { appPasswordsRequired secureLogin }
   }`,
+  // External mailboxes (pages/external): their state, and "fetch now".
+  EXTERNAL_ACCOUNTS: `query ExternalAccounts {
+    externalAccounts { id protocol host port username enabled lastSuccessAt lastError lastErrorAt failures nextFetchAt fetchedCount }
+  }`,
+  FETCH_EXTERNAL_ACCOUNT: `mutation FetchExternalAccount($id: ID!) {
+    fetchExternalAccount(id: $id) {
+      __typename ... on ExternalAccount { id nextFetchAt } ... on ExternalAccountError { code field message }
+    }
+  }`,
   NEW_MAIL: 'subscription { newMail { id subject date folder from { name address } } }',
   MAILBOX_CHANGED: 'subscription { mailboxChanged { change ids folderId } }',
   NOTICE_POSTED: 'subscription { noticePosted { id title createdAt author { name address } } }',

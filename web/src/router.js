@@ -42,6 +42,7 @@ export const router = createRouter({
             admin('logs', () => import('./views/admin/Logs.vue')),
             admin('apps', () => import('./views/admin/Apps.vue')),
             admin('policies', () => import('./views/admin/Policies.vue')),
+            admin('rooms', () => import('./views/admin/Rooms.vue')),
           ],
         },
       ],

@@ -75,6 +75,9 @@ Component({
     onAppPasswords() {
       return platform.navigate('apppasswords')
     },
+    onExternal() {
+      return platform.navigate('external')
+    },
     async onSignOut() {
       await session.signOut()
       return platform.relaunch('login')
