@@ -19,7 +19,7 @@ import pytest
 
 from tests.e2e.client import GraphQLClient
 from tests.e2e.mail import find, mx
-from tests.e2e.test_calendar import RESPOND, event, invitation, make_team, utc
+from tests.e2e.test_calendar import RESPOND, UPDATE_EVENT, event, invitation, make_team, utc
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "calendar"
 PARTNER = "partner@external.test"
@@ -242,3 +242,44 @@ async def test_a_reply_for_somebody_elses_meeting_changes_nothing(server, team):
     copy = next(e for e in listed["calendarEvents"] if e["uid"] == meeting["uid"])
     assert copy["attendees"] == [{"address": team["reader"], "status": "NEEDS_ACTION"}]
     assert datetime.fromisoformat(copy["start"]).astimezone(UTC).hour == 10
+
+
+async def test_an_outlook_counter_is_shown_to_the_organizer_who_takes_the_new_time(server, team):
+    owner = team["owner_client"]
+    title = f"Budget {uuid.uuid4().hex[:6]}"
+    mine = await event(owner, summary=title, start="2027-06-15T10:00:00Z", attendees=[PARTNER])
+    listed = await owner.data(EVENTS, s="2027-06-15T00:00:00Z", e="2027-06-16T00:00:00Z")
+    meeting = next(e for e in listed["calendarEvents"] if e["id"] == mine["id"])
+    counter = ics(
+        "outlook-counter",
+        ORGANIZER=team["owner"],
+        ATTENDEE=PARTNER,
+        UID=meeting["uid"],
+        START="20270615T080000Z",
+        END="20270615T090000Z",
+        SUMMARY=title,
+    )
+    with mx(server.smtp_port) as smtp:
+        smtp.sendmail(
+            PARTNER,
+            [team["owner"]],
+            outlook_mail(team["owner"], f"新的时间建议: {title}", counter, "COUNTER"),
+        )
+    mail = await find(owner, f"新的时间建议: {title}", wait=10)
+    card = await invitation(owner, mail["id"])
+    assert card["method"] == "COUNTER" and card["event"]["id"] == mine["id"]
+    assert utc(card["start"]) == "2027-06-15T08:00:00+00:00"  # the proposal, not the meeting
+    assert card["replies"] == [{"address": PARTNER, "status": "TENTATIVE"}]
+    # a COUNTER changes nothing by itself
+    listed = await owner.data(EVENTS, s="2027-06-15T00:00:00Z", e="2027-06-16T00:00:00Z")
+    assert utc(next(e for e in listed["calendarEvents"] if e["id"] == mine["id"])["start"]) == (
+        "2027-06-15T10:00:00+00:00"
+    )
+    # the organizer takes it: the meeting moves and the attendee gets the updated request
+    taken = await owner.data(
+        UPDATE_EVENT,
+        id=mine["id"],
+        i={"summary": title, "start": card["start"], "end": card["end"]},
+    )
+    assert taken["updateEvent"]["__typename"] == "CalendarEvent", taken
+    assert await find(owner, f"已更新邀请: {title}", folder="SENT", wait=10) is not None

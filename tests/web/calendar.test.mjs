@@ -326,4 +326,45 @@ describe('calendar', () => {
     assert.match(await note.innerText(), /日程提醒/)
     assert.match(await note.innerText(), /Phone/)
   })
+
+  test("an attendee's proposed new time (COUNTER) is taken from the card in the reader", async () => {
+    const { page } = bob
+    const budget = `budget ${tag}`
+    const partner = 'partner@external.test'
+    const made = await server.graphql(
+      'mutation($i:EventInput!){ createEvent(input:$i){ __typename ... on CalendarEvent { id uid } ... on CalendarError { code field message } } }',
+      { i: { summary: budget, start: '2027-03-05T02:00:00Z', end: '2027-03-05T03:00:00Z', attendees: [partner] } },
+      tokens.bob,
+    )
+    assert.equal(made.createEvent.__typename, 'CalendarEvent', JSON.stringify(made))
+    const ics = [
+      'BEGIN:VCALENDAR', 'METHOD:COUNTER', 'PRODID:Microsoft Exchange Server 2010', 'VERSION:2.0', 'BEGIN:VEVENT',
+      'ORGANIZER;CN=Bob:mailto:bob@example.com',
+      `ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=TENTATIVE;CN=Partner Li:mailto:${partner}`,
+      `SUMMARY:${budget}`, 'DTSTART:20270305T060000Z', 'DTEND:20270305T070000Z', `UID:${made.createEvent.uid}`,
+      'DTSTAMP:20270301T000000Z', 'SEQUENCE:0', 'END:VEVENT', 'END:VCALENDAR', '',
+    ].join('\r\n')
+    const raw = [
+      `From: Partner Li <${partner}>`, 'To: bob@example.com', `Subject: New time proposed: ${budget}`,
+      `Message-ID: <counter-${tag}@external.test>`, 'MIME-Version: 1.0',
+      'Content-Type: text/calendar; method=COUNTER; charset=utf-8', '', ics,
+    ].join('\r\n')
+    server.smtp(partner, 'bob@example.com', [raw])
+    const mail = await until(async () => {
+      const d = await server.graphql('{ messages(folder:"INBOX", first:20){ edges { node { id subject } } } }', {}, tokens.bob)
+      return d.messages.edges.map((e) => e.node).find((m) => m.subject.includes(budget))
+    }, 'the COUNTER mail')
+
+    await page.goto(`/mail/INBOX/${mail.id}`)
+    const card = page.locator('[data-test=invitation][data-method=COUNTER]')
+    await card.waitFor()
+    assert.match(await card.innerText(), /Partner Li/)
+    await card.locator('[data-test=invitation-take-counter]').click()
+    await card.locator('[data-test=invitation-counter-taken]').waitFor()
+    const [moved] = await until(async () => {
+      const list = await events('bob', budget)
+      return list.length && same(list[0].start, '2027-03-05T06:00:00Z') && list
+    }, 'the meeting at the proposed time')
+    assert.ok(same(moved.end, '2027-03-05T07:00:00Z'))
+  })
 })
