@@ -132,7 +132,9 @@ class Runtime(Services):
             else Ingestor(blobs, registry)
         )
         # Reminders and meeting mail go through the ingest path, which exists only now.
-        registry.handle(calendar_reminders.TOPIC, calendar_reminders.Reminders(bus, ingestor))
+        registry.handle(
+            calendar_reminders.TOPIC, calendar_reminders.Reminders(bus, ingestor, settings)
+        )
         registry.handle(calendar_invitations.TOPIC, calendar_invitations.Mailer(ingestor))
         return cls(
             settings=settings,

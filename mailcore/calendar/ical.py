@@ -612,7 +612,7 @@ def _cal_address(person: Person, params: dict[str, str]) -> icalendar.vCalAddres
 
 # --- alarms (VALARM): reminders before each occurrence -------------------------------------
 
-CHANNELS = ("PUSH", "MAIL")
+CHANNELS = ("PUSH", "MAIL", "WECHAT", "SMS")  # in-app, mail, WeChat subscribe message, SMS
 CHANNELS_PROPERTY = "X-QIYOU-CHANNELS"
 MAX_ALARMS = 5
 MAX_MINUTES = 4 * 7 * 24 * 60  # four weeks before

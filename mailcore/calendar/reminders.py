@@ -1,5 +1,6 @@
 """Calendar reminders (U7, issue 19 item 4): before an occurrence, by live push (the
-``calendarReminder`` subscription) and by mail, scheduled durably and sent once.
+``calendarReminder`` subscription), by mail, by WeChat subscribe message and by SMS,
+scheduled durably and sent once.
 
 Each time an event's row is stored (``rows.store``), the next occurrence of each of its
 alarms (VALARM, relative to the start) becomes an outbox job due at the reminder's time
@@ -11,6 +12,13 @@ twice — by two processes, or again after a crash — sends nothing the second 
 next occurrence's reminder of that alarm is scheduled. Reminders go to the owner of the
 personal calendar holding the event (an attendee's copy reminds the attendee); company
 calendars remind nobody.
+
+WECHAT spends one accepted subscribe message of the calendar template
+(``QIYOU_WECHAT_CALENDAR_TEMPLATE``, ``wechat.subscribe.send_to_member``); SMS goes to the
+mobile number of the member's directory entry (``QIYOU_SMS_REMINDER_TEMPLATE``). Either is
+skipped with a log line when it cannot go (not set up, not bound, no credit, no number), and
+a provider's failure is logged: it never stops the other channels, and the reminder is not
+tried again (it was recorded before sending).
 """
 
 from __future__ import annotations
@@ -19,23 +27,31 @@ import html
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 
 from mailcore.calendar import ical
 from mailcore.core import events as bus_events
+from mailcore.core.config import Settings
 from mailcore.core.events import Bus
 from mailcore.core.mime.build import build_message
 from mailcore.core.mime.types import Address
 from mailcore.core.models import Calendar, CalendarEvent, CalendarReminderSent, Member, OutboxJob
+from mailcore.sms import SmsError, sms_sender
+from mailcore.sms.sender import e164
 from mailcore.store import outbox
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestSource
 from mailcore.store.registry import Job
+from mailcore.wechat import subscribe
 
 log = logging.getLogger(__name__)
 
 TOPIC = "calendar.reminder"
 HORIZON = timedelta(days=400)  # the next occurrence is looked for this far ahead
+WECHAT_PAGE = "pages/event/event?id={id}&start={start}"  # the mini-program's event page
+SMS_TITLE = 20  # characters of the title in a text message (template variables are short)
 
 
 async def schedule(
@@ -74,11 +90,12 @@ async def schedule(
 
 
 class Reminders:
-    """The outbox handler of ``TOPIC``."""
+    """The outbox handler of ``TOPIC``; without ``settings`` WECHAT and SMS are skipped."""
 
-    def __init__(self, bus: Bus, ingestor: Ingestor) -> None:
+    def __init__(self, bus: Bus, ingestor: Ingestor, settings: Settings | None = None) -> None:
         self.bus = bus
         self.ingestor = ingestor
+        self.settings = settings
 
     async def __call__(self, payloads: list[dict]) -> None:
         for payload in payloads:
@@ -124,6 +141,53 @@ class Reminders:
             )
         if "MAIL" in alarm.channels:
             await self._mail(member, occurrence)
+        for channel, send in (("WECHAT", self._wechat), ("SMS", self._sms)):
+            if channel not in alarm.channels:
+                continue
+            if self.settings is None:
+                log.info("calendar reminder by %s skipped: no settings given", channel)
+                continue
+            try:
+                await send(self.settings, member, event, occurrence)
+            except Exception:  # noqa: BLE001 - a provider's failure must not stop the others
+                log.exception("calendar reminder by %s to member %s failed", channel, member.id)
+
+    @staticmethod
+    async def _wechat(settings: Settings, member: Member, event: CalendarEvent, occurrence) -> None:
+        template = subscribe.calendar_template_id(settings)
+        if not template:
+            log.info("calendar reminder by WeChat skipped: QIYOU_WECHAT_CALENDAR_TEMPLATE unset")
+            return
+        start = occurrence.start.astimezone(ZoneInfo(settings.time_zone))
+        values = {
+            "summary": (occurrence.summary or "(无标题)")[: subscribe.THING],
+            "start": f"{start:%Y-%m-%d %H:%M}",
+            "location": (occurrence.location or "-")[: subscribe.THING],
+            "minutes": str(int((occurrence.start - datetime.now(UTC)).total_seconds() // 60)),
+        }
+        pairs = (p.partition("=") for p in settings.wechat_calendar_fields.split(","))
+        data = {k.strip(): values.get(w.strip(), w.strip()[: subscribe.THING]) for k, _, w in pairs}
+        page = WECHAT_PAGE.format(id=event.id, start=quote(occurrence.start.isoformat(), safe=""))
+        if not await subscribe.send_to_member(settings, member.id, template, data, page):
+            log.info("calendar reminder by WeChat to member %s not sent", member.id)
+
+    @staticmethod
+    async def _sms(settings: Settings, member: Member, event: CalendarEvent, occurrence) -> None:
+        template = settings.sms_reminder_template
+        if not template:
+            log.info("calendar reminder by SMS skipped: QIYOU_SMS_REMINDER_TEMPLATE unset")
+            return
+        if not member.mobile:
+            log.info("calendar reminder by SMS skipped: member %s has no mobile number", member.id)
+            return
+        start = occurrence.start.astimezone(ZoneInfo(settings.time_zone))
+        title = (occurrence.summary or "(无标题)")[:SMS_TITLE]
+        try:
+            await sms_sender(settings).send_notice(
+                e164(member.mobile), template, [title, f"{start:%m-%d %H:%M}"]
+            )
+        except SmsError as exc:
+            log.warning("calendar reminder by SMS to member %s not sent: %s", member.id, exc)
 
     async def _mail(self, member: Member, occurrence) -> None:
         when = f"{occurrence.start:%Y-%m-%d %H:%M} ({occurrence.time_zone})"

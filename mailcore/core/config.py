@@ -322,6 +322,10 @@ class Settings:
     sms_template_id: str = ""  # approved template with two parameters: {1} code, {2} minutes
     wechat_code_template: str = ""  # subscribe-message template for confidential-mail codes
     wechat_code_fields: str = "character_string1=code,thing2=subject,time3=expires"
+    # Calendar reminders by WeChat subscribe message and by SMS (docs/calendar.md)
+    wechat_calendar_template: str = ""  # subscribe-message template id (empty: WECHAT off)
+    wechat_calendar_fields: str = "thing1=summary,time2=start,thing3=location"  # template keys
+    sms_reminder_template: str = ""  # approved SMS template: {1} title, {2} start (empty: off)
     confidential_code_minutes: int = 10  # one-time codes of confidential mail live this long
     confidential_view_minutes: int = 30  # a verified confidential mail stays open this long
     mass_mail_sync_limit: int = 20  # separate-copies sends above this run in the background
@@ -474,6 +478,11 @@ class Settings:
             wechat_code_fields=get(
                 "QIYOU_WECHAT_CODE_FIELDS", "character_string1=code,thing2=subject,time3=expires"
             ),
+            wechat_calendar_template=get("QIYOU_WECHAT_CALENDAR_TEMPLATE", ""),
+            wechat_calendar_fields=get(
+                "QIYOU_WECHAT_CALENDAR_FIELDS", "thing1=summary,time2=start,thing3=location"
+            ),
+            sms_reminder_template=get("QIYOU_SMS_REMINDER_TEMPLATE", ""),
             confidential_code_minutes=read.integer("QIYOU_CONFIDENTIAL_CODE_MINUTES", 10, low=1),
             confidential_view_minutes=read.integer("QIYOU_CONFIDENTIAL_VIEW_MINUTES", 30, low=1),
             outbound_port=read.port("QIYOU_OUTBOUND_PORT", 25),

@@ -16,6 +16,10 @@ class SmsSender(Protocol):
         """Send a one-time ``code`` valid for ``minutes`` to ``phone`` (E.164), or raise."""
         ...
 
+    async def send_notice(self, phone: str, template: str, params: list[str]) -> None:
+        """Send approved ``template`` filled with ``params`` (a reminder) to ``phone``, or raise."""
+        ...
+
 
 def e164(mobile: str, default_country: str = "86") -> str:
     """A directory mobile number as E.164: ``13800000000`` → ``+8613800000000``."""

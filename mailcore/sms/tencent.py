@@ -1,7 +1,8 @@
 """Tencent Cloud SMS ``SendSms`` (API 3.0, version 2021-01-11) with TC3-HMAC-SHA256 signing.
 
 Request: ``POST {QIYOU_SMS_URL}/`` with a JSON body (``PhoneNumberSet``, ``SmsSdkAppId``,
-``SignName``, ``TemplateId``, ``TemplateParamSet`` = [code, minutes]) and the ``X-TC-*``
+``SignName``, ``TemplateId``, ``TemplateParamSet`` = [code, minutes] for a one-time code,
+or a notice template's own parameters, e.g. a calendar reminder's) and the ``X-TC-*``
 headers; the answer is ``{"Response": {"SendStatusSet": [{"Code": "Ok", ...}]}}`` or
 ``{"Response": {"Error": {"Code": ..., "Message": ...}}}``.
 """
@@ -93,15 +94,25 @@ class TencentSms:
         )
 
     async def send_code(self, phone: str, code: str, minutes: int) -> None:
-        if not (self.secret_id and self.secret_key and self.app_id and self.template_id):
+        if not self.template_id:
             raise SmsError("SMS is not configured (QIYOU_SMS_SECRET_ID/KEY/APP_ID/TEMPLATE_ID)")
+        await self._send(phone, self.template_id, [code, str(minutes)])
+
+    async def send_notice(self, phone: str, template: str, params: list[str]) -> None:
+        if not template:
+            raise SmsError("no SMS template for this notice")
+        await self._send(phone, template, params)
+
+    async def _send(self, phone: str, template: str, params: list[str]) -> None:
+        if not (self.secret_id and self.secret_key and self.app_id):
+            raise SmsError("SMS is not configured (QIYOU_SMS_SECRET_ID/KEY/APP_ID)")
         payload = json.dumps(
             {
                 "PhoneNumberSet": [phone],
                 "SmsSdkAppId": self.app_id,
                 "SignName": self.sign_name,
-                "TemplateId": self.template_id,
-                "TemplateParamSet": [code, str(minutes)],
+                "TemplateId": template,
+                "TemplateParamSet": params,
             },
             ensure_ascii=False,
         ).encode()

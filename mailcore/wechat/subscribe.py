@@ -6,7 +6,8 @@ are counted as credits per member and template. A stored message with Inbox copi
 one outbox job (``new_mail_jobs``); its handler ``Reminders`` sends one message per Inbox
 copy of a bound member with a credit left, through ``cgi-bin/message/subscribe/send``
 (``mailcore.wechat.client``). Sending never fails or delays ingest; an answer 43101 (no
-acceptance left on WeChat's side) clears the credits.
+acceptance left on WeChat's side) clears the credits. Calendar reminders spend credits of
+their own template the same way (``send_to_member``, called by ``mailcore.calendar.reminders``).
 
 The mail's date is written in the server's ``QIYOU_TIME_ZONE`` (default Asia/Shanghai):
 members have no time zone of their own, and a reminder saying 10:00 for mail sent at
@@ -41,9 +42,16 @@ def template_id(settings: Settings) -> str:
     return settings.wechat_mail_template if settings.wechat_appid else ""
 
 
+def calendar_template_id(settings: Settings) -> str:
+    """The template of calendar reminders (the ``WECHAT`` channel), or "" when off."""
+    return settings.wechat_calendar_template if settings.wechat_appid else ""
+
+
 async def accept(settings: Settings, member_id: int, template: str) -> WechatSubscription:
-    """The member accepted one new-mail message (``requestSubscribeMessage`` said accept)."""
-    if not template_id(settings) or template != template_id(settings):
+    """The member accepted one message of a template the server uses, new mail or calendar
+    reminders (``requestSubscribeMessage`` said accept)."""
+    used = {template_id(settings), calendar_template_id(settings)} - {""}
+    if template not in used:
         raise SecurityError(
             SecurityErrorCode.INVALID, "this template is not used by the server", "templateId"
         )
@@ -147,22 +155,46 @@ class Reminders:
             openid = openids.get(row["member_id"])
             if openid is None:
                 continue
-            # Claim one credit (compare-and-set), so two processes never spend it twice.
-            claimed = await WechatSubscription.filter(id=row["id"], credits__gt=0).update(
-                credits=F("credits") - 1
-            )
-            if not claimed:
-                continue
             page = PAGE.format(id=inbox[row["member_id"]])
-            try:
-                await send_subscribe_message(api, openid, template, data, page=page)
-            except WechatError as exc:
-                if exc.errcode == NO_ACCEPTANCE:
-                    await WechatSubscription.filter(id=row["id"]).update(credits=0)
-                else:  # not sent: give the credit back for the next mail
-                    await WechatSubscription.filter(id=row["id"]).update(credits=F("credits") + 1)
-                log.warning("WeChat subscribe message not sent: %s", exc.message)
-                continue
-            await WechatSubscription.filter(id=row["id"]).update(
-                sent=F("sent") + 1, last_sent_at=datetime.now(UTC)
-            )
+            await _spend(api, row["id"], openid, template, data, page)
+
+
+async def send_to_member(
+    settings: Settings, member_id: int, template: str, data: dict[str, str], page: str
+) -> bool:
+    """One message of ``template`` to a bound member with a credit of it left: whether it was
+    sent (not: no binding, no credit, or WeChat refused — logged)."""
+    row = await WechatSubscription.filter(
+        member_id=member_id, template_id=template, credits__gt=0
+    ).first()
+    binding = await WechatBinding.filter(member_id=member_id).first() if row else None
+    if row is None or binding is None:
+        return False
+    return await _spend(
+        WechatApi.from_settings(settings), row.id, binding.openid, template, data, page
+    )
+
+
+async def _spend(
+    api: WechatApi, row_id: int, openid: str, template: str, data: dict[str, str], page: str
+) -> bool:
+    """Claim one credit of subscription ``row_id`` and send one message with it."""
+    # Claim one credit (compare-and-set), so two processes never spend it twice.
+    claimed = await WechatSubscription.filter(id=row_id, credits__gt=0).update(
+        credits=F("credits") - 1
+    )
+    if not claimed:
+        return False
+    try:
+        await send_subscribe_message(api, openid, template, data, page=page)
+    except WechatError as exc:
+        if exc.errcode == NO_ACCEPTANCE:
+            await WechatSubscription.filter(id=row_id).update(credits=0)
+        else:  # not sent: give the credit back for the next message
+            await WechatSubscription.filter(id=row_id).update(credits=F("credits") + 1)
+        log.warning("WeChat subscribe message not sent: %s", exc.message)
+        return False
+    await WechatSubscription.filter(id=row_id).update(
+        sent=F("sent") + 1, last_sent_at=datetime.now(UTC)
+    )
+    return True

@@ -110,9 +110,17 @@ function reminders(list) {
     if (!Number.isInteger(m) || m < 0 || m > MAX_REMINDER) {
       throw new FormError('提醒时间须为开始前 0 分钟到 4 周', 'reminders')
     }
-    if (!r.channels || !r.channels.length) throw new FormError('每个提醒至少选一种方式（推送或邮件）', 'reminders')
+    if (!r.channels || !r.channels.length) throw new FormError('每个提醒至少选一种方式（推送、邮件、微信或短信）', 'reminders')
     return { minutesBefore: m, channels: r.channels.slice() }
   })
+}
+
+/**
+ * Whether saving these reminders should ask WeChat for one subscribe message of the
+ * calendar template (a reminder by WECHAT spends one acceptance each time it goes).
+ */
+function wantsWechat(list) {
+  return (list || []).some((r) => (r.channels || []).includes('WECHAT'))
 }
 
 function recurrence(form) {
@@ -181,4 +189,4 @@ function serverError(error) {
   return `${where}${error.message}`
 }
 
-module.exports = { REPEATS, REPEAT_NAMES, FormError, blank, repeatOf, fromEvent, addresses, toInput, serverError }
+module.exports = { REPEATS, REPEAT_NAMES, FormError, blank, repeatOf, fromEvent, addresses, toInput, serverError, wantsWechat }

@@ -5,7 +5,7 @@
 const cal = require('./calendar')
 
 const STATUS = { ACCEPTED: '已接受', TENTATIVE: '暂定', DECLINED: '已拒绝', NEEDS_ACTION: '未回复' }
-const CHANNELS = { PUSH: '推送', MAIL: '邮件' }
+const CHANNELS = { PUSH: '推送', MAIL: '邮件', WECHAT: '微信', SMS: '短信' }
 const UNITS = { HOURLY: '小时', DAILY: '天', WEEKLY: '周', MONTHLY: '个月', YEARLY: '年' }
 const EVERY = { HOURLY: '每小时', DAILY: '每天', WEEKLY: '每周', MONTHLY: '每月', YEARLY: '每年' }
 const DAYS = { SU: '周日', MO: '周一', TU: '周二', WE: '周三', TH: '周四', FR: '周五', SA: '周六' }

@@ -23,7 +23,7 @@ const EVENT_RESULT = `
 `
 
 module.exports = {
-  CONFIG: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId timeZone utcOffset } }',
+  CONFIG: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId calendarTemplateId timeZone utcOffset } }',
   CONFIG_BASIC: '{ miniprogramConfig { wechatEnabled mailTemplateId codeTemplateId } }',
   WECHAT_LOGIN: `mutation WechatLogin($code: String!) {
     wechatLogin(code: $code) {

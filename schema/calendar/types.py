@@ -63,10 +63,17 @@ class Attendee:
     status: AttendeeStatus
 
 
-@strawberry.enum(description="How a reminder reaches you.")
+@strawberry.enum(
+    description=(
+        "How a reminder reaches you. WECHAT spends one subscribe message you accepted in the"
+        " mini-program; SMS goes to the mobile number of your directory entry."
+    )
+)
 class ReminderChannel(StrEnum):
     PUSH = "PUSH"  # the calendarReminder subscription (web app, mini-program)
     MAIL = "MAIL"  # a mail to yourself
+    WECHAT = "WECHAT"  # a WeChat subscribe message (mini-program; one accepted each)
+    SMS = "SMS"  # a text message to the mobile number of your directory entry
 
 
 @strawberry.type

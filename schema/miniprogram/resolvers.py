@@ -36,6 +36,7 @@ class MiniprogramQuery:
             wechat_enabled=bool(settings.wechat_appid and settings.wechat_secret),
             mail_template_id=template or None,
             code_template_id=(settings.wechat_appid and settings.wechat_code_template) or None,
+            calendar_template_id=subscribe.calendar_template_id(settings) or None,
             time_zone=settings.time_zone,
             utc_offset=subscribe.utc_offset(settings),
         )

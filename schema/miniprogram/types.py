@@ -25,6 +25,10 @@ class MiniprogramConfig:
         default=None,
         description="Subscribe-message template of confidential-mail codes sent by WeChat.",
     )
+    calendar_template_id: str | None = strawberry.field(
+        default=None,
+        description="Subscribe-message template of calendar reminders (the WECHAT channel).",
+    )
     time_zone: str = strawberry.field(
         default="Asia/Shanghai",
         description="IANA time zone members read times in (QIYOU_TIME_ZONE); reminders use it.",

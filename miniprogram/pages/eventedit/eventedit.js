@@ -1,12 +1,19 @@
 /**
  * Create or change an event: title, start/end (date and time pickers), all-day, place,
- * description, calendar, reminders (minutes before, push and/or mail), a simple repeat
- * (none, daily, weekly, monthly; another rule is kept as it is) and attendees by address
- * → createEvent / updateEvent (the series, or one occurrence with `occurrence=1`). Bad
- * input and a CalendarError are shown as text above the buttons.
+ * description, calendar, reminders (minutes before; by push, mail, WeChat and/or SMS), a
+ * simple repeat (none, daily, weekly, monthly; another rule is kept as it is) and attendees
+ * by address → createEvent / updateEvent (the series, or one occurrence with
+ * `occurrence=1`). Bad input and a CalendarError are shown as text above the buttons.
+ *
+ * 微信 is offered when the server has a calendar subscribe-message template
+ * (miniprogramConfig.calendarTemplateId). Saving a reminder by WeChat asks
+ * requestSubscribeMessage for that template — synchronously in the tap on 保存, before any
+ * request, or WeChat shows no dialog — and records an acceptance with
+ * acceptMailNotification, as the new-mail notices do; each reminder sent spends one.
  */
 const api = require('../../lib/api')
 const platform = require('../../lib/platform')
+const settings = require('../../lib/settings')
 const data = require('../../lib/calendardata')
 const watch = require('../../lib/calendarreminders')
 const form = require('../../lib/calendarform')
@@ -26,6 +33,8 @@ function reminderRows(reminders) {
       name: i < 0 ? `${r.minutesBefore} 分钟前` : REMINDER_NAMES[i],
       push: r.channels.includes('PUSH'),
       mail: r.channels.includes('MAIL'),
+      wechat: r.channels.includes('WECHAT'),
+      sms: r.channels.includes('SMS'),
     }
   })
 }
@@ -46,12 +55,15 @@ Component({
     reminderNames: REMINDER_NAMES,
     reminders: [],
     organizerOnly: false,
+    calendarTemplate: '', // the server's calendar subscribe-message template ('' : no 微信)
   },
   methods: {
     async onLoad(query) {
       watch.start() // reminders as modals while the mini-program is open
       this.setData({ id: query.id || '', loading: true, error: '' })
       try {
+        const known = settings.current() || (await settings.load().catch(() => null))
+        this.setData({ calendarTemplate: (known && known.calendarTemplateId) || '' })
         this.zone = await data.zone()
         const listed = await data.calendars()
         const writable = listed.calendars.filter((c) => ['OWNER', 'EDIT'].includes(c.role))
@@ -131,7 +143,7 @@ Component({
         reminders: this.data.form.reminders.map((r, k) => (k === i ? { minutesBefore: minutes, channels: r.channels } : r)),
       })
     },
-    /** Tap 推送 or 邮件 on a reminder (data-index, data-channel) to switch it. */
+    /** Tap 推送, 邮件, 微信 or 短信 on a reminder (data-index, data-channel) to switch it. */
     onReminderChannel(e) {
       const i = Number(e.currentTarget.dataset.index)
       const channel = e.currentTarget.dataset.channel
@@ -153,7 +165,9 @@ Component({
         return
       }
       this.setData({ saving: true, error: '' })
+      const asked = this.askWechat(input.reminders) // in the tap, before any await
       try {
+        await asked
         let result
         if (this.data.id) {
           const variables = { id: this.data.id, input, occurrence: this.occurrenceAt || null }
@@ -173,6 +187,22 @@ Component({
       } finally {
         this.setData({ saving: false })
       }
+    },
+    /**
+     * A reminder by WeChat: ask for one subscribe message of the calendar template and record
+     * the acceptance. Resolves either way (a refusal is told; the event is saved all the same).
+     */
+    askWechat(reminders) {
+      const template = this.data.calendarTemplate
+      if (!template || !form.wantsWechat(reminders)) return Promise.resolve()
+      return platform.requestSubscribe([template]).then(
+        async (answer) => {
+          if (answer[template] !== 'accept') return platform.toast(platform.subscribeRefusal(answer[template]))
+          const result = (await api.graphql(Q.ACCEPT_NOTIFICATION, { t: template })).acceptMailNotification
+          if (result.__typename === 'AuthError') platform.toast(result.message)
+        },
+        (err) => platform.toast(err.message),
+      ).catch((err) => platform.toast(err.message))
     },
   },
 })
