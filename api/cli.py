@@ -1,4 +1,5 @@
-"""The ``qiyou`` command: serve, domain add, user add, demo, migrate, version, schema export.
+"""The ``qiyou`` command: serve, domain add, user add, demo, migrate, migration (mail from an
+old server), version, schema export.
 
 Every setting (environment variable or flag) is read and checked before anything starts:
 a bad one ends the command with one line, ``qiyou: QIYOU_HTTP_PORT='abc': expected a port
@@ -764,6 +765,169 @@ def tickets_rotate(ctx: click.Context) -> None:
     rotated = DownloadTickets(ttl=settings.download_ticket_ttl)
     key_id = _run_with_db(settings, rotated.rotate)
     click.echo(f"download tickets are now signed with key {key_id}")
+
+
+@main.group()
+def migration() -> None:
+    """Mail migration from an old server (邮箱搬家, docs/migration.md)."""
+
+
+WAIT_HELP = "Block until it ends; exit 0 only if nothing was left out."
+
+
+def _migration_error(exc: Any) -> click.ClickException:
+    return click.ClickException(f"{exc.field}: {exc.message}" if exc.field else exc.message)
+
+
+@migration.command("start")
+@click.option("--source", required=True, help="imap://host:port, imaps://, pop3://, pop3s://")
+@click.option(
+    "--members",
+    "members_file",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV or XLSX: old address, old password, new address",
+)
+@click.option("--master-user", help="An IMAP master (admin) user logging in as each member.")
+@click.option("--master-password", help="Its password (or QIYOU_MIGRATION_MASTER_PASSWORD).")
+@click.option("--wait", is_flag=True, help=WAIT_HELP)
+@click.pass_context
+def migration_start(
+    ctx: click.Context,
+    source: str,
+    members_file: Path,
+    master_user: str | None,
+    master_password: str | None,
+    wait: bool,
+) -> None:
+    """Start a migration (with the same old server again: only new mail is moved)."""
+    from mailcore.admin.scope import system_scope
+    from mailcore.fetch.crypt import crypt_for
+    from mailcore.migration.errors import MigrationError
+    from mailcore.migration.service import MasterLogin, enterprise_of, start_migration
+    from mailcore.migration.source import read_members
+
+    settings = _settings(ctx)
+    password = master_password or os.environ.get("QIYOU_MIGRATION_MASTER_PASSWORD", "")
+    master = MasterLogin(master_user, password) if master_user else None
+
+    async def work() -> int:
+        lines = read_members(members_file.read_bytes(), members_file.name)
+        scope = system_scope(await enterprise_of(lines))
+        crypt = crypt_for(settings)
+        return (await start_migration(scope, source, lines, settings, crypt, master)).id
+
+    try:
+        migration_id = _run_with_db(settings, work)
+    except MigrationError as exc:
+        raise _migration_error(exc) from exc
+    click.echo(f"migration {migration_id} started (a server's worker role moves the mail)")
+    if wait:
+        sys.exit(_migration_wait(settings, migration_id))
+
+
+@migration.command("status")
+@click.argument("migration_id", required=False, type=int)
+@click.option("--wait", is_flag=True, help=WAIT_HELP)
+@click.pass_context
+def migration_status(ctx: click.Context, migration_id: int | None, wait: bool) -> None:
+    """A migration's progress (default: the newest) and each member's line."""
+    settings = _settings(ctx)
+    if wait:
+        sys.exit(_migration_wait(settings, migration_id))
+    _migration_print(*_migration_snapshot(settings, migration_id))
+
+
+@migration.command("pause")
+@click.argument("migration_id", type=int)
+@click.pass_context
+def migration_pause(ctx: click.Context, migration_id: int) -> None:
+    """Pause: the workers stop after the message they are storing."""
+    _migration_change(_settings(ctx), migration_id, "pause_migration")
+    click.echo(f"migration {migration_id} paused")
+
+
+@migration.command("resume")
+@click.argument("migration_id", type=int)
+@click.pass_context
+def migration_resume(ctx: click.Context, migration_id: int) -> None:
+    """Resume a paused migration, or run an ended one again (only new mail)."""
+    _migration_change(_settings(ctx), migration_id, "resume_migration")
+    click.echo(f"migration {migration_id} running")
+
+
+def _migration_change(settings: Settings, migration_id: int, verb: str) -> None:
+    from mailcore.admin.scope import system_scope
+    from mailcore.migration import service
+    from mailcore.migration.errors import MigrationError
+
+    async def work() -> None:
+        found = await service.latest(migration_id)
+        await getattr(service, verb)(system_scope(found.enterprise_id), found.id)
+
+    try:
+        _run_with_db(settings, work)
+    except MigrationError as exc:
+        raise _migration_error(exc) from exc
+
+
+def _migration_snapshot(settings: Settings, migration_id: int | None) -> tuple[Any, Any, Any]:
+    from mailcore.migration import progress, service
+    from mailcore.migration.errors import MigrationError
+
+    async def work() -> tuple[Any, Any, Any]:
+        found = await service.latest(migration_id)
+        rows = (await progress.rows_of([found.id]))[found.id]
+        return found, rows, progress.measure(found, rows)
+
+    try:
+        return _run_with_db(settings, work)
+    except MigrationError as exc:
+        raise _migration_error(exc) from exc
+
+
+def _migration_line(found: Any, got: Any) -> str:
+    """``#3 RUNNING [#######.............] 35% 105/300 messages ...`` (one line)."""
+    share = got.messages_done / got.messages_total if got.messages_total else 0.0
+    bar = "#" * int(share * 20) + "." * (20 - int(share * 20))
+    eta = f" ETA {got.eta_seconds // 60}:{got.eta_seconds % 60:02d}" if got.eta_seconds else ""
+    return (
+        f"#{found.id} {found.state.name} [{bar}] {share:4.0%} "
+        f"{got.messages_done}/{got.messages_total} messages "
+        f"{got.bytes_done / 1e6:.1f}/{got.bytes_total / 1e6:.1f} MB, "
+        f"members {got.finished}/{got.members}, stored {got.stored}, refused {got.refused}, "
+        f"{got.rate:.1f} msg/s{eta}"
+    )
+
+
+def _migration_print(found: Any, rows: Any, got: Any) -> None:
+    click.echo(_migration_line(found, got))
+    for row in rows:
+        error = f" ({row.last_error})" if row.last_error else ""
+        click.echo(
+            f"  {row.old_address} -> {row.member.email}: {row.state.name} "
+            f"{row.messages_done}/{row.messages_total} messages, stored {row.stored}, "
+            f"refused {row.refused}{error}"
+        )
+
+
+def _migration_wait(settings: Settings, migration_id: int | None) -> int:
+    """Print the progress line until the migration ends: 0 if nothing was left out."""
+    import time
+
+    from mailcore.core.models import MigrationState
+
+    tty = sys.stdout.isatty()
+    while True:
+        found, rows, got = _migration_snapshot(settings, migration_id)
+        if found.state in (MigrationState.DONE, MigrationState.FAILED):
+            if tty:
+                click.echo()
+            _migration_print(found, rows, got)
+            return 0 if got.complete else 1
+        click.echo(("\r" if tty else "") + _migration_line(found, got), nl=not tty)
+        migration_id = found.id
+        time.sleep(1.0)
 
 
 @main.group("schema")

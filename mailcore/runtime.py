@@ -15,9 +15,9 @@ listener (caches a change empties are emptied in every process) and starts, by r
 - ``imap`` / ``pop3``: the mail-client listeners (STARTTLS and implicit TLS ports);
 - ``worker``: the outbox worker, the search indexer (it takes the search jobs: into a shared
   index, or into the search feed every node's own index follows), outbound delivery,
-  webhooks, mass mail, rule sends, external mailbox fetches and the policy jobs. Queue
-  workers share their queues with the workers of other processes (claims under a lease);
-  singleton jobs take a database lock.
+  webhooks, mass mail, rule sends, external mailbox fetches, mail migrations and the policy
+  jobs. Queue workers share their queues with the workers of other processes (claims under a
+  lease); singleton jobs take a database lock.
 """
 
 from __future__ import annotations
@@ -45,6 +45,7 @@ from mailcore.delivery.worker import OutboundWorker
 from mailcore.dmarcreports import intake as dmarc_intake
 from mailcore.fetch.worker import FetchWorker
 from mailcore.mail.live import Live
+from mailcore.migration.worker import MigrationWorker
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
 from mailcore.policy.pipeline import policies
@@ -299,6 +300,9 @@ class Runtime(Services):
         fetcher = FetchWorker(self.ingestor, settings)  # external mailboxes (U11)
         fetcher.start()
         self._stops.append(fetcher.stop)
+        migration = MigrationWorker(self.ingestor, settings)  # mail migration (A5)
+        migration.start()
+        self._stops.append(migration.stop)
         return outbox.wake
 
     async def close(self) -> None:

@@ -40,6 +40,8 @@ from schema.mail.mutations import MailMutation
 from schema.mail.queries import MailQuery
 from schema.mail.receipts import ReceiptsMutation, ReceiptsQuery
 from schema.mail.subscriptions import MailSubscription
+from schema.migration.resolvers import MigrationMutation, MigrationQuery
+from schema.migration.subscriptions import MigrationSubscription
 from schema.miniprogram.resolvers import MiniprogramMutation, MiniprogramQuery
 from schema.notices.mutations import NoticesMutation
 from schema.notices.queries import NoticesQuery
@@ -106,6 +108,7 @@ Query = merge_types(
         CalendarQuery,
         RoomQuery,
         FetchQuery,
+        MigrationQuery,
     ),
 )
 Mutation = merge_types(
@@ -137,6 +140,7 @@ Mutation = merge_types(
         PolicyMutation,
         RulesMutation,
         FetchMutation,
+        MigrationMutation,
     ),
 )
 Subscription = merge_types(
@@ -148,6 +152,7 @@ Subscription = merge_types(
         CalendarSubscription,
         SecuritySubscription,
         ApprovalSubscription,
+        MigrationSubscription,
     ),
 )
 

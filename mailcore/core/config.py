@@ -346,6 +346,9 @@ class Settings:
     fetch_timeout: float = 60.0
     fetch_lease: float = 120.0  # a worker killed mid-fetch holds its account this long
     fetch_private_hosts: bool = False  # may members fetch from loopback/private addresses
+    # Mail migration (docs/migration.md): members' mailboxes one process moves at once (the
+    # old server's timeout, lease and private-host rule are the fetch_* settings above).
+    migration_parallel: int = 4
     # Mail HTML shown to users (mailcore/core/mime/display.py)
     html_budget: float = 3.0  # seconds to sanitize one HTML body before the text is shown
     html_max_size: int = 4 * MB  # characters of HTML above which the text is shown
@@ -508,6 +511,7 @@ class Settings:
             fetch_timeout=read.number("QIYOU_FETCH_TIMEOUT", 60.0, low=1.0),
             fetch_lease=read.number("QIYOU_FETCH_LEASE", 120.0, low=1.0),
             fetch_private_hosts=read.flag("QIYOU_FETCH_PRIVATE_HOSTS", False),
+            migration_parallel=read.integer("QIYOU_MIGRATION_PARALLEL", 4, low=1, high=64),
             html_budget=read.number("QIYOU_HTML_BUDGET", 3.0),
             html_max_size=read.size("QIYOU_HTML_MAX_SIZE", 4 * MB),
             html_cache_size=read.size("QIYOU_HTML_CACHE_SIZE", 32 * MB),

@@ -73,7 +73,7 @@ def _delimiter(text: str) -> str:
     return max([",", "\t", ";"], key=first.count)
 
 
-def _csv_rows(data: bytes) -> list[list[str]]:
+def csv_rows(data: bytes) -> list[list[str]]:
     try:
         text = decode_csv(data)
     except UnicodeDecodeError as exc:
@@ -98,7 +98,7 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-def _xlsx_rows(data: bytes, limit: int) -> list[list[str]]:
+def xlsx_rows(data: bytes, limit: int) -> list[list[str]]:
     from openpyxl import load_workbook
 
     try:
@@ -135,7 +135,7 @@ def read_table(data: bytes, filename: str, max_rows: int) -> list[Row]:
     if len(data) > MAX_FILE:
         raise TableError(f"the file is larger than {MAX_FILE // (1024 * 1024)} MB")
     is_xlsx = data.startswith(b"PK\x03\x04") or filename.lower().endswith((".xlsx", ".xlsm"))
-    raw = _xlsx_rows(data, max_rows + 1) if is_xlsx else _csv_rows(data)
+    raw = xlsx_rows(data, max_rows + 1) if is_xlsx else csv_rows(data)
     if not raw:
         return []
     columns = _header(raw[0])

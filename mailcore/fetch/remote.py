@@ -20,6 +20,7 @@ import re
 import socket
 import ssl
 from dataclasses import dataclass
+from datetime import datetime
 
 from mailcore.core.models import ExternalProtocol, ExternalSecurity
 from mailcore.fetch.errors import FetchError, FetchErrorCode
@@ -29,6 +30,8 @@ _LIST = re.compile(rb'\((?P<flags>[^)]*)\) (?P<delim>"(?:[^"\\]|\\.)*"|NIL) (?P<
 _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _FLAGS = re.compile(rb"\bFLAGS \(([^)]*)\)")
+_INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+SPECIAL_USE = ("\\sent", "\\drafts", "\\trash", "\\junk", "\\archive")  # RFC 6154
 
 
 @dataclass(frozen=True)
@@ -41,12 +44,16 @@ class Endpoint:
     password: str
     timeout: float = 60.0
     private_hosts: bool = False  # may the host be a loopback or private address
+    # IMAP: log in as ``username`` with this administrator's (master user's) password, by
+    # SASL PLAIN with ``username`` as the authorization identity (RFC 4616; Dovecot, Cyrus)
+    master_user: str = ""
 
 
 @dataclass(frozen=True)
 class RemoteFolder:
     name: str  # as the server names it (modified UTF-7 for IMAP), "" for POP3
     path: tuple[str, ...]  # its decoded path, INBOX: ()
+    special: str = ""  # its SPECIAL-USE attribute (RFC 6154) lower-cased, e.g. "\\sent"
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,9 @@ class RemoteMessage:
     seen: bool = False
     flagged: bool = False
     answered: bool = False
+    draft: bool = False
+    keywords: str = ""  # other IMAP flags, space-separated ($Forwarded, $Label1, ...)
+    internal_date: datetime | None = None  # IMAP INTERNALDATE (when the server received it)
 
 
 def _error(exc: BaseException) -> FetchError:
@@ -137,7 +147,11 @@ class ImapSession:
             if e.security is ExternalSecurity.STARTTLS:
                 self.imap.starttls(context)
         try:
-            self.imap.login(e.username, e.password)
+            if e.master_user:
+                secret = f"{e.username}\0{e.master_user}\0{e.password}".encode()
+                self.imap.authenticate("PLAIN", lambda _: secret)
+            else:
+                self.imap.login(e.username, e.password)
         except imaplib.IMAP4.abort:
             raise
         except imaplib.IMAP4.error as exc:
@@ -167,7 +181,10 @@ class ImapSession:
                 folders.append(RemoteFolder(INBOX, ()))
                 continue
             parts = name.split(delim) if delim else [name]
-            folders.append(RemoteFolder(name, tuple(decode_utf7(p) for p in parts if p)))
+            attributes = match.group("flags").decode("ascii", "replace").lower().split()
+            special = next((a for a in attributes if a in SPECIAL_USE), "")
+            path = tuple(decode_utf7(p) for p in parts if p)
+            folders.append(RemoteFolder(name, path, special))
         return folders
 
     def messages(self, folder: str, writable: bool) -> list[RemoteMessage]:
@@ -179,7 +196,7 @@ class ImapSession:
         uidvalidity = (validity[0] or b"0").decode() if validity and validity[0] else "0"
         if not exists:
             return []
-        status, lines = self.imap.uid("FETCH", "1:*", "(UID RFC822.SIZE FLAGS)")
+        status, lines = self.imap.uid("FETCH", "1:*", "(UID RFC822.SIZE FLAGS INTERNALDATE)")
         _ok(status, lines)
         out = []
         for line in lines:
@@ -189,6 +206,8 @@ class ImapSession:
                 continue
             flags = _FLAGS.search(text)
             words = set((flags.group(1) if flags else b"").lower().split())
+            given = (flags.group(1) if flags else b"").split()
+            keywords = [w.decode("ascii", "replace") for w in given if not w.startswith(b"\\")]
             out.append(
                 RemoteMessage(
                     folder=folder,
@@ -198,6 +217,9 @@ class ImapSession:
                     seen=b"\\seen" in words,
                     flagged=b"\\flagged" in words,
                     answered=b"\\answered" in words,
+                    draft=b"\\draft" in words,
+                    keywords=" ".join(sorted(keywords)),
+                    internal_date=_internal_date(text),
                 )
             )
         return list({m.key: m for m in out}.values())  # a server repeating a UID: once
@@ -238,6 +260,8 @@ class ImapSession:
 class Pop3Session:
     def __init__(self, endpoint: Endpoint, context: ssl.SSLContext) -> None:
         e = endpoint
+        if e.master_user:
+            raise FetchError(FetchErrorCode.INVALID, "a master user logs in over IMAP only", "host")
         if e.security is ExternalSecurity.TLS:
             self.pop: poplib.POP3 = poplib.POP3_SSL(
                 e.host, e.port, context=context, timeout=e.timeout
@@ -329,6 +353,16 @@ def _drop(sock: socket.socket | None) -> None:
         sock.shutdown(socket.SHUT_RDWR)
     with contextlib.suppress(OSError):
         sock.close()
+
+
+def _internal_date(text: bytes) -> datetime | None:
+    match = _INTERNALDATE.search(text)
+    if not match:
+        return None
+    try:
+        return datetime.strptime(match.group(1).decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+    except ValueError:
+        return None
 
 
 def _ok(status: str, data: object) -> None:

@@ -23,7 +23,7 @@ from mailcore.fetch.errors import FetchError, FetchErrorCode, invalid, not_found
 from mailcore.fetch.fetcher import endpoint
 
 MAX_ACCOUNTS = 20  # per member
-_HOST = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?\.?)+$|^\[?[0-9A-Fa-f:.]+\]?$")
+HOST_NAME = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?\.?)+$|^\[?[0-9A-Fa-f:.]+\]?$")
 
 
 @dataclass
@@ -61,7 +61,7 @@ async def get_account(member: Member, account_id: int) -> ExternalAccount:
 def _clean(given: AccountInput) -> None:
     if given.host is not None:
         given.host = given.host.strip().lower()
-        if not given.host or len(given.host) > 255 or not _HOST.match(given.host):
+        if not given.host or len(given.host) > 255 or not HOST_NAME.match(given.host):
             raise invalid("the server's host name is not valid", "host")
     if given.port is not None and not 1 <= given.port <= 65535:
         raise invalid("the port must be 1 to 65535", "port")

@@ -74,6 +74,13 @@ from mailcore.core.models.mail import (
     OutboundStatus,
     Thread,
 )
+from mailcore.core.models.migration import (
+    MailMigration,
+    MigrationFolder,
+    MigrationMember,
+    MigrationMessage,
+    MigrationState,
+)
 from mailcore.core.models.notices import Notice, NoticeReceipt
 from mailcore.core.models.openapi import (
     AppKind,
@@ -207,6 +214,11 @@ __all__ = [
     "LoginThrottle",
     "MailGroup",
     "MailboxEntry",
+    "MailMigration",
+    "MigrationFolder",
+    "MigrationMember",
+    "MigrationMessage",
+    "MigrationState",
     "Member",
     "MemberSignature",
     "Message",

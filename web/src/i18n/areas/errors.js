@@ -164,6 +164,13 @@ export default {
         PROTOCOL: '外部邮箱服务器的回应无法识别',
         KEY_MISSING: '保存的密码已无法读取，请重新输入密码',
       },
+      MailMigrationError: {
+        FORBIDDEN: '你没有搬迁这些成员邮件的权限',
+        NOT_FOUND: '找不到该搬家任务',
+        INVALID: '填写的内容不符合要求',
+        CONFLICT: '搬家任务当前的状态不允许此操作',
+        PRIVATE_HOST: '旧邮件服务器位于内网地址，本服务器不允许连接',
+      },
       NoticeError: {
         FORBIDDEN: '你没有发布公告的权限',
         NOT_FOUND: '找不到该公告',
@@ -383,6 +390,13 @@ export default {
         TIMEOUT: 'The external server did not answer in time',
         PROTOCOL: 'The external server answered something unexpected',
         KEY_MISSING: 'The stored password can no longer be read: enter it again',
+      },
+      MailMigrationError: {
+        FORBIDDEN: 'You may not move the mail of these members',
+        NOT_FOUND: 'No such migration',
+        INVALID: '{message}',
+        CONFLICT: 'The migration is not in a state that allows this',
+        PRIVATE_HOST: 'The old server is on a private network, which this server may not reach',
       },
       NoticeError: {
         FORBIDDEN: 'You may not post notices',
