@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from dataclasses import dataclass
 
 from mailcore.core.config import Settings
@@ -21,6 +20,7 @@ from mailcore.fetch import remote
 from mailcore.fetch.crypt import Crypt
 from mailcore.fetch.errors import FetchError, FetchErrorCode, invalid, not_found
 from mailcore.fetch.fetcher import endpoint
+from mailcore.store.leases import now_ms
 
 MAX_ACCOUNTS = 20  # per member
 HOST_NAME = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,62})?\.?)+$|^\[?[0-9A-Fa-f:.]+\]?$")
@@ -41,10 +41,6 @@ class AccountInput:
     mirror_folders: bool | None = None
     leave_on_server: bool | None = None
     enabled: bool | None = None
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 async def list_accounts(member: Member) -> list[ExternalAccount]:

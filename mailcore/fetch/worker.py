@@ -15,19 +15,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from datetime import UTC, datetime
 
-from tortoise.connection import get_connections
 from tortoise.expressions import F
 
 from mailcore.core.config import Settings
 from mailcore.core.models import ExternalAccount
-from mailcore.core.sqlwork import postgres_sql
 from mailcore.fetch.crypt import crypt_for
 from mailcore.fetch.errors import FetchError, FetchErrorCode
 from mailcore.fetch.fetcher import Fetcher, FetchReport, LeaseLost
 from mailcore.fetch.service import now_ms
+from mailcore.store import leases
 from mailcore.store.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -44,68 +42,28 @@ def backoff(failures: int, cap: float) -> float:
 
 async def claim(limit: int, lease: float = LEASE) -> list[tuple[int, int]]:
     """Lease up to ``limit`` due accounts: (id, lease token) pairs."""
-    connection = get_connections().get("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    now = now_ms()
-    token = now + int(lease * 1000) + random.randint(0, 999)  # also tells claims apart
-    sql = (
-        'UPDATE "external_account" SET "lease_until" = ? WHERE "id" IN (SELECT "id" FROM'
-        ' "external_account" WHERE "enabled" = ? AND "next_attempt_at" <= ? AND "lease_until" < ?'
-        f' ORDER BY "next_attempt_at" LIMIT ?{" FOR UPDATE SKIP LOCKED" if postgres else ""})'
-        ' RETURNING "id"'
+    return await leases.claim(
+        "external_account", '"enabled" = ?', [True], '"next_attempt_at"', limit, lease
     )
-    if postgres:
-        sql = postgres_sql(sql)
-    rows = await connection.execute_query_dict(sql, [token, True, now, now, limit])
-    return [(int(row["id"]), token) for row in rows]
 
 
 async def renew(account_id: int, token: int, lease: float = LEASE) -> int | None:
     """The new token, or None when the lease is not ours any more."""
-    new = now_ms() + int(lease * 1000) + random.randint(0, 999)
-    changed = await ExternalAccount.filter(id=account_id, lease_until=token).update(lease_until=new)
-    return new if changed else None
+    return await leases.renew(ExternalAccount, account_id, token, lease)
 
 
-class FetchWorker:
+class FetchWorker(leases.LeasedRows):
+    name = "qiyou-fetch"
+    poll = POLL
+
     def __init__(self, ingestor: Ingestor, settings: Settings) -> None:
+        super().__init__(PARALLEL)
         self.settings = settings
         self.fetcher = Fetcher(ingestor, settings, crypt_for(settings))
         self.lease = settings.fetch_lease  # renewed every third of it
-        self.wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="qiyou-fetch")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        tasks = [t for t in [task, *self._running] if t is not None]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            self.wake.clear()
-            try:
-                room = PARALLEL - len(self._running)
-                for account_id, token in await claim(room, self.lease) if room > 0 else []:
-                    task = asyncio.create_task(self.run_one(account_id, token))
-                    self._running.add(task)
-                    task.add_done_callback(self._running.discard)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again
-                log.exception("claiming external accounts failed")
-            try:
-                await asyncio.wait_for(self.wake.wait(), POLL)
-            except TimeoutError:
-                pass
+    async def claim(self, room: int) -> list[tuple[int, int]]:
+        return await claim(room, self.lease)
 
     async def run_one(self, account_id: int, token: int) -> None:
         """Fetch one claimed account and record how it went (unless the lease was lost)."""

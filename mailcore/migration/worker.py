@@ -16,14 +16,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from datetime import UTC, datetime
-
-from tortoise.connection import get_connections
 
 from mailcore.core.config import Settings
 from mailcore.core.models import MailMigration, MigrationMember, MigrationState
-from mailcore.core.sqlwork import postgres_sql
 from mailcore.fetch.crypt import crypt_for
 from mailcore.fetch.errors import FetchError, FetchErrorCode
 from mailcore.fetch.fetcher import LeaseLost
@@ -31,6 +27,7 @@ from mailcore.fetch.service import now_ms
 from mailcore.fetch.worker import backoff
 from mailcore.migration.mover import Mover
 from mailcore.migration.service import settle
+from mailcore.store import leases
 from mailcore.store.ingest import Ingestor
 
 log = logging.getLogger(__name__)
@@ -43,71 +40,28 @@ FINAL = {FetchErrorCode.LOGIN_FAILED, FetchErrorCode.KEY_MISSING, FetchErrorCode
 
 async def claim(limit: int, lease: float) -> list[tuple[int, int]]:
     """Lease up to ``limit`` due rows: (id, lease token) pairs."""
-    connection = get_connections().get("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    now = now_ms()
-    token = now + int(lease * 1000) + random.randint(0, 999)
-    sql = (
-        'UPDATE "migration_member" SET "lease_until" = ? WHERE "id" IN (SELECT "id" FROM'
-        ' "migration_member" WHERE "state" = ? AND "next_attempt_at" <= ? AND "lease_until" < ?'
-        f' ORDER BY "id" LIMIT ?{" FOR UPDATE SKIP LOCKED" if postgres else ""})'
-        ' RETURNING "id"'
+    return await leases.claim(
+        "migration_member", '"state" = ?', [MigrationState.RUNNING.value], '"id"', limit, lease
     )
-    if postgres:
-        sql = postgres_sql(sql)
-    rows = await connection.execute_query_dict(
-        sql, [token, MigrationState.RUNNING.value, now, now, limit]
-    )
-    return [(int(row["id"]), token) for row in rows]
 
 
 async def renew(row_id: int, token: int, lease: float) -> int | None:
     """The new token, or None when the lease is not ours any more."""
-    new = now_ms() + int(lease * 1000) + random.randint(0, 999)
-    changed = await MigrationMember.filter(id=row_id, lease_until=token).update(lease_until=new)
-    return new if changed else None
+    return await leases.renew(MigrationMember, row_id, token, lease)
 
 
-class MigrationWorker:
+class MigrationWorker(leases.LeasedRows):
+    name = "qiyou-migration"
+    poll = POLL
+
     def __init__(self, ingestor: Ingestor, settings: Settings) -> None:
+        super().__init__(settings.migration_parallel)
         self.settings = settings
         self.mover = Mover(ingestor, settings, crypt_for(settings))
         self.lease = settings.fetch_lease
-        self.parallel = settings.migration_parallel
-        self.wake = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-        self._running: set[asyncio.Task[None]] = set()
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="qiyou-migration")
-
-    async def stop(self) -> None:
-        task, self._task = self._task, None
-        tasks = [t for t in [task, *self._running] if t is not None]
-        for t in tasks:
-            t.cancel()
-        for t in tasks:
-            try:
-                await t
-            except (asyncio.CancelledError, Exception):  # noqa: BLE001 - stopping anyway
-                pass
-
-    async def _run(self) -> None:
-        while True:
-            self.wake.clear()
-            try:
-                room = self.parallel - len(self._running)
-                for row_id, token in await claim(room, self.lease) if room > 0 else []:
-                    task = asyncio.create_task(self.run_one(row_id, token))
-                    self._running.add(task)
-                    task.add_done_callback(self._running.discard)
-            except Exception:  # noqa: BLE001 - e.g. the database restarting: try again
-                log.exception("claiming migration rows failed")
-            try:
-                await asyncio.wait_for(self.wake.wait(), POLL)
-            except TimeoutError:
-                pass
+    async def claim(self, room: int) -> list[tuple[int, int]]:
+        return await claim(room, self.lease)
 
     async def run_one(self, row_id: int, token: int) -> None:
         """Move one claimed row and record how it went (unless the lease was lost)."""
