@@ -192,18 +192,21 @@ class Mailer:
         self.ingestor = ingestor
 
     async def __call__(self, payloads: list[dict]) -> None:
-        for payload in payloads:
-            await self.send(payload)
+        busy = [p["key"] for p in payloads if await self.send(p) == "busy"]
+        if busy:  # the outbox tries the batch again later: by then sent, or the claim free
+            raise RuntimeError(f"{len(busy)} meeting mails are being sent by another worker")
 
-    async def send(self, payload: dict) -> bool:
+    async def send(self, payload: dict) -> str:
+        """``sent``; ``done`` (sent before, or refused for good); ``busy`` (another worker
+        holds its claim: try again later)."""
         member = await Member.filter(id=int(payload["member"]), deleted_at=None).first()
         if member is None:
-            return False
+            return "done"
         message_id = f"itip.{payload['key']}@{member.email.rpartition('@')[2]}"
         if await Message.filter(message_id=message_id).exists():
-            return False  # sent already (a repeat of this job)
+            return "done"  # a repeat of this job
         if not await _claim(payload["key"]):
-            return False  # another worker is sending it
+            return "busy"
         data = ical.read(payload["ical"])
         method, answer = payload["method"], payload["answer"]
         recipients = list(payload["recipients"])
@@ -219,8 +222,11 @@ class Mailer:
             )
         except MailError as exc:  # refused for good (a mailbox removed since): not retried
             log.warning("%s for %s not sent: %s", method, payload["key"], exc.message)
-            return False
-        return True
+            return "done"
+        except BaseException:  # not stored: free the claim for the outbox's next try
+            await CalendarMailClaim.filter(key=payload["key"]).delete()
+            raise
+        return "sent"
 
 
 async def _claim(key: str) -> bool:
