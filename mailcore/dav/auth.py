@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from mailcore.admin.scope import scope_for
 from mailcore.calendar.access import Caller
 from mailcore.core.config import Settings
-from mailcore.core.models import ClientKind, Member
+from mailcore.core.models import AdminPermission, ClientKind, Member
 from mailcore.security.errors import SecurityError
 from mailcore.security.iprules import ip_allowed
 from mailcore.security.login import (
@@ -82,5 +82,9 @@ async def sign_in(header: str, ip: str, user_agent: str, settings: Settings) -> 
         _remembered[key] = (time.monotonic(), login)
     member = await Member.get(id=login.member.id)
     scope = await scope_for(member, ip)
-    is_admin = scope is not None and scope.enterprise_id == member.enterprise_id
+    is_admin = (  # company calendars and rooms: super admins and the calendar permission
+        scope is not None
+        and scope.enterprise_id == member.enterprise_id
+        and scope.may(AdminPermission.CALENDAR)
+    )
     return Signed(member, Caller(member.id, member.enterprise_id, is_admin, member.email))

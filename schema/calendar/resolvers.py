@@ -12,6 +12,7 @@ from mailcore.calendar import calendars, events, freebusy, ical
 from mailcore.calendar.access import Caller, Level
 from mailcore.calendar.calendars import CalendarChanges, Listed
 from mailcore.calendar.errors import CalendarError
+from mailcore.core.models import AdminPermission
 from mailcore.core.models import CalendarAccess as CoreAccess
 from mailcore.core.models import EventPrivacy as CorePrivacy
 from schema.admin.types import Done
@@ -38,7 +39,11 @@ from schema.permissions import IsAuthenticated
 async def caller(info: Info) -> Caller:
     member = info.context.identity.member
     scope = await info.context.admin_scope()
-    is_admin = scope is not None and scope.enterprise_id == member.enterprise_id
+    is_admin = (  # company calendars and rooms: super admins and the calendar permission
+        scope is not None
+        and scope.enterprise_id == member.enterprise_id
+        and scope.may(AdminPermission.CALENDAR)
+    )
     return Caller(member.id, member.enterprise_id, is_admin, member.email)
 
 

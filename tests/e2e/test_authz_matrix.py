@@ -438,7 +438,7 @@ NOT_ADMIN: dict[str, str] = {
     "updatePersonalGroup": "member: the caller's own contact groups",
     "deletePersonalGroup": "member: the caller's own contact groups",
     "createCalendar": "member: the caller's own calendar; a company one only for an admin of "
-    "their enterprise (tests/e2e/test_calendar.py)",
+    "their enterprise with the calendar permission (tests/e2e/test_calendar.py)",
     "updateCalendar": "member: a calendar the caller owns (access checked by the service)",
     "deleteCalendar": "member: a calendar the caller owns (access checked by the service)",
     "shareCalendar": "member: a calendar the caller owns, with members of their enterprise",

@@ -14,6 +14,7 @@ from tests.e2e.client import GraphQLClient, login
 from tests.e2e.mail import find
 from tests.e2e.policy_company import Company
 from tests.e2e.server import PASSWORD
+from tests.e2e.test_admin_roles import GRANT
 from tests.e2e.test_groups import Directory, admin, tag
 
 CALENDARS = """{ calendars { id name color default company role subscribed timeZone
@@ -393,6 +394,14 @@ async def test_company_calendars_are_read_by_members_and_kept_to_their_company(s
     refused = await team["reader_client"].data(
         CREATE_CALENDAR, i={"name": "Not mine to make", "company": True}
     )
+    assert refused["createCalendar"]["code"] == "FORBIDDEN"
+    # an administrator without the calendar permission is refused too
+    granted = await boss.data(
+        GRANT, email=team["indept"], super=False, perms=["members"], deps=[team["D"]]
+    )
+    assert granted["grantAdmin"]["__typename"] == "AdminRoleType", granted
+    scoped = await login(server.graphql_url, team["indept"], PASSWORD)
+    refused = await scoped.data(CREATE_CALENDAR, i={"name": "Not mine either", "company": True})
     assert refused["createCalendar"]["code"] == "FORBIDDEN"
     made = await boss.data(CREATE_CALENDAR, i={"name": f"Holidays {tag()}", "company": True})
     holidays = made["createCalendar"]
