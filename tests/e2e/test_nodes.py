@@ -163,7 +163,8 @@ async def test_a_node_killed_with_sigkill_loses_nothing_it_acknowledged(nodes, s
     bob = await login(web.graphql_url, "bob@example.com", PASSWORD)
     for subject in inbound:
         assert await find(bob, subject, wait=10), subject
-    found = await until_found(bob, tag, len(inbound))
+    # the index may wait for a search job the killed node had claimed: its lease (30 s)
+    found = await until_found(bob, tag, len(inbound), wait=60)
     assert found["totalCount"] == len(inbound)
     await until(
         lambda: [m for m in sink.messages if outbound.encode() in m.data], what="the relayed mail"
