@@ -292,7 +292,9 @@ async def test_a_server_killed_mid_migration_stores_each_mail_once(
         async with Subscription(srv.ws_url, admin.token, PROGRESS % made["id"]) as progress:
             while not seen or seen[-1]["state"] == "RUNNING":
                 seen.append((await progress.next(timeout=60))["mailMigrationProgress"])
-        assert seen[0]["messagesDone"] >= before and seen[-1]["state"] == "DONE", seen
+        # the counter is raised just after each message's commit: a kill can leave it one
+        # behind the records until the restarted worker counts them again
+        assert seen[0]["messagesDone"] >= before - 1 and seen[-1]["state"] == "DONE", seen
         done = [s["messagesDone"] for s in seen]
         assert done == sorted(done) and len(seen) >= 2, done
         migration = await ended(admin, made["id"])
