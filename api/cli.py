@@ -908,6 +908,7 @@ def _migration_print(found: Any, rows: Any, got: Any) -> None:
             f"  {row.old_address} -> {row.member.email}: {row.state.name} "
             f"{row.messages_done}/{row.messages_total} messages, stored {row.stored}, "
             f"refused {row.refused}{error}"
+            + (f", folders left out {row.folders_failed}" if row.folders_failed else "")
         )
 
 

@@ -4,7 +4,11 @@ and overall concurrency limits, and records every outcome. See docs/delivery.md.
 
 Any number of processes run one on the same database: each claims the rows it delivers
 (``queue.claim``), gives an attempt up before its lease ends (another process may then
-take the rows), and the delivery reports are made by one process at a time (a lock)."""
+take the rows), and the delivery reports are made by one process at a time (a lock).
+
+A row with an ``smtp_account_id`` (send-as through an external server, docs/external-
+accounts.md) goes to that account's SMTP server with its login, from the proved address,
+whatever the relay setting; its retries, lifetime and bounce are those of any row."""
 
 from __future__ import annotations
 
@@ -19,6 +23,7 @@ from mailcore.core.blobs import BlobNotFound
 from mailcore.core.locks import singleton
 from mailcore.core.models import Message, OutboundMessage
 from mailcore.delivery import queue
+from mailcore.delivery.accounts import account_target
 from mailcore.delivery.dsn_params import wants
 from mailcore.delivery.notify import send_reports
 from mailcore.delivery.relay import TlsMode, parse_relay
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 
 NO_HOST_GRACE = 3600.0  # a domain with no mail host is retried this long (DNS glitches)
 RELAY = "<relay>"
+ACCOUNT = "<account>"  # + the id: an external account's SMTP server (send-as)
 LEASE_MARGIN = 0.9  # an attempt is given up after this share of the lease
 
 
@@ -100,7 +106,7 @@ class OutboundWorker:
                 row.envelope_from,
                 row.dsn_ret,
                 row.dsn_envid,
-                self._destination(row.recipient),
+                self._destination(row),
             )
             groups.setdefault(key, []).append(row)
         for (*_, destination), rows in groups.items():
@@ -120,8 +126,10 @@ class OutboundWorker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
-    def _destination(self, recipient: str) -> str:
-        return RELAY if self.relay is not None else split_address(recipient)[1]
+    def _destination(self, row: OutboundMessage) -> str:
+        if row.smtp_account_id is not None:
+            return f"{ACCOUNT}{row.smtp_account_id}"
+        return RELAY if self.relay is not None else split_address(row.recipient)[1]
 
     async def _deliver_logged(
         self, destination: str, rows: list[OutboundMessage], stamp: datetime
@@ -158,7 +166,16 @@ class OutboundWorker:
             rows, reply, host, s.outbound_backoff, s.outbound_lifetime, stamp, **kw
         )
 
-    async def _targets(self, destination: str) -> list[Target]:
+    async def _targets(self, destination: str) -> tuple[list[Target], str | None]:
+        """Where to connect, and the envelope sender to use there (None: the row's)."""
+        if destination.startswith(ACCOUNT):
+            target, sender = await account_target(
+                int(destination.removeprefix(ACCOUNT)), self.settings
+            )
+            return [target], sender
+        return await self._mail_targets(destination), None
+
+    async def _mail_targets(self, destination: str) -> list[Target]:
         if self.relay is not None:
             return relay_targets(self.relay)
         return await mx_targets(self.resolver, destination, self.settings.outbound_port)
@@ -168,7 +185,7 @@ class OutboundWorker:
     ) -> None:
         settings = self.settings
         try:
-            targets = await self._targets(destination)
+            targets, sender = await self._targets(destination)
         except RouteError as exc:
             if exc.permanent:
                 await queue.failed([r.id for r in rows], exc.reply, "", stamp)
@@ -198,7 +215,7 @@ class OutboundWorker:
                 await transact(
                     target,
                     local_hostname=settings.hostname,
-                    sender=rows[0].envelope_from,
+                    sender=sender or rows[0].envelope_from,
                     recipients=list(by_recipient),
                     message=data,
                     timeout=settings.outbound_timeout,

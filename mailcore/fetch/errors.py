@@ -13,6 +13,12 @@ class FetchErrorCode(StrEnum):
     TIMEOUT = "TIMEOUT"  # the server stopped answering
     PROTOCOL = "PROTOCOL"  # the server answered something we cannot use
     KEY_MISSING = "KEY_MISSING"  # the stored password cannot be decrypted with this key
+    SKIPPED = "SKIPPED"  # the fetch went on, but left messages or folders out (with why)
+    # send-as confirmation codes (mailcore/fetch/sendas.py)
+    INVALID_CODE = "INVALID_CODE"  # not the code that was mailed (or none was asked for)
+    CODE_EXPIRED = "CODE_EXPIRED"  # the code's time is over: ask for a new one
+    TOO_MANY_ATTEMPTS = "TOO_MANY_ATTEMPTS"  # too many wrong guesses: ask for a new one
+    TOO_MANY_REQUESTS = "TOO_MANY_REQUESTS"  # a code was asked for too recently or too often
 
 
 class FetchError(Exception):

@@ -10,11 +10,16 @@ duplicate and not stored. A message above the server's size limit, or refused by
 quota, is recorded as refused with the reason (and left on the server), never retried.
 IMAP \\Seen, \\Flagged and \\Answered are kept; the message keeps its own date (``FETCH``
 is old mail to the ingest path).
+
+A broken or hostile server costs one message, not the fetch (``mailcore/fetch/link.py``): a
+message the server stalls on, drops the connection on, or sends larger than the limit is
+refused with the reason and the fetch goes on; a mirrored folder whose name is not valid
+modified UTF-7 is skipped; a repeated UID or UIDL is taken once. What was left out shows
+on the account (``left_out``: ``SKIPPED: ...`` in its error) while the fetch succeeds.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +39,8 @@ from mailcore.core.models import (
 )
 from mailcore.fetch import remote
 from mailcore.fetch.crypt import Crypt
-from mailcore.fetch.errors import FetchError
+from mailcore.fetch.errors import FetchError, FetchErrorCode
+from mailcore.fetch.link import Link
 from mailcore.store.ingest import Delivery, Ingestor, IngestRequest, IngestResult, IngestSource
 from mailcore.store.ingest import parse as parse_raw
 from mailcore.store.request import PolicyRefusal
@@ -53,20 +59,35 @@ class FetchReport:
     stored: int = 0
     duplicates: int = 0
     refused: list[str] = field(default_factory=list)  # "folder key: reason"
+    skipped: list[str] = field(default_factory=list)  # folders left out, with the reason
     deleted: int = 0
 
 
 def endpoint(account: ExternalAccount, password: str, settings: Settings) -> remote.Endpoint:
-    return remote.Endpoint(
+    return remote.endpoint(
+        settings,
         protocol=account.protocol,
         host=account.host,
         port=account.port,
         security=account.security,
         username=account.username,
         password=password,
-        timeout=settings.fetch_timeout,
-        private_hosts=settings.fetch_private_hosts,
     )
+
+
+async def left_out(account_id: int, report: FetchReport) -> str:
+    """The account's error after a fetch that went well: "" when nothing was ever left out,
+    else ``SKIPPED:`` the folders this fetch skipped and the messages refused so far."""
+    refused = ExternalFetched.filter(account_id=account_id, outcome=FetchOutcome.REFUSED)
+    count = await refused.count()
+    if not count and not report.skipped:
+        return ""
+    parts = list(report.skipped)
+    if count:
+        latest = await refused.order_by("-id").limit(3).values_list("folder", "key", "reason")
+        said = "; ".join(f"{remote.decode_utf7(f) or 'INBOX'} {k}: {r}" for f, k, r in latest)
+        parts.append(f"{count} message(s) left on the server ({said})")
+    return f"{FetchErrorCode.SKIPPED}: " + "; ".join(parts)
 
 
 class Fetcher:
@@ -81,23 +102,26 @@ class Fetcher:
         """Fetch the account's new mail; ``held`` says whether this worker still holds it.
         Raises ``FetchError`` (recorded on the account by the caller) or ``LeaseLost``."""
         password = self.crypt.open(account.password_secret)
-        point = endpoint(account, password, self.settings)
-        session = await asyncio.to_thread(remote.connect, point)
+        link = Link(endpoint(account, password, self.settings))
+        await link.open()
         try:
-            report = await self._fetch(account, session, held)
+            report = await self._fetch(account, link, held)
         except BaseException:  # a failure, a lost lease, the process stopping: no goodbye
-            session.abort()  # also wakes a thread still waiting on the server
+            link.abort()  # also wakes a thread still waiting on the server
             raise
-        await asyncio.to_thread(session.close)
+        await link.close()
         return report
 
     async def _fetch(
-        self, account: ExternalAccount, session: remote.Session, held: Callable[[], bool]
+        self, account: ExternalAccount, link: Link, held: Callable[[], bool]
     ) -> FetchReport:
         report = FetchReport()
         mirror = account.mirror_folders and account.protocol is ExternalProtocol.IMAP
         if mirror:
-            folders = await asyncio.to_thread(remote.call, session, "folders")
+            folders = await link.folders()
+            for folder in [f for f in folders if not remote.valid_utf7(f.name)]:
+                report.skipped.append(f"folder {folder.name!r}: not valid modified UTF-7")
+            folders = [f for f in folders if remote.valid_utf7(f.name)]
         elif account.protocol is ExternalProtocol.IMAP:
             folders = [remote.RemoteFolder(remote.INBOX, ())]
         else:
@@ -106,20 +130,23 @@ class Fetcher:
             if not held():
                 raise LeaseLost()
             target = await self._target(account, folder.path if mirror else ())
-            await self._folder(account, session, folder, target, report, held)
+            await self._folder(account, link, folder, target, report, held)
         return report
 
     async def _folder(
         self,
         account: ExternalAccount,
-        session: remote.Session,
+        link: Link,
         folder: remote.RemoteFolder,
         target: int,
         report: FetchReport,
         held: Callable[[], bool],
     ) -> None:
         writable = not account.leave_on_server
-        listing = await asyncio.to_thread(remote.call, session, "messages", folder.name, writable)
+        listing = await link.messages(folder.name, writable)
+        if link.repeated:
+            shown = remote.decode_utf7(folder.name) or "INBOX"
+            report.skipped.append(f"folder {shown}: the server repeats {link.repeated} id(s)")
         taken = dict(
             await ExternalFetched.filter(account_id=account.id, folder=folder.name).values_list(
                 "key", "outcome"
@@ -130,7 +157,7 @@ class Fetcher:
                 continue
             if not held():
                 raise LeaseLost()
-            outcome = await self._one(account, session, message, target, report)
+            outcome = await self._one(account, link, message, target, report)
             if outcome is not None:
                 taken[message.key] = outcome
         if writable:  # taken before (a crash may have come between storing and deleting)
@@ -139,13 +166,13 @@ class Fetcher:
                 for m in listing
                 if taken.get(m.key) in (FetchOutcome.STORED, FetchOutcome.DUPLICATE)
             ]
-            await asyncio.to_thread(remote.call, session, "delete", folder.name, gone)
+            await link.delete(folder.name, gone)
             report.deleted += len(gone)
 
     async def _one(
         self,
         account: ExternalAccount,
-        session: remote.Session,
+        link: Link,
         message: remote.RemoteMessage,
         target: int,
         report: FetchReport,
@@ -153,7 +180,10 @@ class Fetcher:
         limit = self.settings.max_message_size
         if message.size > limit:
             return await self._refuse(account, message, f"larger than {limit} bytes", report)
-        raw = await asyncio.to_thread(remote.call, session, "retrieve", message)
+        try:
+            raw = await link.retrieve(message)
+        except remote.Unfetchable as exc:
+            return await self._refuse(account, message, str(exc), report)
         if raw is None:  # deleted on the server meanwhile
             return None
         if len(raw) > limit:

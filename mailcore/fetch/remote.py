@@ -4,12 +4,20 @@ account's timeout, so a server that stalls mid-answer ends the session with ``TI
 instead of holding a worker. Failures become ``FetchError``s with a code a member can act
 on (wrong password, no connection, TLS failure, timeout).
 
+Bad input from a hostile or broken server is bounded: a literal (IMAP) announced larger
+than the message size limit (plus ``SLACK``) is refused before a byte of it is read, and a
+POP3 RETR stops reading past the limit; either leaves the message ``Unfetchable`` and the
+session broken (``mailcore/fetch/link.py`` opens a new one and goes on with the rest).
+Folder names must be valid modified UTF-7 (``valid_utf7``); a UID or UIDL the server
+repeats is taken once and counted (``repeated``).
+
 A message is named by a stable key: ``UIDVALIDITY:UID`` in its IMAP folder, or its POP3
 UIDL. Nothing here touches storage (``mailcore/fetch/fetcher.py`` does).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -22,6 +30,7 @@ import ssl
 from dataclasses import dataclass
 from datetime import datetime
 
+from mailcore.core.config import Settings
 from mailcore.core.models import ExternalProtocol, ExternalSecurity
 from mailcore.fetch.errors import FetchError, FetchErrorCode
 
@@ -31,6 +40,9 @@ _UID = re.compile(rb"\bUID (\d+)")
 _SIZE = re.compile(rb"\bRFC822\.SIZE (\d+)")
 _FLAGS = re.compile(rb"\bFLAGS \(([^)]*)\)")
 _INTERNALDATE = re.compile(rb'\bINTERNALDATE "([^"]+)"')
+_MODIFIED_BASE64 = re.compile(r"[A-Za-z0-9+,]+")
+SLACK = 64 * 1024  # bytes a literal may exceed the message size limit by (a FETCH's framing)
+LINE = 1024 * 1024  # a POP3 line longer than this is read in pieces
 SPECIAL_USE = ("\\sent", "\\drafts", "\\trash", "\\junk", "\\archive")  # RFC 6154
 
 
@@ -47,6 +59,39 @@ class Endpoint:
     # IMAP: log in as ``username`` with this administrator's (master user's) password, by
     # SASL PLAIN with ``username`` as the authorization identity (RFC 4616; Dovecot, Cyrus)
     master_user: str = ""
+    max_size: int = 0  # bytes of the largest message taken (0: no limit)
+
+
+def endpoint(
+    settings: Settings,
+    *,
+    protocol: ExternalProtocol,
+    host: str,
+    port: int,
+    security: ExternalSecurity,
+    username: str,
+    password: str,
+    master_user: str = "",
+) -> Endpoint:
+    """An endpoint with the settings' timeout, private-host rule and size limit (the one way
+    the fetcher and the migration mover reach an old server)."""
+    return Endpoint(
+        protocol=protocol,
+        host=host,
+        port=port,
+        security=security,
+        username=username,
+        password=password,
+        timeout=settings.fetch_timeout,
+        private_hosts=settings.fetch_private_hosts,
+        master_user=master_user,
+        max_size=settings.max_message_size,
+    )
+
+
+class Unfetchable(Exception):  # noqa: N818 - a state of one message, not of the session
+    """This one message cannot be taken (the reason is its text); the session it was read
+    on is broken and must be opened again."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +125,9 @@ def _error(exc: BaseException) -> FetchError:
         return FetchError(FetchErrorCode.TIMEOUT, "the server did not answer in time", "host")
     if isinstance(exc, socket.gaierror):
         return FetchError(FetchErrorCode.CONNECT_FAILED, f"no such host: {exc}", "host")
-    if isinstance(exc, OSError | EOFError):
+    if isinstance(exc, EOFError) or (isinstance(exc, imaplib.IMAP4.abort) and "EOF" in str(exc)):
+        return FetchError(FetchErrorCode.CONNECT_FAILED, "the server closed the connection", "host")
+    if isinstance(exc, OSError):
         return FetchError(FetchErrorCode.CONNECT_FAILED, f"cannot connect: {exc}", "host")
     return FetchError(FetchErrorCode.PROTOCOL, f"the server answered badly: {exc}", "host")
 
@@ -124,6 +171,58 @@ def decode_utf7(name: str) -> str:
     return "".join(out)
 
 
+def valid_utf7(name: str) -> bool:
+    """Whether an IMAP folder name is valid modified UTF-7 (RFC 3501 §5.1.3): printable
+    US-ASCII, each ``&...-`` shift canonical modified BASE64 of UTF-16 that is not itself
+    printable ASCII."""
+    i = 0
+    while i < len(name):
+        if not " " <= name[i] <= "~":
+            return False
+        if name[i] != "&":
+            i += 1
+            continue
+        end = name.find("-", i + 1)
+        if end < 0:
+            return False
+        chunk = name[i + 1 : end]
+        if chunk:
+            if not _MODIFIED_BASE64.fullmatch(chunk):
+                return False
+            try:
+                data = base64.b64decode(
+                    chunk.replace(",", "/") + "=" * (-len(chunk) % 4), validate=True
+                )
+                text = data.decode("utf-16-be")
+            except (binascii.Error, UnicodeDecodeError, ValueError):
+                return False
+            again = base64.b64encode(text.encode("utf-16-be")).rstrip(b"=").replace(b"/", b",")
+            if again.decode() != chunk or any(" " <= c <= "~" for c in text):
+                return False
+        i = end + 1
+    return True
+
+
+class _BoundedImap(imaplib.IMAP4):
+    """``imaplib.IMAP4`` refusing a literal announced larger than ``max_literal`` before
+    reading it (CPython allocates the whole announced size at once)."""
+
+    def __init__(self, *args: object, max_literal: int = 0, **kwargs: object) -> None:
+        self.max_literal = max_literal
+        self.refused_literal = 0
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+
+    def read(self, size: int) -> bytes:
+        if self.max_literal and size > self.max_literal:
+            self.refused_literal = size
+            raise self.abort(f"the server announced a literal of {size} bytes")
+        return super().read(size)
+
+
+class _BoundedImapSsl(_BoundedImap, imaplib.IMAP4_SSL):
+    pass
+
+
 def _quote(name: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -138,12 +237,15 @@ def _unquote(text: bytes) -> str:
 class ImapSession:
     def __init__(self, endpoint: Endpoint, context: ssl.SSLContext) -> None:
         e = endpoint
+        self.max_size = e.max_size
+        bound = e.max_size + SLACK if e.max_size else 0
+        self.repeated = 0  # UIDs the last listing repeated (taken once)
         if e.security is ExternalSecurity.TLS:
-            self.imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                e.host, e.port, ssl_context=context, timeout=e.timeout
+            self.imap: _BoundedImap = _BoundedImapSsl(
+                e.host, e.port, ssl_context=context, timeout=e.timeout, max_literal=bound
             )
         else:
-            self.imap = imaplib.IMAP4(e.host, e.port, timeout=e.timeout)
+            self.imap = _BoundedImap(e.host, e.port, timeout=e.timeout, max_literal=bound)
             if e.security is ExternalSecurity.STARTTLS:
                 self.imap.starttls(context)
         try:
@@ -222,11 +324,22 @@ class ImapSession:
                     internal_date=_internal_date(text),
                 )
             )
-        return list({m.key: m for m in out}.values())  # a server repeating a UID: once
+        once = list({m.key: m for m in reversed(out)}.values())[::-1]  # a repeated UID: once
+        self.repeated = len(out) - len(once)
+        return once
 
     def retrieve(self, message: RemoteMessage) -> bytes | None:
-        """The raw message (BODY.PEEK: its \\Seen stays as it was); None if it is gone."""
-        status, data = self.imap.uid("FETCH", message.ref, "(BODY.PEEK[])")
+        """The raw message (BODY.PEEK: its \\Seen stays as it was); None if it is gone.
+        Raises ``Unfetchable`` when the server announces it larger than the limit."""
+        try:
+            status, data = self.imap.uid("FETCH", message.ref, "(BODY.PEEK[])")
+        except imaplib.IMAP4.abort:
+            if self.imap.refused_literal:
+                size, self.imap.refused_literal = self.imap.refused_literal, 0
+                raise Unfetchable(
+                    f"the server sends it as {size} bytes, larger than {self.max_size} bytes"
+                ) from None
+            raise
         _ok(status, data)
         for part in data:
             if isinstance(part, tuple) and len(part) == 2:
@@ -262,6 +375,8 @@ class Pop3Session:
         e = endpoint
         if e.master_user:
             raise FetchError(FetchErrorCode.INVALID, "a master user logs in over IMAP only", "host")
+        self.max_size = e.max_size
+        self.repeated = 0  # UIDLs the last listing repeated (taken once)
         if e.security is ExternalSecurity.TLS:
             self.pop: poplib.POP3 = poplib.POP3_SSL(
                 e.host, e.port, context=context, timeout=e.timeout
@@ -290,16 +405,35 @@ class Pop3Session:
             if number.isdigit() and size.strip().isdigit():
                 size_of[number] = int(size)
         out: dict[str, RemoteMessage] = {}
+        self.repeated = 0
         for line in uidls:
             number, _, uidl = line.partition(b" ")
             key = uidl.strip().decode("ascii", "replace")
-            if number.isdigit() and key and key not in out:
+            if number.isdigit() and key and key in out:
+                self.repeated += 1
+            elif number.isdigit() and key:
                 out[key] = RemoteMessage("", key, number.decode(), size_of.get(number, 0))
         return list(out.values())
 
     def retrieve(self, message: RemoteMessage) -> bytes | None:
-        _, lines, _ = self.pop.retr(int(message.ref))
-        return b"\r\n".join(lines) + b"\r\n"
+        """RETR, read line by line and given up past the size limit (``Unfetchable``)."""
+        self.pop._putcmd(f"RETR {int(message.ref)}")  # noqa: SLF001 - poplib reads it whole
+        self.pop._getresp()  # noqa: SLF001 - raises on -ERR
+        lines, total, piece = [], 0, b""
+        while True:
+            chunk = self.pop.file.readline(LINE)
+            if not chunk:
+                raise EOFError("the server closed the connection")
+            total += len(chunk)
+            if self.max_size and total > self.max_size + SLACK:
+                raise Unfetchable(f"the server sends it larger than {self.max_size} bytes")
+            if not chunk.endswith(b"\n"):
+                piece += chunk  # a line longer than LINE: read on
+                continue
+            line, piece = (piece + chunk).rstrip(b"\r\n"), b""
+            if line == b".":
+                return b"\r\n".join(lines) + b"\r\n"
+            lines.append(line[1:] if line.startswith(b"..") else line)
 
     def delete(self, folder: str, messages: list[RemoteMessage]) -> None:
         for message in messages:  # marked now, gone at QUIT
@@ -335,8 +469,15 @@ def call(session: Session, method: str, *args: object) -> object:
     """``getattr(session, method)(*args)``, its failures as ``FetchError``s."""
     try:
         return getattr(session, method)(*args)
+    except Unfetchable:
+        raise
     except Exception as exc:  # noqa: BLE001 - every failure becomes a typed error
         raise _error(exc) from None
+
+
+async def open_session(endpoint: Endpoint) -> Session:
+    """A logged-in session, opened in a thread (``FetchError`` when it cannot be)."""
+    return await asyncio.to_thread(connect, endpoint)
 
 
 def check_login(endpoint: Endpoint) -> None:

@@ -23,7 +23,7 @@ from mailcore.core.config import Settings
 from mailcore.core.models import ExternalAccount
 from mailcore.fetch.crypt import crypt_for
 from mailcore.fetch.errors import FetchError, FetchErrorCode
-from mailcore.fetch.fetcher import Fetcher, FetchReport, LeaseLost
+from mailcore.fetch.fetcher import Fetcher, FetchReport, LeaseLost, left_out
 from mailcore.fetch.service import now_ms
 from mailcore.store import leases
 from mailcore.store.ingest import Ingestor
@@ -126,21 +126,24 @@ class FetchWorker(leases.LeasedRows):
         asked = bool(current) and current[0] != account.next_attempt_at
         if error is None and report is not None:
             due = current[0] if asked else now + int(self.settings.fetch_interval * 1000)
+            skipped = await left_out(account.id, report)  # what a broken server cost, if any
             await mine.update(
                 lease_until=0,
                 failures=0,
-                last_error="",
+                last_error=skipped[:2000],
+                last_error_at=datetime.now(UTC) if skipped else account.last_error_at,
                 last_success_at=datetime.now(UTC),
                 next_attempt_at=due,
                 fetched_count=F("fetched_count") + report.stored,
             )
-            if report.stored or report.refused:
+            if report.stored or report.refused or report.skipped:
                 log.info(
-                    "external account %s: %d stored, %d duplicates, %d refused",
+                    "external account %s: %d stored, %d duplicates, %d refused, skipped %s",
                     account.id,
                     report.stored,
                     report.duplicates,
                     len(report.refused),
+                    report.skipped,
                 )
             return
         assert error is not None

@@ -65,6 +65,8 @@ class ComposeInput:
     hide_all: bool = False  # every recipient hidden from the others (A14)
     confidential: bool = False  # U17: recipients verify with a one-time code to read it
     request_read_receipt: bool = False  # Disposition-Notification-To: the sender (RFC 8098)
+    # From: one of the member's addresses (own, alias, proved send-as); None: their own
+    from_address: str | None = None
 
 
 @dataclass
@@ -193,9 +195,14 @@ def _headers(member: Member, form: ComposeInput) -> dict[str, str] | None:
     return {RECEIPT_HEADER: member.email} if form.request_read_receipt else None
 
 
+def _sender(member: Member, form: ComposeInput) -> str:
+    """The From address: the one chosen (``submit`` checks the member may send as it)."""
+    return (form.from_address or "").strip() or member.email
+
+
 def _render(member: Member, form: ComposeInput, d: _Draft, to: list[Address], cc: list[Address]):
     raw, _ = build_message(
-        from_=Address(name=member.name, address=member.email),
+        from_=Address(name=member.name, address=_sender(member, form)),
         to=to,
         cc=cc,
         subject=d.subject,
@@ -278,6 +285,10 @@ async def send_mail(
     form = replace(form, text=text, html=html)
     d = await _prepare(blobs, member, form)
     await check_external(member, {"to": d.to, "cc": d.cc, "bcc": d.bcc})
+    if form.mode is SendMode.SEPARATE and _sender(member, form) != member.email:
+        raise MailError(
+            MailErrorCode.INVALID, "separate copies are sent from your own address", "from"
+        )
     if form.mode is SendMode.SEPARATE:
         outcome = await _send_separately(
             ingestor, blobs, member, form, d, max_size, origin, sync_limit
@@ -303,7 +314,7 @@ async def send_mail(
                 ingestor,
                 member,
                 raw,
-                envelope_from=member.email,
+                envelope_from=_sender(member, form),
                 recipients=[a.address for a in [*to, *cc, *bcc]],
                 bcc=[a.address for a in bcc],
                 source=IngestSource.COMPOSE,

@@ -2,7 +2,11 @@
 
 The rule of who may send as what lives here (``refused_senders``): the envelope sender and
 every address of the ``From`` and ``Sender`` headers must be the member's own address or
-one of their aliases, at any domain of the enterprise (alias domains included)."""
+one of their aliases, at any domain of the enterprise (alias domains included), or an
+external account's address the member proved with a mailed code (send-as,
+``mailcore/fetch/sendas.py``). Mail sent as a proved address whose account sends through
+its own SMTP server has its outbound rows delivered through that server
+(``send_as_account``)."""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ from email.utils import getaddresses
 from mailcore.core.mime.charset import decode_header_bytes
 from mailcore.core.mime.headers import decode_words, parse_addresses
 from mailcore.core.mime.structure import split_headers
-from mailcore.core.models import FolderRole, Member
+from mailcore.core.models import Alias, ExternalAccount, FolderRole, Member, SendMode
 from mailcore.groups.posting import Sender, refused_groups
 from mailcore.mail.routing import local_recipients, route
 from mailcore.org.addresses import normalize_address
@@ -55,11 +59,47 @@ def header_senders(raw: bytes) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+async def send_as_accounts(member_id: int) -> dict[str, ExternalAccount]:
+    """The member's external accounts with a proved send-as address, by that address."""
+    rows = await ExternalAccount.filter(
+        member_id=member_id, send_as_verified_at__isnull=False
+    ).exclude(send_as_address="")
+    return {normalize_address(r.send_as_address): r for r in rows}
+
+
+async def sender_addresses(member: Member) -> list[tuple[str, str]]:
+    """What the member may write in From, as (address, kind): ``own``, ``alias``, ``send_as``."""
+    aliases = (
+        await Alias.filter(member_id=member.id).order_by("email").values_list("email", flat=True)
+    )
+    proved = await send_as_accounts(member.id)
+    found = [(member.email, "own"), *((str(a), "alias") for a in aliases)]
+    found += [(r.send_as_address, "send_as") for r in proved.values()]
+    return found
+
+
 async def refused_senders(member: Member, addresses: list[str]) -> list[str]:
     """The addresses the member may not send as: all but their own address and aliases, at
-    the domain they are stored with or an alias domain of it."""
+    the domain they are stored with or an alias domain of it, and their proved send-as
+    addresses."""
     routes = await route(addresses)
-    return [a for a in addresses if routes.local.get(normalize_address(a)) != member.id]
+    refused = [a for a in addresses if routes.local.get(normalize_address(a)) != member.id]
+    if refused:
+        proved = await send_as_accounts(member.id)
+        refused = [a for a in refused if normalize_address(a) not in proved]
+    return refused
+
+
+async def send_as_account(member: Member, senders: list[str]) -> int | None:
+    """The account whose SMTP server delivers the mail: that of the first of ``senders`` (the
+    envelope sender, then the header senders) that is a proved send-as address sent
+    through its own server; None: our own delivery."""
+    proved = await send_as_accounts(member.id)
+    for address in senders:
+        account = proved.get(normalize_address(address))
+        if account is not None:
+            return account.id if account.send_mode is SendMode.SMTP else None
+    return None
 
 
 async def check_sender(member: Member, envelope_from: str) -> None:
@@ -91,6 +131,7 @@ async def submit(
     to them), queue external ones, keep a copy in the sender's Sent. The member must be
     allowed to send as the envelope sender and the From/Sender addresses."""
     await check_senders(member, envelope_from, raw)
+    smtp_account_id = await send_as_account(member, [envelope_from, *header_senders(raw)])
     routes = await route(recipients)
     if routes.invalid:
         raise MailError(
@@ -127,5 +168,6 @@ async def submit(
             dsn=dsn,
             sender_member_id=member.id,
             origin_session=origin_session,
+            smtp_account_id=smtp_account_id,
         )
     )

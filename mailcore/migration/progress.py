@@ -52,14 +52,20 @@ class Progress:
     bytes_done: int = 0
     stored: int = 0
     refused: int = 0
+    folders_failed: int = 0  # old folders left out (reported on the members' reports)
     rate: float = 0.0  # messages per second since the first row started
     byte_rate: float = 0.0
     eta_seconds: int | None = None  # None: unknown or not running
 
     @property
     def complete(self) -> bool:
-        """Ended with nothing left out: every row DONE and nothing refused."""
-        return self.finished == self.members and not self.failed and not self.refused
+        """Ended with nothing left out: every row DONE, nothing refused, no folder left out."""
+        return (
+            self.finished == self.members
+            and not self.failed
+            and not self.refused
+            and not self.folders_failed
+        )
 
 
 def measure(migration: MailMigration, rows: list[MigrationMember]) -> Progress:
@@ -73,6 +79,7 @@ def measure(migration: MailMigration, rows: list[MigrationMember]) -> Progress:
         got.bytes_done += row.bytes_done
         got.stored += row.stored
         got.refused += row.refused
+        got.folders_failed += row.folders_failed
     started = [r.started_at for r in rows if r.started_at is not None]
     if started:
         end = migration.finished_at or datetime.now(UTC)
@@ -132,7 +139,7 @@ async def member_report(row: MigrationMember) -> MemberReport:
     for folder in await MigrationFolder.filter(row_id=row.id).order_by("id"):
         report.folders.append(
             FolderReport(
-                name=remote.decode_utf7(folder.name),
+                name=_shown(folder.name),
                 local=folder.local,
                 old=folder.total,
                 new=counts.get((folder.name, FetchOutcome.STORED.value), 0),
@@ -147,5 +154,11 @@ async def member_report(row: MigrationMember) -> MemberReport:
         .limit(1000)
         .values_list("folder", "key", "reason")
     )
-    report.refusals = [(remote.decode_utf7(f), k, r) for f, k, r in refused]
+    report.refusals = [(_shown(f), k, r) for f, k, r in refused]
     return report
+
+
+def _shown(name: str) -> str:
+    """An old folder's name decoded, or as the old server sent it when it is not valid
+    modified UTF-7."""
+    return remote.decode_utf7(name) if remote.valid_utf7(name) else name

@@ -373,6 +373,7 @@ def _queue_outbound(items: list[Item], results: list[IngestResult], now: datetim
                 dsn_envid=dsn.envid,
                 dsn_notify=dsn.notify.get(rcpt.lower(), ""),
                 dsn_orcpt=dsn.orcpt.get(rcpt.lower(), ""),
+                smtp_account_id=request.smtp_account_id,
             )
             for rcpt in request.outbound
         )

@@ -108,6 +108,8 @@ class IngestRequest:
     deliveries: list[Delivery] = field(default_factory=list)
     outbound: list[str] = field(default_factory=list)
     dsn: Dsn | None = None  # the sender's DSN parameters for the outbound rows
+    # send-as through an external server: the account whose SMTP delivers the outbound rows
+    smtp_account_id: int | None = None
     sender_member_id: int | None = None
     origin_session: int | None = None
     on_commit: list[OnCommit] = field(default_factory=list)

@@ -3,6 +3,8 @@
  * on loopback (the server runs with QIYOU_FETCH_PRIVATE_HOSTS=1 to reach it): the account
  * added through GraphQL is listed with its first fetch's state; "立即收取" takes a mail put on
  * the server later; with the server gone a fetch fails and the page says why, in Chinese.
+ * Each account shows its send-as state: none, asked for (the code mailed through a loopback
+ * SMTP sink, tests/e2e/smtpsink.py, as the server's relay), proved.
  */
 const { spawn } = require('child_process')
 const fs = require('fs')
@@ -41,6 +43,28 @@ let token
 let dovecot
 let lines
 let imapPort
+let sink
+let sinkLines
+
+// A loopback SMTP server as the relay of the test server: each stdin line answers with the
+// mails it took so far.
+const SINK = `
+import json, sys, tempfile, pathlib
+from email import message_from_bytes
+from tests.e2e.smtpsink import Sink
+s = Sink(pathlib.Path(tempfile.mkdtemp())).start()
+print(json.dumps({"port": s.port}), flush=True)
+try:
+    for line in sys.stdin:
+        print(json.dumps([{"to": m.rcpt_tos, "subject": str(message_from_bytes(m.data)["Subject"])} for m in s.messages]), flush=True)
+finally:
+    s.stop()
+`
+
+async function relayed() {
+  sink.stdin.write('mails\n')
+  return JSON.parse((await sinkLines.next()).value)
+}
 
 async function put(subject) {
   const raw = `From: friend@old.test\r\nTo: ${REMOTE_USER}@old.test\r\nSubject: ${subject}\r\nMessage-ID: <${Date.now()}.${Math.random()}@old.test>\r\n\r\nhello\r\n`
@@ -65,6 +89,11 @@ function text(page) {
 
 beforeAll(async () => {
   process.env.QIYOU_FETCH_PRIVATE_HOSTS = '1' // the test server's env starts from this one
+  sink = spawn(path.join(REPO, '.venv/bin/python'), ['-c', SINK], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] })
+  sinkLines = readline.createInterface({ input: sink.stdout })[Symbol.asyncIterator]()
+  const { port: relayPort } = JSON.parse((await sinkLines.next()).value)
+  process.env.QIYOU_RELAY_URL = `smtp://127.0.0.1:${relayPort}`
+  process.env.QIYOU_OUTBOUND_POLL = '0.2'
   dovecot = spawn(path.join(REPO, '.venv/bin/python'), ['-c', DOVECOT, REMOTE_USER, REMOTE_PASSWORD], { cwd: REPO, stdio: ['pipe', 'pipe', 'inherit'] })
   lines = readline.createInterface({ input: dovecot.stdout })[Symbol.asyncIterator]()
   ;[{ wechat, server }, { imap: imapPort }] = await Promise.all([h.startAll(), lines.next().then((l) => JSON.parse(l.value))])
@@ -77,6 +106,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopDovecot()
+  if (sink && sink.exitCode === null) {
+    const exited = new Promise((resolve) => sink.once('exit', resolve))
+    sink.stdin.end()
+    await exited
+  }
   if (server) await server.stop()
   if (wechat) await wechat.stop()
   if (env) fs.rmSync(env.tmp, { recursive: true, force: true })
@@ -134,5 +168,28 @@ test('an account is listed with its fetch state; 立即收取 takes new mail; a 
   expect(page.data.items[0].error).toBe('无法连接外部邮箱服务器')
   expect(page.data.items[0].state).toContain('连续失败 1 次')
   expect(text(page)).toContain('无法连接外部邮箱服务器')
+  h.closePage(page)
+})
+
+test('each account shows its send-as state: none, asked for, proved', async () => {
+  const accounts = (await h.graphql(server.url, '{ externalAccounts { id } }', {}, token)).externalAccounts
+  const id = accounts[0].id
+  const address = 'tom@far.test'
+  const page = await h.openPage(simulate, 'external')
+  expect(page.data.items[0].sendAs).toBe('未设置代发')
+
+  const ask = `mutation($id: ID!, $a: String) { requestSendAsCode(id: $id, address: $a) { __typename } }`
+  expect((await h.graphql(server.url, ask, { id, a: address }, token)).requestSendAsCode.__typename).toBe('SendAsCodeSent')
+  await page.instance.load()
+  expect(page.data.items[0].sendAs).toBe(`代发 ${address}：未验证（请在网页版输入验证码）`)
+  expect(text(page)).toContain(`代发 ${address}：未验证`)
+
+  const mail = await h.until(async () => (await relayed()).find((m) => m.to.includes(address)), 'the code mail', 30000)
+  const code = /\b(\d{6})\b/.exec(mail.subject)[1]
+  const confirm = `mutation($id: ID!, $c: String!) { confirmSendAs(id: $id, code: $c) { __typename ... on ExternalAccount { sendAsVerified } } }`
+  expect((await h.graphql(server.url, confirm, { id, c: code }, token)).confirmSendAs.sendAsVerified).toBe(true)
+  await page.instance.load()
+  expect(page.data.items[0].sendAs).toBe(`代发 ${address}：已验证 · 由本系统投递`)
+  expect(text(page)).toContain('已验证 · 由本系统投递')
   h.closePage(page)
 })

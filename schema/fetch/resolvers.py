@@ -6,11 +6,12 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from mailcore.core.models import ExternalProtocol, ExternalSecurity
-from mailcore.fetch import service
+from mailcore.core.models import ExternalProtocol, ExternalSecurity, SendMode
+from mailcore.fetch import sendas, service
 from mailcore.fetch.crypt import crypt_for
 from mailcore.fetch.errors import FetchError, not_found
 from mailcore.fetch.presets import PRESETS
+from mailcore.mail.submit import sender_addresses
 from schema.fetch.types import (
     AddExternalAccountInput,
     DeleteExternalAccountResult,
@@ -19,7 +20,11 @@ from schema.fetch.types import (
     ExternalAccountPresetType,
     ExternalAccountResult,
     ExternalAccountType,
+    SendAsCodeResult,
+    SendAsCodeSent,
+    SenderAddress,
     UpdateExternalAccountInput,
+    UpdateSendAsInput,
 )
 from schema.permissions import IsAuthenticated
 
@@ -52,6 +57,15 @@ class FetchQuery:
     )
     def external_account_presets(self) -> list[ExternalAccountPresetType]:
         return [ExternalAccountPresetType(preset=p) for p in PRESETS]
+
+    @strawberry.field(
+        permission_classes=SIGNED_IN,
+        description="The addresses you may send from: your own, your aliases, and the "
+        "external addresses you proved (send-as).",
+    )
+    async def sender_addresses(self, info: Info) -> list[SenderAddress]:
+        found = await sender_addresses(info.context.identity.member)
+        return [SenderAddress(address=address, kind=kind) for address, kind in found]
 
 
 @strawberry.type
@@ -131,6 +145,65 @@ class FetchMutation:
     async def fetch_external_account(self, info: Info, id: strawberry.ID) -> ExternalAccountResult:
         try:
             row = await service.request_fetch(info.context.identity.member, _id(id))
+        except FetchError as exc:
+            return ExternalAccountErrorType.of(exc)
+        return ExternalAccountType(row=row)
+
+    @strawberry.mutation(
+        permission_classes=SIGNED_IN,
+        description="Mail a confirmation code to the address you want to send as (default: "
+        "the account's send-as address, else its user name); a new address withdraws the "
+        "earlier proof. Once a minute, a few times an hour.",
+    )
+    async def request_send_as_code(
+        self, info: Info, id: strawberry.ID, address: str | None = None
+    ) -> SendAsCodeResult:
+        try:
+            sent = await sendas.request_code(
+                info.context.runtime.ingestor, info.context.identity.member, _id(id), address
+            )
+        except FetchError as exc:
+            return ExternalAccountErrorType.of(exc)
+        return SendAsCodeSent(
+            account=ExternalAccountType(row=sent.account),
+            address=sent.address,
+            expires_at=sent.expires_at,
+        )
+
+    @strawberry.mutation(
+        permission_classes=SIGNED_IN,
+        description="Prove the send-as address with the mailed code; then you may send as it.",
+    )
+    async def confirm_send_as(
+        self, info: Info, id: strawberry.ID, code: str
+    ) -> ExternalAccountResult:
+        try:
+            row = await sendas.confirm_code(info.context.identity.member, _id(id), code)
+        except FetchError as exc:
+            return ExternalAccountErrorType.of(exc)
+        return ExternalAccountType(row=row)
+
+    @strawberry.mutation(
+        permission_classes=SIGNED_IN,
+        description="How mail sent as the address leaves: our delivery queue, or the external "
+        "server's SMTP (its login is tried before it is saved).",
+    )
+    async def update_send_as(
+        self, info: Info, id: strawberry.ID, input: UpdateSendAsInput
+    ) -> ExternalAccountResult:
+        settings = info.context.runtime.settings
+        try:
+            given = sendas.SendAsInput(
+                mode=_enum(SendMode, input.mode),  # type: ignore[arg-type]
+                smtp_host=input.smtp_host,
+                smtp_port=input.smtp_port,
+                smtp_security=_enum(ExternalSecurity, input.smtp_security),  # type: ignore[arg-type]
+                smtp_username=input.smtp_username,
+                smtp_password=input.smtp_password,
+            )
+            row = await sendas.update_send_as(
+                info.context.identity.member, _id(id), given, settings, crypt_for(settings)
+            )
         except FetchError as exc:
             return ExternalAccountErrorType.of(exc)
         return ExternalAccountType(row=row)

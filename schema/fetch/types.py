@@ -1,4 +1,5 @@
-"""GraphQL types of external mailboxes; the password is never among them (``hasPassword``)."""
+"""GraphQL types of external mailboxes; the passwords are never among them (``hasPassword``,
+``hasSmtpPassword``). Send-as: the proved address, the send mode and the SMTP settings."""
 
 from __future__ import annotations
 
@@ -8,10 +9,11 @@ from typing import Annotated
 
 import strawberry
 
-from mailcore.core.models import ExternalAccount, ExternalProtocol, ExternalSecurity
+from mailcore.core.models import ExternalAccount, ExternalProtocol, ExternalSecurity, SendMode
 from mailcore.fetch.errors import FetchError
 from mailcore.fetch.errors import FetchErrorCode as CoreCode
 from mailcore.fetch.presets import Preset
+from mailcore.fetch.sendas import is_verified
 
 ExternalAccountErrorCode = strawberry.enum(
     StrEnum("ExternalAccountErrorCode", {c.name: c.value for c in CoreCode})
@@ -23,6 +25,11 @@ ExternalAccountProtocol = strawberry.enum(
 ExternalAccountSecurity = strawberry.enum(
     StrEnum("ExternalAccountSecurity", {c.name: c.value for c in ExternalSecurity}),
     description="TLS from the start (993/995), STARTTLS, or none (trusted networks only).",
+)
+SendAsMode = strawberry.enum(
+    StrEnum("SendAsMode", {c.name: c.value for c in SendMode}),
+    description="How mail sent as the address leaves: QUEUE, our own delivery; SMTP, the "
+    "external server's SMTP with its login.",
 )
 
 
@@ -104,6 +111,42 @@ class ExternalAccountType:
     def fetched_count(self) -> int:
         return self.row.fetched_count
 
+    @strawberry.field(description="The address to send as (empty: none asked for yet).")
+    def send_as_address(self) -> str:
+        return self.row.send_as_address
+
+    @strawberry.field(description="The send-as address was proved with a mailed code.")
+    def send_as_verified(self) -> bool:
+        return is_verified(self.row)
+
+    @strawberry.field
+    def send_as_verified_at(self) -> datetime | None:
+        return self.row.send_as_verified_at if is_verified(self.row) else None
+
+    @strawberry.field
+    def send_mode(self) -> SendAsMode:  # type: ignore[valid-type]
+        return SendAsMode[self.row.send_mode.name]
+
+    @strawberry.field(description="The SMTP server (empty: the provider preset's).")
+    def smtp_host(self) -> str:
+        return self.row.smtp_host
+
+    @strawberry.field(description="0: the default port of the security setting.")
+    def smtp_port(self) -> int:
+        return self.row.smtp_port
+
+    @strawberry.field
+    def smtp_security(self) -> ExternalAccountSecurity:  # type: ignore[valid-type]
+        return ExternalAccountSecurity[self.row.smtp_security.name]
+
+    @strawberry.field(description="The SMTP user name (empty: the fetch user name).")
+    def smtp_username(self) -> str:
+        return self.row.smtp_username
+
+    @strawberry.field(description="A separate SMTP password is stored (else the fetch one).")
+    def has_smtp_password(self) -> bool:
+        return bool(self.row.smtp_password_secret)
+
 
 @strawberry.type(name="ExternalAccountPreset")
 class ExternalAccountPresetType:
@@ -133,6 +176,18 @@ class ExternalAccountPresetType:
     def security(self) -> ExternalAccountSecurity:  # type: ignore[valid-type]
         return ExternalAccountSecurity[self.preset.security.name]
 
+    @strawberry.field(description="The provider's SMTP server, for send-as.")
+    def smtp_host(self) -> str:
+        return self.preset.smtp_host
+
+    @strawberry.field
+    def smtp_port(self) -> int:
+        return self.preset.smtp_port
+
+    @strawberry.field
+    def smtp_security(self) -> ExternalAccountSecurity:  # type: ignore[valid-type]
+        return ExternalAccountSecurity[self.preset.smtp_security.name]
+
 
 @strawberry.type(name="ExternalAccountError")
 class ExternalAccountErrorType:
@@ -152,12 +207,28 @@ class ExternalAccountDeleted:
     id: strawberry.ID
 
 
+@strawberry.type
+class SendAsCodeSent:
+    account: ExternalAccountType
+    address: str = strawberry.field(description="Where the code went.")
+    expires_at: datetime
+
+
+@strawberry.type(description="An address you may write in From.")
+class SenderAddress:
+    address: str
+    kind: str = strawberry.field(description="own, alias or send_as.")
+
+
 ExternalAccountResult = Annotated[
     ExternalAccountType | ExternalAccountErrorType, strawberry.union("ExternalAccountResult")
 ]
 DeleteExternalAccountResult = Annotated[
     ExternalAccountDeleted | ExternalAccountErrorType,
     strawberry.union("DeleteExternalAccountResult"),
+]
+SendAsCodeResult = Annotated[
+    SendAsCodeSent | ExternalAccountErrorType, strawberry.union("SendAsCodeResult")
 ]
 
 
@@ -193,3 +264,18 @@ class UpdateExternalAccountInput:
     mirror_folders: bool | None = None
     leave_on_server: bool | None = None
     enabled: bool | None = None
+
+
+@strawberry.input
+class UpdateSendAsInput:
+    """Only what is given changes; an empty string puts a setting back to its default (the
+    preset's SMTP server, the fetch login). With mode SMTP the login is tried first."""
+
+    mode: SendAsMode | None = None  # type: ignore[valid-type]
+    smtp_host: str | None = None
+    smtp_port: int | None = None
+    smtp_security: ExternalAccountSecurity | None = None  # type: ignore[valid-type]
+    smtp_username: str | None = None
+    smtp_password: str | None = strawberry.field(
+        default=None, description="The SMTP password or app password (授权码)."
+    )

@@ -104,6 +104,12 @@ class ComposeInput:
         default=False,
         description="Ask recipients for a read receipt (Disposition-Notification-To: sender).",
     )
+    from_: str | None = strawberry.field(
+        default=None,
+        name="from",
+        description="The From address: your own, an alias, or a send-as address you proved "
+        "(senderAddresses); null: your own.",
+    )
 
 
 def _error(exc: MailError) -> MailErrorType:
@@ -141,6 +147,7 @@ async def _form(data: ComposeInput) -> compose.ComposeInput:
         hide_all=data.hide_all_recipients,
         confidential=data.confidential,
         request_read_receipt=bool(data.request_read_receipt),
+        from_address=data.from_,
     )
 
 

@@ -4,7 +4,8 @@ thread on 127.0.0.1, recording every accepted transaction.
 Behaviour is scripted per recipient address: ``rcpt_script[address]`` is a list of replies
 used one per attempt (``None`` means accept), ``ehlo_failures`` makes the next N connections
 fail at EHLO with 421, ``hold`` (a ``threading.Event``) keeps DATA waiting until it is set,
-and ``auth`` (user, password) requires AUTH before MAIL; ``dsn`` advertises DSN and takes
+and ``auth`` (user, password) requires AUTH before MAIL (over STARTTLS, unless
+``auth_tls`` is False); ``dsn`` advertises DSN and takes
 its parameters (RFC 3461). Every MAIL and RCPT line is kept in ``commands`` as sent.
 STARTTLS is offered with a self-signed certificate. A transaction whose client disappears
 before the DATA reply is not recorded (as a real server would not deliver it).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +40,7 @@ class Received:
 class Sink:
     directory: Path
     auth: tuple[str, str] | None = None
+    auth_tls: bool = True
     messages: list[Received] = field(default_factory=list)
     rcpt_script: dict[str, list[str | None]] = field(default_factory=dict)
     ehlo_failures: int = 0
@@ -95,10 +98,11 @@ class Sink:
                 return f"250 2.0.0 Ok: queued as {len(sink.messages)}"
 
         def authenticator(server, session, envelope, mechanism, auth_data):
+            # handled=False: aiosmtpd answers a refusal with 535 (else it answers nothing)
             if not isinstance(auth_data, LoginPassword) or sink.auth is None:
-                return AuthResult(success=False)
+                return AuthResult(success=False, handled=False)
             ok = (auth_data.login.decode(), auth_data.password.decode()) == sink.auth
-            return AuthResult(success=ok, auth_data=auth_data if ok else None)
+            return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
         class QuietSession(Session):
             """aiosmtpd sets the deprecated ``login_data`` after every AUTH (a warning)."""
@@ -126,13 +130,18 @@ class Sink:
 
         class Controlled(Controller):
             def factory(self) -> SMTP:
+                with warnings.catch_warnings():  # AUTH without TLS: on purpose when asked
+                    warnings.simplefilter("ignore", UserWarning)
+                    return self._make()
+
+            def _make(self) -> SMTP:
                 return SinkSMTP(
                     Handler(),
                     hostname="mx.sink.test",
                     tls_context=context,
                     require_starttls=False,
                     auth_required=sink.auth is not None,
-                    auth_require_tls=True,
+                    auth_require_tls=sink.auth_tls,
                     authenticator=authenticator,
                     enable_SMTPUTF8=True,
                 )

@@ -18,6 +18,13 @@ class ExternalSecurity(StrEnum):
     NONE = "none"  # no encryption (only for a server on a trusted network)
 
 
+class SendMode(StrEnum):
+    """How mail sent as a verified external address leaves (send-as, docs/external-accounts.md)."""
+
+    QUEUE = "queue"  # through our own delivery queue (MX or the relay)
+    SMTP = "smtp"  # through the external server's SMTP, with its login
+
+
 class FetchOutcome(StrEnum):
     STORED = "stored"  # ingested into the member's mailbox
     DUPLICATE = "duplicate"  # the member had its Message-ID in the target folder already
@@ -56,9 +63,48 @@ class ExternalAccount(Model):
     next_attempt_at = fields.BigIntField(default=0, db_index=True)
     lease_until = fields.BigIntField(default=0)
     fetched_count = fields.IntField(default=0)
+    # Send-as (mailcore/fetch/sendas.py): the address proved by a mailed code (verified when
+    # ``send_as_verified_at`` is set), and how its mail leaves. The SMTP fields empty: the
+    # fetch login and the provider preset's SMTP host.
+    send_as_address = fields.CharField(max_length=320, default="", db_default="")
+    send_as_verified_at = fields.DatetimeField(null=True)
+    send_mode = fields.CharEnumField(
+        SendMode, max_length=8, default=SendMode.QUEUE, db_default=SendMode.QUEUE.value
+    )
+    smtp_host = fields.CharField(max_length=255, default="", db_default="")
+    smtp_port = fields.IntField(default=0, db_default=0)
+    smtp_security = fields.CharEnumField(
+        ExternalSecurity,
+        max_length=16,
+        default=ExternalSecurity.TLS,
+        db_default=ExternalSecurity.TLS.value,
+    )
+    smtp_username = fields.CharField(max_length=320, default="", db_default="")
+    smtp_password_secret = fields.TextField(default="", db_default="")
 
     class Meta:
         table = "external_account"
+
+
+class SendAsCode(Model):
+    """A confirmation code mailed to a send-as address, stored hashed with a salt.
+
+    It ends at ``expires_at``, after ``MAX_ATTEMPTS`` guesses, or when used or replaced."""
+
+    id = fields.IntField(primary_key=True)
+    account: fields.ForeignKeyRelation[ExternalAccount] = fields.ForeignKeyField(
+        "qiyou.ExternalAccount", related_name="send_as_codes", on_delete=fields.CASCADE
+    )
+    address = fields.CharField(max_length=320)
+    code_hash = fields.CharField(max_length=64)
+    salt = fields.CharField(max_length=32)
+    attempts = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "send_as_code"
 
 
 class ExternalFetched(Model):

@@ -175,6 +175,9 @@ class OutboundMessage(Model):
     # Delivered to a server that did not take the DSN parameters, with NOTIFY=SUCCESS: a
     # "relayed" report is owed to the sender (RFC 3461 6.2.2).
     dsn_relayed = fields.BooleanField(default=False, db_default=False)
+    # Send-as through an external server (docs/external-accounts.md): the ``ExternalAccount``
+    # whose SMTP server delivers this row with its login; null: our own MX or relay delivery.
+    smtp_account_id = fields.IntField(null=True)
 
     class Meta:
         table = "outbound_message"

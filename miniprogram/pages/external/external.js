@@ -1,7 +1,9 @@
 /**
  * External mailboxes (邮件代收): each account the member fetches mail from, with its state
- * (last success, last error, next fetch, messages fetched), and "立即收取". Adding and
- * changing accounts is done in the web app (设置 → 邮件代收). Opened from the "我的" tab.
+ * (last success, last error, next fetch, messages fetched) and its send-as state (代发: the
+ * address, proved or not, and how its mail leaves), and "立即收取". Adding and changing
+ * accounts, and proving a send-as address, is done in the web app (设置 → 邮件代收). Opened
+ * from the "我的" tab.
  */
 const api = require('../../lib/api')
 const format = require('../../lib/format')
@@ -32,6 +34,15 @@ function lastError(text) {
   return m ? errorWords(m[1], m[2]) : text
 }
 
+const SEND_MODES = { QUEUE: '由本系统投递', SMTP: '经外部邮箱的 SMTP 服务器' }
+
+/** The send-as state in words. */
+function sendAs(a) {
+  if (!a.sendAsAddress) return '未设置代发'
+  if (!a.sendAsVerified) return `代发 ${a.sendAsAddress}：未验证（请在网页版输入验证码）`
+  return `代发 ${a.sendAsAddress}：已验证 · ${SEND_MODES[a.sendMode] || a.sendMode}`
+}
+
 function row(a) {
   const state = [`已收取 ${a.fetchedCount} 封`]
   if (a.enabled && a.nextFetchAt) state.push(`下次收取 ${format.fullDate(a.nextFetchAt)}`)
@@ -44,6 +55,8 @@ function row(a) {
     lastSuccess: a.lastSuccessAt ? `上次成功 ${format.fullDate(a.lastSuccessAt)}` : '尚未成功收取',
     error: lastError(a.lastError),
     state: a.enabled ? state.join(' · ') : `已停用 · ${state[0]}`,
+    sendAs: sendAs(a),
+    sendAsVerified: !!a.sendAsVerified,
   }
 }
 

@@ -3,6 +3,8 @@
 export default {
   zh: {
     compose: {
+      from: '发件人',
+      fromKind: { alias: '别名', send_as: '代发' },
       savedOnLeave: '草稿已保存',
       saveFailedLeave: '草稿保存失败：{message}。仍要离开吗？未保存的内容将丢失。',
       leaveAnyway: '仍然离开',
@@ -26,6 +28,8 @@ export default {
   },
   en: {
     compose: {
+      from: 'From',
+      fromKind: { alias: 'alias', send_as: 'send as' },
       savedOnLeave: 'Draft saved',
       saveFailedLeave: 'The draft could not be saved: {message}. Leave anyway? Unsaved text will be lost.',
       leaveAnyway: 'Leave anyway',
