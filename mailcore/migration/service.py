@@ -108,8 +108,11 @@ async def start_migration(
                 host=source.host,
                 port=source.port,
                 created_by=scope.actor[:320],
+                run_started_at=datetime.now(UTC),
             )
         else:
+            if migration.state not in ACTIVE:  # an ended one run again: a new run
+                migration.runs, migration.run_started_at = migration.runs + 1, datetime.now(UTC)
             migration.state, migration.finished_at = MigrationState.RUNNING, None
         migration.master_user = master.user if master else ""
         migration.master_secret = crypt.seal(master.password) if master else ""
@@ -258,9 +261,13 @@ async def resume_migration(scope: AdminScope, migration_id: int) -> MailMigratio
     migration = await get_migration(scope, migration_id)
     if migration.state is MigrationState.RUNNING:
         raise MigrationError(MigrationErrorCode.CONFLICT, "the migration is running", "id")
+    fields = ["state", "finished_at"]
+    if migration.state is not MigrationState.PAUSED:  # ended: the incremental run
+        migration.runs, migration.run_started_at = migration.runs + 1, datetime.now(UTC)
+        fields += ["runs", "run_started_at"]
     async with in_transaction():
         migration.state, migration.finished_at = MigrationState.RUNNING, None
-        await migration.save(update_fields=["state", "finished_at"])
+        await migration.save(update_fields=fields)
         await MigrationMember.filter(migration_id=migration.id).update(
             state=MigrationState.RUNNING,
             failures=0,

@@ -80,6 +80,10 @@ class MailMigrationMemberType:
     def folders_done(self) -> int:
         return self.row.folders_done
 
+    @strawberry.field(description="Old folders left out (their errors are in the report).")
+    def folders_failed(self) -> int:
+        return self.row.folders_failed
+
     @strawberry.field
     def messages_total(self) -> int:
         return self.row.messages_total
@@ -178,6 +182,17 @@ class MailMigrationType:
     @strawberry.field
     def finished_at(self) -> datetime | None:
         return self.row.finished_at
+
+    @strawberry.field(
+        description="1 the first run; each run of the ended migration again (only new mail, "
+        "the cut-over day) adds one."
+    )
+    def runs(self) -> int:
+        return self.row.runs
+
+    @strawberry.field(description="When the last run began.")
+    def run_started_at(self) -> datetime | None:
+        return self.row.run_started_at
 
     @strawberry.field
     def members(self) -> list[MailMigrationMemberType]:

@@ -19,7 +19,7 @@ const NEW_PASSWORD = 'fresh-start-2026'
 
 const DEPARTMENTS = 'query { adminDepartments { id name parentId path } }'
 const MEMBER = 'query($e:String!){ member(email:$e){ name position aliases } }'
-const SCREENS = ['dashboard', 'members', 'groups', 'domains', 'dmarc', 'admins', 'security', 'policies', 'rooms', 'branding', 'notices', 'logs', 'apps']
+const SCREENS = ['dashboard', 'members', 'groups', 'domains', 'dmarc', 'migration', 'admins', 'security', 'policies', 'rooms', 'branding', 'notices', 'logs', 'apps']
 
 async function departments() {
   return (await server.graphql(DEPARTMENTS, {}, admin)).adminDepartments

@@ -36,6 +36,10 @@ class MailMigration(Model):
     created_by = fields.CharField(max_length=320)  # the administrator's address, or "cli"
     created_at = fields.DatetimeField(auto_now_add=True)
     finished_at = fields.DatetimeField(null=True)
+    # Runs: 1 the first; each run of an ended migration again (the cut-over day's incremental
+    # run, taking only new mail) adds one, with when it began
+    runs = fields.IntField(default=1, db_default=1)
+    run_started_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "mail_migration"
@@ -58,6 +62,9 @@ class MigrationMember(Model):
     state = fields.CharEnumField(MigrationState, max_length=16, default=MigrationState.RUNNING)
     folders_total = fields.IntField(default=0)
     folders_done = fields.IntField(default=0)
+    # old folders left out at the last listing (a name not in modified UTF-7, a folder the
+    # old server will not open, ids it repeats): reported on their MigrationFolder rows
+    folders_failed = fields.IntField(default=0, db_default=0)
     messages_total = fields.IntField(default=0)
     messages_done = fields.IntField(default=0)  # stored, duplicate or refused
     bytes_total = fields.BigIntField(default=0)
