@@ -13,7 +13,10 @@ from mailcore.dav import handlers, objects, paths, xml
 from mailcore.dav.auth import Unauthorized, sign_in
 from mailcore.dav.errors import MAX_SIZE, DavError
 
-METHODS = ["OPTIONS", "GET", "HEAD", "PUT", "DELETE", "PROPFIND", "PROPPATCH", "REPORT"]
+METHODS = [
+    "OPTIONS", "GET", "HEAD", "PUT", "DELETE", "PROPFIND", "PROPPATCH", "REPORT", "MKCALENDAR",
+    "POST",  # RFC 6638: free/busy requests to the scheduling outbox
+]  # fmt: skip
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="Qiyou", charset="UTF-8"'}
 
 

@@ -7,6 +7,7 @@ class CalendarErrorCode(StrEnum):
     NOT_FOUND = "NOT_FOUND"
     FORBIDDEN = "FORBIDDEN"
     INVALID = "INVALID"
+    TOO_LARGE = "TOO_LARGE"  # an attachment over the limits
 
 
 class CalendarError(Exception):

@@ -54,9 +54,11 @@ async def create(
         ical.set_people(data, organizer, invited)
     async with in_transaction():
         event = CalendarEvent(calendar_id=calendar.id, created_by_id=who.member_id)
+        if attendees:
+            await invitations.answer_rooms(who, data)  # stored once, with the rooms' answers
         await rows.store(event, data)
         if attendees:
-            await invitations.send_changes(who, event, before=[])
+            await invitations.send_changes(who, event, before=[], rooms_answered=True)
     return event
 
 
@@ -95,10 +97,13 @@ async def update(
             who, attendees if attendees is not None else [p.address for p in before]
         )
         ical.set_people(data, organizer, invited)
+    meeting = bool((organizing or attendees) and (before or attendees))
     async with in_transaction():
+        if meeting:
+            await invitations.answer_rooms(who, data)  # stored once, with the rooms' answers
         await rows.store(event, data)
-        if (organizing or attendees) and (before or attendees):
-            await invitations.send_changes(who, event, before)
+        if meeting:
+            await invitations.send_changes(who, event, before, rooms_answered=True)
     return event
 
 
@@ -123,9 +128,13 @@ async def delete(
         else:
             _check_occurrence(data, occurrence)
             ical.exclude_occurrence(data, occurrence)
+            if organizing:  # stored once, with the rooms' answers
+                await invitations.answer_rooms(who, data)
             await rows.store(event, data)
         if organizing:
-            await invitations.send_changes(who, event, before, cancelled=occurrence is None)
+            await invitations.send_changes(
+                who, event, before, cancelled=occurrence is None, rooms_answered=True
+            )
 
 
 async def respond(who: Caller, event_id: int | str, status: str) -> tuple[CalendarEvent, Level]:

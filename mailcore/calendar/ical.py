@@ -38,6 +38,7 @@ _FREQUENCIES = {"YEARLY", "MONTHLY", "WEEKLY", "DAILY", "HOURLY"}  # none finer:
 
 Moment = datetime | date
 ALL_DAY_ZONE = "X-QIYOU-TZID"
+REASON = "X-QIYOU-REASON"  # ATTENDEE parameter: why a room declined
 
 
 @dataclass(frozen=True)
@@ -420,6 +421,11 @@ def _as_zone(value: datetime, tz) -> datetime:
     return value.astimezone(tz) if value.tzinfo is not None else value.replace(tzinfo=tz)
 
 
+def bump(master: icalendar.Event) -> None:
+    """Raise SEQUENCE and DTSTAMP: a change attendees must take."""
+    _bump(master)
+
+
 def _bump(master: icalendar.Event) -> None:
     sequence = int(master.get("SEQUENCE", 0)) + 1
     master.pop("SEQUENCE", None)
@@ -498,6 +504,7 @@ class Person:
     name: str = ""
     status: str = "NEEDS-ACTION"  # PARTSTAT of an attendee
     cutype: str = "INDIVIDUAL"  # ROOM, RESOURCE for a meeting room or resource
+    reason: str = ""  # why a room declined (X-QIYOU-REASON): "conflict", "capacity"
 
 
 def _address_of(value: object) -> str:
@@ -522,6 +529,7 @@ def attendees_of(calendar: icalendar.Calendar) -> list[Person]:
             str(v.params.get("CN", "")),
             str(v.params.get("PARTSTAT", "NEEDS-ACTION")).upper(),
             str(v.params.get("CUTYPE", "INDIVIDUAL")).upper(),
+            str(v.params.get(REASON, "")),
         )
         for v in values
     ]
@@ -553,8 +561,9 @@ def set_people(calendar: icalendar.Calendar, organizer: Person, attendees: list[
             )
 
 
-def set_status(calendar: icalendar.Calendar, address: str, status: str) -> bool:
-    """An attendee's answer on the master and changed occurrences; False if not invited."""
+def set_status(calendar: icalendar.Calendar, address: str, status: str, reason: str = "") -> bool:
+    """An attendee's answer on the master and changed occurrences (``reason``: why a room
+    declined); False if not invited."""
     found = False
     for event in calendar.walk("VEVENT"):
         values = event.get("ATTENDEE", [])
@@ -562,6 +571,9 @@ def set_status(calendar: icalendar.Calendar, address: str, status: str) -> bool:
             if _address_of(value) == address:
                 value.params["PARTSTAT"] = status
                 value.params.pop("RSVP", None)
+                value.params.pop(REASON, None)
+                if reason:
+                    value.params[REASON] = reason
                 found = True
     return found
 

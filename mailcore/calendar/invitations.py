@@ -21,11 +21,11 @@ from datetime import UTC, datetime, timedelta
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
 
-from mailcore.calendar import ical, rooms, rows
+from mailcore.calendar import files, ical, rooms, rows
 from mailcore.calendar.access import Caller
 from mailcore.calendar.calendars import default_calendar
 from mailcore.calendar.errors import invalid
-from mailcore.core.mime.build import build_message
+from mailcore.core.mime.build import OutgoingAttachment, build_message
 from mailcore.core.mime.types import Address
 from mailcore.core.models import Calendar, CalendarEvent, CalendarMailClaim, Member, Message
 from mailcore.mail.routing import route
@@ -73,23 +73,37 @@ async def people(who: Caller, addresses: list[str]) -> tuple[ical.Person, list[i
     return organizer, attendees
 
 
+async def answer_rooms(who: Caller, data) -> None:
+    """Before the organizer's event is stored: the rooms it invites answer in ``data``, so
+    the event is stored once, with their answers (``send_changes(..., rooms_answered=True)``
+    then only books)."""
+    everyone = ical.attendees_of(data)
+    found = await rooms.named(who.enterprise_id, [p.address for p in everyone])
+    if found:
+        await rooms.answer(str(ical.master_of(data)["UID"]), data, found)
+
+
 async def send_changes(
     who: Caller,
     event: CalendarEvent,
     before: list[ical.Person],
     cancelled: bool = False,
+    rooms_answered: bool = False,
 ) -> None:
     """With the organizer's change of the event, inside its transaction: copies for
-    colleagues, and jobs mailing REQUEST to everyone invited now and CANCEL to those invited
-    before and not now (everyone: ``cancelled``)."""
+    colleagues and rooms, and jobs mailing REQUEST to everyone invited now and CANCEL to
+    those invited before and not now (everyone: ``cancelled``). ``rooms_answered``: the
+    caller ran ``answer_rooms`` on the data it stored (else the rooms answer here and the
+    event is stored again)."""
     data = ical.read(event.ical)
     everyone = [] if cancelled else ical.attendees_of(data)
     gone = [p for p in before if p.address not in {n.address for n in everyone}]
     found = await rooms.named(who.enterprise_id, [p.address for p in everyone + gone])
     booked = {p.address: found[p.address] for p in everyone if p.address in found}
     freed = {p.address: found[p.address] for p in gone if p.address in found}
-    if await rooms.book(event, data, booked, freed):  # the rooms' answers
+    if not rooms_answered and await rooms.answer(event.uid, data, booked):
         await rows.store(event, data)
+    await rooms.book(event, data, booked, freed)
     now = [p for p in everyone if p.address not in found]  # people: copies and mail
     dropped = [p for p in gone if p.address not in found]
     await _sync_copies(who, event, data, now, dropped)
@@ -210,7 +224,11 @@ class Mailer:
         data = ical.read(payload["ical"])
         method, answer = payload["method"], payload["answer"]
         recipients = list(payload["recipients"])
-        raw = _message(member, data, method, recipients, answer, message_id)
+        domain = member.email.rpartition("@")[2]
+        attached = (  # the files themselves, named by CID: in the REQUEST (as Outlook sends)
+            await files.for_mail(self.ingestor.blobs, data, domain) if method == "REQUEST" else []
+        )
+        raw = _message(member, data, method, recipients, answer, message_id, attached)
         try:
             await submit(
                 self.ingestor,
@@ -243,7 +261,13 @@ async def _claim(key: str) -> bool:
 
 
 def _message(
-    member: Member, data, method: str, recipients: list[str], answer: str, message_id: str
+    member: Member,
+    data,
+    method: str,
+    recipients: list[str],
+    answer: str,
+    message_id: str,
+    attached: list[OutgoingAttachment] | None = None,
 ) -> bytes:
     master = ical.master_of(data)
     summary = str(master.get("SUMMARY", ""))
@@ -259,7 +283,8 @@ def _message(
         cc=[],
         subject=f"{prefix}: {summary}",
         text=None,
-        html=_html(data, first.start, first.end, method, member, answer),
+        html=_html(data, first.start, first.end, method, member, answer, attached),
+        attachments=attached or [],
         domain=member.email.rpartition("@")[2],
         message_id=message_id,
         calendar=(method, ical.itip(data, method, member.email if method == "REPLY" else None)),
@@ -267,7 +292,15 @@ def _message(
     return raw
 
 
-def _html(data, start: datetime, end: datetime, method: str, member: Member, answer: str) -> str:
+def _html(
+    data,
+    start: datetime,
+    end: datetime,
+    method: str,
+    member: Member,
+    answer: str,
+    attached: list[OutgoingAttachment] | None = None,
+) -> str:
     master = ical.master_of(data)
     lines = [
         ("主题 Subject", str(master.get("SUMMARY", ""))),
@@ -287,6 +320,8 @@ def _html(data, start: datetime, end: datetime, method: str, member: Member, ans
             ", ".join(f"{p.name or p.address} ({p.status})" for p in ical.attendees_of(data)),
         )
     )
+    if attached:
+        lines.append(("附件 Attachments", ", ".join(a.filename for a in attached)))
     lead = {
         "REQUEST": f"{member.name or member.email} 邀请您参加会议。",
         "CANCEL": "此会议已取消。 This meeting has been cancelled.",

@@ -1,7 +1,9 @@
 """Meeting rooms and resources (issue 19, item 3): administrators keep them; meetings invite
 them by address like an attendee (CUTYPE=ROOM or RESOURCE), and each answers by itself —
-ACCEPTED when it is free for every occurrence, DECLINED when another booking overlaps — with
-the booking kept in the room's own calendar (kind ``room``, read by every member).
+ACCEPTED when it is free for every occurrence, DECLINED when another booking overlaps or a
+room has fewer seats than the meeting has people (the reason in the ATTENDEE's
+``X-QIYOU-REASON``) — with the booking kept in the room's own calendar (kind ``room``, read
+by every member).
 
 A room is not a mailbox: it gets no invitation mail, and its address may not be used by a
 member, an alias or a group (nor theirs by a room).
@@ -40,6 +42,8 @@ MAX_ROOMS = 1_000  # per enterprise
 MAX_NAME = 100
 MAX_CAPACITY = 100_000
 HORIZON = 400  # days of a series checked for conflicts
+CONFLICT = "conflict"  # why a room declined: another booking overlaps
+CAPACITY = "capacity"  # more people (attendees and the organizer) than the room seats
 MAX_CHECKED = 1_000  # occurrences of each event compared
 
 
@@ -117,25 +121,39 @@ async def named(enterprise_id: int, addresses: list[str]) -> dict[str, MeetingRo
     return {r.address: r for r in rooms}
 
 
+async def answer(uid: str, data: icalendar.Calendar, invited: dict[str, MeetingRoom]) -> bool:
+    """Each room invited answers in ``data`` (its PARTSTAT): ACCEPTED when free for every
+    occurrence, DECLINED on a conflict. Whether an answer changed ``data``. Called before the
+    organizer's event is stored, so it is stored once with the answers."""
+    changed = False
+    everyone = ical.attendees_of(data)
+    before = {p.address: (p.status, p.reason) for p in everyone}
+    people = 1 + sum(1 for p in everyone if p.cutype not in ("ROOM", "RESOURCE"))  # organizer
+    for address, room in invited.items():
+        reason = ""
+        if room.kind is RoomKind.ROOM and room.capacity and people > room.capacity:
+            reason = CAPACITY  # more people than seats: declined whatever the time
+        elif await _conflicts(room, uid, data):
+            reason = CONFLICT
+        answer = ("DECLINED" if reason else "ACCEPTED", reason)
+        if before.get(address) != answer:
+            ical.set_status(data, address, *answer)
+            changed = True
+    return changed
+
+
 async def book(
     event: CalendarEvent,
     data: icalendar.Calendar,
     invited: dict[str, MeetingRoom],
     dropped: dict[str, MeetingRoom],
-) -> bool:
-    """Inside the organizer's transaction: each room invited answers (its PARTSTAT set in
-    ``data``) and keeps or drops its copy; rooms no longer invited drop theirs. Whether an
-    answer changed ``data``."""
-    changed = False
-    before = {p.address: p.status for p in ical.attendees_of(data)}
+) -> None:
+    """Inside the organizer's transaction, after ``answer``: each room invited keeps its copy
+    of the meeting when it accepted, drops it otherwise; rooms no longer invited drop theirs."""
+    accepted = {p.address for p in ical.attendees_of(data) if p.status == "ACCEPTED"}
     for address, room in invited.items():
-        free = not await _conflicts(room, event.uid, data)
-        status = "ACCEPTED" if free else "DECLINED"
-        if before.get(address) != status:
-            ical.set_status(data, address, status)
-            changed = True
         copy = await CalendarEvent.filter(calendar_id=room.calendar_id, uid=event.uid).first()  # type: ignore[attr-defined]
-        if not free:
+        if address not in accepted:
             if copy is not None:
                 await copy.delete()
                 await rows.touch(room.calendar_id)  # type: ignore[attr-defined]
@@ -148,7 +166,6 @@ async def book(
         await CalendarEvent.filter(uid=event.uid, calendar_id__in=calendars).delete()
         for calendar_id in calendars:
             await rows.touch(calendar_id)
-    return changed
 
 
 async def _conflicts(room: MeetingRoom, uid: str, data: icalendar.Calendar) -> bool:

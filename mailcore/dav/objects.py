@@ -137,10 +137,13 @@ async def put(
         raise errors.from_calendar(exc) from None
     event = existing or CalendarEvent(calendar_id=calendar_id, created_by_id=who.member_id)
     try:
+        meeting = organizing and bool(before or ical.attendees_of(data))
         async with in_transaction():
+            if meeting:  # stored once, with the rooms' answers
+                await invitations.answer_rooms(who, data)
             await rows.store(event, data)
-            if organizing and (before or ical.attendees_of(data)):
-                await invitations.send_changes(who, event, before)
+            if meeting:
+                await invitations.send_changes(who, event, before, rooms_answered=True)
     except IntegrityError:  # the same UID stored by a concurrent request
         raise DavError(409, "an event with this UID exists", errors.NO_UID_CONFLICT) from None
     if answer and answer != mine_before and answer in invitations.ANSWERS:

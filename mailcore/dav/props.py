@@ -66,6 +66,12 @@ def principal(member: Member) -> dict[str, Getter]:
     async def books() -> Element:
         return _value(tag(CARDDAV, "addressbook-home-set"), href(paths.books(member.email)))
 
+    async def inbox() -> Element:  # RFC 6638 2.2
+        return _value(tag(CALDAV, "schedule-inbox-URL"), href(paths.inbox(member.email)))
+
+    async def outbox() -> Element:  # RFC 6638 2.1
+        return _value(tag(CALDAV, "schedule-outbox-URL"), href(paths.outbox(member.email)))
+
     return {
         **common(member),
         tag(DAV, "resourcetype"): resourcetype,
@@ -73,6 +79,8 @@ def principal(member: Member) -> dict[str, Getter]:
         tag(DAV, "displayname"): name,
         tag(CALDAV, "calendar-home-set"): home,
         tag(CALDAV, "calendar-user-address-set"): addresses,
+        tag(CALDAV, "schedule-inbox-URL"): inbox,
+        tag(CALDAV, "schedule-outbox-URL"): outbox,
         tag(CARDDAV, "addressbook-home-set"): books,
     }
 

@@ -408,3 +408,30 @@ test('a bad link says so, and deleting a single event asks first and removes it'
   h.closePage(page)
   expect((await eventsOf(tokens.tom, today, cal.addDays(today, 2))).some((e) => e.id === single.id)).toBe(false)
 })
+
+test('the event page lists a meeting\'s attachments and opens one as a mail attachment', async () => {
+  api.setToken(tokens.tom)
+  const start = `${cal.addDays(today, 3)}T09:00:00+08:00`
+  const made = (await api.graphql(Q.CREATE_EVENT, { input: { summary: '带附件的会', start, attendees: [JERRY] } })).createEvent
+  expect(made.__typename).toBe('CalendarEvent')
+  const file = require('path').join(env.tmp, 'agenda-upload.pdf')
+  fs.writeFileSync(file, '%PDF-1.4 议程 agenda')
+  const doc = `mutation A($id: ID!, $files: [Upload!]!) { addEventAttachments(id: $id, files: $files) {
+    __typename ... on CalendarEvent { id attachments { filename } } } }`
+  const added = (await api.upload(doc, { id: made.id, files: [null] }, [{ variable: 'variables.files.0', path: file, name: '议程.pdf', type: 'application/pdf' }])).addEventAttachments
+  expect(added.attachments.map((a) => a.filename)).toEqual(['议程.pdf'])
+
+  api.setToken(tokens.jerry) // the invited colleague's copy shows the file too
+  try {
+    const copy = (await eventsOf(tokens.jerry, cal.addDays(today, 3), cal.addDays(today, 4))).find((e) => e.summary === '带附件的会')
+    const page = await h.openPage(simulate, 'event', { id: copy.id, start: encodeURIComponent(copy.start) })
+    expect(page.querySelector('#attachments')).toBeTruthy()
+    expect(page.dom.textContent).toContain('附件（1）')
+    expect(page.dom.textContent).toContain('议程.pdf')
+    await page.instance.onAttachment(tap({ index: 0 }))
+    expect(fs.readFileSync(env.log.opened, 'utf8')).toBe('%PDF-1.4 议程 agenda')
+    h.closePage(page)
+  } finally {
+    api.setToken(tokens.tom)
+  }
+})

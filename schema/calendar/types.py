@@ -9,7 +9,7 @@ from typing import Annotated
 import icalendar
 import strawberry
 
-from mailcore.calendar import expanded, ical
+from mailcore.calendar import expanded, files, ical
 from mailcore.calendar.access import Level
 from mailcore.calendar.calendars import Listed
 from mailcore.calendar.card import Card
@@ -61,6 +61,11 @@ class Attendee:
     name: str
     address: str
     status: AttendeeStatus
+    reason: str | None = strawberry.field(
+        default=None,
+        description="Why a meeting room declined: conflict (another booking overlaps) or "
+        "capacity (more people than it seats).",
+    )
 
 
 @strawberry.enum(
@@ -90,6 +95,15 @@ class CalendarReminder:
     start: datetime
     end: datetime
     minutes_before: int
+
+
+@strawberry.type
+class EventAttachment:
+    id: strawberry.ID
+    filename: str
+    content_type: str
+    size: int
+    url: str = strawberry.field(description="A signed download link (?ticket=) for a while.")
 
 
 @strawberry.type
@@ -185,6 +199,21 @@ class CalendarEventType:
     organizer: Person | None = strawberry.field(description="A meeting's organizer.")
     attendees: list[Attendee]
     reminders: list[Reminder]
+    data: strawberry.Private[icalendar.Calendar | None]  # None: busy only (no files)
+
+    @strawberry.field(description="Files attached to the event (none when busyOnly).")
+    async def attachments(self, info: strawberry.Info) -> list[EventAttachment]:
+        sign = info.context.download_url
+        return [
+            EventAttachment(
+                id=strawberry.ID(str(a.id)),
+                filename=a.filename,
+                content_type=a.content_type,
+                size=a.size,
+                url=await sign(f"{files.PATH}/{a.id}"),
+            )
+            for a in (files.attached(self.data) if self.data is not None else [])
+        ]
 
     @classmethod
     def of(cls, shown: Shown) -> CalendarEventType:
@@ -210,7 +239,13 @@ class CalendarEventType:
             editable=shown.level >= Level.EDIT,
             organizer=Person(name=organizer.name, address=organizer.address) if organizer else None,
             attendees=[
-                Attendee(name=p.name, address=p.address, status=_status(p.status)) for p in people
+                Attendee(
+                    name=p.name,
+                    address=p.address,
+                    status=_status(p.status),
+                    reason=p.reason or None,
+                )
+                for p in people
             ],
             reminders=[]
             if shown.busy_only
@@ -220,6 +255,7 @@ class CalendarEventType:
                 )
                 for a in facts.alarms
             ],
+            data=None if shown.busy_only else data,  # files read only when asked for
         )
 
     @classmethod

@@ -73,6 +73,10 @@ async def test_every_route_answers_with_security_headers(server, tmp_path):
         "record": "1",
         "path": "index.html",
         "rest": "calendars/alice@example.com/",  # CalDAV (401 without Basic credentials)
+        "upload_id": "0" * 32,  # tus: no such upload
+        "node_id": "1",  # a netdisk file download
+        "id": "1",  # an event attachment download (404: no such file)
+        "name": "file.txt",
     }
     walked = 0
     async with httpx.AsyncClient(base_url=server.url, headers=alice.headers(), timeout=30) as http:

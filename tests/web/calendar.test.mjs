@@ -367,4 +367,39 @@ describe('calendar', () => {
     }, 'the meeting at the proposed time')
     assert.ok(same(moved.end, '2027-03-05T07:00:00Z'))
   })
+
+  test('a file added in the editor is uploaded with the event, listed with a download link, and taken off', async () => {
+    const { page } = bob
+    const files = `files ${tag}`
+    const ATTACHED = `query($s:DateTime!,$e:DateTime!){ calendarEvents(start:$s, end:$e){ id summary attachments { id filename size url } } }`
+    const stored = async () => (await server.graphql(ATTACHED, RANGE, tokens.bob)).calendarEvents.find((e) => e.summary === files)
+    await page.goto(`/calendar?view=week&date=${WEEK}`)
+    const thursday = page.locator('[data-test=day-2027-03-04]')
+    await thursday.waitFor()
+    await thursday.click({ position: { x: 30, y: 16 * 48 + 6 } })
+    const form = page.locator('[data-test=event-form]')
+    await form.waitFor()
+    await page.locator('[data-test=event-summary] input').fill(files)
+    await page.locator('[data-test=attachment-input]').setInputFiles({ name: '议程.txt', mimeType: 'text/plain', buffer: Buffer.from('agenda 议程') })
+    await page.locator('[data-test=attachment-pending]').waitFor()
+    await page.locator('[data-test=event-save]').click()
+    await form.waitFor({ state: 'detached' })
+    const saved = await until(async () => (await stored())?.attachments.length === 1 && (await stored()), 'the file on the server')
+    assert.deepEqual(saved.attachments.map((a) => [a.filename, a.size]), [['议程.txt', Buffer.byteLength('agenda 议程')]])
+
+    // Opened again, the editor lists the file with its signed download link.
+    await page.locator(`[data-test=event][data-summary="${files}"]`).first().click()
+    const link = page.locator('[data-test=attachment-link]')
+    await link.waitFor()
+    assert.equal(await link.innerText(), '议程.txt')
+    const got = await page.request.get(await link.getAttribute('href'))
+    assert.equal(got.status(), 200)
+    assert.equal(await got.text(), 'agenda 议程')
+    await shot(page, 'calendar-attachments')
+
+    await page.locator('[data-test=attachment-remove]').click()
+    await link.waitFor({ state: 'detached' })
+    await until(async () => (await stored())?.attachments.length === 0, 'the file taken off on the server')
+    assert.equal(bob.watch.consoleErrors.length, 0, bob.watch.consoleErrors.join('\n'))
+  })
 })

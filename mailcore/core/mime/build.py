@@ -50,6 +50,9 @@ class OutgoingAttachment:
     content_type: str
     data: bytes
     content_id: str | None = None
+    # With content_id: still a regular attachment, its Content-ID named by an invitation's
+    # ``ATTACH:CID:…`` (RFC 6047 2.4) rather than by the HTML.
+    attached: bool = False
 
 
 def _one_line(value: str) -> str:
@@ -147,7 +150,7 @@ def build_message(
     if html is not None and text is None:
         text = html_to_text(html)
     text = text or ""
-    inline = [a for a in attachments if a.content_id] if html is not None else []
+    inline = [a for a in attachments if a.content_id and not a.attached] if html is not None else []
     regular = [a for a in attachments if a not in inline]
 
     mid = (message_id or "").strip().strip("<>") or f"{secrets.token_hex(16)}@{domain}"

@@ -43,6 +43,9 @@ class Calendar(Model):
     default_of = fields.IntField(null=True, unique=True)
     # Raised by every change to the calendar's events (CalDAV's sync token and ctag).
     version = fields.BigIntField(default=0)
+    # The name a CalDAV client gave the calendar it made (MKCALENDAR): its URL segment in
+    # place of the id ("": none).
+    dav_name = fields.CharField(max_length=64, default="", db_default="")
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -179,3 +182,23 @@ class MeetingRoom(Model):
     class Meta:
         table = "meeting_room"
         indexes = (("enterprise_id",),)
+
+
+class CalendarAttachment(Model):
+    """A file attached to an event: a blob named by an ATTACH property of the event data
+    (``X-QIYOU-ATTACHMENT-ID``), kept while the organizer's event is (blob GC keeps every
+    blob a row here holds). Attendees' copies name the same row through their UID."""
+
+    id = fields.BigIntField(primary_key=True)
+    event: fields.ForeignKeyRelation[CalendarEvent] = fields.ForeignKeyField(
+        "qiyou.CalendarEvent", related_name="attachments", on_delete=fields.CASCADE
+    )
+    sha256 = fields.CharField(max_length=64)  # the blob's key
+    filename = fields.CharField(max_length=255)
+    content_type = fields.CharField(max_length=255)
+    size = fields.BigIntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "calendar_attachment"
+        indexes = (("event_id",), ("sha256",))

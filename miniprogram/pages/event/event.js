@@ -1,8 +1,9 @@
 /**
  * One occurrence of an event: its time in its own zone (and the members' zone when that
  * differs), place, description, organizer, attendees and their answers, reminders and the
- * recurrence in words; Accept / Tentative / Decline for a meeting one is invited to
- * (respondToEvent), edit, and delete (this occurrence or the whole series).
+ * recurrence in words; its attachments (opened as mail attachments are); Accept / Tentative /
+ * Decline for a meeting one is invited to (respondToEvent), edit, and delete (this occurrence
+ * or the whole series).
  */
 const api = require('../../lib/api')
 const platform = require('../../lib/platform')
@@ -10,8 +11,11 @@ const data = require('../../lib/calendardata')
 const watch = require('../../lib/calendarreminders')
 const text = require('../../lib/calendartext')
 const Q = require('../../lib/queries')
+const format = require('../../lib/format')
 
 const ANSWERS = { ACCEPTED: '已接受', TENTATIVE: '已暂定', DECLINED: '已拒绝' }
+const IMAGE = /^image\//
+const DOC_TYPES = ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'pdf']
 
 Component({
   data: {
@@ -26,6 +30,7 @@ Component({
     recurrenceText: '',
     reminderLines: [],
     attendees: [],
+    attachments: [],
     organizerText: '',
     invited: false,
     myStatus: '',
@@ -72,6 +77,7 @@ Component({
         attendees: event.attendees.map((a) =>
           Object.assign({}, a, { statusText: text.statusText(a.status), label: a.name ? `${a.name} <${a.address}>` : a.address }),
         ),
+        attachments: (event.attachments || []).map((a) => Object.assign({}, a, { sizeText: format.size(a.size) })),
         organizerText: organizer ? (organizer.name ? `${organizer.name} <${organizer.address}>` : organizer.address) : '',
         invited: !!mine && !isOrganizer && !event.busyOnly,
         myStatus: mine ? mine.status : '',
@@ -95,6 +101,21 @@ Component({
         platform.toast(err.message)
       } finally {
         this.setData({ answering: '' })
+      }
+    },
+    /** Open an attachment (data-index) as the mail reader opens one. */
+    async onAttachment(e) {
+      const a = this.data.attachments[e.currentTarget.dataset.index]
+      if (!a) return
+      try {
+        platform.toast('正在下载…')
+        const path = await api.download(a.url)
+        if (IMAGE.test(a.contentType)) return platform.previewImage([path], path)
+        const ext = (a.filename.split('.').pop() || '').toLowerCase()
+        if (DOC_TYPES.includes(ext)) return platform.openDocument(path, ext)
+        return platform.toast('该类型附件请在电脑上查看')
+      } catch (err) {
+        platform.toast(err.message)
       }
     },
     /** Which part of a series a change is for: { occurrence } or {} (null when cancelled). */

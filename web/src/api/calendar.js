@@ -3,7 +3,8 @@
 const ERR = `... on CalendarError { code field message }`
 const CAL = `id name color description timeZone company default role subscribed owner { name address }`
 const EVENT = `id calendarId uid summary description location start end allDay timeZone recurrenceId recurrence privacy busyOnly editable
-  organizer { name address } attendees { name address status } reminders { minutesBefore channels }`
+  organizer { name address } attendees { name address status } reminders { minutesBefore channels }
+  attachments { id filename contentType size url }`
 const SHARES = `shares { id access member { name address } departmentId departmentName }`
 
 export const CALENDARS = `query Calendars { calendars { ${CAL} } }`
@@ -23,6 +24,8 @@ export const UNSHARE = `mutation UnshareCalendar($id:ID!){ unshareCalendar(share
 export const CREATE_EVENT = `mutation CreateEvent($i:EventInput!){ createEvent(input:$i){ __typename ... on CalendarEvent { ${EVENT} } ${ERR} } }`
 export const UPDATE_EVENT = `mutation UpdateEvent($id:ID!,$i:EventInput!,$o:DateTime){ updateEvent(id:$id, input:$i, occurrence:$o){ __typename ... on CalendarEvent { ${EVENT} } ${ERR} } }`
 export const DELETE_EVENT = `mutation DeleteEvent($id:ID!,$o:DateTime){ deleteEvent(id:$id, occurrence:$o){ __typename ${ERR} } }`
+export const ADD_ATTACHMENT = `mutation AddEventAttachments($id:ID!,$f:[Upload!]!){ addEventAttachments(id:$id, files:$f){ __typename ... on CalendarEvent { id attachments { id filename contentType size url } } ${ERR} } }`
+export const REMOVE_ATTACHMENT = `mutation RemoveEventAttachment($id:ID!,$a:ID!){ removeEventAttachment(id:$id, attachmentId:$a){ __typename ... on CalendarEvent { id attachments { id filename contentType size url } } ${ERR} } }`
 export const RESPOND = `mutation RespondToEvent($id:ID!,$s:AttendeeStatus!){ respondToEvent(id:$id, status:$s){ __typename ... on CalendarEvent { id attendees { name address status } } ${ERR} } }`
 
 export const REMINDERS = `subscription CalendarReminders { calendarReminder { eventId summary location start end minutesBefore } }`
