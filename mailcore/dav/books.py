@@ -1,12 +1,13 @@
 """The address book home and the directory's book (``cards.py``) as DAV resources: what a
-PROPFIND lists, an addressbook-multiget, a card by UID. Nothing here is writable."""
+PROPFIND lists, an addressbook-multiget, a card by UID. Nothing here is writable; the home
+also lists the member's own book of contacts (``contactbook.py``)."""
 
 from __future__ import annotations
 
 from xml.etree.ElementTree import Element
 
 from mailcore.core.models import Member
-from mailcore.dav import cards, errors, paths, props
+from mailcore.dav import cards, contactbook, errors, paths, props
 from mailcore.dav.errors import DavError
 from mailcore.dav.paths import Kind, Target
 from mailcore.dav.xml import response
@@ -20,6 +21,7 @@ async def propfind(
         if deep:
             book = await cards.directory(enterprise_id)
             found.append((paths.book(member.email), props.book(member, book)))
+            found.append((paths.contacts(member.email), contactbook.book_props(member)))
         return found
     book = await cards.directory(enterprise_id)
     if target.kind is Kind.CARD:

@@ -1,6 +1,8 @@
-"""The CalDAV methods: OPTIONS, PROPFIND, PROPPATCH (refused politely), REPORT
-(calendar-query, calendar-multiget, sync-collection), GET/HEAD, PUT and DELETE of events;
-and the directory's read-only CardDAV book (PROPFIND, addressbook-multiget, GET).
+"""The CalDAV methods: OPTIONS, PROPFIND, PROPPATCH (a calendar's name, colour and
+description: ``collections.py``), REPORT (calendar-query, calendar-multiget,
+sync-collection), GET/HEAD, PUT and DELETE of events and DELETE of one's own calendars;
+the directory's read-only CardDAV book (PROPFIND, addressbook-multiget, GET); and the
+member's own writable book of contacts (``contactbook.py``).
 
 Each calendar is reached through ``calendars.visible`` (the levels of ``access.py``): one the
 caller may not see is not found, a shared READ or FREEBUSY calendar refuses writes with 403
@@ -20,13 +22,23 @@ from mailcore.calendar import calendars, events, ical
 from mailcore.calendar.access import Caller, Level
 from mailcore.calendar.errors import CalendarError
 from mailcore.core.models import CalendarEvent, Member
-from mailcore.dav import books, errors, objects, paths, props, sync
+from mailcore.dav import (
+    books,
+    collections,
+    contactbook,
+    errors,
+    objects,
+    paths,
+    props,
+    schedule,
+    sync,
+)
 from mailcore.dav.errors import DavError
 from mailcore.dav.paths import Kind, Target
 from mailcore.dav.xml import CALDAV, CARDDAV, DAV, BadXml, hrefs, multistatus, parse, response, tag
 from mailcore.dav.xml import wanted_props as _wanted
 
-ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT"
+ALLOW = "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, POST"
 # calendar-auto-schedule: the server sends invitations and answers (RFC 6638 section 2),
 # so clients do not mail them as well
 DAV_CLASSES = "1, 3, access-control, calendar-access, calendar-auto-schedule, addressbook"
@@ -56,6 +68,16 @@ async def handle(
     if target is None:
         raise DavError(404, "not found")
     try:
+        if target.kind in (Kind.CONTACTS, Kind.CONTACT):
+            return await _contacts(ctx, method, path, target, headers, body)
+        if method == "MKCALENDAR":
+            await collections.mkcalendar(ctx.who, target, parse(body), ctx.time_zone)
+            return Reply(201)
+        if method == "POST" and target.kind is Kind.OUTBOX:  # a free/busy request
+            answer = await schedule.post(ctx.who, body)
+            return Reply(200, answer, {"Content-Type": XML})
+        if target.name:  # a calendar a client made, by the name it gave it
+            target = await collections.named(ctx.who, target)
         if method == "PROPFIND":
             return await propfind(ctx, path, target, headers.get("depth", "1"), body)
         if method == "PROPPATCH":
@@ -73,6 +95,39 @@ async def handle(
         raise errors.from_calendar(exc) from None
     except BadXml as exc:
         raise DavError(400, str(exc)) from None
+    raise DavError(405, f"{method} is not supported here")
+
+
+async def _contacts(
+    ctx: Context, method: str, path: str, target: Target, headers: Mapping[str, str], body: bytes
+) -> Reply:
+    """The personal address book (``contactbook.py``)."""
+    member = ctx.member
+    if method == "PROPFIND":
+        deep = headers.get("depth", "1").strip() != "0"
+        wanted = _wanted(parse(body))
+        responses = []
+        for url, getters in await contactbook.propfind(member, target, deep):
+            values, missing = await props.answer(getters, wanted)
+            responses.append(response(url, values, missing))
+        return _multistatus(responses)
+    if method == "PROPPATCH":
+        return await proppatch(ctx, path, target, body)
+    if method == "REPORT":
+        root = parse(body)
+        if root is None:
+            raise BadXml("a REPORT needs a body")
+        if target.kind is not Kind.CONTACTS:
+            raise DavError(403, "reports are made on the book", tag(DAV, "supported-report"))
+        found, token = await contactbook.report(member, root, _wanted(root))
+        return _multistatus(found, token)
+    if method in ("GET", "HEAD"):
+        status, content, answer = await contactbook.get(member, target)
+        return Reply(status, b"" if method == "HEAD" else content, answer)
+    if method == "PUT":
+        return Reply(*await contactbook.put(member, target, headers, body))
+    if method == "DELETE":
+        return Reply(*await contactbook.delete(member, target, headers))
     raise DavError(405, f"{method} is not supported here")
 
 
@@ -107,12 +162,17 @@ async def propfind(ctx: Context, path: str, target: Target, depth: str, body: by
         found.append((paths.home(member.email), props.home(member)))
         if deep:
             for shown in await _listed(ctx):
-                url = paths.calendar(member.email, shown.calendar.id)
+                url = paths.calendar(member.email, _segment(ctx, shown))
                 found.append((url, props.calendar(member, shown)))
+    elif target.kind in (Kind.INBOX, Kind.OUTBOX):
+        found.append((path, schedule.props(target.kind)))
     elif target.kind is Kind.CALENDAR:
         shown = await _shown(ctx, target.calendar_id)
         found.append(
-            (paths.calendar(member.email, shown.calendar.id), props.calendar(member, shown))
+            (
+                paths.calendar(member.email, _segment(ctx, shown)),
+                props.calendar(member, shown),
+            )
         )
         if deep:
             for event in await CalendarEvent.filter(calendar_id=shown.calendar.id).order_by("id"):
@@ -130,8 +190,12 @@ async def propfind(ctx: Context, path: str, target: Target, depth: str, body: by
 
 def _event(ctx: Context, shown: props.Shown, event: CalendarEvent) -> tuple[str, dict]:
     masked = objects.busy_only(ctx.who, shown.level, event)
-    url = paths.event(ctx.member.email, shown.calendar.id, event.uid)
+    url = paths.event(ctx.member.email, _segment(ctx, shown), event.uid)
     return url, props.event(event, masked)
+
+
+def _segment(ctx: Context, shown: props.Shown) -> int | str:
+    return collections.segment(shown.calendar, ctx.who.member_id)
 
 
 async def _find(shown: props.Shown, uid: str) -> CalendarEvent:
@@ -142,9 +206,12 @@ async def _find(shown: props.Shown, uid: str) -> CalendarEvent:
 
 
 async def proppatch(ctx: Context, path: str, target: Target, body: bytes) -> Reply:
-    """Calendar names and colours are changed in the web app: each property asked for is
-    refused (403) in a multistatus, which clients take as "not changed"."""
+    """A calendar's name, colour and description: ``collections.proppatch``. Elsewhere each
+    property asked for is refused (403) in a multistatus, which clients take as "not
+    changed"."""
     root = parse(body)
+    if target.kind is Kind.CALENDAR:
+        return _multistatus([await collections.proppatch(ctx.who, path, target.calendar_id, root)])
     if root is None or root.tag != tag(DAV, "propertyupdate"):
         raise BadXml("a PROPPATCH body is a propertyupdate")
     names = [child.tag for prop in root.iter(tag(DAV, "prop")) for child in prop]
@@ -274,7 +341,7 @@ async def _sync(ctx: Context, shown: props.Shown, root: Element, wanted: list[st
         values, missing = await props.answer(getters, wanted)
         responses.append(response(url, values, missing))
     for uid in changes.deleted:
-        url = paths.event(ctx.member.email, shown.calendar.id, uid)
+        url = paths.event(ctx.member.email, _segment(ctx, shown), uid)
         responses.append(response(url, {}, status="404 Not Found"))
     return _multistatus(responses, changes.token)
 
@@ -319,8 +386,11 @@ async def put(ctx: Context, target: Target, headers: Mapping[str, str], body: by
 
 async def delete(ctx: Context, target: Target, headers: Mapping[str, str]) -> Reply:
     books.read_only(target)
+    if target.kind is Kind.CALENDAR:  # one of the member's own calendars, with its events
+        await collections.delete(ctx.who, target.calendar_id)
+        return Reply(204)
     if target.kind is not Kind.EVENT:
-        raise DavError(403, "calendars are deleted in the web app", errors.NEED_PRIVILEGES)
+        raise DavError(403, "only calendars and events are deleted", errors.NEED_PRIVILEGES)
     shown = await _writable(ctx, target.calendar_id)
     existing = await _find(shown, target.uid)
     _preconditions(ctx, shown, existing, headers)

@@ -1,6 +1,6 @@
 /**
  * Write, reply, reply-all and forward; attachments from a chat or the album go up in one
- * GraphQL multipart request with the mail; a read receipt may be requested. Address suggestions come from the directory
+ * GraphQL multipart request with the mail; a read receipt may be requested. Address suggestions come from the directory, your contacts
  * and groups.
  */
 const api = require('../../lib/api')
@@ -8,6 +8,7 @@ const platform = require('../../lib/platform')
 const privacy = require('../../lib/privacy')
 const format = require('../../lib/format')
 const Q = require('../../lib/queries')
+const C = require('../../lib/contacts')
 const store = require('../../lib/store')
 
 const MAX_FILES = 9
@@ -126,16 +127,22 @@ Component({
       }
       this.suggestTimer = setTimeout(async () => {
         try {
-          const [dir, groups] = await Promise.all([
+          const [dir, groups, mine] = await Promise.all([
             api.graphql(Q.DIRECTORY, { query: word, first: 5 }),
             api.graphql(Q.GROUPS, { query: word }),
+            api.graphql(C.PERSONAL_CONTACTS, { query: word, first: 5 }),
           ])
           const people = dir.directory.edges.map((e) => ({ label: `${e.node.name} <${e.node.email}>`, value: e.node.email }))
+          const known = new Set(people.map((p) => p.value.toLowerCase()))
+          const contacts = []
+          mine.personalContacts.edges.forEach((e) =>
+            e.node.emails.filter((a) => !known.has(a.toLowerCase())).forEach((a) => contacts.push({ label: `${e.node.name} <${a}>（联系人）`, value: a })),
+          )
           const lists = groups.groups
             .filter((g) => g.address || g.addresses.length)
             .slice(0, 5)
             .map((g) => ({ label: `${g.name}（群组）`, value: g.address || g.addresses.join(', ') }))
-          this.setData({ suggestions: people.concat(lists), suggestFor: field })
+          this.setData({ suggestions: people.concat(contacts, lists), suggestFor: field })
         } catch (e) {
           this.setData({ suggestions: [] })
         }

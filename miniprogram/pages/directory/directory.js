@@ -123,6 +123,9 @@ Component({
       if (choice === 1) return platform.copy(c.email).catch(() => platform.toast('复制失败'))
       if (choice === 2) return platform.call(phone)
     },
+    onMyContacts() {
+      return platform.navigate('contacts')
+    },
     onGroup(e) {
       const g = this.data.groups[e.currentTarget.dataset.index]
       return platform.navigate('compose', { to: g.address || g.addresses.join(',') })
