@@ -6,6 +6,9 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 MAX_JSON_BODY = 1024 * 1024
+# tus uploads stream their bodies into the blob store under their own limits
+# (api/routes_netdisk.py: Upload-Length, the largest upload, the quotas).
+UNLIMITED = ("/uploads/",)
 
 
 class BodyLimit:
@@ -16,7 +19,7 @@ class BodyLimit:
         self.max_upload = max_upload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith(UNLIMITED):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])

@@ -46,6 +46,7 @@ from mailcore.dmarcreports import intake as dmarc_intake
 from mailcore.fetch.worker import FetchWorker
 from mailcore.mail.live import Live
 from mailcore.migration.worker import MigrationWorker
+from mailcore.netdisk.cleaner import UploadCleaner
 from mailcore.openapi import webhooks
 from mailcore.policy.massmail import MassMailWorker
 from mailcore.policy.pipeline import policies
@@ -297,6 +298,9 @@ class Runtime(Services):
         )
         blob_gc.start()
         self._stops.append(blob_gc.stop)
+        uploads = UploadCleaner(settings.upload_clean_interval)  # abandoned tus uploads (U5)
+        uploads.start()
+        self._stops.append(uploads.stop)
         fetcher = FetchWorker(self.ingestor, settings)  # external mailboxes (U11)
         fetcher.start()
         self._stops.append(fetcher.stop)

@@ -336,6 +336,14 @@ class Settings:
     blob_gc_interval: float = 3600.0  # seconds between the worker's garbage collections; 0 off
     blob_gc_grace: float = 86400.0  # unreferenced blobs younger than this are kept, seconds
     blob_trash_grace: float = 7 * 86400.0  # trash entries are deleted after this, seconds
+    # Netdisk and tus uploads (docs/netdisk.md): the largest upload, the size of the blob
+    # parts an upload is stored in, seconds an upload without progress is kept, how often the
+    # worker cleans up abandoned ones, and a personal space's quota when it is made.
+    upload_max_size: int = 2 * 1024 * MB
+    upload_part_size: int = 8 * MB
+    upload_expiry: float = 86400.0
+    upload_clean_interval: float = 3600.0
+    netdisk_quota: int = 10 * 1024 * MB
     # Seconds an outbox worker holds the jobs it claimed; a crashed worker's jobs wait this
     # long before another takes them (mailcore/store/outbox.py).
     outbox_lease: float = 30.0
@@ -505,6 +513,11 @@ class Settings:
             blob_gc_interval=read.number("QIYOU_BLOB_GC_INTERVAL", 3600.0),
             blob_gc_grace=read.number("QIYOU_BLOB_GC_GRACE", 86400.0),
             blob_trash_grace=read.number("QIYOU_BLOB_TRASH_GRACE", 7 * 86400.0),
+            upload_max_size=read.size("QIYOU_UPLOAD_MAX_SIZE", 2 * 1024 * MB),
+            upload_part_size=max(64 * 1024, read.size("QIYOU_UPLOAD_PART_SIZE", 8 * MB)),
+            upload_expiry=read.number("QIYOU_UPLOAD_EXPIRY", 86400.0, low=1.0),
+            upload_clean_interval=read.number("QIYOU_UPLOAD_CLEAN_INTERVAL", 3600.0),
+            netdisk_quota=read.size("QIYOU_NETDISK_QUOTA", 10 * 1024 * MB),
             outbox_lease=read.number("QIYOU_OUTBOX_LEASE", 30.0),
             fetch_interval=read.number("QIYOU_FETCH_INTERVAL", 600.0, low=1.0),
             fetch_backoff_max=read.number("QIYOU_FETCH_BACKOFF_MAX", 3600.0, low=1.0),

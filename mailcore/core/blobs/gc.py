@@ -26,10 +26,12 @@ from mailcore.core.blobs import BlobStore
 from mailcore.core.locks import singleton
 from mailcore.core.models import (
     ArchiveRecord,
+    CalendarAttachment,
     HeldMail,
     LoginBranding,
     MassMailJob,
     Message,
+    NetdiskPart,
 )
 
 log = logging.getLogger(__name__)
@@ -55,11 +57,12 @@ class Report:
 
 async def referenced(keys: list[str]) -> set[str]:
     """The keys among ``keys`` that some row holds: a message (mailbox mail, outbound
-    queue, confidential notices), a held mail, an archive record, a login branding image,
-    a mass mail job's attachments."""
+    queue, confidential notices), a held mail, an archive record, a calendar event's
+    attachment, a login branding image, a mass mail job's attachments, a part of a netdisk
+    file version or of an unfinished upload."""
     wanted = set(keys)
     found: set[str] = set()
-    for model in (Message, HeldMail, ArchiveRecord):
+    for model in (Message, HeldMail, ArchiveRecord, CalendarAttachment, NetdiskPart):
         rows = await model.filter(sha256__in=list(wanted - found)).values_list("sha256", flat=True)
         found.update(rows)
         if found == wanted:
