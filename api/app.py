@@ -20,10 +20,12 @@ from api import (
     routes_approval,
     routes_archive,
     routes_branding,
+    routes_calendar,
     routes_clients,
     routes_confidential,
     routes_dav,
     routes_health,
+    routes_netdisk,
     routes_web,
 )
 from api.graphql import QiyouGraphQL
@@ -102,6 +104,8 @@ def create_app(
             *routes_approval.routes,
             *routes_clients.routes,  # autoconfig, autodiscover, .mobileconfig
             *routes_dav.routes,  # CalDAV: /.well-known/caldav, /dav/
+            *routes_netdisk.routes,  # tus uploads at /uploads/, netdisk downloads
+            *routes_calendar.routes,  # event attachments: /calendar/attachments/
             # the web app and its fallback: keep it last
             *routes_web.routes(Path(settings.web_dist) if settings.web_dist else None),
         ],

@@ -14,12 +14,15 @@ from schema.admin.resolvers import AdminMutation, AdminQuery
 from schema.auth.resolvers import AuthMutation, AuthQuery
 from schema.branding.mutations import BrandingMutation
 from schema.branding.queries import BrandingQuery
+from schema.calendar.attachments import EventAttachmentMutation
 from schema.calendar.resolvers import CalendarMutation, CalendarQuery
 from schema.calendar.rooms import RoomMutation, RoomQuery
 from schema.calendar.subscriptions import CalendarSubscription
 from schema.clients.queries import ClientsQuery
 from schema.confidential.mutations import ConfidentialMutation
 from schema.confidential.queries import ConfidentialQuery
+from schema.contacts.mutations import ContactsMutation
+from schema.contacts.queries import ContactsQuery
 from schema.delivery.mutations import DeliveryAdminMutation, DeliveryMutation
 from schema.delivery.queries import DeliveryAdminQuery, DeliveryQuery
 from schema.directory.mutations import DirectoryMutation
@@ -40,9 +43,13 @@ from schema.mail.mutations import MailMutation
 from schema.mail.queries import MailQuery
 from schema.mail.receipts import ReceiptsMutation, ReceiptsQuery
 from schema.mail.subscriptions import MailSubscription
+from schema.migration.cutover import CutoverMutation, CutoverQuery
 from schema.migration.resolvers import MigrationMutation, MigrationQuery
 from schema.migration.subscriptions import MigrationSubscription
 from schema.miniprogram.resolvers import MiniprogramMutation, MiniprogramQuery
+from schema.netdisk.mutations import NetdiskMutation
+from schema.netdisk.queries import NetdiskQuery
+from schema.netdisk.subscriptions import NetdiskSubscription
 from schema.notices.mutations import NoticesMutation
 from schema.notices.queries import NoticesQuery
 from schema.notices.subscriptions import NoticesSubscription
@@ -85,6 +92,7 @@ Query = merge_types(
         DmarcReportsQuery,
         BrandingQuery,
         GroupsQuery,
+        ContactsQuery,
         NoticesQuery,
         OpenApiQuery,
         SecurityQuery,
@@ -109,6 +117,8 @@ Query = merge_types(
         RoomQuery,
         FetchQuery,
         MigrationQuery,
+        CutoverQuery,
+        NetdiskQuery,
     ),
 )
 Mutation = merge_types(
@@ -117,6 +127,7 @@ Mutation = merge_types(
         AuthMutation,
         MailMutation,
         CalendarMutation,
+        EventAttachmentMutation,
         RoomMutation,
         ReceiptsMutation,
         AdminMutation,
@@ -124,6 +135,7 @@ Mutation = merge_types(
         DomainsMutation,
         BrandingMutation,
         GroupsMutation,
+        ContactsMutation,
         NoticesMutation,
         OpenApiMutation,
         SecurityMutation,
@@ -141,6 +153,8 @@ Mutation = merge_types(
         RulesMutation,
         FetchMutation,
         MigrationMutation,
+        CutoverMutation,
+        NetdiskMutation,
     ),
 )
 Subscription = merge_types(
@@ -153,6 +167,7 @@ Subscription = merge_types(
         SecuritySubscription,
         ApprovalSubscription,
         MigrationSubscription,
+        NetdiskSubscription,
     ),
 )
 

@@ -16,6 +16,7 @@ const EVENT = `
   id calendarId uid summary description location start end allDay timeZone recurrenceId
   recurrence privacy busyOnly editable organizer { name address }
   attendees { name address status } reminders { minutesBefore channels }
+  attachments { id filename contentType size url }
 `
 
 const EVENT_RESULT = `
@@ -155,7 +156,7 @@ module.exports = {
   }`,
   // External mailboxes (pages/external): their state, and "fetch now".
   EXTERNAL_ACCOUNTS: `query ExternalAccounts {
-    externalAccounts { id protocol host port username enabled lastSuccessAt lastError lastErrorAt failures nextFetchAt fetchedCount }
+    externalAccounts { id protocol host port username enabled lastSuccessAt lastError lastErrorAt failures nextFetchAt fetchedCount sendAsAddress sendAsVerified sendMode }
   }`,
   FETCH_EXTERNAL_ACCOUNT: `mutation FetchExternalAccount($id: ID!) {
     fetchExternalAccount(id: $id) {

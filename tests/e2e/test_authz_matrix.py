@@ -396,6 +396,16 @@ ADMIN: dict[str, Admin] = {
     ),
     "pauseMailMigration": Admin("members", member=lambda w, e: w.migration(e, "running")),
     "resumeMailMigration": Admin("members", member=lambda w, e: w.migration(e, "paused")),
+    "startMailMigrationFromFile": Admin(
+        "members",
+        member=lambda w, e: w.vars(
+            source="imap://127.0.0.1:1", file=f"o{tag()}@old.test,x,{e}\n".encode()
+        ),
+        ok=frozenset({"PRIVATE_HOST"}),
+    ),
+    "forceMailMigrationPasswordChange": Admin(
+        "members", member=lambda w, e: w.migration(e, "done")
+    ),
     "createApprovalRule": Admin("policies", member=rule_input(approval)),
     "updateApprovalRule": Admin("policies", member=rule_input(approval, "createApprovalRule")),
     "deleteApprovalRule": Admin(
@@ -437,6 +447,10 @@ NOT_ADMIN: dict[str, str] = {
     "createPersonalGroup": "member: the caller's own contact groups",
     "updatePersonalGroup": "member: the caller's own contact groups",
     "deletePersonalGroup": "member: the caller's own contact groups",
+    "createPersonalContact": "member: the caller's own address book",
+    "updatePersonalContact": "member: the caller's own address book",
+    "deletePersonalContact": "member: the caller's own address book",
+    "importPersonalContacts": "member: the caller's own address book",
     "createCalendar": "member: the caller's own calendar; a company one only for an admin of "
     "their enterprise with the calendar permission (tests/e2e/test_calendar.py)",
     "updateCalendar": "member: a calendar the caller owns (access checked by the service)",
@@ -449,11 +463,18 @@ NOT_ADMIN: dict[str, str] = {
     "updateEvent": "member: an event in a calendar the caller may edit",
     "deleteEvent": "member: an event in a calendar the caller may edit",
     "respondToEvent": "member: the caller's own answer to an invitation",
+    "addEventAttachments": "member: an event the caller may edit and organizes (tests/service/"
+    "test_calendar_attachments.py: an attendee's copy answers INVALID)",
+    "removeEventAttachment": "member: an event the caller may edit and organizes",
     "addExternalAccount": "member: the caller's own external accounts",
     "updateExternalAccount": "member: an external account the caller owns (tests/e2e/"
     "test_external_accounts.py: another member's id answers NOT_FOUND)",
     "deleteExternalAccount": "member: an external account the caller owns",
     "fetchExternalAccount": "member: an external account the caller owns",
+    "requestSendAsCode": "member: an external account the caller owns (tests/e2e/"
+    "test_send_as.py: another member's id answers NOT_FOUND)",
+    "confirmSendAs": "member: an external account the caller owns",
+    "updateSendAs": "member: an external account the caller owns",
     "postNotice": "member: posts as the caller (admins, or everyone if the company allows)",
     "markNoticeRead": "member: the caller's own read state",
     "markAllNoticesRead": "member: the caller's own read state",
@@ -470,6 +491,19 @@ NOT_ADMIN: dict[str, str] = {
     "reorderMailFilters": "member: the caller's own filters",
     "setAutoReply": "member: the caller's own auto-reply",
     "setForwarding": "member: the caller's own forwarding",
+    "createNetdiskProjectSpace": "member: a project space of the caller's own company",
+    "setNetdiskKeepVersions": "member: the space's managers (mailcore/netdisk/access.py)",
+    "createNetdiskFolder": "member: uploaders of the folder (mailcore/netdisk/access.py)",
+    "renameNetdiskNode": "member: editors of the node (mailcore/netdisk/access.py)",
+    "moveNetdiskNode": "member: editors of the node, uploaders of the target folder",
+    "copyNetdiskNode": "member: viewers of the node, uploaders of the target folder",
+    "trashNetdiskNode": "member: editors of the node (mailcore/netdisk/access.py)",
+    "restoreNetdiskNode": "member: editors of the node (mailcore/netdisk/access.py)",
+    "purgeNetdiskNode": "member: managers of the node's space or folder",
+    "restoreNetdiskVersion": "member: editors of the file (mailcore/netdisk/access.py)",
+    "grantNetdiskRole": "member: managers of the space or folder",
+    "revokeNetdiskGrant": "member: managers of the grant's space or folder",
+    "cancelNetdiskUpload": "member: the caller's own upload",
 }
 
 

@@ -23,6 +23,7 @@ from mailcore.core.models.branding import LoginBranding, SignatureTemplate
 from mailcore.core.models.calendar import (
     Calendar,
     CalendarAccess,
+    CalendarAttachment,
     CalendarEvent,
     CalendarKind,
     CalendarMailClaim,
@@ -40,6 +41,7 @@ from mailcore.core.models.confidential import (
     ConfidentialMessage,
     ConfidentialRead,
 )
+from mailcore.core.models.contacts import ContactSnapshot, PersonalContact
 from mailcore.core.models.dav import DavSnapshot
 from mailcore.core.models.delivery import (
     BlockAction,
@@ -63,6 +65,8 @@ from mailcore.core.models.fetch import (
     ExternalProtocol,
     ExternalSecurity,
     FetchOutcome,
+    SendAsCode,
+    SendMode,
 )
 from mailcore.core.models.mail import (
     Attachment,
@@ -80,6 +84,18 @@ from mailcore.core.models.migration import (
     MigrationMember,
     MigrationMessage,
     MigrationState,
+)
+from mailcore.core.models.netdisk import (
+    NetdiskGrant,
+    NetdiskNode,
+    NetdiskPart,
+    NetdiskRole,
+    NetdiskUpload,
+    NetdiskVersion,
+    NodeKind,
+    PrincipalKind,
+    Space,
+    SpaceKind,
 )
 from mailcore.core.models.notices import Notice, NoticeReceipt
 from mailcore.core.models.openapi import (
@@ -125,8 +141,19 @@ from mailcore.core.models.wechat import WechatBindTicket, WechatSubscription
 from mailcore.core.models.wechat_token import WechatAccessToken
 
 __all__ = [
+    "NetdiskGrant",
+    "NetdiskNode",
+    "NetdiskPart",
+    "NetdiskRole",
+    "NetdiskUpload",
+    "NetdiskVersion",
+    "NodeKind",
+    "PrincipalKind",
+    "Space",
+    "SpaceKind",
     "Calendar",
     "CalendarAccess",
+    "CalendarAttachment",
     "CalendarEvent",
     "CalendarKind",
     "CalendarMailClaim",
@@ -151,6 +178,8 @@ __all__ = [
     "ExternalFetched",
     "ExternalProtocol",
     "ExternalSecurity",
+    "SendAsCode",
+    "SendMode",
     "FetchOutcome",
     "SpoofAction",
     "SpoofMark",
@@ -201,6 +230,7 @@ __all__ = [
     "ConfidentialLink",
     "ConfidentialMessage",
     "ConfidentialRead",
+    "ContactSnapshot",
     "Department",
     "DepartmentMember",
     "Domain",
@@ -229,6 +259,7 @@ __all__ = [
     "OperationLog",
     "OutboundMessage",
     "OutboundStatus",
+    "PersonalContact",
     "PersonalGroup",
     "PostingPermission",
     "QrTicket",
