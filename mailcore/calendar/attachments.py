@@ -4,8 +4,9 @@ The organizer of a meeting (or the owner of a plain event, or anyone who may edi
 a file: its blob is stored, a ``calendar_attachment`` row holds it (so blob GC keeps it),
 and the event's data names it in an ATTACH (``files.py``). A meeting's change then goes to
 the attendees as any change does (their copies, an updated REQUEST carrying the files).
-A file may be downloaded by whoever may read an event with that UID in their company that
-still names it — not busy-only: free/busy viewers and others' private events give nothing.
+A file may be downloaded, while the organizer's event still names it, by whoever may read
+that event or an invited member's copy of it — not busy-only: free/busy viewers and
+others' private events give nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from mailcore.calendar import events, files, ical, invitations, rows
 from mailcore.calendar.access import Caller, Level, levels
 from mailcore.calendar.errors import CalendarError, CalendarErrorCode, invalid, not_found
 from mailcore.core.blobs import BlobStore
-from mailcore.core.models import Calendar, CalendarAttachment, CalendarEvent, EventPrivacy
+from mailcore.core.models import CalendarAttachment, CalendarEvent, EventPrivacy
 
 MB = 1024 * 1024
 
@@ -89,21 +90,30 @@ async def remove(who: Caller, event_id: int | str, attachment_id: int | str) -> 
 
 
 async def readable(who: Caller, attachment_id: int | str) -> CalendarAttachment:
-    """The file, when the caller may read an event of their company naming it; else
-    NOT_FOUND (no hint that it exists)."""
+    """The file, when the organizer's event still names it and the caller may read that
+    event, or a copy of it in a calendar of one of its current attendees; else NOT_FOUND
+    (no hint that it exists). Copies count only for attendees the organizer's event lists,
+    so an event someone writes with the same UID and the file's id gives nothing."""
     wanted = str(attachment_id)
     if not wanted.isdigit() or len(wanted) > 18:
         raise not_found("attachment")
     row = await CalendarAttachment.filter(id=int(wanted)).select_related("event").first()
     if row is None:
         raise not_found("attachment")
+    source = row.event
+    data = ical.read(source.ical)
+    if not any(a.id == row.id for a in files.attached(data)):
+        raise not_found("attachment")
+    invited = {p.address.lower() for p in ical.attendees_of(data)}
     holders = await CalendarEvent.filter(
-        uid=row.event.uid, calendar__enterprise_id=who.enterprise_id
-    )
-    calendars = await Calendar.filter(id__in=[e.calendar_id for e in holders])  # type: ignore[attr-defined]
-    found = await levels(who, calendars)
+        uid=source.uid, calendar__enterprise_id=who.enterprise_id
+    ).select_related("calendar__owner")
+    found = await levels(who, [e.calendar for e in holders])
     for event in holders:
-        level = found.get(event.calendar_id, Level.NONE)  # type: ignore[attr-defined]
+        owner = event.calendar.owner
+        if event.id != source.id and (owner is None or owner.email.lower() not in invited):
+            continue  # not the organizer's event, nor an invited member's copy
+        level = found.get(event.calendar.id, Level.NONE)
         if level < Level.READ:
             continue
         if (
@@ -112,8 +122,7 @@ async def readable(who: Caller, attachment_id: int | str) -> CalendarAttachment:
             and event.created_by_id != who.member_id  # type: ignore[attr-defined]
         ):
             continue
-        if any(a.id == row.id for a in files.attached(ical.read(event.ical))):
-            return row
+        return row
     raise not_found("attachment")
 
 

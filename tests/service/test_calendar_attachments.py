@@ -119,6 +119,24 @@ async def test_a_meeting_s_file_reaches_attendees_clients_and_the_invitation(ser
     assert (await get(service, bare)).status_code == 401  # no link, no token
     # another member of the company: no hint it exists
     assert (await get(service, bare, headers=outsider.headers())).status_code == 404
+    # nor does an event they write themselves with the meeting's UID and the file's id
+    mine = await default_calendar(outsider)
+    forged = (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//forged//EN\r\nBEGIN:VEVENT\r\n"
+        f"UID:{copy['uid']}\r\nDTSTAMP:20271101T000000Z\r\nDTSTART:20271103T020000Z\r\n"
+        "DTEND:20271103T030000Z\r\nSUMMARY:mine\r\n"
+        f"ATTACH;X-QIYOU-ATTACHMENT-ID={listed['id']}:{service.url}{bare}/x.pdf\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    async with http_client(service.url, base_url=service.url) as http:
+        put = await http.put(
+            f"/dav/calendars/{team['outsider']}/{mine['id']}/{copy['uid']}.ics",
+            content=forged.encode(),
+            headers={"Content-Type": "text/calendar"},
+            auth=(team["outsider"], PASSWORD),
+        )
+    assert put.status_code in (201, 204), put.text
+    assert (await get(service, bare, headers=outsider.headers())).status_code == 404
 
     # the updated invitation carries the file as a part its ATTACH names by CID (as Outlook)
     mail = await find(reader, f"已更新邀请: {title}", wait=10)
