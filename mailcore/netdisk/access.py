@@ -105,6 +105,44 @@ async def role_in(
     return best
 
 
+def _held(who: Principals) -> Q:
+    """Grants to the caller: to them, to one of their departments or to one of their groups."""
+    return (
+        Q(principal_kind=PrincipalKind.MEMBER, principal_id=who.member_id)
+        | Q(principal_kind=PrincipalKind.DEPARTMENT, principal_id__in=list(who.departments) or [0])
+        | Q(principal_kind=PrincipalKind.GROUP, principal_id__in=list(who.groups) or [0])
+    )
+
+
+async def shared_spaces(who: Principals, own: Space) -> list[tuple[Space, NetdiskRole]]:
+    """The enterprise's spaces other than ``own`` (the caller's personal one) the caller has
+    a role in, by kind and name, in two queries: the role on the space's root as ``role_in``
+    gives it, or viewer where only a folder inside is granted to them."""
+    held: dict[int, list[tuple[int | None, str]]] = {}
+    for space_id, node_id, role in await NetdiskGrant.filter(
+        _held(who), space__enterprise_id=who.enterprise_id
+    ).values_list("space_id", "node_id", "role"):
+        held.setdefault(space_id, []).append((node_id, role))
+    found: list[tuple[Space, NetdiskRole]] = []
+    for space in await Space.filter(enterprise_id=who.enterprise_id).order_by("kind", "name", "id"):
+        if space.id == own.id:
+            continue
+        best: NetdiskRole | None = None
+        if space.kind == SpaceKind.COMPANY or (
+            space.kind == SpaceKind.DEPARTMENT and space.department_id in who.departments  # type: ignore[attr-defined]
+        ):
+            best = NetdiskRole.VIEWER
+        grants = held.get(space.id, [])
+        for node_id, role in grants:
+            if node_id is None and (best is None or RANK[NetdiskRole(role)] > RANK[best]):
+                best = NetdiskRole(role)
+        if best is None and grants:  # a grant on a folder inside only
+            best = NetdiskRole.VIEWER
+        if best is not None:
+            found.append((space, best))
+    return found
+
+
 async def require(
     who: Principals, space: Space, node: NetdiskNode | None, needed: NetdiskRole
 ) -> NetdiskRole:

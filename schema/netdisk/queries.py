@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 from strawberry.types import Info
 
-from mailcore.core.models import NetdiskGrant, NetdiskRole, PrincipalKind, Space, SpaceKind
+from mailcore.core.models import NetdiskRole
 from mailcore.netdisk import access, grants, nodes, spaces, uploads
 from mailcore.netdisk.errors import NetdiskError
 from schema.netdisk.types import (
@@ -45,26 +45,7 @@ class NetdiskQuery:
         me = await who(info)
         own = await spaces.personal_space(member, info.context.runtime.settings.netdisk_quota)
         found = [SpaceType.of(own, NetdiskRole.MANAGER)]
-        granted = set(
-            await NetdiskGrant.filter(space__enterprise_id=member.enterprise_id).values_list(
-                "space_id", flat=True
-            )
-        )
-        shared = (
-            await Space.filter(enterprise_id=member.enterprise_id)
-            .exclude(kind=SpaceKind.PERSONAL, owner_id=member.id)
-            .order_by("kind", "name", "id")
-        )
-        for space in shared:
-            if space.id == own.id:
-                continue
-            if space.kind == SpaceKind.PERSONAL and space.id not in granted:
-                continue
-            role = await access.role_in(me, space)
-            if role is None and space.id in granted:  # a grant on a folder inside only
-                role = NetdiskRole.VIEWER if await _folder_grant(me, space.id) else None
-            if role is not None:
-                found.append(SpaceType.of(space, role))
+        found += [SpaceType.of(space, role) for space, role in await access.shared_spaces(me, own)]
         return found
 
     @strawberry.field(
@@ -168,12 +149,3 @@ class NetdiskQuery:
             return UploadType.of(await uploads.get(info.context.identity.member.id, str(id)))
         except NetdiskError:
             return None
-
-
-async def _folder_grant(me: access.Principals, space_id: int) -> bool:
-    rows = (
-        await NetdiskGrant.filter(space_id=space_id)
-        .exclude(node_id=None)
-        .values_list("principal_kind", "principal_id")
-    )
-    return any(me.holds(PrincipalKind(kind), pid) for kind, pid in rows)
